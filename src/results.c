@@ -606,14 +606,14 @@ static void table_metric(FILE *out, const rb_metric *mt, double run_s)
     double min = mt->count ? mt->min : 0, max = mt->count ? mt->max : 0;
     switch (mt->type) {
     case RB_METRIC_TREND:
-        fprintf(out, "min %.3g  mean %.3g  p50 %.3g  p90 %.3g  p99 %.3g  max %.3g", min,
+        fprintf(out, "min %.6g  mean %.6g  p50 %.6g  p90 %.6g  p99 %.6g  max %.6g", min,
                 safe_div(mt->sum, (double)mt->count),
                 (double)rb_hist_percentile(&mt->hist, 50) / 1000.0,
                 (double)rb_hist_percentile(&mt->hist, 90) / 1000.0,
                 (double)rb_hist_percentile(&mt->hist, 99) / 1000.0, max);
         break;
     case RB_METRIC_COUNTER:
-        fprintf(out, "value %.6g  rate %.3g/s", mt->sum, safe_div(mt->sum, run_s));
+        fprintf(out, "value %.6g  rate %.6g/s", mt->sum, safe_div(mt->sum, run_s));
         break;
     case RB_METRIC_GAUGE:
         fprintf(out, "value %.6g  min %.6g  max %.6g", mt->count ? mt->last : 0, min, max);
