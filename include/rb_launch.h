@@ -1,0 +1,72 @@
+/* rb_launch: starts and stops the registry under test as a child process:
+ * the crane registry (`crane registry serve`) or distribution (Debian's
+ * `docker-registry` with a config regbench writes). It finds the program,
+ * picks a free loopback port, drains the registry's log into a file (crane
+ * blocks when nobody reads its stderr), waits until GET /v2/ answers, records
+ * the registry's version, and makes sure the process never outlives regbench
+ * (own process group, PR_SET_PDEATHSIG, and rb_launch_kill_all for signals).
+ *
+ * Programs are found as follows. crane: $REGBENCH_CRANE if set (no fallback),
+ * else `crane` on PATH, $GOPATH/bin/crane, `$(go env GOPATH)`/bin/crane,
+ * $HOME/go/bin/crane. distribution: $REGBENCH_DOCKER_REGISTRY if set, else
+ * `docker-registry` on PATH.
+ * Threads: call rb_launch_start from the main thread only. PR_SET_PDEATHSIG
+ * fires when the *thread* that forked exits, so a registry forked from a
+ * worker thread would be killed when that thread ends. Do not set SIGCHLD to
+ * SIG_IGN (children would be auto-reaped and look dead at once). */
+#ifndef RB_LAUNCH_H
+#define RB_LAUNCH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef enum { RB_REG_CRANE = 0, RB_REG_DISTRIBUTION = 1 } rb_reg_kind;
+typedef enum { RB_STORAGE_MEMORY = 0, RB_STORAGE_DISK = 1 } rb_storage;
+
+typedef struct rb_launch_opts {
+    rb_reg_kind kind;
+    rb_storage storage;
+    int port;                 /* 0: pick a free loopback port */
+    const char *workdir;      /* where registry.log, the config and (by default) storage go; must exist */
+    const char *disk_dir;     /* disk storage directory; NULL: <workdir>/registry-storage */
+    const char *htpasswd;     /* distribution only: htpasswd file enabling basic auth; NULL: none */
+    double ready_timeout_s;   /* how long to wait for GET /v2/; 0: 30 s */
+} rb_launch_opts;
+
+typedef struct rb_registry_proc rb_registry_proc;
+
+/* Parses "crane" / "distribution" into *kind; returns 0 or -1. */
+int rb_launch_parse_kind(const char *s, rb_reg_kind *kind);
+/* Parses "memory" / "disk" into *st; returns 0 or -1. */
+int rb_launch_parse_storage(const char *s, rb_storage *st);
+/* Names of the enum values ("crane", "distribution", "memory", "disk"). */
+const char *rb_launch_kind_name(rb_reg_kind kind);
+const char *rb_launch_storage_name(rb_storage st);
+
+/* Starts a registry and waits until it serves GET /v2/. Returns NULL with a
+ * message in err (program missing: says to run scripts/setup.sh; died early:
+ * quotes the tail of its log). */
+rb_registry_proc *rb_launch_start(const rb_launch_opts *opts, char *err, size_t errlen);
+/* Base URL, e.g. "http://127.0.0.1:41234" (no trailing slash). */
+const char *rb_launch_url(const rb_registry_proc *r);
+/* Process id of the registry. */
+pid_t rb_launch_pid(const rb_registry_proc *r);
+/* Version string the registry reports ("crane v0.22.1", "distribution 2.8.2+ds1"). */
+const char *rb_launch_version(const rb_registry_proc *r);
+/* Prometheus metrics URL ("http://127.0.0.1:N/metrics") for distribution,
+ * NULL for crane (it has none). */
+const char *rb_launch_metrics_url(const rb_registry_proc *r);
+/* Storage directory for disk storage, NULL for memory storage. */
+const char *rb_launch_storage_dir(const rb_registry_proc *r);
+/* Path of the drained log file. */
+const char *rb_launch_log_path(const rb_registry_proc *r);
+/* 1 while the process runs, 0 once it has exited (reaps it). */
+int rb_launch_alive(rb_registry_proc *r);
+/* Stops the registry (SIGTERM, then SIGKILL after 3 s), reaps it, finishes
+ * the log and frees r. NULL is fine. */
+void rb_launch_stop(rb_registry_proc *r);
+/* Async-signal-safe: SIGKILLs the process groups of every running registry.
+ * For fatal-signal handlers and atexit. */
+void rb_launch_kill_all(void);
+
+#endif

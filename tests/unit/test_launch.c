@@ -1,0 +1,431 @@
+/* test_launch: starts real registries (crane in memory and on disk,
+ * distribution in memory, on the filesystem and with htpasswd auth) on
+ * loopback and checks they answer, log, report a version and disappear when
+ * stopped; also the error paths: program missing, registry dying at start,
+ * registry never becoming ready, and rb_launch_kill_all. */
+#include "rb_launch.h"
+#include "rb_util.h"
+#include "rbtest.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static char tmproot[256];
+
+typedef struct { char *data; size_t len; } buf_t;
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+    buf_t *b = ud;
+    size_t add = size * n;
+    b->data = rb_realloc(b->data, b->len + add + 1);
+    memcpy(b->data + b->len, p, add);
+    b->len += add;
+    b->data[b->len] = 0;
+    return add;
+}
+
+/* GET url (optionally with basic credentials); returns the status, 0 on
+ * transport failure; the body goes to *body if not NULL (caller frees). */
+static long http_get(const char *url, const char *userpwd, char **body)
+{
+    CURL *h = curl_easy_init();
+    buf_t b = { NULL, 0 };
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROXY, "");
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    if (userpwd) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
+    }
+    long code = 0;
+    if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(h);
+    if (body) *body = b.data; else free(b.data);
+    return code;
+}
+
+static char *make_dir(const char *name)
+{
+    char *p = rb_asprintf("%s/%s", tmproot, name);
+    CHECK(rb_mkdir_p(p) == 0);
+    return p;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static int gone(pid_t pid)
+{
+    return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+static int file_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+}
+
+/* Checks that were identical for every kind: URL answers, version, stop. */
+static void common_checks(rb_registry_proc *r, const char *kind)
+{
+    const char *url = rb_launch_url(r);
+    CHECKF(url && strncmp(url, "http://127.0.0.1:", 17) == 0, "url %s", url ? url : "(null)");
+    const char *v = rb_launch_version(r);
+    CHECKF(v && strncmp(v, kind, strlen(kind)) == 0 && strlen(v) > strlen(kind) + 1, "version %s", v ? v : "(null)");
+    printf("  %s: %s at %s, pid %d\n", kind, v, url, (int)rb_launch_pid(r));
+    CHECK(rb_launch_alive(r) == 1);
+    CHECK(rb_launch_pid(r) > 0);
+    CHECK(getpgid(rb_launch_pid(r)) == rb_launch_pid(r));   /* own process group */
+    CHECK(file_size(rb_launch_log_path(r)) >= 0);
+}
+
+static void stop_and_check(rb_registry_proc *r)
+{
+    pid_t pid = rb_launch_pid(r);
+    uint64_t t = rb_now_us();
+    rb_launch_stop(r);
+    double s = (double)(rb_now_us() - t) / 1e6;
+    CHECKF(gone(pid), "pid %d still exists after stop", (int)pid);
+    CHECKF(s < 4.0, "stop took %.2f s", s);
+}
+
+static void test_crane(rb_storage storage)
+{
+    char err[RB_ERRLEN] = "";
+    char *wd = make_dir(storage == RB_STORAGE_DISK ? "crane-disk" : "crane-mem");
+    rb_launch_opts o = { .kind = RB_REG_CRANE, .storage = storage, .workdir = wd };
+    uint64_t t = rb_now_us();
+    rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
+    CHECKF(r != NULL, "start crane: %s", err);
+    if (!r) { free(wd); return; }
+    printf("  crane %s ready in %.0f ms\n", rb_launch_storage_name(storage), (double)(rb_now_us() - t) / 1e3);
+    common_checks(r, "crane");
+    CHECK(rb_launch_metrics_url(r) == NULL);
+    char *v2 = rb_asprintf("%s/v2/", rb_launch_url(r));
+    CHECK(http_get(v2, NULL, NULL) == 200);
+    /* crane logs one line per request: the log must grow and mention /v2/. */
+    off_t before = file_size(rb_launch_log_path(r));
+    for (int i = 0; i < 20; i++) http_get(v2, NULL, NULL);
+    int grew = 0;
+    for (int i = 0; i < 100 && !grew; i++) {   /* ≤ 2 s */
+        grew = file_size(rb_launch_log_path(r)) > before && file_contains(rb_launch_log_path(r), "/v2/");
+        if (!grew) sleep_ms(20);
+    }
+    CHECKF(grew, "log %s did not grow", rb_launch_log_path(r));
+    CHECK(file_contains(rb_launch_log_path(r), "serving on port"));
+    if (storage == RB_STORAGE_DISK) {
+        const char *sd = rb_launch_storage_dir(r);
+        struct stat st;
+        CHECK(sd && stat(sd, &st) == 0 && S_ISDIR(st.st_mode));
+        CHECK(sd && strstr(sd, "registry-storage") != NULL);
+    } else {
+        CHECK(rb_launch_storage_dir(r) == NULL);
+    }
+    free(v2);
+    stop_and_check(r);
+    free(wd);
+}
+
+static void test_crane_explicit(void)
+{
+    /* Explicit port and explicit disk dir. Ask crane for :0 first to learn a
+     * free port, then reuse it after stopping. */
+    char err[RB_ERRLEN] = "";
+    char *wd = make_dir("crane-explicit");
+    char *disk = rb_asprintf("%s/blobs/deep", wd);
+    rb_launch_opts o = { .kind = RB_REG_CRANE, .workdir = wd };
+    rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
+    CHECKF(r != NULL, "start: %s", err);
+    if (!r) { free(wd); free(disk); return; }
+    int port = atoi(strrchr(rb_launch_url(r), ':') + 1);
+    rb_launch_stop(r);
+    o.port = port;
+    o.storage = RB_STORAGE_DISK;
+    o.disk_dir = disk;
+    r = rb_launch_start(&o, err, sizeof err);
+    CHECKF(r != NULL, "start on port %d: %s", port, err);
+    if (r) {
+        char *want = rb_asprintf("http://127.0.0.1:%d", port);
+        CHECK(strcmp(rb_launch_url(r), want) == 0);
+        CHECK(strcmp(rb_launch_storage_dir(r), disk) == 0);
+        struct stat st;
+        CHECK(stat(disk, &st) == 0 && S_ISDIR(st.st_mode));
+        free(want);
+        stop_and_check(r);
+    }
+    free(disk);
+    free(wd);
+}
+
+static void test_distribution(rb_storage storage)
+{
+    char err[RB_ERRLEN] = "";
+    char *wd = make_dir(storage == RB_STORAGE_DISK ? "dist-fs" : "dist-mem");
+    rb_launch_opts o = { .kind = RB_REG_DISTRIBUTION, .storage = storage, .workdir = wd };
+    uint64_t t = rb_now_us();
+    rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
+    CHECKF(r != NULL, "start distribution: %s", err);
+    if (!r) { free(wd); return; }
+    printf("  distribution %s ready in %.0f ms\n", rb_launch_storage_name(storage), (double)(rb_now_us() - t) / 1e3);
+    common_checks(r, "distribution");
+    char *v2 = rb_asprintf("%s/v2/", rb_launch_url(r));
+    CHECK(http_get(v2, NULL, NULL) == 200);
+    const char *m = rb_launch_metrics_url(r);
+    CHECK(m && strncmp(m, "http://127.0.0.1:", 17) == 0);
+    char *body = NULL;
+    CHECK(m && http_get(m, NULL, &body) == 200);
+    CHECKF(body && strstr(body, "# HELP") != NULL, "metrics body: %.200s", body ? body : "(null)");
+    free(body);
+    char *cfg = rb_asprintf("%s/registry-config.yml", wd);
+    CHECK(file_contains(cfg, "addr: 127.0.0.1:"));
+    CHECK(file_contains(cfg, storage == RB_STORAGE_DISK ? "rootdirectory:" : "inmemory"));
+    free(cfg);
+    if (storage == RB_STORAGE_DISK) {
+        struct stat st;
+        CHECK(rb_launch_storage_dir(r) && stat(rb_launch_storage_dir(r), &st) == 0 && S_ISDIR(st.st_mode));
+    }
+    /* distribution logs at info level; its startup lines are there. */
+    int logged = 0;
+    for (int i = 0; i < 100 && !logged; i++) {
+        logged = file_size(rb_launch_log_path(r)) > 0;
+        if (!logged) sleep_ms(20);
+    }
+    CHECK(logged);
+    free(v2);
+    stop_and_check(r);
+    free(wd);
+}
+
+static void test_distribution_auth(void)
+{
+    char err[RB_ERRLEN] = "";
+    char *wd = make_dir("dist-auth");
+    char *pw = rb_asprintf("%s/htpasswd", wd);
+    char *argv[] = { "htpasswd", "-cBb", pw, "user", "pass", NULL };
+    pid_t pid;
+    int st = -1;
+    CHECK(posix_spawnp(&pid, "htpasswd", NULL, NULL, argv, environ) == 0 &&
+          waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    rb_launch_opts o = { .kind = RB_REG_DISTRIBUTION, .storage = RB_STORAGE_DISK, .workdir = wd, .htpasswd = pw };
+    rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
+    CHECKF(r != NULL, "start distribution with htpasswd: %s", err);
+    if (r) {
+        char *v2 = rb_asprintf("%s/v2/", rb_launch_url(r));
+        CHECK(http_get(v2, NULL, NULL) == 401);
+        CHECK(http_get(v2, "user:wrong", NULL) == 401);
+        CHECK(http_get(v2, "user:pass", NULL) == 200);
+        free(v2);
+        stop_and_check(r);
+    }
+    /* crane has no auth: asking for it is an error, not a silent no-op. */
+    o.kind = RB_REG_CRANE;
+    r = rb_launch_start(&o, err, sizeof err);
+    CHECK(r == NULL && strstr(err, "htpasswd") != NULL);
+    free(pw);
+    free(wd);
+}
+
+static void setenv_saved(const char *name, const char *value, char **saved)
+{
+    const char *old = getenv(name);
+    *saved = old ? rb_strdup(old) : NULL;
+    if (value) setenv(name, value, 1); else unsetenv(name);
+}
+
+static void restore_env(const char *name, char *saved)
+{
+    if (saved) setenv(name, saved, 1); else unsetenv(name);
+    free(saved);
+}
+
+static void test_missing_programs(void)
+{
+    char err[RB_ERRLEN] = "";
+    char *wd = make_dir("missing");
+    char *empty = make_dir("empty-bin");
+    char *s_path, *s_home, *s_gopath, *s_crane, *s_dreg;
+    setenv_saved("PATH", empty, &s_path);
+    setenv_saved("HOME", empty, &s_home);
+    setenv_saved("GOPATH", empty, &s_gopath);
+    setenv_saved("REGBENCH_CRANE", NULL, &s_crane);
+    setenv_saved("REGBENCH_DOCKER_REGISTRY", NULL, &s_dreg);
+
+    rb_launch_opts o = { .kind = RB_REG_CRANE, .workdir = wd };
+    rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
+    CHECK(r == NULL);
+    CHECKF(strstr(err, "crane") && strstr(err, "run scripts/setup.sh to install it"), "err: %s", err);
+    printf("  missing crane: %s\n", err);
+
+    setenv("REGBENCH_CRANE", "/nonexistent/crane", 1);
+    r = rb_launch_start(&o, err, sizeof err);
+    CHECK(r == NULL);
+    CHECKF(strstr(err, "/nonexistent/crane") && strstr(err, "scripts/setup.sh"), "err: %s", err);
+
+    o.kind = RB_REG_DISTRIBUTION;
+    r = rb_launch_start(&o, err, sizeof err);
+    CHECK(r == NULL);
+    CHECKF(strstr(err, "docker-registry") && strstr(err, "run scripts/setup.sh to install it"), "err: %s", err);
+    printf("  missing distribution: %s\n", err);
+
+    restore_env("PATH", s_path);
+    restore_env("HOME", s_home);
+    restore_env("GOPATH", s_gopath);
+    restore_env("REGBENCH_CRANE", s_crane);
+    restore_env("REGBENCH_DOCKER_REGISTRY", s_dreg);
+    free(empty);
+    free(wd);
+}
+
+static void test_bad_registries(void)
+{
+    char err[RB_ERRLEN] = "";
+    char *wd = make_dir("bad");
+    char *s_crane;
+    setenv_saved("REGBENCH_CRANE", NULL, &s_crane);
+
+    /* Dies at once: the error quotes its exit status and its last words. */
+    char *dies = rb_asprintf("%s/dies.sh", wd);
+    write_file(dies, "#!/bin/sh\nfor i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line-$i >&2; done\n"
+                     "echo fatal-last-words\nexit 3\n", 0755);
+    setenv("REGBENCH_CRANE", dies, 1);
+    rb_launch_opts o = { .kind = RB_REG_CRANE, .workdir = wd, .ready_timeout_s = 10 };
+    uint64_t t = rb_now_us();
+    rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
+    CHECK(r == NULL);
+    CHECKF(strstr(err, "exited with status 3") && strstr(err, "fatal-last-words") &&
+           strstr(err, "line-12") && !strstr(err, "line-1\n"), "err: %s", err);
+    CHECK(rb_now_us() - t < 5000000u);
+
+    /* Never ready: bounded by ready_timeout_s, and the process is killed. */
+    char *hangs = rb_asprintf("%s/hangs.sh", wd);
+    char *pidfile = rb_asprintf("%s/hangs.pid", wd);
+    char *script = rb_asprintf("#!/bin/sh\n[ \"$1\" = version ] && { echo v9.9.9; exit 0; }\n"
+                               "echo $$ > %s\necho waiting-forever\nexec sleep 60\n", pidfile);
+    write_file(hangs, script, 0755);
+    setenv("REGBENCH_CRANE", hangs, 1);
+    o.ready_timeout_s = 0.5;
+    t = rb_now_us();
+    r = rb_launch_start(&o, err, sizeof err);
+    double took = (double)(rb_now_us() - t) / 1e6;
+    CHECK(r == NULL);
+    CHECKF(strstr(err, "within 0.5 s") && strstr(err, "never printed its port") && strstr(err, "waiting-forever"),
+           "err: %s", err);
+    CHECKF(took < 3.0, "timeout path took %.2f s", took);
+    FILE *f = fopen(pidfile, "r");
+    int hpid = 0;
+    if (f) { if (fscanf(f, "%d", &hpid) != 1) hpid = 0; fclose(f); }
+    CHECKF(hpid > 0 && gone(hpid), "hanging child %d still there", hpid);
+
+    restore_env("REGBENCH_CRANE", s_crane);
+    free(script);
+    free(pidfile);
+    free(hangs);
+    free(dies);
+    free(wd);
+}
+
+static void test_kill_all(void)
+{
+    char err[RB_ERRLEN] = "";
+    char *wd1 = make_dir("killall-1"), *wd2 = make_dir("killall-2");
+    rb_launch_opts o1 = { .kind = RB_REG_CRANE, .workdir = wd1 };
+    rb_launch_opts o2 = { .kind = RB_REG_DISTRIBUTION, .workdir = wd2 };
+    rb_registry_proc *a = rb_launch_start(&o1, err, sizeof err);
+    CHECKF(a != NULL, "%s", err);
+    rb_registry_proc *b = rb_launch_start(&o2, err, sizeof err);
+    CHECKF(b != NULL, "%s", err);
+    rb_launch_kill_all();
+    int dead = 0;
+    for (int i = 0; i < 100 && !dead; i++) {   /* ≤ 2 s */
+        dead = (!a || !rb_launch_alive(a)) && (!b || !rb_launch_alive(b));
+        if (!dead) sleep_ms(20);
+    }
+    CHECK(dead);
+    pid_t pa = rb_launch_pid(a), pb = rb_launch_pid(b);
+    rb_launch_stop(a);   /* after death: must neither hang nor signal anyone */
+    rb_launch_stop(b);
+    CHECK(!a || gone(pa));
+    CHECK(!b || gone(pb));
+    rb_launch_stop(NULL);
+    free(wd1);
+    free(wd2);
+}
+
+static void test_parse(void)
+{
+    rb_reg_kind k;
+    rb_storage s;
+    CHECK(rb_launch_parse_kind("crane", &k) == 0 && k == RB_REG_CRANE);
+    CHECK(rb_launch_parse_kind("distribution", &k) == 0 && k == RB_REG_DISTRIBUTION);
+    CHECK(rb_launch_parse_kind("zot", &k) == -1);
+    CHECK(rb_launch_parse_kind(NULL, &k) == -1);
+    CHECK(rb_launch_parse_storage("memory", &s) == 0 && s == RB_STORAGE_MEMORY);
+    CHECK(rb_launch_parse_storage("disk", &s) == 0 && s == RB_STORAGE_DISK);
+    CHECK(rb_launch_parse_storage("tape", &s) == -1);
+    CHECK(strcmp(rb_launch_kind_name(RB_REG_DISTRIBUTION), "distribution") == 0);
+    CHECK(strcmp(rb_launch_storage_name(RB_STORAGE_DISK), "disk") == 0);
+    char err[RB_ERRLEN];
+    rb_launch_opts o = { .kind = RB_REG_CRANE, .workdir = "/nonexistent-dir-regbench" };
+    CHECK(rb_launch_start(&o, err, sizeof err) == NULL && strstr(err, "workdir"));
+}
+
+int main(void)
+{
+    snprintf(tmproot, sizeof tmproot, "/tmp/rb-test-launch-XXXXXX");
+    if (!mkdtemp(tmproot)) { perror("mkdtemp"); return 1; }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    test_parse();
+    test_missing_programs();
+    test_bad_registries();
+    test_crane(RB_STORAGE_MEMORY);
+    test_crane(RB_STORAGE_DISK);
+    test_crane_explicit();
+    test_distribution(RB_STORAGE_MEMORY);
+    test_distribution(RB_STORAGE_DISK);
+    test_distribution_auth();
+    test_kill_all();
+    rb_launch_kill_all();
+    curl_global_cleanup();
+    pid_t p;
+    char *argv[] = { "rm", "-rf", tmproot, NULL };
+    if (posix_spawnp(&p, "rm", NULL, NULL, argv, environ) == 0) waitpid(p, NULL, 0);
+    return rbtest_done("test_launch");
+}
