@@ -30,9 +30,13 @@ void rb_hist_add(rb_hist *h, uint64_t v)
 {
     if (h->count == 0 || v < h->min) h->min = v;
     if (v > h->max) h->max = v;
+    /* Welford: sumsq holds M2, the sum of squared deviations from the mean.
+     * A plain sum of squares cancels catastrophically for large, tightly
+     * spread values (a constant 123 s in us gave a stddev of 7 us). */
+    double old_mean = h->count ? h->sum / (double)h->count : 0.0;
     h->count++;
     h->sum += (double)v;
-    h->sumsq += (double)v * (double)v;
+    h->sumsq += ((double)v - old_mean) * ((double)v - h->sum / (double)h->count);
     if (v < 2048) {
         h->low[v]++;
         return;
@@ -48,9 +52,12 @@ void rb_hist_merge(rb_hist *dst, const rb_hist *src)
     if (src->count == 0) return;
     if (dst->count == 0 || src->min < dst->min) dst->min = src->min;
     if (src->max > dst->max) dst->max = src->max;
+    /* Chan et al.: M2 = M2a + M2b + (mean_b - mean_a)^2 * na * nb / n. */
+    double na = (double)dst->count, nb = (double)src->count;
+    double delta = (na ? src->sum / nb - dst->sum / na : 0.0);
+    dst->sumsq += src->sumsq + delta * delta * na * nb / (na + nb);
     dst->count += src->count;
     dst->sum += src->sum;
-    dst->sumsq += src->sumsq;
     for (int i = 0; i < 2048; i++) dst->low[i] += src->low[i];
     for (int e = 0; e < RB_HIST_EXPONENTS; e++) {
         if (!src->high[e]) continue;
@@ -107,7 +114,6 @@ double rb_hist_mean(const rb_hist *h)
 double rb_hist_stddev(const rb_hist *h)
 {
     if (h->count == 0) return 0.0;
-    double m = rb_hist_mean(h);
-    double var = h->sumsq / (double)h->count - m * m;
+    double var = h->sumsq / (double)h->count;          /* M2 / n: population variance */
     return var > 0 ? sqrt(var) : 0.0;
 }
