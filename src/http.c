@@ -1,0 +1,512 @@
+/* http: the event loop and HTTP transfers (see rb_http.h). libcurl's multi
+ * interface in socket-action style on libuv: socket_cb starts and stops a
+ * uv_poll per socket, timer_cb arms one uv_timer, and after every action
+ * check_done() reads finished transfers with curl_multi_info_read and calls
+ * their owners. Easy handles go back to a pool after use (reset, not freed),
+ * and the multi handle keeps connections alive between transfers. */
+#include "rb_http.h"
+#include "rb_util.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_MAX_BODY (64u << 20)
+#define POOL_MAX 4096
+
+struct rb_loop {
+    uv_loop_t uv;
+    CURLM *multi;
+    uv_timer_t timer;
+    CURL **pool;              /* idle easy handles */
+    size_t n_pool;
+    rb_xfer *xfers;           /* transfers in flight (doubly linked) */
+    size_t n_active;
+};
+
+struct rb_xfer {
+    rb_loop *loop;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body;               /* copy of an in-memory request body */
+    size_t body_len, body_off;
+    rb_read_fn read;
+    void *read_ud;
+    rb_body_mode body_mode;
+    size_t max_body;
+    rb_sink_fn sink;
+    void *sink_ud;
+    size_t body_cap;
+    int aborted;              /* a callback asked to abort */
+    char abort_msg[128];
+    rb_http_done_fn done;
+    void *ud;
+    rb_http_resp resp;
+    size_t headers_cap;
+    char curl_err[CURL_ERROR_SIZE];
+    rb_xfer *prev, *next;
+};
+
+/* Per-socket state: the uv_poll watching it. */
+typedef struct sock_ctx {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    rb_loop *loop;
+} sock_ctx;
+
+static void check_done(rb_loop *l);
+
+static void on_poll_close(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void on_poll(uv_poll_t *req, int status, int events)
+{
+    sock_ctx *c = req->data;
+    int flags = 0;
+    if (status < 0) flags = CURL_CSELECT_ERR;
+    if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+    int running;
+    curl_multi_socket_action(c->loop->multi, c->fd, flags, &running);
+    check_done(c->loop);
+}
+
+static int socket_cb(CURL *easy, curl_socket_t s, int action, void *userp, void *socketp)
+{
+    rb_loop *l = userp;
+    sock_ctx *c = socketp;
+    (void)easy;
+    if (action == CURL_POLL_REMOVE) {
+        if (c) {
+            uv_poll_stop(&c->poll);
+            curl_multi_assign(l->multi, s, NULL);
+            c->poll.data = c;
+            uv_close((uv_handle_t *)&c->poll, on_poll_close);
+        }
+        return 0;
+    }
+    if (!c) {
+        c = rb_calloc(1, sizeof *c);
+        c->fd = s;
+        c->loop = l;
+        if (uv_poll_init_socket(&l->uv, &c->poll, s) != 0) {
+            free(c);
+            return -1;
+        }
+        c->poll.data = c;
+        curl_multi_assign(l->multi, s, c);
+    }
+    int events = 0;
+    if (action == CURL_POLL_IN || action == CURL_POLL_INOUT) events |= UV_READABLE;
+    if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT) events |= UV_WRITABLE;
+    uv_poll_start(&c->poll, events, on_poll);
+    return 0;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    rb_loop *l = t->data;
+    int running;
+    curl_multi_socket_action(l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(l);
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    rb_loop *l = userp;
+    (void)multi;
+    if (timeout_ms < 0)
+        uv_timer_stop(&l->timer);
+    else
+        uv_timer_start(&l->timer, on_timer, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+rb_loop *rb_loop_new(char *err, size_t errlen)
+{
+    static int curl_ready;
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            rb_err(err, errlen, "libcurl initialisation failed");
+            return NULL;
+        }
+        curl_ready = 1;
+    }
+    rb_loop *l = rb_calloc(1, sizeof *l);
+    if (uv_loop_init(&l->uv) != 0) {
+        free(l);
+        rb_err(err, errlen, "libuv loop initialisation failed");
+        return NULL;
+    }
+    l->multi = curl_multi_init();
+    uv_timer_init(&l->uv, &l->timer);
+    l->timer.data = l;
+    curl_multi_setopt(l->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+    curl_multi_setopt(l->multi, CURLMOPT_SOCKETDATA, l);
+    curl_multi_setopt(l->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(l->multi, CURLMOPT_TIMERDATA, l);
+    curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, 8192L);
+    l->pool = rb_calloc(POOL_MAX, sizeof *l->pool);
+    return l;
+}
+
+uv_loop_t *rb_loop_uv(rb_loop *l)
+{
+    return &l->uv;
+}
+
+size_t rb_loop_active(const rb_loop *l)
+{
+    return l->n_active;
+}
+
+static void xfer_unlink(rb_xfer *x)
+{
+    rb_loop *l = x->loop;
+    if (x->prev) x->prev->next = x->next; else l->xfers = x->next;
+    if (x->next) x->next->prev = x->prev;
+    x->prev = x->next = NULL;
+    l->n_active--;
+}
+
+/* Returns the easy handle to the pool and frees the transfer. */
+static void xfer_free(rb_xfer *x)
+{
+    rb_loop *l = x->loop;
+    if (x->easy) {
+        curl_multi_remove_handle(l->multi, x->easy);
+        if (l->n_pool < POOL_MAX) {
+            curl_easy_reset(x->easy);
+            l->pool[l->n_pool++] = x->easy;
+        } else {
+            curl_easy_cleanup(x->easy);
+        }
+    }
+    curl_slist_free_all(x->headers);
+    free(x->body);
+    free(x->resp.body);
+    free(x->resp.headers);
+    free(x->resp.effective_url);
+    free(x);
+}
+
+void rb_loop_cancel_all(rb_loop *l)
+{
+    while (l->xfers) {
+        rb_xfer *x = l->xfers;
+        x->resp.err = RB_ERR_OTHER;
+        snprintf(x->resp.error, sizeof x->resp.error, "cancelled");
+        x->resp.total_us = rb_now_us() - x->resp.start_us;
+        xfer_unlink(x);
+        x->done(x, &x->resp, x->ud);
+        xfer_free(x);
+    }
+}
+
+void rb_loop_free(rb_loop *l)
+{
+    if (!l) return;
+    rb_loop_cancel_all(l);
+    for (size_t i = 0; i < l->n_pool; i++)
+        curl_easy_cleanup(l->pool[i]);
+    free(l->pool);
+    curl_multi_cleanup(l->multi);   /* closes sockets: socket_cb REMOVE closes the polls */
+    uv_close((uv_handle_t *)&l->timer, NULL);
+    uv_run(&l->uv, UV_RUN_NOWAIT);  /* let close callbacks run */
+    uv_loop_close(&l->uv);
+    free(l);
+}
+
+static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+    rb_xfer *x = ud;
+    size_t n = size * nitems;
+    if (x->read) {
+        ssize_t got = x->read(x->read_ud, buf, n);
+        if (got < 0) {
+            x->aborted = 1;
+            snprintf(x->abort_msg, sizeof x->abort_msg, "request body source failed");
+            return CURL_READFUNC_ABORT;
+        }
+        return (size_t)got;
+    }
+    size_t left = x->body_len - x->body_off;
+    if (n > left) n = left;
+    memcpy(buf, x->body + x->body_off, n);
+    x->body_off += n;
+    return n;
+}
+
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+    rb_xfer *x = ud;
+    if (x->read || origin != SEEK_SET || offset < 0 || (size_t)offset > x->body_len)
+        return CURL_SEEKFUNC_CANTSEEK;
+    x->body_off = (size_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    rb_xfer *x = ud;
+    size_t n = size * nmemb;
+    x->resp.bytes_received += n;
+    switch (x->body_mode) {
+    case RB_BODY_DISCARD:
+        return n;
+    case RB_BODY_SINK:
+        if (x->sink(x->sink_ud, ptr, n) != 0) {
+            x->aborted = 1;
+            snprintf(x->abort_msg, sizeof x->abort_msg, "response body sink failed");
+            return 0;
+        }
+        return n;
+    case RB_BODY_BUFFER:
+        if (x->resp.body_len + n > x->max_body) {
+            x->aborted = 1;
+            snprintf(x->abort_msg, sizeof x->abort_msg,
+                     "response body larger than the %zu-byte limit", x->max_body);
+            return 0;
+        }
+        if (x->resp.body_len + n + 1 > x->body_cap) {
+            size_t cap = x->body_cap ? x->body_cap : 4096;
+            while (cap < x->resp.body_len + n + 1) cap *= 2;
+            x->resp.body = rb_realloc(x->resp.body, cap);
+            x->body_cap = cap;
+        }
+        memcpy(x->resp.body + x->resp.body_len, ptr, n);
+        x->resp.body_len += n;
+        x->resp.body[x->resp.body_len] = 0;
+        return n;
+    }
+    return n;
+}
+
+static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
+{
+    rb_xfer *x = ud;
+    size_t n = size * nitems;
+    /* A status line starts a new response (redirects, 100-continue): keep only the last. */
+    if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0)
+        x->resp.headers_len = 0;
+    if (x->resp.headers_len + n + 1 > 256 * 1024)
+        return n;   /* bound header memory; ignore the excess */
+    if (x->resp.headers_len + n + 1 > x->headers_cap) {
+        size_t cap = x->headers_cap ? x->headers_cap : 1024;
+        while (cap < x->resp.headers_len + n + 1) cap *= 2;
+        x->resp.headers = rb_realloc(x->resp.headers, cap);
+        x->headers_cap = cap;
+    }
+    memcpy(x->resp.headers + x->resp.headers_len, buf, n);
+    x->resp.headers_len += n;
+    x->resp.headers[x->resp.headers_len] = 0;
+    return n;
+}
+
+rb_err_class rb_http_status_class(long status)
+{
+    if (status >= 500) return RB_ERR_HTTP5XX;
+    if (status >= 400) return RB_ERR_HTTP4XX;
+    return RB_ERR_NONE;
+}
+
+static rb_err_class classify(CURLcode c)
+{
+    switch (c) {
+    case CURLE_OK: return RB_ERR_NONE;
+    case CURLE_OPERATION_TIMEDOUT: return RB_ERR_TIMEOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PARTIAL_FILE:
+        return RB_ERR_CONNECT;
+    default: return RB_ERR_OTHER;
+    }
+}
+
+static void finish(rb_xfer *x, CURLcode code)
+{
+    rb_http_resp *r = &x->resp;
+    CURL *e = x->easy;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_off_t up = 0, t = 0;
+    curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &up);
+    r->bytes_sent = (uint64_t)up;
+    curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t);
+    r->connect_us = (uint64_t)t;
+    curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t);
+    r->ttfb_us = (uint64_t)t;
+    r->total_us = rb_now_us() - r->start_us;
+    char *eff = NULL;
+    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
+    if (eff) r->effective_url = rb_strdup(eff);
+    if (x->aborted) {
+        r->err = RB_ERR_OTHER;
+        snprintf(r->error, sizeof r->error, "%s", x->abort_msg);
+    } else if (code != CURLE_OK) {
+        r->err = classify(code);
+        snprintf(r->error, sizeof r->error, "%s", x->curl_err[0] ? x->curl_err : curl_easy_strerror(code));
+    }
+    xfer_unlink(x);
+    x->done(x, r, x->ud);
+    xfer_free(x);
+}
+
+static void check_done(rb_loop *l)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(l->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        rb_xfer *x = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        if (x) finish(x, msg->data.result);
+    }
+}
+
+rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
+                       char *err, size_t errlen)
+{
+    if (!req->url || (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0)) {
+        rb_err(err, errlen, "bad URL '%s': expected http:// or https://", req->url ? req->url : "(none)");
+        return NULL;
+    }
+    if (req->body_mode == RB_BODY_SINK && !req->sink) {
+        rb_err(err, errlen, "body sink missing");
+        return NULL;
+    }
+    rb_xfer *x = rb_calloc(1, sizeof *x);
+    x->loop = l;
+    x->done = done;
+    x->ud = ud;
+    x->body_mode = req->body_mode;
+    x->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
+    x->sink = req->sink;
+    x->sink_ud = req->sink_ud;
+    x->easy = l->n_pool ? l->pool[--l->n_pool] : curl_easy_init();
+    CURL *e = x->easy;
+    const char *method = req->method ? req->method : "GET";
+
+    curl_easy_setopt(e, CURLOPT_URL, req->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)((req->connect_timeout_s > 0 ? req->connect_timeout_s : 10.0) * 1000));
+    if (req->timeout_s > 0)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(req->timeout_s * 1000));
+    if (req->stall_s > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)(req->stall_s + 0.999));
+    }
+    if (req->follow_redirects) {
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+        curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+    }
+    if (req->insecure) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (req->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file);
+
+    int has_body = req->body || req->read;
+    if (strcmp(method, "GET") == 0 && !has_body) {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else {
+        if (has_body || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
+            strcmp(method, "PATCH") == 0) {
+            curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+            curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+            curl_easy_setopt(e, CURLOPT_READDATA, x);
+            curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+            curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
+            if (req->read) {
+                x->read = req->read;
+                x->read_ud = req->read_ud;
+                if (req->read_size >= 0)
+                    curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->read_size);
+            } else {
+                if (req->body_len) {
+                    x->body = rb_malloc(req->body_len);
+                    memcpy(x->body, req->body, req->body_len);
+                }
+                x->body_len = req->body_len;
+                curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
+            }
+            /* no "Expect: 100-continue" round trip */
+            x->headers = curl_slist_append(x->headers, "Expect:");
+        }
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    }
+    if (req->headers)
+        for (const char *const *h = req->headers; *h; h++)
+            x->headers = curl_slist_append(x->headers, *h);
+    if (x->headers)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+
+    x->resp.start_us = rb_now_us();
+    x->next = l->xfers;
+    if (l->xfers) l->xfers->prev = x;
+    l->xfers = x;
+    l->n_active++;
+    CURLMcode mc = curl_multi_add_handle(l->multi, e);
+    if (mc != CURLM_OK) {
+        rb_err(err, errlen, "cannot start transfer: %s", curl_multi_strerror(mc));
+        xfer_unlink(x);
+        curl_multi_remove_handle(l->multi, e);
+        xfer_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+void rb_http_cancel(rb_xfer *x)
+{
+    if (!x) return;
+    xfer_unlink(x);
+    xfer_free(x);
+}
+
+int rb_http_header(const rb_http_resp *r, const char *name, char *buf, size_t len)
+{
+    if (!r->headers) return 0;
+    size_t nlen = strlen(name);
+    const char *p = r->headers;
+    while (*p) {
+        const char *eol = strstr(p, "\n");
+        if (!eol) eol = p + strlen(p);
+        if ((size_t)(eol - p) > nlen && strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
+            const char *v = p + nlen + 1;
+            while (v < eol && (*v == ' ' || *v == '\t')) v++;
+            const char *end = eol;
+            while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
+            size_t n = (size_t)(end - v);
+            if (len) {
+                if (n >= len) n = len - 1;
+                memcpy(buf, v, n);
+                buf[n] = 0;
+            }
+            return 1;
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    return 0;
+}

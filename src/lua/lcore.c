@@ -1,0 +1,311 @@
+/* lcore: the C half of the `regbench` Lua module: clocks, sleep, VUs,
+ * phases, parameters' plumbing, custom metrics and the registry under test.
+ * Thin bindings: check arguments, call the runtime or the core, return a
+ * value or raise on misuse. Policy (rb.param's conversions, rb.parallel,
+ * rb.phase) lives in regbench.lua, the embedded prelude. */
+#include "rbl.h"
+#include "rb_util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define METRIC_META "regbench.metric"
+
+static int l_now(lua_State *L)
+{
+    lua_pushnumber(L, (double)rb_now_us() / 1e6);
+    return 1;
+}
+
+/* A sleep timer; data points at itself so teardown can recognise and free it. */
+typedef struct sleep_timer {
+    uv_timer_t t;
+    rb_vu *vu;
+} sleep_timer;
+
+static void on_sleep_close(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void on_sleep(uv_timer_t *t)
+{
+    sleep_timer *s = (sleep_timer *)t;
+    rb_vu *vu = s->vu;
+    uv_close((uv_handle_t *)t, on_sleep_close);
+    rbl_wake(vu, 0);
+}
+
+static int l_sleep(lua_State *L)
+{
+    double secs = luaL_checknumber(L, 1);
+    luaL_argcheck(L, secs >= 0 && secs < 1e9, 1, "seconds must be between 0 and 1e9");
+    rb_vu *vu = rbl_action(L, 1);
+    sleep_timer *s = rb_calloc(1, sizeof *s);
+    uv_timer_init(rb_loop_uv(vu->rt->loop), &s->t);
+    s->t.data = &s->t;
+    s->vu = vu;
+    uv_timer_start(&s->t, on_sleep, (uint64_t)(secs * 1000.0 + 0.5), 0);
+    return lua_yield(L, 0);
+}
+
+static int l_spawn(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    rbl_action(L, 0);
+    rbl_vu_new(L, lua_gettop(L) - 1);
+    return 1;
+}
+
+static int l_vu_id(lua_State *L)
+{
+    rb_rt *rt = rbl_rt(L);
+    if (!rt->current) return 0;
+    lua_pushinteger(L, rt->current->id);
+    return 1;
+}
+
+static int l_phase_begin(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_argcheck(L, name[0] != 0, 1, "phase name must not be empty");
+    rb_vu *vu = rbl_action(L, 0);
+    rb_rt *rt = rbl_rt(L);
+    rb_phase *p = rb_metrics_phase_begin(&rt->metrics, name);
+    lua_pushlightuserdata(L, p);
+    if (vu && vu->phase) lua_pushlightuserdata(L, vu->phase); else lua_pushnil(L);
+    if (vu) vu->phase = p;
+    return 2;
+}
+
+static int l_phase_end(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TLIGHTUSERDATA);
+    rb_phase *p = lua_touserdata(L, 1);
+    rb_phase *prev = lua_isnoneornil(L, 2) ? NULL : lua_touserdata(L, 2);
+    rb_rt *rt = rbl_rt(L);
+    rb_metrics_phase_end(&rt->metrics, p);
+    if (rt->current) rt->current->phase = prev;
+    rbl_checkpoint(rt);
+    return 0;
+}
+
+/* core.override(name): the --set value for name (marking it used), or nil. */
+static int l_override(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    rb_rt *rt = rbl_rt(L);
+    for (size_t i = 0; i < rt->n_set; i++) {
+        if (strcmp(rt->set_keys[i], name) == 0) {
+            rt->set_used[i] = 1;
+            lua_pushstring(L, rt->set_values[i]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* core.declare(name, type, doc, default_text, value_text) */
+static int l_declare(lua_State *L)
+{
+    rb_rt *rt = rbl_rt(L);
+    const char *f[5];
+    for (int i = 0; i < 5; i++) f[i] = luaL_checkstring(L, i + 1);
+    size_t n = rt->n_params + 1;
+    rt->param_names = rb_realloc(rt->param_names, n * sizeof(char *));
+    rt->param_types = rb_realloc(rt->param_types, n * sizeof(char *));
+    rt->param_docs = rb_realloc(rt->param_docs, n * sizeof(char *));
+    rt->param_defaults = rb_realloc(rt->param_defaults, n * sizeof(char *));
+    rt->param_values = rb_realloc(rt->param_values, n * sizeof(char *));
+    rt->param_names[n - 1] = rb_strdup(f[0]);
+    rt->param_types[n - 1] = rb_strdup(f[1]);
+    rt->param_docs[n - 1] = rb_strdup(f[2]);
+    rt->param_defaults[n - 1] = rb_strdup(f[3]);
+    rt->param_values[n - 1] = rb_strdup(f[4]);
+    rt->n_params = n;
+    return 0;
+}
+
+static int l_input_error(lua_State *L)
+{
+    const char *msg = luaL_checkstring(L, 1);
+    int level = (int)luaL_optinteger(L, 2, 1);
+    luaL_where(L, level);
+    lua_pushstring(L, msg);
+    lua_concat(L, 2);
+    rbl_rt(L)->input_error = 1;
+    return lua_error(L);
+}
+
+/* core.parse_size(s) -> bytes | nil, err */
+static int l_parse_size(lua_State *L)
+{
+    char err[RB_ERRLEN];
+    uint64_t v;
+    if (lua_isinteger(L, 1) && lua_tointeger(L, 1) >= 0) {
+        lua_pushinteger(L, lua_tointeger(L, 1));
+        return 1;
+    }
+    if (rb_parse_size(luaL_checkstring(L, 1), &v, err, sizeof err) < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushinteger(L, (lua_Integer)v);
+    return 1;
+}
+
+/* core.parse_duration(s) -> seconds | nil, err */
+static int l_parse_duration(lua_State *L)
+{
+    char err[RB_ERRLEN];
+    double v;
+    if (lua_type(L, 1) == LUA_TNUMBER) {
+        v = lua_tonumber(L, 1);
+        if (v < 0) { lua_pushnil(L); lua_pushstring(L, "a duration must not be negative"); return 2; }
+        lua_pushnumber(L, v);
+        return 1;
+    }
+    if (rb_parse_duration(luaL_checkstring(L, 1), &v, err, sizeof err) < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushnumber(L, v);
+    return 1;
+}
+
+static int l_registry_target(lua_State *L)
+{
+    rbl_action(L, 0);
+    rb_rt *rt = rbl_rt(L);
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, rt->reg_url);
+    lua_setfield(L, -2, "url");
+    lua_pushstring(L, rt->reg_kind);
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, rt->reg_storage);
+    lua_setfield(L, -2, "storage");
+    if (rt->reg_version) {
+        lua_pushstring(L, rt->reg_version);
+        lua_setfield(L, -2, "version");
+    }
+    if (rt->reg_pid) {
+        lua_pushinteger(L, rt->reg_pid);
+        lua_setfield(L, -2, "pid");
+    }
+    return 1;
+}
+
+/* ---- custom metrics ---------------------------------------------------------- */
+
+typedef struct lmetric {
+    rb_metric_type type;
+    char name[128];
+} lmetric;
+
+static int metric_new(lua_State *L, rb_metric_type type)
+{
+    size_t len;
+    const char *name = luaL_checklstring(L, 1, &len);
+    luaL_argcheck(L, len > 0 && len < sizeof(((lmetric *)0)->name), 1, "metric name must be 1 to 127 characters");
+    for (size_t i = 0; i < len; i++)
+        luaL_argcheck(L, isalnum((unsigned char)name[i]) || strchr("_.-/", name[i]), 1,
+                      "metric names use letters, digits and _ . - /");
+    char err[RB_ERRLEN];
+    rb_rt *rt = rbl_rt(L);
+    if (!rb_metrics_custom(&rt->metrics, name, NULL, type, err, sizeof err))
+        return luaL_error(L, "%s", err);
+    lmetric *m = lua_newuserdatauv(L, sizeof *m, 0);
+    m->type = type;
+    memcpy(m->name, name, len + 1);
+    luaL_setmetatable(L, METRIC_META);
+    return 1;
+}
+
+static int l_trend(lua_State *L) { return metric_new(L, RB_METRIC_TREND); }
+static int l_counter(lua_State *L) { return metric_new(L, RB_METRIC_COUNTER); }
+static int l_gauge(lua_State *L) { return metric_new(L, RB_METRIC_GAUGE); }
+static int l_rate(lua_State *L) { return metric_new(L, RB_METRIC_RATE); }
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* metric:add(value[, tags]) ; for rates, booleans count as 1/0 */
+static int metric_add(lua_State *L)
+{
+    lmetric *m = luaL_checkudata(L, 1, METRIC_META);
+    double v;
+    if (lua_isboolean(L, 2)) v = lua_toboolean(L, 2) ? 1 : 0;
+    else v = luaL_checknumber(L, 2);
+    char tags[512] = "";
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        const char *pairs[32];
+        int n = 0;
+        lua_newtable(L);                      /* anchors the "k=v" strings */
+        int strs = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, 3)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_argerror(L, 3, "tag names must be strings");
+            if (n == 32) return luaL_argerror(L, 3, "at most 32 tags");
+            const char *val = luaL_tolstring(L, -1, NULL);
+            lua_pushfstring(L, "%s=%s", lua_tostring(L, -3), val);
+            lua_rawseti(L, strs, n + 1);
+            lua_pop(L, 2);                    /* tolstring result and value */
+            lua_rawgeti(L, strs, n + 1);
+            pairs[n++] = lua_tostring(L, -1);
+            lua_pop(L, 1);
+        }
+        qsort(pairs, (size_t)n, sizeof *pairs, cmp_str);
+        size_t off = 0;
+        for (int i = 0; i < n; i++) {
+            int w = snprintf(tags + off, sizeof tags - off, "%s%s", i ? "," : "", pairs[i]);
+            if (w < 0 || (size_t)w >= sizeof tags - off) return luaL_argerror(L, 3, "tags too long");
+            off += (size_t)w;
+        }
+    }
+    char err[RB_ERRLEN];
+    rb_rt *rt = rbl_rt(L);
+    rb_metric *mt = rb_metrics_custom(&rt->metrics, m->name, tags, m->type, err, sizeof err);
+    if (!mt) return luaL_error(L, "%s", err);
+    rb_metric_add(mt, v);
+    return 0;
+}
+
+static int metric_tostring(lua_State *L)
+{
+    lmetric *m = luaL_checkudata(L, 1, METRIC_META);
+    lua_pushfstring(L, "regbench.metric(%s %s)", rb_metric_type_name(m->type), m->name);
+    return 1;
+}
+
+int rbl_open_core(lua_State *L)
+{
+    static const luaL_Reg metric_methods[] = {{"add", metric_add}, {NULL, NULL}};
+    if (luaL_newmetatable(L, METRIC_META)) {
+        luaL_newlib(L, metric_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, metric_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    static const luaL_Reg funcs[] = {
+        {"now", l_now}, {"sleep", l_sleep}, {"spawn", l_spawn}, {"vu_id", l_vu_id},
+        {"phase_begin", l_phase_begin}, {"phase_end", l_phase_end},
+        {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},
+        {"parse_size", l_parse_size}, {"parse_duration", l_parse_duration},
+        {"registry_target", l_registry_target},
+        {"trend", l_trend}, {"counter", l_counter}, {"gauge", l_gauge}, {"rate", l_rate},
+        {NULL, NULL},
+    };
+    /* the table to fill is on top of the stack */
+    luaL_setfuncs(L, funcs, 0);
+    lua_pushstring(L, REGBENCH_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}

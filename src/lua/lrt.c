@@ -1,0 +1,626 @@
+/* lrt: the scenario runtime. It runs a Lua scenario as virtual users (VUs):
+ * coroutines of one Lua state, resumed by the event loop when what they wait
+ * for (a transfer, a timer, another VU) is done. Runnable VUs wait in a ready
+ * queue drained by a uv_idle handle, so nothing resumes Lua from inside a
+ * libcurl callback. It also launches the registry under test at the first
+ * action, guards against scripts that never yield, handles SIGINT/SIGTERM,
+ * and writes the results (after every phase, and at the end). */
+#include "rbl.h"
+#include "rb_progress.h"
+#include "rb_results.h"
+#include "rb_util.h"
+
+#include <errno.h>
+#include <lualib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VU_META "regbench.vu"
+#define GUARD_EVERY 100000   /* instructions between guard checks */
+
+struct rb_embedded_file { const char *name; const char *data; size_t size; };
+extern const struct rb_embedded_file rb_embedded[];
+int rbl_open_image(lua_State *L) __attribute__((weak));
+
+rb_rt *rbl_rt(lua_State *L)
+{
+    return *(rb_rt **)lua_getextraspace(L);
+}
+
+int rbl_input_error(lua_State *L, const char *fmt, ...)
+{
+    rb_rt *rt = rbl_rt(L);
+    rt->input_error = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    return lua_error(L);
+}
+
+/* ---- the ready queue ---------------------------------------------------- */
+
+static void run_ready(uv_idle_t *h);
+
+void rbl_wake(rb_vu *vu, int nargs)
+{
+    rb_rt *rt = vu->rt;
+    vu->nargs = nargs;
+    vu->state = VU_READY;
+    if (vu->queued) return;
+    vu->queued = 1;
+    vu->next_ready = NULL;
+    if (rt->ready_tail) rt->ready_tail->next_ready = vu; else rt->ready_head = vu;
+    rt->ready_tail = vu;
+    uv_idle_start(&rt->idle, run_ready);
+}
+
+/* Frees what a finished VU no longer needs and wakes its joiners. */
+static void vu_finished(rb_vu *vu)
+{
+    rb_rt *rt = vu->rt;
+    lua_State *L = rt->L;
+    luaL_unref(L, LUA_REGISTRYINDEX, vu->co_ref);
+    vu->co_ref = LUA_NOREF;
+    vu->co = NULL;
+    rt->n_vus_live--;
+    for (int i = 0; i < vu->n_waiters; i++)
+        rbl_wake(vu->waiters[i], 0);
+    free(vu->waiters);
+    vu->waiters = NULL;
+    vu->n_waiters = 0;
+    luaL_unref(L, LUA_REGISTRYINDEX, vu->self_ref);   /* collectable from now on */
+    vu->self_ref = LUA_NOREF;
+}
+
+static void set_fatal(rb_rt *rt, const char *msg)
+{
+    if (!rt->fatal) rt->fatal = rb_strdup(msg);
+    rt->stop = 1;
+    uv_stop(rb_loop_uv(rt->loop));
+}
+
+static void vu_resume(rb_rt *rt, rb_vu *vu)
+{
+    lua_State *co = vu->co;
+    int nres = 0;
+    vu->state = VU_RUNNING;
+    rt->current = vu;
+    rt->slice_start_us = rb_now_us();
+    int nargs = vu->nargs;
+    vu->nargs = 0;
+    int st = lua_resume(co, rt->L, nargs, &nres);
+    rt->current = NULL;
+    if (st == LUA_YIELD) {
+        lua_pop(co, nres);
+        if (vu->state == VU_RUNNING)
+            vu->state = VU_WAITING;   /* rbl_wake may already have made it ready */
+        return;
+    }
+    if (st == LUA_OK) {
+        lua_createtable(co, nres, 1);
+        lua_insert(co, 1);
+        for (int i = nres; i >= 1; i--)
+            lua_rawseti(co, 1, i);
+        lua_pushinteger(co, nres);
+        lua_setfield(co, 1, "n");
+        lua_xmove(co, rt->L, 1);
+        vu->results_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
+        vu->state = VU_DONE;
+    } else {
+        const char *msg = lua_tostring(co, -1);
+        if (!msg) msg = luaL_typename(co, -1);
+        luaL_traceback(rt->L, co, msg, 0);
+        vu->error = rb_strdup(lua_tostring(rt->L, -1));
+        lua_pop(rt->L, 1);
+        vu->state = VU_FAILED;
+        if (vu == rt->main || rt->help_done)
+            set_fatal(rt, vu->error);
+    }
+    vu_finished(vu);
+}
+
+static void run_ready(uv_idle_t *h)
+{
+    rb_rt *rt = h->data;
+    while (rt->ready_head && !rt->stop) {
+        rb_vu *vu = rt->ready_head;
+        rt->ready_head = vu->next_ready;
+        if (!rt->ready_head) rt->ready_tail = NULL;
+        vu->queued = 0;
+        vu_resume(rt, vu);
+    }
+    if (!rt->ready_head || rt->stop)
+        uv_idle_stop(&rt->idle);
+}
+
+/* ---- VU handles ----------------------------------------------------------- */
+
+rb_vu *rbl_check_vu(lua_State *L, int idx)
+{
+    return luaL_checkudata(L, idx, VU_META);
+}
+
+static int vu_gc(lua_State *L)
+{
+    rb_vu *vu = luaL_checkudata(L, 1, VU_META);
+    rb_rt *rt = vu->rt;
+    if (vu->results_ref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, vu->results_ref);
+        vu->results_ref = LUA_NOREF;
+    }
+    if (vu->state == VU_FAILED && !vu->error_seen && vu->error && rt && !rt->fatal) {
+        /* Nobody will ever join it: the error must not pass silently. */
+        fprintf(stderr, "regbench: error in VU %d (never joined):\n%s\n", vu->id, vu->error);
+        set_fatal(rt, vu->error);
+    }
+    free(vu->error);
+    vu->error = NULL;
+    free(vu->waiters);
+    vu->waiters = NULL;
+    return 0;
+}
+
+/* Continuation of join: returns the target's results or raises its error. */
+static int join_k(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    rb_vu *target = (rb_vu *)ctx;
+    if (target->state == VU_FAILED) {
+        target->error_seen = 1;
+        lua_pushfstring(L, "VU %d failed: %s", target->id, target->error);
+        return lua_error(L);
+    }
+    if (target->state != VU_DONE)
+        return luaL_error(L, "internal error: join resumed before VU %d finished", target->id);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, target->results_ref);
+    lua_getfield(L, -1, "n");
+    int n = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    luaL_checkstack(L, n, "too many results to join");
+    for (int i = 1; i <= n; i++)
+        lua_rawgeti(L, -i, i);
+    return n;
+}
+
+static int vu_join(lua_State *L)
+{
+    rb_vu *target = rbl_check_vu(L, 1);
+    lua_settop(L, 1);
+    if (target->state == VU_DONE || target->state == VU_FAILED)
+        return join_k(L, LUA_OK, (lua_KContext)target);
+    rb_vu *self = rbl_action(L, 1);
+    if (self == target)
+        return luaL_error(L, "a VU cannot join itself");
+    target->waiters = rb_realloc(target->waiters, (size_t)(target->n_waiters + 1) * sizeof *target->waiters);
+    target->waiters[target->n_waiters++] = self;
+    return lua_yieldk(L, 0, (lua_KContext)target, join_k);
+}
+
+static int vu_status(lua_State *L)
+{
+    static const char *names[] = {"ready", "running", "waiting", "done", "failed"};
+    rb_vu *vu = rbl_check_vu(L, 1);
+    lua_pushstring(L, names[vu->state]);
+    return 1;
+}
+
+static int vu_tostring(lua_State *L)
+{
+    rb_vu *vu = rbl_check_vu(L, 1);
+    lua_pushfstring(L, "regbench.vu(%d)", vu->id);
+    return 1;
+}
+
+rb_vu *rbl_vu_new(lua_State *L, int nargs)
+{
+    rb_rt *rt = rbl_rt(L);
+    if (rt->opts->max_vus && (size_t)rt->n_vus_live >= rt->opts->max_vus)
+        luaL_error(L, "too many virtual users: %d are running, the limit is %d (--max-vus)",
+                   rt->n_vus_live, (int)rt->opts->max_vus);
+    luaL_checkstack(L, 4, NULL);
+    rb_vu *vu = lua_newuserdatauv(L, sizeof *vu, 0);
+    memset(vu, 0, sizeof *vu);
+    vu->rt = rt;
+    vu->co_ref = vu->self_ref = vu->results_ref = LUA_NOREF;
+    luaL_setmetatable(L, VU_META);
+    /* stack: fn args... ud */
+    lua_pushvalue(L, -1);
+    vu->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_State *co = lua_newthread(L);
+    vu->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    vu->co = co;
+    vu->id = rt->next_vu_id++;
+    vu->phase = rt->current ? rt->current->phase : NULL;
+    /* move fn and args (below the userdata) to the coroutine */
+    lua_insert(L, -(nargs + 2));          /* ud fn args... */
+    lua_xmove(L, co, nargs + 1);
+    rt->n_vus_live++;
+    rbl_wake(vu, nargs);
+    return vu;
+}
+
+/* ---- actions, guard, registry --------------------------------------------- */
+
+static void guard_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    rb_rt *rt = rbl_rt(L);
+    if (rt->stop && rt->current) {
+        luaL_error(L, rt->interrupted ? "interrupted" : "run stopped");
+        return;
+    }
+    if (rt->guard_us && rt->current && rb_now_us() - rt->slice_start_us > rt->guard_us) {
+        rt->stop = 1;
+        luaL_error(L, "the scenario ran for %d s without yielding (an endless loop?); "
+                      "VUs must call rb.sleep, rb.http or another regbench operation "
+                      "(raise the limit with --yield-timeout)",
+                   (int)(rt->guard_us / 1000000));
+    }
+}
+
+static int launch_registry(rb_rt *rt, char *err, size_t errlen)
+{
+    const rb_run_opts *o = rt->opts;
+    if (o->target_url) {
+        rt->reg_url = rb_strdup(o->target_url);
+        size_t n = strlen(rt->reg_url);
+        while (n > 0 && rt->reg_url[n - 1] == '/') rt->reg_url[--n] = 0;
+        rt->reg_kind = rb_strdup("external");
+        rt->reg_storage = rb_strdup("unknown");
+        return 0;
+    }
+    rb_launch_opts lo = o->launch;
+    lo.workdir = rt->out_dir;
+    rt->reg = rb_launch_start(&lo, err, errlen);
+    if (!rt->reg) return -1;
+    rt->reg_url = rb_strdup(rb_launch_url(rt->reg));
+    rt->reg_kind = rb_strdup(rb_launch_kind_name(lo.kind));
+    rt->reg_storage = rb_strdup(rb_launch_storage_name(lo.storage));
+    const char *v = rb_launch_version(rt->reg);
+    rt->reg_version = v ? rb_strdup(v) : NULL;
+    rt->reg_pid = (long)rb_launch_pid(rt->reg);
+    return 0;
+}
+
+rb_vu *rbl_action(lua_State *L, int yields)
+{
+    rb_rt *rt = rbl_rt(L);
+    rb_vu *vu = rt->current;
+    if (yields && (!vu || vu->co != L || !lua_isyieldable(L)))
+        luaL_error(L, "this regbench operation waits, so it must run in a VU: not inside "
+                      "a coroutine of your own, a metamethod or a sort comparator");
+    if (rt->acted) return vu;
+    if (rt->opts->help) {
+        rt->help_done = 1;
+        luaL_error(L, "(help: parameters listed)");
+    }
+    for (size_t i = 0; i < rt->n_set; i++) {
+        if (!rt->set_used[i]) {
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (size_t j = 0; j < rt->n_params; j++) {
+                if (j) luaL_addstring(&b, ", ");
+                luaL_addstring(&b, rt->param_names[j]);
+            }
+            luaL_pushresult(&b);
+            rbl_input_error(L, "unknown parameter '%s' in --set: this scenario declares %s",
+                            rt->set_keys[i], rt->n_params ? lua_tostring(L, -1) : "no parameters");
+        }
+    }
+    rt->acted = 1;
+    char err[RB_ERRLEN];
+    if (launch_registry(rt, err, sizeof err) < 0) {
+        rt->input_error = 0;
+        luaL_error(L, "cannot start the registry: %s", err);
+    }
+    return vu;
+}
+
+void rbl_record(rb_vu *vu, const rb_op_record *r)
+{
+    rb_metrics_record(&vu->rt->metrics, vu->phase, r);
+}
+
+/* ---- results ---------------------------------------------------------------- */
+
+static void write_results(rb_rt *rt, const char *status, int exit_code)
+{
+    rb_run_info info;
+    memset(&info, 0, sizeof info);
+    char started[32];
+    rb_format_utc(rb_wall_us() - (rb_now_us() - rt->metrics.run_start_us), started, sizeof started);
+    info.scenario = rt->opts->scenario;
+    info.started_at = started;
+    info.status = status;
+    info.error = rt->fatal;
+    info.exit_code = exit_code;
+    info.reg_kind = rt->reg_kind ? rt->reg_kind : (rt->opts->target_url ? "external" : rb_launch_kind_name(rt->opts->launch.kind));
+    info.reg_url = rt->reg_url ? rt->reg_url : "";
+    info.reg_storage = rt->reg_storage ? rt->reg_storage : "unknown";
+    info.reg_version = rt->reg_version;
+    info.reg_pid = rt->reg_pid;
+    info.param_names = (const char **)rt->param_names;
+    info.param_values = (const char **)rt->param_values;
+    info.n_params = rt->n_params;
+    char err[RB_ERRLEN];
+    if (rb_results_write_json(rt->out_dir, &rt->metrics, &info, err, sizeof err) < 0 ||
+        rb_results_write_csv(rt->out_dir, &rt->metrics, err, sizeof err) < 0)
+        fprintf(stderr, "regbench: cannot write results: %s\n", err);
+}
+
+void rbl_checkpoint(rb_rt *rt)
+{
+    write_results(rt, "running", -1);
+}
+
+/* ---- signals ---------------------------------------------------------------- */
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    rb_rt *rt = h->data;
+    fprintf(stderr, "\nregbench: %s: stopping, writing results of what ran\n",
+            signum == SIGINT ? "interrupted" : "terminated");
+    rt->interrupted = 1;
+    rt->stop = 1;
+    uv_stop(rb_loop_uv(rt->loop));
+    /* A second signal kills at once; launched registries die with us (PDEATHSIG). */
+    uv_signal_stop(&rt->sigint);
+    uv_signal_stop(&rt->sigterm);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+}
+
+static void fatal_signal(int sig)
+{
+    rb_launch_kill_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+static int load_prelude(lua_State *L)
+{
+    for (const struct rb_embedded_file *f = rb_embedded; f->name; f++) {
+        if (strcmp(f->name, "regbench") != 0) continue;
+        if (luaL_loadbuffer(L, f->data, f->size, "=[regbench prelude]") != LUA_OK)
+            return lua_error(L);
+        lua_newtable(L);                     /* core: the C half of the module */
+        rbl_open_core(L);
+        rbl_open_http(L);
+        lua_setfield(L, -2, "http");
+        if (rbl_open_image) {
+            rbl_open_image(L);
+            lua_setfield(L, -2, "image");
+        }
+        lua_call(L, 1, 1);
+        return 1;
+    }
+    return luaL_error(L, "regbench prelude missing from the binary");
+}
+
+static char *default_out_dir(void)
+{
+    char stamp[32];
+    rb_format_utc(rb_wall_us(), stamp, sizeof stamp);
+    for (char *p = stamp; *p; p++) if (*p == ':') *p = '-';
+    return rb_asprintf("results/%s", stamp);
+}
+
+static int parse_sets(rb_rt *rt)
+{
+    const rb_run_opts *o = rt->opts;
+    rt->n_set = o->n_set;
+    rt->set_keys = rb_calloc(o->n_set, sizeof(char *));
+    rt->set_values = rb_calloc(o->n_set, sizeof(char *));
+    rt->set_used = rb_calloc(o->n_set, sizeof(int));
+    for (size_t i = 0; i < o->n_set; i++) {
+        const char *eq = strchr(o->set[i], '=');
+        if (!eq || eq == o->set[i]) {
+            fprintf(stderr, "regbench: bad --set '%s': expected key=value\n", o->set[i]);
+            return -1;
+        }
+        rt->set_keys[i] = rb_asprintf("%.*s", (int)(eq - o->set[i]), o->set[i]);
+        rt->set_values[i] = rb_strdup(eq + 1);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(rt->set_keys[j], rt->set_keys[i]) == 0) {
+                fprintf(stderr, "regbench: --set %s given twice\n", rt->set_keys[i]);
+                return -1;
+            }
+    }
+    return 0;
+}
+
+static void print_help(rb_rt *rt)
+{
+    printf("Parameters of %s (set with --set name=value):\n", rt->opts->scenario);
+    if (rt->n_params == 0) printf("  (none)\n");
+    for (size_t i = 0; i < rt->n_params; i++) {
+        printf("  %-20s %-9s default %s", rt->param_names[i], rt->param_types[i], rt->param_defaults[i]);
+        if (rt->param_docs[i][0]) printf("\n  %-20s %s", "", rt->param_docs[i]);
+        printf("\n");
+    }
+}
+
+/* Closes a handle the bindings allocated (sleep timers mark themselves with
+ * data == handle); the runtime's own handles are closed without a callback. */
+static void close_one(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (uv_is_closing(h)) return;
+    if (h->type == UV_TIMER && h->data == (void *)h)
+        uv_close(h, (uv_close_cb)free);
+}
+
+/* Ends transfers, timers and the runtime's handles, in an order where no
+ * callback can touch a freed VU. */
+static void close_handles(rb_rt *rt)
+{
+    if (!rt->loop) return;
+    rb_loop_cancel_all(rt->loop);
+    uv_walk(rb_loop_uv(rt->loop), close_one, NULL);
+    if (!uv_is_closing((uv_handle_t *)&rt->idle)) {
+        uv_close((uv_handle_t *)&rt->idle, NULL);
+        uv_close((uv_handle_t *)&rt->sigint, NULL);
+        uv_close((uv_handle_t *)&rt->sigterm, NULL);
+    }
+    uv_run(rb_loop_uv(rt->loop), UV_RUN_NOWAIT);
+}
+
+static void rt_free(rb_rt *rt)
+{
+    close_handles(rt);
+    if (rt->L) lua_close(rt->L);   /* runs __gc of VU handles while rt is alive */
+    rb_loop_free(rt->loop);
+    rb_metrics_free(&rt->metrics);
+    for (size_t i = 0; i < rt->n_set; i++) { free(rt->set_keys[i]); free(rt->set_values[i]); }
+    free(rt->set_keys); free(rt->set_values); free(rt->set_used);
+    for (size_t i = 0; i < rt->n_params; i++) {
+        free(rt->param_names[i]); free(rt->param_values[i]); free(rt->param_types[i]);
+        free(rt->param_docs[i]); free(rt->param_defaults[i]);
+    }
+    free(rt->param_names); free(rt->param_values); free(rt->param_types);
+    free(rt->param_docs); free(rt->param_defaults);
+    free(rt->reg_url); free(rt->reg_kind); free(rt->reg_storage); free(rt->reg_version);
+    free(rt->fatal);
+    free(rt->out_dir);
+}
+
+static int active_vus(void *ud)
+{
+    return ((rb_rt *)ud)->n_vus_live;
+}
+
+int rb_run_scenario(const rb_run_opts *o)
+{
+    rb_rt rtv;
+    rb_rt *rt = &rtv;
+    memset(rt, 0, sizeof *rt);
+    rt->opts = o;
+    char err[RB_ERRLEN];
+
+    struct stat st;
+    if (stat(o->scenario, &st) < 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "regbench: cannot read scenario '%s': %s\n", o->scenario,
+                errno ? strerror(errno) : "not a regular file");
+        return RB_EXIT_USAGE;
+    }
+    if (parse_sets(rt) < 0) { rt_free(rt); return RB_EXIT_USAGE; }
+    rt->out_dir = o->out_dir ? rb_strdup(o->out_dir) : default_out_dir();
+    if (!o->help && rb_mkdir_p(rt->out_dir) < 0) {
+        fprintf(stderr, "regbench: cannot create output directory '%s': %s\n", rt->out_dir, strerror(errno));
+        rt_free(rt);
+        return RB_EXIT_USAGE;
+    }
+    rt->loop = rb_loop_new(err, sizeof err);
+    if (!rt->loop) { fprintf(stderr, "regbench: %s\n", err); rt_free(rt); return RB_EXIT_SCRIPT; }
+    rb_metrics_init(&rt->metrics);
+    rt->guard_us = (uint64_t)((o->yield_timeout_s > 0 ? o->yield_timeout_s : 10.0) * 1e6);
+
+    uv_loop_t *uv = rb_loop_uv(rt->loop);
+    uv_idle_init(uv, &rt->idle);
+    rt->idle.data = rt;
+    uv_signal_init(uv, &rt->sigint);
+    uv_signal_init(uv, &rt->sigterm);
+    rt->sigint.data = rt->sigterm.data = rt;
+    uv_signal_start(&rt->sigint, on_signal, SIGINT);
+    uv_signal_start(&rt->sigterm, on_signal, SIGTERM);
+    uv_unref((uv_handle_t *)&rt->sigint);
+    uv_unref((uv_handle_t *)&rt->sigterm);
+    signal(SIGSEGV, fatal_signal);
+    signal(SIGABRT, fatal_signal);
+    signal(SIGBUS, fatal_signal);
+    signal(SIGPIPE, SIG_IGN);
+
+    lua_State *L = luaL_newstate();
+    rt->L = L;
+    *(rb_rt **)lua_getextraspace(L) = rt;
+    luaL_openlibs(L);
+    luaL_newmetatable(L, VU_META);
+    static const luaL_Reg vu_methods[] = {
+        {"join", vu_join}, {"status", vu_status}, {NULL, NULL},
+    };
+    luaL_newlib(L, vu_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, vu_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, vu_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+    /* require "regbench" */
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    lua_pushcfunction(L, load_prelude);
+    lua_setfield(L, -2, "regbench");
+    lua_pop(L, 1);
+    lua_sethook(L, guard_hook, LUA_MASKCOUNT, GUARD_EVERY);
+
+    int exit_code = RB_EXIT_OK;
+    const char *status = "ok";
+    if (luaL_loadfilex(L, o->scenario, "t") != LUA_OK) {
+        fprintf(stderr, "regbench: %s\n", lua_tostring(L, -1));
+        rt->fatal = rb_strdup(lua_tostring(L, -1));
+        lua_pop(L, 1);
+        exit_code = RB_EXIT_SCRIPT;
+        status = "failed";
+    } else {
+        rt->main = rbl_vu_new(L, 0);
+        lua_pop(L, 1);
+        rb_progress *prog = (!o->help && !o->quiet) ? rb_progress_start(uv, &rt->metrics, active_vus, rt) : NULL;
+        uv_run(uv, UV_RUN_DEFAULT);
+        rb_progress_stop(prog);
+        rb_metrics_close_all(&rt->metrics);
+        if (o->help && (rt->help_done || rt->main->state == VU_DONE)) {
+            print_help(rt);
+            rt_free(rt);
+            return RB_EXIT_OK;
+        }
+        if (rt->interrupted) {
+            exit_code = RB_EXIT_INTERRUPTED;
+            status = "interrupted";
+        } else if (rt->fatal) {
+            exit_code = rt->input_error ? RB_EXIT_USAGE : RB_EXIT_SCRIPT;
+            status = "failed";
+            fprintf(stderr, "regbench: %s%s\n", rt->input_error ? "" : "scenario failed: ", rt->fatal);
+        } else if (rt->main->state != VU_DONE) {
+            rt->fatal = rb_asprintf("deadlock: the scenario's main VU is still waiting (%d VUs blocked, nothing in flight)",
+                                    rt->n_vus_live);
+            fprintf(stderr, "regbench: %s\n", rt->fatal);
+            exit_code = RB_EXIT_SCRIPT;
+            status = "failed";
+        } else if (!rt->acted && rt->n_set) {
+            /* the scenario never acted: check --set keys now */
+            for (size_t i = 0; i < rt->n_set; i++)
+                if (!rt->set_used[i]) {
+                    rt->fatal = rb_asprintf("unknown parameter '%s' in --set", rt->set_keys[i]);
+                    fprintf(stderr, "regbench: %s\n", rt->fatal);
+                    exit_code = RB_EXIT_USAGE;
+                    status = "failed";
+                    break;
+                }
+        }
+        if (exit_code == RB_EXIT_OK) {
+            /* VUs that failed and were never joined fail the run. */
+            lua_gc(L, LUA_GCCOLLECT);
+            if (rt->fatal) { exit_code = RB_EXIT_SCRIPT; status = "failed"; }
+        }
+    }
+    if (o->help) {
+        if (exit_code == RB_EXIT_OK) print_help(rt);
+        rt_free(rt);
+        return exit_code;
+    }
+    if (!rt->input_error || rt->acted) {
+        write_results(rt, status, exit_code);
+        if (rt->metrics.n_phases) rb_results_print_table(stdout, &rt->metrics);
+        fprintf(stderr, "regbench: results in %s/\n", rt->out_dir);
+    }
+    rb_launch_stop(rt->reg);
+    rt->reg = NULL;
+    rt_free(rt);
+    return exit_code;
+}

@@ -1,0 +1,102 @@
+/* rbl: what the Lua bindings share: the runtime (rb_rt) with its virtual
+ * users (rb_vu), and the few calls a binding needs to yield a VU and to
+ * resume it when its operation ends. A binding that starts an operation
+ * calls rbl_action() (which also checks it runs in a VU), starts the work on
+ * the loop, and returns lua_yield(L, 0); the completion handler pushes the
+ * results onto vu->co and calls rbl_wake(vu, nresults). */
+#ifndef RBL_H
+#define RBL_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <stdint.h>
+
+#include "rb_http.h"
+#include "rb_launch.h"
+#include "rb_metrics.h"
+#include "rb_runtime.h"
+
+typedef struct rb_rt rb_rt;
+
+typedef enum { VU_READY, VU_RUNNING, VU_WAITING, VU_DONE, VU_FAILED } rb_vu_state;
+
+/* A virtual user: a coroutine with the phase it measures into. Lives in a
+ * full userdata (the handle rb.spawn returns); anchored in the Lua registry
+ * while it runs, collectable after. */
+typedef struct rb_vu {
+    rb_rt *rt;
+    int id;
+    lua_State *co;                /* the coroutine; NULL once finished */
+    int co_ref;                   /* registry ref to the thread, LUA_NOREF when done */
+    int self_ref;                 /* registry ref to this userdata while not finished */
+    rb_vu_state state;
+    rb_phase *phase;              /* where its operations are recorded */
+    int nargs;                    /* values on co's stack to pass at the next resume */
+    int results_ref;              /* table of results (done) or LUA_NOREF */
+    char *error;                  /* error message with traceback (failed) */
+    int error_seen;               /* someone joined and received the error */
+    struct rb_vu **waiters;       /* VUs blocked in join on this one */
+    int n_waiters;
+    struct rb_vu *next_ready;
+    int queued;
+} rb_vu;
+
+struct rb_rt {
+    lua_State *L;
+    rb_loop *loop;
+    rb_metrics metrics;
+    const rb_run_opts *opts;
+    char *out_dir;
+    rb_vu *current;               /* the VU running now, or NULL */
+    uint64_t slice_start_us;      /* when `current` was resumed */
+    uint64_t guard_us;
+    rb_vu *ready_head, *ready_tail;
+    uv_idle_t idle;
+    uv_signal_t sigint, sigterm;
+    int n_vus_live;               /* spawned and not finished */
+    int next_vu_id;
+    rb_vu *main;
+    int stop;                     /* stop running VUs: fatal error or signal */
+    int interrupted;              /* by SIGINT / SIGTERM */
+    int input_error;              /* the failure was bad input (exit 2) */
+    int help_done;                /* --help mode reached the first action */
+    int acted;                    /* the first action happened */
+    char *fatal;                  /* first fatal error message */
+    /* parameters */
+    char **set_keys, **set_values;
+    int *set_used;
+    size_t n_set;
+    char **param_names, **param_values, **param_types, **param_docs, **param_defaults;
+    size_t n_params;
+    /* the registry under test */
+    rb_registry_proc *reg;
+    char *reg_url, *reg_kind, *reg_storage, *reg_version;
+    long reg_pid;
+};
+
+/* The runtime of a Lua state (stored in its extra space). */
+rb_rt *rbl_rt(lua_State *L);
+/* Called by every binding that acts (spawns, sleeps, does I/O): checks the
+ * caller is a VU coroutine (when `yields`), validates --set keys and
+ * launches the registry on first use. Returns the calling VU. Raises on misuse. */
+rb_vu *rbl_action(lua_State *L, int yields);
+/* Makes `vu` runnable; nargs values are already on vu->co's stack. */
+void rbl_wake(rb_vu *vu, int nargs);
+/* Records one finished operation in the VU's phase. */
+void rbl_record(rb_vu *vu, const rb_op_record *r);
+/* Raises an input error (exit code 2) with msg. */
+int rbl_input_error(lua_State *L, const char *fmt, ...);
+
+/* Makes a VU that will run the function below the top nargs values of L
+ * (they are popped); pushes its handle. Raises past the VU cap. */
+rb_vu *rbl_vu_new(lua_State *L, int nargs);
+/* Checks that argument idx is a VU handle. */
+rb_vu *rbl_check_vu(lua_State *L, int idx);
+/* Writes results.json and the CSVs (status "running" until the end). */
+void rbl_checkpoint(rb_rt *rt);
+
+/* Binding tables, each pushes one table of functions. */
+int rbl_open_core(lua_State *L);
+int rbl_open_http(lua_State *L);
+
+#endif

@@ -1,0 +1,159 @@
+/* main: the regbench command line. It parses arguments and dispatches to the
+ * commands; all work happens in the modules (rb_runtime for `run`, rb_gen
+ * for `gen`). Exit codes: 0 ok, 1 the run or scenario failed, 2 bad input,
+ * 99 a threshold failed, 130 interrupted. */
+#include "rb_launch.h"
+#include "rb_runtime.h"
+#include "rb_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fputs("regbench " REGBENCH_VERSION ": a benchmark for OCI/Docker container registries\n"
+          "\n"
+          "Usage:\n"
+          "  regbench run SCENARIO.lua [options]   run a Lua scenario against a registry\n"
+          "  regbench run SCENARIO.lua --help      list the scenario's parameters\n"
+          "  regbench --help | --version\n"
+          "\n"
+          "Options of run:\n"
+          "  --set KEY=VALUE        set a scenario parameter (repeatable)\n"
+          "  --out DIR              results directory (default results/<UTC time>)\n"
+          "  --registry KIND        registry to launch: crane (default) or distribution\n"
+          "  --storage KIND         its storage: memory (default) or disk\n"
+          "  --disk DIR             directory for disk storage (default DIR/registry-storage)\n"
+          "  --port N               port for the launched registry (default 0: a free one)\n"
+          "  --target URL           use a running registry at URL instead of launching one\n"
+          "  --quiet                no live progress on stderr\n"
+          "  --yield-timeout DUR    end a VU that runs this long without yielding (default 10s)\n"
+          "  --max-vus N            cap on live virtual users (default 100000)\n"
+          "\n"
+          "Docs: docs/cli.md, docs/lua-api.md, docs/results-schema.md\n", out);
+}
+
+static int bad(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "regbench: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see regbench --help)\n");
+    return RB_EXIT_USAGE;
+}
+
+/* Returns the value of option argv[*i] (advancing *i), or NULL if missing. */
+static const char *value_of(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) return NULL;
+    return argv[++*i];
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    rb_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.max_vus = 100000;
+    o.launch.kind = RB_REG_CRANE;
+    o.launch.storage = RB_STORAGE_MEMORY;
+    const char **sets = rb_calloc((size_t)argc, sizeof *sets);
+    int registry_given = 0, rc = RB_EXIT_USAGE;
+    char err[RB_ERRLEN];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o.help = 1;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o.quiet = 1;
+        } else if (a[0] == '-' && a[1] == '-' && strcmp(a, "--") != 0) {
+            if (!(v = value_of(argc, argv, &i))) { rc = bad("option %s needs a value", a); goto out; }
+            if (strcmp(a, "--set") == 0) {
+                if (!strchr(v, '=') || v[0] == '=') { rc = bad("bad --set '%s': expected key=value", v); goto out; }
+                sets[o.n_set++] = v;
+            } else if (strcmp(a, "--out") == 0) {
+                o.out_dir = v;
+            } else if (strcmp(a, "--registry") == 0) {
+                if (rb_launch_parse_kind(v, &o.launch.kind) < 0) {
+                    rc = bad("bad --registry '%s': expected crane or distribution", v); goto out;
+                }
+                registry_given = 1;
+            } else if (strcmp(a, "--storage") == 0) {
+                if (rb_launch_parse_storage(v, &o.launch.storage) < 0) {
+                    rc = bad("bad --storage '%s': expected memory or disk", v); goto out;
+                }
+            } else if (strcmp(a, "--disk") == 0) {
+                o.launch.disk_dir = v;
+                o.launch.storage = RB_STORAGE_DISK;
+            } else if (strcmp(a, "--port") == 0) {
+                char *end;
+                errno = 0;
+                long p = strtol(v, &end, 10);
+                if (errno || *end || end == v || p < 0 || p > 65535) {
+                    rc = bad("bad --port '%s': expected 0 (pick a free port) to 65535", v); goto out;
+                }
+                o.launch.port = (int)p;
+            } else if (strcmp(a, "--target") == 0) {
+                if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+                    rc = bad("bad --target '%s': expected a URL such as http://127.0.0.1:5000", v); goto out;
+                }
+                o.target_url = v;
+            } else if (strcmp(a, "--yield-timeout") == 0) {
+                if (rb_parse_duration(v, &o.yield_timeout_s, err, sizeof err) < 0 || o.yield_timeout_s <= 0) {
+                    rc = bad("bad --yield-timeout: %s", err); goto out;
+                }
+            } else if (strcmp(a, "--max-vus") == 0) {
+                char *end;
+                errno = 0;
+                long long n = strtoll(v, &end, 10);
+                if (errno || *end || end == v || n < 1 || n > 10000000) {
+                    rc = bad("bad --max-vus '%s': expected 1 to 10000000", v); goto out;
+                }
+                o.max_vus = (size_t)n;
+            } else {
+                rc = bad("unknown option '%s' for run", a);
+                goto out;
+            }
+        } else if (!o.scenario) {
+            o.scenario = a;
+        } else {
+            rc = bad("unexpected argument '%s' (one scenario per run)", a);
+            goto out;
+        }
+    }
+    if (!o.scenario) {
+        if (o.help) { usage(stdout); rc = RB_EXIT_OK; goto out; }
+        rc = bad("%s", "run needs a scenario file, e.g. regbench run scenarios/example.lua");
+        goto out;
+    }
+    if (o.target_url && (registry_given || o.launch.port || o.launch.disk_dir)) {
+        rc = bad("%s", "--target uses a running registry: it cannot be combined with --registry, --port or --disk");
+        goto out;
+    }
+    o.set = sets;
+    rc = rb_run_scenario(&o);
+out:
+    free(sets);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return RB_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return RB_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("regbench %s\n", REGBENCH_VERSION);
+        return RB_EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    fprintf(stderr, "regbench: unknown command '%s' (commands: run; see regbench --help)\n", cmd);
+    return RB_EXIT_USAGE;
+}
