@@ -1,0 +1,218 @@
+/* rb_gen: synthetic container images. Generates gzip'd (or plain) tar layers
+ * whose stored size, compressibility, compression level and file count are
+ * controlled, deterministically from (parameters, seed); wraps them with OCI or
+ * Docker schema 2 configs, manifests and indexes; streams every blob without
+ * holding it in memory (rb_blob_*); and writes standard OCI image layouts.
+ *
+ * How a layer is made (see docs/images.md): a pool of 64 KiB chunks per
+ * (level, compressibility) is deflated once, each chunk ending at a full-flush
+ * point; a layer is a seeded sequence of pool chunks between unique tar headers
+ * and unique filler, joined at byte boundaries, its CRC-32 combined with
+ * crc32_combine. Digests (compressed and uncompressed) are computed once per
+ * layer, on two threads, and remembered in a small cache directory.
+ *
+ * Threads: layers, images and blobs are immutable once made and reference
+ * counted with atomics, so they may be shared between threads; a reader is used
+ * by one thread at a time. Nothing here touches Lua. */
+#ifndef RB_GEN_H
+#define RB_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Compression "level" meaning an uncompressed tar (media type ...tar). */
+#define RB_GEN_NONE (-1)
+/* Largest files_per_layer accepted. */
+#define RB_GEN_MAX_FILES 100000
+
+typedef enum { RB_FORMAT_OCI = 0, RB_FORMAT_DOCKER = 1 } rb_format;
+
+/* Media types. */
+#define RB_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define RB_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define RB_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define RB_MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define RB_MT_OCI_LAYER_TAR "application/vnd.oci.image.layer.v1.tar"
+#define RB_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define RB_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define RB_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+#define RB_MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define RB_MT_DOCKER_LAYER_TAR "application/vnd.docker.image.rootfs.diff.tar"
+
+/* ---- global settings ---------------------------------------------------- */
+
+/* Sets the digest cache directory: NULL = default ($XDG_CACHE_HOME/regbench or
+ * $HOME/.cache/regbench), "" = no cache. Call before generating; not thread-safe. */
+void rb_gen_set_cache_dir(const char *dir);
+/* The cache directory in use ("" when disabled); valid until the next set. */
+const char *rb_gen_cache_dir(void);
+
+/* ---- layers -------------------------------------------------------------- */
+
+typedef struct rb_layer_params {
+    uint64_t size;          /* stored (compressed) size in bytes; within 1% */
+    int level;              /* gzip level 0-9, or RB_GEN_NONE for a plain tar */
+    double compressibility; /* 0.0-1.0: fraction of the tar that compresses away */
+    uint64_t seed;          /* same params + seed => same bytes */
+    int files;              /* files in the tar; 0 = default (size/4MiB, 1..64) */
+} rb_layer_params;
+
+/* What is known of a made layer. */
+typedef struct rb_layer_info {
+    char digest[72];            /* "sha256:<hex>" of the stored bytes */
+    char diff_id[72];           /* "sha256:<hex>" of the uncompressed tar */
+    uint64_t size;              /* stored bytes */
+    uint64_t uncompressed_size; /* tar bytes */
+    rb_layer_params params;     /* as normalised (files filled in) */
+} rb_layer_info;
+
+typedef struct rb_layer rb_layer; /* opaque, immutable, reference counted */
+
+/* Fills p with defaults: 1 MiB, level 6, compressibility 0.5, seed 0, files 0. */
+void rb_layer_params_init(rb_layer_params *p);
+/* Checks p; -1 with a message naming the field and accepted values. */
+int rb_layer_params_check(const rb_layer_params *p, char *err, size_t errlen);
+/* Makes a layer: plans it, then takes its digests from the cache or computes
+ * them (one full generation pass on two threads). NULL + err on failure. */
+rb_layer *rb_layer_new(const rb_layer_params *p, char *err, size_t errlen);
+/* Adds a reference; returns l. */
+rb_layer *rb_layer_ref(rb_layer *l);
+/* Drops a reference (NULL ok); frees on the last. */
+void rb_layer_unref(rb_layer *l);
+/* The layer's digests, sizes and parameters. */
+const rb_layer_info *rb_layer_get_info(const rb_layer *l);
+/* The layer's media type in format f (gzip or tar by its level). */
+const char *rb_layer_media_type(const rb_layer *l, rb_format f);
+/* 1 when the last rb_layer_new of this layer found its digests in the cache. */
+int rb_layer_from_cache(const rb_layer *l);
+
+/* A pull-style reader of a layer's bytes: never blocks, holds O(1) memory
+ * beyond the shared chunk pool. */
+typedef struct rb_layer_reader rb_layer_reader;
+/* Opens a reader of the stored bytes (uncompressed=0) or of the tar (1). */
+rb_layer_reader *rb_layer_reader_open(rb_layer *l, int uncompressed);
+/* Copies up to max bytes into buf; returns the count, 0 at the end. */
+size_t rb_layer_read(rb_layer_reader *r, void *buf, size_t max);
+/* Starts again from byte 0. */
+void rb_layer_reader_rewind(rb_layer_reader *r);
+/* Frees the reader (NULL ok). */
+void rb_layer_reader_close(rb_layer_reader *r);
+
+/* ---- blobs: what uploads consume ---------------------------------------- */
+
+typedef enum { RB_BLOB_NONE = 0, RB_BLOB_BYTES = 1, RB_BLOB_LAYER = 2 } rb_blob_kind;
+
+typedef struct rb_bytes rb_bytes; /* opaque, reference-counted byte buffer */
+
+/* A blob descriptor plus the means to produce its bytes. Plain struct, copy
+ * with rb_blob_copy (not memcpy) and free with rb_blob_release. Contract:
+ * digest is "sha256:<64 hex>" of exactly `size` bytes that rb_blob_open/read
+ * produce; kind BYTES: `data` points at them (valid while the blob holds its
+ * reference); kind LAYER: `layer` is the generated layer (stored bytes). */
+typedef struct rb_blob {
+    char digest[72];
+    uint64_t size;
+    char media_type[96];
+    rb_blob_kind kind;
+    const unsigned char *data; /* BYTES: the bytes; NULL otherwise */
+    rb_bytes *bytes;           /* BYTES: reference held */
+    rb_layer *layer;           /* LAYER: reference held */
+} rb_blob;
+
+/* Makes a BYTES blob from a copy of data (digest computed). */
+void rb_blob_from_bytes(rb_blob *out, const void *data, size_t len, const char *media_type);
+/* Makes a LAYER blob (one new layer reference), media type for format f. */
+void rb_blob_from_layer(rb_blob *out, rb_layer *l, rb_format f);
+/* dst = src with new references (dst must not hold any). */
+void rb_blob_copy(rb_blob *dst, const rb_blob *src);
+/* Drops the references of b and zeroes it (safe on a zeroed blob). */
+void rb_blob_release(rb_blob *b);
+
+typedef struct rb_blob_reader rb_blob_reader;
+/* Opens a reader of b's bytes; the reader holds its own references, so b may
+ * be released meanwhile. NULL + err on failure. Never blocks afterwards. */
+rb_blob_reader *rb_blob_open(const rb_blob *b, char *err, size_t errlen);
+/* Reads up to n bytes: count > 0, 0 at the end (after exactly size bytes), -1 on error. */
+ssize_t rb_blob_read(rb_blob_reader *r, void *buf, size_t n);
+/* Back to byte 0 (for retried uploads); 0 or -1. */
+int rb_blob_rewind(rb_blob_reader *r);
+/* Frees the reader (NULL ok). */
+void rb_blob_close(rb_blob_reader *r);
+/* Fills hex (65 bytes) with the SHA-256 of data. */
+void rb_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* ---- images and indexes -------------------------------------------------- */
+
+typedef struct rb_image_params {
+    rb_format format;          /* OCI (default) or Docker schema 2 */
+    size_t layers;             /* total layers, shared ones included */
+    uint64_t layer_size;       /* size of each generated layer ... */
+    const uint64_t *layer_sizes; /* ... or one per generated layer (n = layers - n_shared) */
+    int level;                 /* for generated layers */
+    double compressibility;    /* for generated layers */
+    int files;                 /* files per generated layer, 0 = default */
+    uint64_t seed;             /* generated layer j uses rb_gen_derive_seed(seed, j) */
+    rb_layer *const *shared;   /* layers placed first, in order (may be NULL) */
+    size_t n_shared;
+    const char *platform;      /* "os/arch[/variant]", NULL = "linux/amd64" */
+} rb_image_params;
+
+/* A made image. Fields are read-only. */
+typedef struct rb_image {
+    rb_format format;
+    char os[32], arch[32], variant[32];
+    rb_blob manifest;    /* BYTES: the exact manifest bytes */
+    rb_blob config;      /* BYTES: the exact config bytes */
+    size_t n_layers;
+    rb_blob *layers;     /* LAYER blobs, in manifest order */
+    int refs;            /* internal */
+} rb_image;
+
+/* Fills p with defaults: OCI, 1 layer of 1 MiB, level 6, compressibility 0.5,
+ * seed 0, linux/amd64. */
+void rb_image_params_init(rb_image_params *p);
+/* Generates an image (and its layers). NULL + err naming the bad field. */
+rb_image *rb_image_generate(const rb_image_params *p, char *err, size_t errlen);
+/* Makes an image from existing layers (each gets a reference). */
+rb_image *rb_image_from_layers(rb_format f, rb_layer *const *layers, size_t n,
+                               const char *platform, uint64_t seed, char *err, size_t errlen);
+rb_image *rb_image_ref(rb_image *img);
+void rb_image_unref(rb_image *img);
+
+/* A multi-platform index (OCI image index or Docker manifest list). */
+typedef struct rb_index {
+    rb_format format;
+    rb_blob manifest;    /* BYTES: the exact index bytes */
+    size_t n_images;
+    rb_image **images;   /* one reference each */
+    int refs;            /* internal */
+} rb_index;
+
+/* Builds an index over images (platforms taken from each image; all images
+ * must have format f). NULL + err on failure. */
+rb_index *rb_index_build(rb_format f, rb_image *const *images, size_t n, char *err, size_t errlen);
+rb_index *rb_index_ref(rb_index *ix);
+void rb_index_unref(rb_index *ix);
+
+/* Parses "os/arch[/variant]" into the three buffers (32 bytes each); -1 + err. */
+int rb_parse_platform(const char *s, char *os, char *arch, char *variant, char *err, size_t errlen);
+/* Derives an independent seed from a seed and a number (splitmix64). */
+uint64_t rb_gen_derive_seed(uint64_t seed, uint64_t n);
+/* Parses a compression value: "none" or "0".."9" -> level or RB_GEN_NONE; -1 + err. */
+int rb_parse_compression(const char *s, int *level, char *err, size_t errlen);
+
+/* ---- OCI image layout ---------------------------------------------------- */
+
+/* Writes (or adds to) an OCI image layout in dir: oci-layout, blobs/sha256/<hex>
+ * (existing blobs of the right size are kept) and index.json listing each
+ * image under refs[i] (org.opencontainers.image.ref.name). indexes may be
+ * NULL/0. progress (may be NULL) is called with bytes written so far. */
+int rb_layout_write(const char *dir, rb_image *const *images, const char *const *refs, size_t n,
+                    rb_index *const *indexes, const char *const *index_refs, size_t n_indexes,
+                    void (*progress)(void *ctx, uint64_t done), void *ctx, char *err, size_t errlen);
+
+/* The `regbench gen` command; argv[0] = "gen". Exit code: 0 ok, 2 bad input, 1 failure. */
+int rb_cmd_gen(int argc, char **argv);
+
+#endif
