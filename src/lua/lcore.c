@@ -72,7 +72,7 @@ static int l_phase_begin(lua_State *L)
     luaL_argcheck(L, name[0] != 0, 1, "phase name must not be empty");
     rb_vu *vu = rbl_action(L, 0);
     rb_rt *rt = rbl_rt(L);
-    rb_phase *p = rb_metrics_phase_begin(&rt->metrics, name);
+    rb_phase *p = rbl_phase_begin(rt, name);
     lua_pushlightuserdata(L, p);
     if (vu && vu->phase) lua_pushlightuserdata(L, vu->phase); else lua_pushnil(L);
     if (vu) vu->phase = p;
@@ -85,9 +85,8 @@ static int l_phase_end(lua_State *L)
     rb_phase *p = lua_touserdata(L, 1);
     rb_phase *prev = lua_isnoneornil(L, 2) ? NULL : lua_touserdata(L, 2);
     rb_rt *rt = rbl_rt(L);
-    rb_metrics_phase_end(&rt->metrics, p);
     if (rt->current) rt->current->phase = prev;
-    rbl_checkpoint(rt);
+    rbl_phase_end(rt, p);
     return 0;
 }
 

@@ -256,10 +256,13 @@ static void guard_hook(lua_State *L, lua_Debug *ar)
     }
     if (rt->guard_us && rt->current && rb_now_us() - rt->slice_start_us > rt->guard_us) {
         rt->stop = 1;
-        luaL_error(L, "the scenario ran for %d s without yielding (an endless loop?); "
-                      "VUs must call rb.sleep, rb.http or another regbench operation "
-                      "(raise the limit with --yield-timeout)",
-                   (int)(rt->guard_us / 1000000));
+        luaL_where(L, 0);   /* in a hook, level 0 is the running Lua function */
+        lua_pushfstring(L, "the scenario ran for %d s without yielding (an endless loop?); "
+                           "VUs must call rb.sleep, rb.http or another regbench operation "
+                           "(raise the limit with --yield-timeout)",
+                        (int)(rt->guard_us / 1000000));
+        lua_concat(L, 2);
+        lua_error(L);
     }
 }
 
@@ -284,6 +287,10 @@ static int launch_registry(rb_rt *rt, char *err, size_t errlen)
     const char *v = rb_launch_version(rt->reg);
     rt->reg_version = v ? rb_strdup(v) : NULL;
     rt->reg_pid = (long)rb_launch_pid(rt->reg);
+    char serr[RB_ERRLEN];
+    rt->sampler = rb_sampler_start((pid_t)rt->reg_pid, rb_launch_storage_dir(rt->reg), 250, serr, sizeof serr);
+    if (!rt->sampler)
+        fprintf(stderr, "regbench: warning: registry resources will not be sampled: %s\n", serr);
     return 0;
 }
 
@@ -326,6 +333,52 @@ void rbl_record(rb_vu *vu, const rb_op_record *r)
     rb_metrics_record(&vu->rt->metrics, vu->phase, r);
 }
 
+/* ---- phases ------------------------------------------------------------------ */
+
+/* The sampler measures one span at a time: it starts when the first regbench
+ * phase opens and restarts at every phase end while others stay open, so
+ * overlapping phases each get the registry's cost since the last boundary. */
+rb_phase *rbl_phase_begin(rb_rt *rt, const char *name)
+{
+    rb_phase *p = rb_metrics_phase_begin(&rt->metrics, name);
+    if (rt->sampler && rt->sampler_open++ == 0)
+        rb_sampler_phase_begin(rt->sampler);
+    return p;
+}
+
+void rbl_phase_end(rb_rt *rt, rb_phase *p)
+{
+    if (!p->open) return;
+    rb_metrics_phase_end(&rt->metrics, p);
+    if (rt->sampler && rt->sampler_open > 0) {
+        rb_sampler_summary s;
+        rb_sampler_phase_end(rt->sampler, &s);
+        rb_phase_registry *r = rb_calloc(1, sizeof *r);
+        r->valid = 1;
+        r->cpu_pct_avg = s.cpu_pct_avg;
+        r->cpu_pct_max = s.cpu_pct_max;
+        r->rss_peak_bytes = s.rss_peak_bytes;
+        r->rss_end_bytes = s.rss_end_bytes;
+        r->disk_read_bytes = s.disk_read_bytes;
+        r->disk_write_bytes = s.disk_write_bytes;
+        r->storage_bytes = s.storage_bytes;
+        free(p->user);
+        p->user = r;
+        if (--rt->sampler_open > 0)
+            rb_sampler_phase_begin(rt->sampler);
+    }
+    rbl_checkpoint(rt);
+}
+
+/* Closes every open phase (end of run, error, interrupt). */
+static void close_phases(rb_rt *rt)
+{
+    for (size_t i = 0; i < rt->metrics.n_phases; i++)
+        if (rt->metrics.phases[i]->open && rt->metrics.phases[i] != rt->metrics.implicit)
+            rbl_phase_end(rt, rt->metrics.phases[i]);
+    rb_metrics_close_all(&rt->metrics);
+}
+
 /* ---- results ---------------------------------------------------------------- */
 
 static void write_results(rb_rt *rt, const char *status, int exit_code)
@@ -347,10 +400,16 @@ static void write_results(rb_rt *rt, const char *status, int exit_code)
     info.param_names = (const char **)rt->param_names;
     info.param_values = (const char **)rt->param_values;
     info.n_params = rt->n_params;
+    rb_phase_registry *pr = rb_calloc(rt->metrics.n_phases + 1, sizeof *pr);
+    for (size_t i = 0; i < rt->metrics.n_phases; i++)
+        if (rt->metrics.phases[i]->user)
+            pr[i] = *(rb_phase_registry *)rt->metrics.phases[i]->user;
+    info.phase_registry = pr;
     char err[RB_ERRLEN];
     if (rb_results_write_json(rt->out_dir, &rt->metrics, &info, err, sizeof err) < 0 ||
         rb_results_write_csv(rt->out_dir, &rt->metrics, err, sizeof err) < 0)
         fprintf(stderr, "regbench: cannot write results: %s\n", err);
+    free(pr);
 }
 
 void rbl_checkpoint(rb_rt *rt)
@@ -477,7 +536,11 @@ static void rt_free(rb_rt *rt)
     close_handles(rt);
     if (rt->L) lua_close(rt->L);   /* runs __gc of VU handles while rt is alive */
     rb_loop_free(rt->loop);
+    for (size_t i = 0; i < rt->metrics.n_phases; i++)
+        free(rt->metrics.phases[i]->user);
     rb_metrics_free(&rt->metrics);
+    rb_sampler_stop(rt->sampler);
+    rb_launch_stop(rt->reg);
     for (size_t i = 0; i < rt->n_set; i++) { free(rt->set_keys[i]); free(rt->set_values[i]); }
     free(rt->set_keys); free(rt->set_values); free(rt->set_used);
     for (size_t i = 0; i < rt->n_params; i++) {
@@ -573,7 +636,7 @@ int rb_run_scenario(const rb_run_opts *o)
         rb_progress *prog = (!o->help && !o->quiet) ? rb_progress_start(uv, &rt->metrics, active_vus, rt) : NULL;
         uv_run(uv, UV_RUN_DEFAULT);
         rb_progress_stop(prog);
-        rb_metrics_close_all(&rt->metrics);
+        close_phases(rt);
         if (o->help && (rt->help_done || rt->main->state == VU_DONE)) {
             print_help(rt);
             rt_free(rt);
@@ -619,6 +682,8 @@ int rb_run_scenario(const rb_run_opts *o)
         if (rt->metrics.n_phases) rb_results_print_table(stdout, &rt->metrics);
         fprintf(stderr, "regbench: results in %s/\n", rt->out_dir);
     }
+    rb_sampler_stop(rt->sampler);
+    rt->sampler = NULL;
     rb_launch_stop(rt->reg);
     rt->reg = NULL;
     rt_free(rt);

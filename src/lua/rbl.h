@@ -15,6 +15,7 @@
 #include "rb_launch.h"
 #include "rb_metrics.h"
 #include "rb_runtime.h"
+#include "rb_sampler.h"
 
 typedef struct rb_rt rb_rt;
 
@@ -72,6 +73,8 @@ struct rb_rt {
     rb_registry_proc *reg;
     char *reg_url, *reg_kind, *reg_storage, *reg_version;
     long reg_pid;
+    rb_sampler *sampler;          /* samples the registry process, or NULL */
+    int sampler_open;             /* regbench phases open while the sampler's phase runs */
 };
 
 /* The runtime of a Lua state (stored in its extra space). */
@@ -92,6 +95,10 @@ int rbl_input_error(lua_State *L, const char *fmt, ...);
 rb_vu *rbl_vu_new(lua_State *L, int nargs);
 /* Checks that argument idx is a VU handle. */
 rb_vu *rbl_check_vu(lua_State *L, int idx);
+/* Opens a measured phase in the metrics store and the registry sampler. */
+rb_phase *rbl_phase_begin(rb_rt *rt, const char *name);
+/* Closes it (records the registry's resources for it) and checkpoints results. */
+void rbl_phase_end(rb_rt *rt, rb_phase *p);
 /* Writes results.json and the CSVs (status "running" until the end). */
 void rbl_checkpoint(rb_rt *rt);
 

@@ -1,0 +1,80 @@
+# Exit codes and what stays behind: a Lua error (1, file:line and traceback,
+# results still written), a lost VU error (1), a syntax error (1), an endless
+# loop (1, ended by the instruction guard), SIGINT/SIGTERM (130, results of
+# the finished phases kept), bad command lines (2), a missing registry
+# program (1, says how to install), the VU cap (1). The launched registry is
+# gone after every one of them.
+source "$(dirname "$0")/lib.sh"
+
+# script error
+run_rb 1 run "$SCN/fail.lua" --out "$WORK/fail" --quiet
+expect_grep "$WORK/err.txt" "fail.lua:9: deliberate failure"
+expect_grep "$WORK/err.txt" "stack traceback"
+r="$WORK/fail/results.json"
+expect_eq "failed status" "$(json "$r" "r['status']")" failed
+expect_eq "failed exit" "$(json "$r" "r['exit_code']")" 1
+expect_eq "work ops kept" "$(json "$r" "r['phases'][0]['ops']")" 10
+expect_eq "error recorded" "$(json "$r" "'deliberate failure' in r['error']")" True
+registry_gone "$r"
+
+run_rb 1 run "$SCN/unjoined.lua" --out "$WORK/unjoined" --quiet
+expect_grep "$WORK/err.txt" "unjoined.lua:4: lost error in a VU"
+registry_gone "$WORK/unjoined/results.json"
+
+run_rb 1 run "$SCN/syntax.lua" --out "$WORK/syntax" --quiet
+expect_grep "$WORK/err.txt" "syntax.lua:2: unexpected symbol"
+
+# endless loop, ended by the guard
+start=$(date +%s)
+run_rb 1 run "$SCN/endless.lua" --out "$WORK/endless" --quiet --yield-timeout 1s
+expect_grep "$WORK/err.txt" "endless.lua:6: .*without yielding"
+[ $(( $(date +%s) - start )) -lt 30 ] || fail "the guard took too long"
+expect_eq "endless phase recorded" "$(json "$WORK/endless/results.json" "r['phases'][0]['name']")" spin
+registry_gone "$WORK/endless/results.json"
+
+# SIGINT and SIGTERM: exit 130, the finished phase stays complete
+for sig in INT TERM; do
+  out="$WORK/sig$sig"
+  "$REGBENCH" run "$SCN/long.lua" --out "$out" --quiet >"$WORK/out.txt" 2>"$WORK/err.txt" &
+  pid=$!
+  for _ in $(seq 1 100); do
+    [ -f "$out/results.json" ] && grep -q '"first"' "$out/results.json" && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -s "$sig" "$pid"
+  rc=0; wait "$pid" || rc=$?
+  expect_eq "SIG$sig exit" "$rc" 130
+  r="$out/results.json"
+  expect_eq "SIG$sig status" "$(json "$r" "r['status']")" interrupted
+  expect_eq "SIG$sig first complete" "$(json "$r" "(r['phases'][0]['name'], r['phases'][0]['complete'], r['phases'][0]['ops'])")" "('first', True, 5)"
+  expect_eq "SIG$sig long partial" "$(json "$r" "(r['phases'][1]['name'], r['phases'][1]['ops'] > 0)")" "('long', True)"
+  registry_gone "$r"
+done
+
+# bad command lines: exit 2 with a message saying what is wrong
+run_rb 2 run "$SCN/fail.lua" --bogus 1
+expect_grep "$WORK/err.txt" "unknown option '--bogus'"
+run_rb 2 run "$WORK/missing.lua"
+expect_grep "$WORK/err.txt" "cannot read scenario .*missing.lua"
+run_rb 2 run "$SCN/fail.lua" --port 70000
+expect_grep "$WORK/err.txt" "bad --port '70000'"
+run_rb 2 run "$SCN/fail.lua" --registry zot
+expect_grep "$WORK/err.txt" "bad --registry 'zot': expected crane or distribution"
+run_rb 2 run "$SCN/fail.lua" --target ftp://127.0.0.1
+expect_grep "$WORK/err.txt" "bad --target"
+run_rb 2 run "$SCN/fail.lua" --set novalue
+expect_grep "$WORK/err.txt" "expected key=value"
+run_rb 2 frobnicate
+expect_grep "$WORK/err.txt" "unknown command 'frobnicate'"
+run_rb 2 run "$SCN/fail.lua" --out /proc/nope
+expect_grep "$WORK/err.txt" "cannot create output directory"
+
+# the registry program is missing: says how to install it
+REGBENCH_CRANE=/nonexistent/crane run_rb 1 run "$SCN/fail.lua" --out "$WORK/noreg" --quiet
+expect_grep "$WORK/err.txt" "scripts/setup.sh"
+
+# VU cap
+run_rb 1 run "$SCN/many.lua" --out "$WORK/many" --quiet --max-vus 10
+expect_grep "$WORK/err.txt" "too many virtual users.*--max-vus"
+echo "test_exit_codes: ok"

@@ -1,0 +1,2 @@
+local rb = require "regbench"
+local x = = 1
