@@ -2,6 +2,7 @@
  * commands; all work happens in the modules (rb_runtime for `run`, rb_gen
  * for `gen`). Exit codes: 0 ok, 1 the run or scenario failed, 2 bad input,
  * 99 a threshold failed, 130 interrupted. */
+#include "rb_gen.h"
 #include "rb_launch.h"
 #include "rb_runtime.h"
 #include "rb_util.h"
@@ -18,6 +19,8 @@ static void usage(FILE *out)
           "Usage:\n"
           "  regbench run SCENARIO.lua [options]   run a Lua scenario against a registry\n"
           "  regbench run SCENARIO.lua --help      list the scenario's parameters\n"
+          "  regbench gen --out DIR [options]      write synthetic images as an OCI layout\n"
+          "                                        (regbench gen --help for its options)\n"
           "  regbench --help | --version\n"
           "\n"
           "Options of run:\n"
@@ -154,6 +157,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
-    fprintf(stderr, "regbench: unknown command '%s' (commands: run; see regbench --help)\n", cmd);
+    if (strcmp(cmd, "gen") == 0)
+        return rb_cmd_gen(argc - 1, argv + 1);
+    fprintf(stderr, "regbench: unknown command '%s' (commands: run, gen; see regbench --help)\n", cmd);
     return RB_EXIT_USAGE;
 }

@@ -4,6 +4,7 @@
  * value or raise on misuse. Policy (rb.param's conversions, rb.parallel,
  * rb.phase) lives in regbench.lua, the embedded prelude. */
 #include "rbl.h"
+#include "rb_gen.h"
 #include "rb_util.h"
 
 #include <ctype.h>
@@ -175,6 +176,17 @@ static int l_parse_duration(lua_State *L)
     return 1;
 }
 
+/* core.sha256(bytes) -> "sha256:<hex>" */
+static int l_sha256(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    char hex[65];
+    rb_sha256_hex(data, len, hex);
+    lua_pushfstring(L, "sha256:%s", hex);
+    return 1;
+}
+
 static int l_registry_target(lua_State *L)
 {
     rbl_action(L, 0);
@@ -298,7 +310,7 @@ int rbl_open_core(lua_State *L)
         {"phase_begin", l_phase_begin}, {"phase_end", l_phase_end},
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},
         {"parse_size", l_parse_size}, {"parse_duration", l_parse_duration},
-        {"registry_target", l_registry_target},
+        {"registry_target", l_registry_target}, {"sha256", l_sha256},
         {"trend", l_trend}, {"counter", l_counter}, {"gauge", l_gauge}, {"rate", l_rate},
         {NULL, NULL},
     };

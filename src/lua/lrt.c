@@ -24,7 +24,6 @@
 
 struct rb_embedded_file { const char *name; const char *data; size_t size; };
 extern const struct rb_embedded_file rb_embedded[];
-int rbl_open_image(lua_State *L) __attribute__((weak));
 
 rb_rt *rbl_rt(lua_State *L)
 {
@@ -453,10 +452,6 @@ static int load_prelude(lua_State *L)
         rbl_open_core(L);
         rbl_open_http(L);
         lua_setfield(L, -2, "http");
-        if (rbl_open_image) {
-            rbl_open_image(L);
-            lua_setfield(L, -2, "image");
-        }
         lua_call(L, 1, 1);
         return 1;
     }

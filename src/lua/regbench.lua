@@ -13,6 +13,7 @@ rb.spawn = core.spawn
 rb.vu_id = core.vu_id
 rb.http = core.http
 rb.image = core.image
+rb.sha256 = core.sha256
 rb.registry = { target = core.registry_target }
 rb.metrics = {
   trend = core.trend, counter = core.counter, gauge = core.gauge, rate = core.rate,
