@@ -57,6 +57,12 @@ typedef struct rb_tick {
     uint64_t lat_sum_us, lat_max_us;
 } rb_tick;
 
+/* A named event count within a phase (blobs skipped, mounts, retries, ...). */
+typedef struct rb_counter {
+    char *name;
+    uint64_t value;
+} rb_counter;
+
 typedef struct rb_phase {
     char *name;
     int index;                /* position in the run, 0-based */
@@ -70,6 +76,8 @@ typedef struct rb_phase {
     uint32_t step_s;
     double cpu_start_s, cpu_s;          /* client CPU (user+sys) at start, and spent in the phase */
     uint64_t rss_peak_bytes;            /* client peak RSS during the phase */
+    rb_counter *counters;     /* built-in event counters, in first-use order */
+    size_t n_counters;
     void *user;               /* for other modules to hang data on (e.g. registry samples) */
 } rb_phase;
 
@@ -111,6 +119,8 @@ rb_phase *rb_metrics_default_phase(rb_metrics *m);
 
 /* Records a finished operation into phase p (NULL: the default phase). */
 void rb_metrics_record(rb_metrics *m, rb_phase *p, const rb_op_record *r);
+/* Adds n to the event counter `name` of phase p (NULL: the default phase). */
+void rb_metrics_count(rb_metrics *m, rb_phase *p, const char *name, uint64_t n);
 /* Finds (or with create=1 makes) the stats for `kind` in p. */
 rb_opstats *rb_phase_op(rb_phase *p, const char *kind, int create);
 

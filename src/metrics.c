@@ -50,6 +50,9 @@ static void phase_free(rb_phase *p)
         opstats_free(&p->by_op[i]);
     free(p->by_op);
     free(p->ticks);
+    for (size_t i = 0; i < p->n_counters; i++)
+        free(p->counters[i].name);
+    free(p->counters);
     free(p);
 }
 
@@ -184,6 +187,21 @@ void rb_metrics_record(rb_metrics *m, rb_phase *p, const rb_op_record *r)
         opstats_add(&p->total, r, lat);
         tick_add(p, r, lat);
     }
+}
+
+void rb_metrics_count(rb_metrics *m, rb_phase *p, const char *name, uint64_t n)
+{
+    if (!p) p = rb_metrics_default_phase(m);
+    for (size_t i = 0; i < p->n_counters; i++) {
+        if (strcmp(p->counters[i].name, name) == 0) {
+            p->counters[i].value += n;
+            return;
+        }
+    }
+    p->counters = rb_realloc(p->counters, (p->n_counters + 1) * sizeof *p->counters);
+    p->counters[p->n_counters].name = rb_strdup(name);
+    p->counters[p->n_counters].value = n;
+    p->n_counters++;
 }
 
 rb_metric *rb_metrics_custom(rb_metrics *m, const char *name, const char *tags,

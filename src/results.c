@@ -210,6 +210,11 @@ static json_t *phase_json(const rb_phase *p, const rb_phase_registry *reg)
     }
     json_object_set_new(o, "by_op", by_op);
 
+    json_t *counters = json_object();
+    for (size_t i = 0; i < p->n_counters; i++)
+        json_object_set_new(counters, p->counters[i].name, jint(p->counters[i].value));
+    json_object_set_new(o, "counters", counters);
+
     double cpu = phase_cpu_s(p);
     json_t *client = json_object();
     json_object_set_new(client, "cpu_s", jreal(cpu, 3));
@@ -529,6 +534,11 @@ int rb_results_write_csv(const char *dir, const rb_metrics *m, char *err, size_t
         csv_opstats(f, p, "", &p->total, dur);
         csv_dbl(f, p->index, p->name, "client_cpu_s", phase_cpu_s(p), 3);
         csv_u64(f, p->index, p->name, "client_rss_peak_bytes", phase_rss_peak(p));
+        for (size_t k = 0; k < p->n_counters; k++) {
+            char *name = rb_asprintf("counters.%s", p->counters[k].name);
+            csv_u64(f, p->index, p->name, name, p->counters[k].value);
+            free(name);
+        }
         for (size_t k = 0; k < p->n_by_op; k++) {
             char *prefix = rb_asprintf("by_op.%s.", p->by_op[k].kind);
             csv_opstats(f, p, prefix, &p->by_op[k], dur);
@@ -593,6 +603,12 @@ static void table_phase(FILE *out, const rb_phase *p)
                 "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "MB/s");
         for (size_t i = 0; i < p->n_by_op; i++)
             table_op_row(out, p->by_op[i].kind, &p->by_op[i], dur);
+    }
+    if (p->n_counters) {
+        fprintf(out, "  counters:");
+        for (size_t i = 0; i < p->n_counters; i++)
+            fprintf(out, " %s %llu", p->counters[i].name, (unsigned long long)p->counters[i].value);
+        fprintf(out, "\n");
     }
     fprintf(out, "  client cpu %.2f s (%.0f%%)  rss peak %.1f MB\n", phase_cpu_s(p),
             safe_div(phase_cpu_s(p), dur) * 100.0, (double)phase_rss_peak(p) / 1e6);

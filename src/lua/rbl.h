@@ -50,6 +50,8 @@ struct rb_rt {
     char *out_dir;
     rb_vu *current;               /* the VU running now, or NULL */
     uint64_t slice_start_us;      /* when `current` was resumed */
+    uint64_t slice_busy_us;       /* Lua time since then, long C calls excluded */
+    uint64_t last_hook_us;        /* when the guard hook last ran */
     uint64_t guard_us;
     rb_vu *ready_head, *ready_tail;
     uv_idle_t idle;
