@@ -31,6 +31,12 @@ typedef struct rb_run_opts {
     rb_launch_opts launch;        /* how to launch (workdir is filled in by the runtime) */
     double yield_timeout_s;       /* instruction guard: max seconds a VU may run without yielding */
     size_t max_vus;               /* cap on live VUs */
+    const char *username;         /* credentials for the registry under test, or NULL */
+    const char *password;
+    int insecure;                 /* skip TLS verification (recorded in the results) */
+    const char *ca_file;          /* extra CA bundle for TLS */
+    int retries;                  /* retries of failed requests (5xx, 429, network) */
+    long registry_pid;            /* sample this process (for --target), 0: none */
 } rb_run_opts;
 
 /* Runs the scenario; prints errors and the results table; returns an exit code. */

@@ -4,6 +4,7 @@
  * value or raise on misuse. Policy (rb.param's conversions, rb.parallel,
  * rb.phase) lives in regbench.lua, the embedded prelude. */
 #include "rbl.h"
+#include "loci.h"
 #include "rb_gen.h"
 #include "rb_util.h"
 
@@ -209,6 +210,30 @@ static int l_registry_target(lua_State *L)
     return 1;
 }
 
+/* core.target_credentials() -> credentials for the registry under test, or nil */
+static int l_target_credentials(lua_State *L)
+{
+    const rb_run_opts *o = rbl_rt(L)->opts;
+    if (!o->username || !o->password) return 0;
+    return rbl_push_credentials(L, o->username, o->password);
+}
+
+/* core.target_options() -> {insecure=, ca_file=, retries=} from the command line */
+static int l_target_options(lua_State *L)
+{
+    const rb_run_opts *o = rbl_rt(L)->opts;
+    lua_createtable(L, 0, 3);
+    lua_pushboolean(L, o->insecure);
+    lua_setfield(L, -2, "insecure");
+    if (o->ca_file) {
+        lua_pushstring(L, o->ca_file);
+        lua_setfield(L, -2, "ca_file");
+    }
+    lua_pushinteger(L, o->retries);
+    lua_setfield(L, -2, "retries");
+    return 1;
+}
+
 /* ---- custom metrics ---------------------------------------------------------- */
 
 typedef struct lmetric {
@@ -311,6 +336,7 @@ int rbl_open_core(lua_State *L)
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},
         {"parse_size", l_parse_size}, {"parse_duration", l_parse_duration},
         {"registry_target", l_registry_target}, {"sha256", l_sha256},
+        {"target_credentials", l_target_credentials}, {"target_options", l_target_options},
         {"trend", l_trend}, {"counter", l_counter}, {"gauge", l_gauge}, {"rate", l_rate},
         {NULL, NULL},
     };

@@ -1,20 +1,85 @@
-/* lhttp: rb.http.request, the raw HTTP operation for scenarios. The calling
- * VU yields while the transfer runs on the loop; the completion handler
- * records the operation in the VU's phase and resumes the VU with a
- * response table, or nil and an error message for a network failure.
- * Misuse (no URL, a header with a newline) raises. */
+/* lhttp: rb.http.request, the HTTP operation under scenarios and the OCI
+ * client. The calling VU yields while the transfer runs on the loop; the
+ * completion handler records the operation in the VU's phase and resumes the
+ * VU with a response table, or nil and an error message for a network
+ * failure or an integrity error. Request bodies are strings or blob readers
+ * (streamed, never copied whole); response bodies are kept, discarded, or
+ * streamed through a SHA-256 verifier. Misuse (no URL, a header with a
+ * newline) raises. */
 #include "rbl.h"
+#include "loci.h"
+#include "rb_digest.h"
 #include "rb_util.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define ERROR_BODY_KEEP 4096   /* bytes of a verified body kept for error messages */
+
 typedef struct req_ctx {
     rb_vu *vu;
     char kind[64];
     int discard;
+    int nested;               /* 1: not a top-level operation of the phase */
+    rbl_reader *reader;       /* streamed request body, or NULL */
+    int reader_ref;           /* anchors the reader while the transfer runs */
+    uint64_t remaining;       /* body bytes still to send from the reader */
+    uint64_t upload_done_us;  /* when the last body byte was handed over */
+    int verify_req;           /* the body was streamed through the verifier */
+    int verifying;            /* the verifier still holds a hash */
+    rb_verifier ver;
+    int integrity_fail;
+    char keep[ERROR_BODY_KEEP];
+    size_t kept;
+    char *auth_header;        /* wiped and freed when done */
 } req_ctx;
+
+static ssize_t reader_read(void *ud, char *buf, size_t n)
+{
+    req_ctx *c = ud;
+    if (c->remaining == 0) {
+        if (!c->upload_done_us) c->upload_done_us = rb_now_us();
+        return 0;
+    }
+    if (n > c->remaining) n = (size_t)c->remaining;
+    ssize_t got = rb_blob_read(c->reader->r, buf, n);
+    if (got <= 0) return -1;   /* the blob ended early or failed */
+    c->remaining -= (uint64_t)got;
+    c->reader->offset += (uint64_t)got;
+    if (c->remaining == 0) c->upload_done_us = rb_now_us();
+    return got;
+}
+
+static int verify_sink(void *ud, const char *buf, size_t n)
+{
+    req_ctx *c = ud;
+    if (c->kept < sizeof c->keep) {
+        size_t k = sizeof c->keep - c->kept;
+        if (k > n) k = n;
+        memcpy(c->keep + c->kept, buf, k);
+        c->kept += k;
+    }
+    if (rb_verifier_update(&c->ver, buf, n) < 0) {
+        c->integrity_fail = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static void ctx_free(req_ctx *c)
+{
+    if (c->reader) {
+        c->reader->busy = 0;
+        luaL_unref(c->vu->rt->L, LUA_REGISTRYINDEX, c->reader_ref);
+    }
+    if (c->verifying) rb_verifier_free(&c->ver);
+    if (c->auth_header) {
+        memset(c->auth_header, 0, strlen(c->auth_header));
+        free(c->auth_header);
+    }
+    free(c);
+}
 
 /* Pushes the response's headers as a table with lowercase names. */
 static void push_headers(lua_State *co, const rb_http_resp *r)
@@ -50,32 +115,54 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     rb_vu *vu = c->vu;
     rb_rt *rt = vu->rt;
     if (rt->stop) {     /* run ending: the VU will not be resumed */
-        free(c);
+        ctx_free(c);
         return;
+    }
+    char ierr[RB_ERRLEN] = "";
+    rb_err_class cls = r->err != RB_ERR_NONE ? r->err : rb_http_status_class(r->status);
+    int ok2xx = r->status >= 200 && r->status < 300;
+    if (c->integrity_fail) {
+        cls = RB_ERR_INTEGRITY;
+        snprintf(ierr, sizeof ierr, "body larger than the expected %lld bytes", (long long)c->ver.expect_size);
+    } else if (c->verifying && r->err == RB_ERR_NONE && ok2xx) {
+        if (rb_verifier_finish(&c->ver, ierr, sizeof ierr) < 0) cls = RB_ERR_INTEGRITY;
+        c->verifying = 0;
     }
     rb_op_record rec = {
         .kind = c->kind,
         .start_us = r->start_us,
         .end_us = r->start_us + r->total_us,
         .bytes = r->bytes_sent + r->bytes_received,
-        .err = r->err != RB_ERR_NONE ? r->err : rb_http_status_class(r->status),
-        .top_level = 1,
+        .err = cls,
+        .top_level = !c->nested,
     };
     rbl_record(vu, &rec);
     lua_State *co = vu->co;
-    if (r->err != RB_ERR_NONE) {
+    if (cls == RB_ERR_INTEGRITY || r->err != RB_ERR_NONE) {
         lua_pushnil(co);
-        lua_pushfstring(co, "%s: %s", rb_err_class_name(r->err), r->error);
-        free(c);
+        if (cls == RB_ERR_INTEGRITY)
+            lua_pushfstring(co, "integrity: %s", ierr);
+        else
+            lua_pushfstring(co, "%s: %s", rb_err_class_name(r->err), r->error);
+        ctx_free(c);
         rbl_wake(vu, 2);
         return;
     }
-    lua_createtable(co, 0, 7);
+    lua_createtable(co, 0, 8);
     lua_pushinteger(co, r->status);
     lua_setfield(co, -2, "status");
     push_headers(co, r);
     lua_setfield(co, -2, "headers");
-    if (!c->discard) {
+    if (c->verify_req) {
+        /* verified body: only the first bytes are kept, for error messages */
+        if (!ok2xx) {
+            lua_pushlstring(co, c->keep, c->kept);
+            lua_setfield(co, -2, "body");
+        } else {
+            lua_pushboolean(co, 1);
+            lua_setfield(co, -2, "verified");
+        }
+    } else if (!c->discard) {
         lua_pushlstring(co, r->body ? r->body : "", r->body_len);
         lua_setfield(co, -2, "body");
     }
@@ -83,15 +170,25 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     lua_setfield(co, -2, "bytes_sent");
     lua_pushinteger(co, (lua_Integer)r->bytes_received);
     lua_setfield(co, -2, "bytes_received");
-    lua_createtable(co, 0, 3);
+    lua_createtable(co, 0, 5);
+    lua_pushnumber(co, (double)r->start_us / 1e6);
+    lua_setfield(co, -2, "start");
     lua_pushnumber(co, (double)r->connect_us / 1e6);
     lua_setfield(co, -2, "connect");
     lua_pushnumber(co, (double)r->ttfb_us / 1e6);
     lua_setfield(co, -2, "ttfb");
     lua_pushnumber(co, (double)r->total_us / 1e6);
     lua_setfield(co, -2, "total");
+    if (c->upload_done_us) {
+        lua_pushnumber(co, (double)(c->upload_done_us - r->start_us) / 1e6);
+        lua_setfield(co, -2, "upload_done");
+    }
     lua_setfield(co, -2, "timings");
-    free(c);
+    if (r->effective_url) {
+        lua_pushstring(co, r->effective_url);
+        lua_setfield(co, -2, "url");
+    }
+    ctx_free(c);
     rbl_wake(vu, 1);
 }
 
@@ -128,8 +225,10 @@ static int l_request(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    static const char *known[] = {"method", "url", "headers", "body", "timeout", "discard_body",
-                                  "op", "stall_timeout", "follow_redirects", NULL};
+    static const char *known[] = {"method", "url", "headers", "body", "body_length", "timeout",
+                                  "stall_timeout", "discard_body", "verify", "op", "nested",
+                                  "follow_redirects", "credentials", "bearer", "insecure", "ca_file",
+                                  "max_body", NULL};
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         lua_pop(L, 1);
@@ -139,7 +238,8 @@ static int l_request(lua_State *L)
                 if (strcmp(lua_tostring(L, -1), known[i]) == 0) ok = 1;
         if (!ok)
             return luaL_error(L, "rb.http.request: unknown field '%s' (accepted: method, url, headers, body, "
-                                 "timeout, stall_timeout, discard_body, follow_redirects, op)",
+                                 "body_length, timeout, stall_timeout, discard_body, verify, op, nested, "
+                                 "follow_redirects, credentials, bearer, insecure, ca_file, max_body)",
                               luaL_tolstring(L, -1, NULL));
     }
     rb_http_req req;
@@ -147,26 +247,73 @@ static int l_request(lua_State *L)
     req.url = opt_string(L, 1, "url", NULL);
     if (!req.url) return luaL_error(L, "rb.http.request: 'url' is required");
     req.method = opt_string(L, 1, "method", "GET");
+    if (!req.method[0]) return luaL_error(L, "rb.http.request: empty method");
     for (const char *m = req.method; *m; m++)
         if (!isupper((unsigned char)*m)) return luaL_error(L, "rb.http.request: bad method '%s'", req.method);
     const char *kind = opt_string(L, 1, "op", "http");
     req.timeout_s = opt_duration(L, 1, "timeout", 60.0);
     req.stall_s = opt_duration(L, 1, "stall_timeout", 0);
+    req.ca_file = opt_string(L, 1, "ca_file", NULL);
     lua_getfield(L, 1, "discard_body");
     int discard = lua_toboolean(L, -1);
-    lua_pop(L, 1);
     lua_getfield(L, 1, "follow_redirects");
     req.follow_redirects = lua_toboolean(L, -1);
-    lua_pop(L, 1);
+    lua_getfield(L, 1, "nested");
+    int nested = lua_toboolean(L, -1);
+    lua_getfield(L, 1, "insecure");
+    req.insecure = lua_toboolean(L, -1);
+    lua_getfield(L, 1, "max_body");
+    if (!lua_isnil(L, -1)) {
+        lua_Integer mb = luaL_checkinteger(L, -1);
+        if (mb <= 0) return luaL_error(L, "rb.http.request: 'max_body' must be positive");
+        req.max_body = (size_t)mb;
+    }
+    lua_pop(L, 5);
     req.body_mode = discard ? RB_BODY_DISCARD : RB_BODY_BUFFER;
+
+    /* body: a string, or a blob reader (streamed) with an optional body_length */
+    rbl_reader *reader = NULL;
+    uint64_t body_len = 0;
     lua_getfield(L, 1, "body");
     if (lua_type(L, -1) == LUA_TSTRING) {
         req.body = lua_tolstring(L, -1, &req.body_len);
+    } else if (luaL_testudata(L, -1, RBL_READER_MT)) {
+        reader = rbl_check_reader(L, lua_gettop(L));
+        if (reader->busy) return luaL_error(L, "rb.http.request: the blob reader is in use by another request");
+        body_len = reader->blob.size - reader->offset;
+        lua_getfield(L, 1, "body_length");
+        if (!lua_isnil(L, -1)) {
+            lua_Integer n = luaL_checkinteger(L, -1);
+            if (n < 0 || (uint64_t)n > body_len)
+                return luaL_error(L, "rb.http.request: 'body_length' %I is past the end of the blob (%I bytes left)",
+                                  n, (lua_Integer)body_len);
+            body_len = (uint64_t)n;
+        }
+        lua_pop(L, 1);
     } else if (!lua_isnil(L, -1)) {
-        return luaL_error(L, "rb.http.request: 'body' must be a string");
+        return luaL_error(L, "rb.http.request: 'body' must be a string or a blob reader");
     }
+
+    /* verify: "sha256:..." or {digest=, size=} */
+    const char *vdigest = NULL;
+    int64_t vsize = -1;
+    lua_getfield(L, 1, "verify");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        vdigest = lua_tostring(L, -1);
+    } else if (lua_type(L, -1) == LUA_TTABLE) {
+        lua_getfield(L, -1, "digest");
+        vdigest = lua_tostring(L, -1);
+        lua_getfield(L, -2, "size");
+        if (!lua_isnil(L, -1)) vsize = (int64_t)luaL_checkinteger(L, -1);
+        lua_pop(L, 2);
+    } else if (!lua_isnil(L, -1)) {
+        return luaL_error(L, "rb.http.request: 'verify' must be a digest or {digest=, size=}");
+    }
+    if (vdigest && !rb_digest_valid(vdigest))
+        return luaL_error(L, "rb.http.request: cannot verify against '%s': expected sha256:<64 hex>", vdigest);
+
     /* headers: { Name = "value", ... } → "Name: value" lines, anchored in a table */
-    const char *lines[65];
+    const char *lines[67];
     int nh = 0;
     lua_getfield(L, 1, "headers");
     if (lua_type(L, -1) == LUA_TTABLE) {
@@ -178,7 +325,7 @@ static int l_request(lua_State *L)
             if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
                 return luaL_error(L, "rb.http.request: headers must map strings to strings");
             const char *name = lua_tostring(L, -2), *value = lua_tostring(L, -1);
-            if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n") || !name[0])
+            if (strpbrk(name, "\r\n: ") || strpbrk(value, "\r\n") || !name[0])
                 return luaL_error(L, "rb.http.request: bad header '%s'", name);
             if (nh == 64) return luaL_error(L, "rb.http.request: at most 64 headers");
             lua_pushfstring(L, "%s: %s", name, value);
@@ -190,6 +337,23 @@ static int l_request(lua_State *L)
     } else if (!lua_isnil(L, -1)) {
         return luaL_error(L, "rb.http.request: 'headers' must be a table");
     }
+    /* credentials: Basic, built in C so the secret never becomes a Lua string */
+    char *auth = NULL;
+    lua_getfield(L, 1, "credentials");
+    if (!lua_isnil(L, -1)) auth = rbl_basic_header(L, lua_gettop(L));
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "bearer");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        if (auth) { free(auth); return luaL_error(L, "rb.http.request: give credentials or bearer, not both"); }
+        const char *tok = lua_tostring(L, -1);
+        if (strpbrk(tok, "\r\n")) return luaL_error(L, "rb.http.request: bad bearer token");
+        auth = rb_asprintf("Authorization: Bearer %s", tok);
+    } else if (!lua_isnil(L, -1)) {
+        free(auth);
+        return luaL_error(L, "rb.http.request: 'bearer' must be a string");
+    }
+    lua_pop(L, 1);
+    if (auth) lines[nh++] = auth;
     lines[nh] = NULL;
     req.headers = nh ? lines : NULL;
 
@@ -197,10 +361,30 @@ static int l_request(lua_State *L)
     req_ctx *c = rb_calloc(1, sizeof *c);
     c->vu = vu;
     c->discard = discard;
+    c->nested = nested;
+    c->auth_header = auth;
+    c->reader_ref = LUA_NOREF;
     snprintf(c->kind, sizeof c->kind, "%s", kind);
+    if (reader) {
+        c->reader = reader;
+        c->remaining = body_len;
+        lua_getfield(L, 1, "body");
+        c->reader_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        reader->busy = 1;
+        req.read = reader_read;
+        req.read_ud = c;
+        req.read_size = (int64_t)body_len;
+    }
+    if (vdigest && strcmp(req.method, "HEAD") != 0) {
+        rb_verifier_init(&c->ver, vdigest, vsize);
+        c->verifying = c->verify_req = 1;
+        req.body_mode = RB_BODY_SINK;
+        req.sink = verify_sink;
+        req.sink_ud = c;
+    }
     char err[RB_ERRLEN];
     if (!rb_http_start(vu->rt->loop, &req, on_done, c, err, sizeof err)) {
-        free(c);
+        ctx_free(c);
         return luaL_error(L, "rb.http.request: %s", err);
     }
     return lua_yield(L, 0);

@@ -10,6 +10,7 @@
 #include "rb_results.h"
 #include "rb_util.h"
 #include "limage.h"
+#include "loci.h"
 
 #include <errno.h>
 #include <lualib.h>
@@ -450,22 +451,36 @@ static void fatal_signal(int sig)
 
 /* ---- the run ------------------------------------------------------------------ */
 
-static int load_prelude(lua_State *L)
+/* Loads the embedded Lua file `name` and pushes its chunk. */
+static void load_embedded(lua_State *L, const char *name)
 {
     for (const struct rb_embedded_file *f = rb_embedded; f->name; f++) {
-        if (strcmp(f->name, "regbench") != 0) continue;
-        if (luaL_loadbuffer(L, f->data, f->size, "=[regbench prelude]") != LUA_OK)
-            return lua_error(L);
-        lua_newtable(L);                     /* core: the C half of the module */
-        rbl_open_core(L);
-        rbl_open_http(L);
-        lua_setfield(L, -2, "http");
-        rbl_open_image(L);
-        lua_setfield(L, -2, "image");
-        lua_call(L, 1, 1);
-        return 1;
+        if (strcmp(f->name, name) != 0) continue;
+        char chunkname[64];
+        snprintf(chunkname, sizeof chunkname, "=[regbench %s]", name);
+        if (luaL_loadbuffer(L, f->data, f->size, chunkname) != LUA_OK)
+            lua_error(L);
+        return;
     }
-    return luaL_error(L, "regbench prelude missing from the binary");
+    luaL_error(L, "embedded Lua file '%s' missing from the binary", name);
+}
+
+/* require "regbench": runs the prelude with the C primitives in `core`. */
+static int load_prelude(lua_State *L)
+{
+    load_embedded(L, "regbench");
+    lua_newtable(L);                     /* core: the C half of the module */
+    rbl_open_core(L);
+    rbl_open_http(L);
+    lua_setfield(L, -2, "http");
+    rbl_open_image(L);
+    lua_setfield(L, -2, "image");
+    rbl_open_oci(L);
+    lua_setfield(L, -2, "oci");
+    load_embedded(L, "oci");
+    lua_setfield(L, -2, "oci_chunk");
+    lua_call(L, 1, 1);
+    return 1;
 }
 
 static char *default_out_dir(void)

@@ -14,7 +14,7 @@ rb.vu_id = core.vu_id
 rb.http = core.http
 rb.image = core.image
 rb.sha256 = core.sha256
-rb.registry = { target = core.registry_target }
+rb.registry = {}
 rb.metrics = {
   trend = core.trend, counter = core.counter, gauge = core.gauge, rate = core.rate,
 }
@@ -150,6 +150,22 @@ function rb.phase(name, fn, ...)
   local r = table.pack(fn(...))
   core.phase_end(p, prev)
   return table.unpack(r, 1, r.n)
+end
+
+---------------------------------------------------------------------------
+-- Registries: the OCI distribution client (oci.lua)
+---------------------------------------------------------------------------
+local oci = core.oci_chunk(core, rb)
+rb.registry.connect = oci.connect
+rb.registry.Error = oci.Error
+local target
+-- The registry under test (launched by regbench, or --target), as a client.
+function rb.registry.target()
+  if not target then
+    local t = core.registry_target()
+    target = oci.wrap_target(t, core.target_credentials(), core.target_options())
+  end
+  return target
 end
 
 return rb

@@ -1,0 +1,772 @@
+-- oci.lua: the OCI distribution client, compiled into the binary. It is the
+-- protocol policy: which requests, in which order, with what headers, how
+-- authentication and retries go, and what each operation records. The C
+-- side (loci.c, lhttp.c) moves and verifies the bytes. Facts about crane and
+-- distribution that shape it: ../shared/notes/registry-facts.md.
+--
+-- Every method returns its result, or nil and an error object for failures
+-- the registry or network cause; misuse (bad repository name, wrong argument
+-- types) raises. Error objects: {class=connect|timeout|http|integrity|auth,
+-- status=, code=, message=, op=}, printable with tostring.
+local core, rb = ...
+local C = core.oci
+
+local MT = {
+  oci_manifest = "application/vnd.oci.image.manifest.v1+json",
+  oci_index = "application/vnd.oci.image.index.v1+json",
+  docker_manifest = "application/vnd.docker.distribution.manifest.v2+json",
+  docker_list = "application/vnd.docker.distribution.manifest.list.v2+json",
+}
+local ACCEPT = table.concat({MT.oci_manifest, MT.oci_index, MT.docker_manifest, MT.docker_list}, ", ")
+local MANIFEST_MAX = 4 * 1024 * 1024
+local DEFAULT_CHUNK = 5 * 1000 * 1000
+local MAX_TAG_PAGES = 10000
+
+---------------------------------------------------------------------------
+-- errors
+---------------------------------------------------------------------------
+local Error = {}
+Error.__index = Error
+Error.__tostring = function(e)
+  local s = e.class
+  if e.status then s = s .. " " .. e.status end
+  if e.code then s = s .. " " .. e.code end
+  if e.message then s = s .. ": " .. e.message end
+  if e.op then s = s .. " (" .. e.op .. ")" end
+  return s
+end
+
+local function new_error(class, t)
+  t = t or {}
+  t.class = class
+  return setmetatable(t, Error)
+end
+
+-- An error object from a network failure string "class: message".
+local function net_error(msg, op)
+  local class, text = tostring(msg):match("^(%w+): (.*)$")
+  if class == "other" or not class then class = "connect"; text = text or msg end
+  return new_error(class, {message = text, op = op})
+end
+
+-- An error object from an HTTP response the flow did not expect.
+local function http_error(r, op)
+  local code, message
+  if r.body and #r.body > 0 then
+    local j = C.json_decode(r.body)
+    if type(j) == "table" and type(j.errors) == "table" and type(j.errors[1]) == "table" then
+      code = type(j.errors[1].code) == "string" and j.errors[1].code or nil
+      message = type(j.errors[1].message) == "string" and j.errors[1].message or nil
+    end
+  end
+  local class = (r.status == 401 or r.status == 403) and "auth" or "http"
+  return new_error(class, {status = r.status, code = code, message = message or ("unexpected HTTP " .. r.status), op = op})
+end
+
+-- The metrics class of an error object.
+local function metric_class(e)
+  if not e then return nil end
+  if e.class == "http" then
+    if e.status and e.status >= 500 then return "5xx" end
+    if e.status and e.status >= 400 then return "4xx" end
+    return "other"
+  end
+  return e.class
+end
+
+---------------------------------------------------------------------------
+-- argument checks (misuse raises)
+---------------------------------------------------------------------------
+local function check_repo(repo, level)
+  if type(repo) ~= "string" or #repo == 0 or #repo > 255 then
+    error("bad repository name " .. tostring(repo) .. ": expected 1-255 characters like library/alpine", level + 1)
+  end
+  for comp in (repo .. "/"):gmatch("(.-)/") do
+    if not comp:match("^[a-z0-9]+$") and not comp:match("^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+       or comp:find("[._-][._-][._-]") then
+      error("bad repository name '" .. repo .. "': components are lowercase letters and digits, "
+            .. "separated by '.', '_', '__' or '-', joined with '/'", level + 1)
+    end
+  end
+end
+
+local function check_ref(ref, level)
+  if type(ref) ~= "string" or not (C.digest_valid(ref) or (#ref <= 128 and ref:match("^[%w_][%w_.%-]*$"))) then
+    error("bad reference " .. tostring(ref) .. ": expected a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or sha256:<64 hex>",
+          level + 1)
+  end
+end
+
+local function check_digest(d, level)
+  if type(d) ~= "string" or not C.digest_valid(d) then
+    error("bad digest " .. tostring(d) .. ": expected sha256:<64 hex>", level + 1)
+  end
+end
+
+local function opt_table(t, name, level)
+  if t == nil then return {} end
+  if type(t) ~= "table" then error(name .. ": options must be a table", level + 1) end
+  return t
+end
+
+local function check_options(t, allowed, name, level)
+  for k in pairs(t) do
+    if not allowed[k] then
+      local names = {}
+      for a in pairs(allowed) do names[#names + 1] = a end
+      table.sort(names)
+      error(("%s: unknown option '%s' (accepted: %s)"):format(name, tostring(k), table.concat(names, ", ")), level + 1)
+    end
+  end
+end
+
+local UPLOAD_MODES = {monolithic = true, post = true, chunked = true, stream = true}
+
+---------------------------------------------------------------------------
+-- the registry object
+---------------------------------------------------------------------------
+local Registry = {}
+Registry.__index = Registry
+Registry.__tostring = function(r) return "regbench.registry(" .. r.url .. ")" end
+
+local M = {Error = Error}
+
+local function new_registry(url, fields, creds, opts)
+  local reg = setmetatable(fields, Registry)
+  reg.url = url
+  reg._creds = creds
+  reg._scheme = nil          -- "basic" or "bearer" once the registry asked
+  reg._tokens = {}           -- scope -> {token=, expires=}
+  reg._insecure = opts.insecure and true or nil
+  reg._ca_file = opts.ca_file
+  reg.retries = opts.retries or 0
+  reg.timeout = opts.timeout or 600
+  reg.stall_timeout = opts.stall_timeout or 60
+  return reg
+end
+
+function M.connect(url, opts)
+  if type(url) ~= "string" or not url:match("^https?://[^/%s]+") then
+    error("rb.registry.connect: bad URL " .. tostring(url) .. ": expected http(s)://host[:port]", 2)
+  end
+  opts = opt_table(opts, "rb.registry.connect", 2)
+  check_options(opts, {username = true, password = true, insecure = true, ca_file = true, retries = true,
+                       timeout = true, stall_timeout = true}, "rb.registry.connect", 2)
+  local creds
+  if opts.username ~= nil or opts.password ~= nil then
+    if type(opts.username) ~= "string" or type(opts.password) ~= "string" then
+      error("rb.registry.connect: username and password must both be strings", 2)
+    end
+    creds = C.credentials(opts.username, opts.password)
+  end
+  if opts.retries ~= nil and (math.type(opts.retries) ~= "integer" or opts.retries < 0 or opts.retries > 100) then
+    error("rb.registry.connect: retries must be an integer from 0 to 100", 2)
+  end
+  url = url:gsub("/+$", "")
+  return new_registry(url, {kind = "external"}, creds, opts)
+end
+
+-- Wraps the run's registry under test (fields from the runtime).
+function M.wrap_target(t, creds, opts)
+  return new_registry(t.url, {kind = t.kind, storage = t.storage, pid = t.pid, version = t.version}, creds, opts)
+end
+
+local function pull_scope(repo) return "repository:" .. repo .. ":pull" end
+local function push_scope(repo) return "repository:" .. repo .. ":pull,push" end
+
+-- Fetches (or reuses) a bearer token for scope from the challenge's realm.
+function Registry:_token(ch, scope)
+  local cached = self._tokens[scope]
+  if cached and rb.now() < cached.expires then return cached.token end
+  local q = {}
+  if ch.service then q[#q + 1] = "service=" .. ch.service:gsub("[^%w%-._~]", function(c)
+    return ("%%%02X"):format(c:byte()) end) end
+  if scope and scope ~= "" then q[#q + 1] = "scope=" .. scope:gsub("[^%w%-._~]", function(c)
+    return ("%%%02X"):format(c:byte()) end) end
+  local url = ch.realm .. (ch.realm:find("?", 1, true) and "&" or "?") .. table.concat(q, "&")
+  local r, e = rb.http.request{url = url, credentials = self._creds, op = "auth_token", nested = true,
+                               timeout = 30, insecure = self._insecure, ca_file = self._ca_file, max_body = 1 << 20}
+  if not r then return nil, net_error(e, "auth_token") end
+  if r.status ~= 200 then
+    local err = http_error(r, "auth_token")
+    err.class = "auth"
+    return nil, err
+  end
+  local j = C.json_decode(r.body)
+  local tok = type(j) == "table" and (j.token or j.access_token)
+  if type(tok) ~= "string" or tok == "" then
+    return nil, new_error("auth", {message = "token endpoint answered without a token", op = "auth_token"})
+  end
+  local ttl = type(j.expires_in) == "number" and j.expires_in or 60
+  if ttl < 1 then ttl = 60 end
+  -- renew a little before expiry
+  self._tokens[scope] = {token = tok, expires = rb.now() + math.max(ttl - 5, ttl * 0.8)}
+  C.count("auth_tokens")
+  return tok
+end
+
+local RETRYABLE = {[429] = true, [500] = true, [502] = true, [503] = true, [504] = true}
+
+-- One request with authentication and retries. args are rb.http.request's;
+-- scope is the token scope this request needs. A reader body is rewound
+-- to `args._offset` before a resend.
+function Registry:_req(args, scope)
+  local offset = args._offset or 0
+  args._offset = nil
+  args.nested = true
+  args.insecure = self._insecure
+  args.ca_file = self._ca_file
+  args.timeout = args.timeout or self.timeout
+  args.stall_timeout = args.stall_timeout or self.stall_timeout
+  local attempt, auth_tries = 0, 0
+  while true do
+    args.credentials, args.bearer = nil, nil
+    if self._scheme == "basic" then args.credentials = self._creds
+    elseif self._scheme == "bearer" and self._challenge then
+      local tok, e = self:_token(self._challenge, scope)
+      if not tok then return nil, e end
+      args.bearer = tok
+    end
+    local r, e = rb.http.request(args)
+    local retry = false
+    if r and r.status == 401 and auth_tries < 2 then
+      local ch, perr = C.parse_challenge(r.headers["www-authenticate"] or "")
+      if not ch then
+        return nil, new_error("auth", {status = 401, message = "cannot authenticate: " .. perr, op = args.op})
+      end
+      if ch.scheme == "basic" then
+        if not self._creds or self._scheme == "basic" then
+          return nil, new_error("auth", {status = 401, code = "UNAUTHORIZED",
+            message = self._creds and "the registry rejected the credentials" or "the registry wants credentials (--username, REGBENCH_USERNAME, or connect{username=, password=})",
+            op = args.op})
+        end
+        self._scheme = "basic"
+      else
+        if ch.error == "invalid_token" or self._scheme == "bearer" then
+          self._tokens[ch.scope or scope or ""] = nil
+          self._tokens[scope or ""] = nil
+        end
+        self._scheme = "bearer"
+        self._challenge = ch
+        scope = scope or ch.scope or ""
+      end
+      auth_tries = auth_tries + 1
+      retry = true
+    elseif attempt < self.retries and ((not r and not tostring(e):match("^integrity")) or (r and RETRYABLE[r.status])) then
+      attempt = attempt + 1
+      C.count("retries")
+      local wait = math.min(0.1 * 2 ^ (attempt - 1), 5)
+      if r and r.headers["retry-after"] then
+        local s = tonumber(r.headers["retry-after"])
+        if s and s >= 0 and s <= 60 then wait = s end
+      end
+      rb.sleep(wait)
+      retry = true
+    end
+    if not retry then return r, e end
+    if args.body and type(args.body) ~= "string" then
+      args.body:seek(offset)   -- resend the same bytes
+    end
+  end
+end
+
+local function resolve(self, loc)
+  if not loc or loc == "" then return nil end
+  if loc:match("^https?://") then return loc end
+  if loc:sub(1, 1) == "/" then return self.url .. loc end
+  return self.url .. "/" .. loc
+end
+
+local function with_query(url, q)
+  return url .. (url:find("?", 1, true) and "&" or "?") .. q
+end
+
+function Registry:_base(repo) return self.url .. "/v2/" .. repo end
+
+---------------------------------------------------------------------------
+-- simple operations
+---------------------------------------------------------------------------
+function Registry:ping()
+  local t0 = rb.now()
+  local r, e = self:_req({url = self.url .. "/v2/", op = "ping", discard_body = true, timeout = 30}, "")
+  local err = not r and net_error(e, "ping") or (r.status ~= 200 and http_error(r, "ping")) or nil
+  C.record("ping_op", t0, rb.now(), 0, metric_class(err), false)
+  if err then return nil, err end
+  return true
+end
+
+-- The request for a HEAD; returns exists (boolean), size, or nil, err.
+function Registry:_head(repo, digest)
+  local r, e = self:_req({method = "HEAD", url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_head"},
+                         pull_scope(repo))
+  if not r then return nil, net_error(e, "blob_head") end
+  if r.status == 200 then return true, tonumber(r.headers["content-length"]) end
+  if r.status == 404 then return false end
+  return nil, http_error(r, "blob_head")
+end
+
+function Registry:blob_exists(repo, digest)
+  check_repo(repo, 2); check_digest(digest, 2)
+  local t0 = rb.now()
+  local ok, size_or_err = self:_head(repo, digest)
+  C.record("blob_exists", t0, rb.now(), 0, ok == nil and metric_class(size_or_err) or nil, true)
+  if ok == nil then return nil, size_or_err end
+  return ok, size_or_err
+end
+
+-- POST to start an upload session (query may carry digest=, mount=); returns the response.
+function Registry:_open(repo, query, op, body)
+  local url = self:_base(repo) .. "/blobs/uploads/" .. (query and ("?" .. query) or "")
+  local args = {method = "POST", url = url, op = op or "blob_upload_open",
+                headers = body and {["Content-Type"] = "application/octet-stream"} or nil, body = body}
+  local r, e = self:_req(args, push_scope(repo))
+  if not r then return nil, net_error(e, op or "blob_upload_open") end
+  return r
+end
+
+function Registry:mount(repo, digest, from)
+  check_repo(repo, 2); check_digest(digest, 2); check_repo(from, 2)
+  local t0 = rb.now()
+  local r, e = self:_open(repo, "mount=" .. digest .. "&from=" .. from, "blob_mount")
+  local mounted, err = false, e
+  if r then
+    if r.status == 201 then mounted = true; C.count("blobs_mounted")
+    elseif r.status ~= 202 then err = http_error(r, "blob_mount") end
+  end
+  C.record("mount", t0, rb.now(), 0, metric_class(err), true)
+  if err then return nil, err end
+  return mounted
+end
+
+-- Records a PUT/PATCH that carried data as data time and commit time.
+local function record_split(r, data_op, commit_op)
+  local t = r.timings
+  if not t.upload_done then return end
+  C.record(data_op, t.start, t.start + t.upload_done, r.bytes_sent, nil, false)
+  if commit_op then C.record(commit_op, t.start + t.upload_done, t.start + t.total, 0, nil, false) end
+end
+
+-- Uploads one blob in `mode`; returns bytes sent, or nil, err.
+function Registry:_upload(repo, blob, digest, size, mode, chunk_size)
+  local sent = 0
+  if mode == "post" then
+    local rd = C.blob_reader(blob)
+    local r, e = self:_open(repo, "digest=" .. digest, "blob_upload_post", rd)
+    if not r then rd:close(); return nil, e end
+    sent = sent + r.bytes_sent
+    if r.status == 201 then rd:close(); return sent end
+    if r.status ~= 202 then rd:close(); return nil, http_error(r, "blob_upload_post") end
+    -- the registry kept the session open and ignored the body (distribution): PUT it
+    C.count("post_fallbacks")
+    local loc = resolve(self, r.headers["location"])
+    if not loc then rd:close(); return nil, new_error("http", {status = 202, message = "no Location after POST", op = "blob_upload_post"}) end
+    rd:rewind()
+    local p, pe = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
+                             headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
+                            push_scope(repo))
+    rd:close()
+    if not p then return nil, net_error(pe, "blob_upload_put") end
+    if p.status ~= 201 then return nil, http_error(p, "blob_upload_put") end
+    record_split(p, "blob_upload_data", "blob_upload_commit")
+    return sent + p.bytes_sent
+  end
+
+  local r, e = self:_open(repo, nil, "blob_upload_open")
+  if not r then return nil, e end
+  if r.status ~= 202 then return nil, http_error(r, "blob_upload_open") end
+  local loc = resolve(self, r.headers["location"])
+  if not loc then return nil, new_error("http", {status = 202, message = "no Location after POST", op = "blob_upload_open"}) end
+  local rd = C.blob_reader(blob)
+
+  if mode == "monolithic" then
+    local p, pe = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
+                             headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
+                            push_scope(repo))
+    rd:close()
+    if not p then return nil, net_error(pe, "blob_upload_put") end
+    if p.status ~= 201 then return nil, http_error(p, "blob_upload_put") end
+    record_split(p, "blob_upload_data", "blob_upload_commit")
+    return p.bytes_sent
+  end
+
+  if mode == "chunked" then
+    local offset = 0
+    while offset < size do
+      local n = math.min(chunk_size, size - offset)
+      local p, pe = self:_req({method = "PATCH", url = loc, body = rd, body_length = n, _offset = offset,
+                               headers = {["Content-Type"] = "application/octet-stream",
+                                          ["Content-Range"] = offset .. "-" .. (offset + n - 1)},
+                               op = "blob_upload_chunk"}, push_scope(repo))
+      if not p then rd:close(); return nil, net_error(pe, "blob_upload_chunk") end
+      if p.status ~= 202 then rd:close(); return nil, http_error(p, "blob_upload_chunk") end
+      sent = sent + p.bytes_sent
+      offset = offset + n
+      loc = resolve(self, p.headers["location"]) or loc
+      local last = p.headers["range"] and tonumber(p.headers["range"]:match("%-(%d+)$"))
+      if last and last + 1 ~= offset then
+        rd:close()
+        return nil, new_error("http", {status = 202, message = ("registry holds %d bytes after a chunk ending at %d")
+                                       :format(last + 1, offset), op = "blob_upload_chunk"})
+      end
+    end
+  elseif mode == "stream" then
+    local p, pe = self:_req({method = "PATCH", url = loc, body = rd,
+                             headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_stream"},
+                            push_scope(repo))
+    if not p then rd:close(); return nil, net_error(pe, "blob_upload_stream") end
+    if p.status ~= 202 then rd:close(); return nil, http_error(p, "blob_upload_stream") end
+    sent = p.bytes_sent
+    loc = resolve(self, p.headers["location"]) or loc
+  end
+  rd:close()
+  local c, ce = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), op = "blob_upload_commit",
+                           headers = {["Content-Type"] = "application/octet-stream"}}, push_scope(repo))
+  if not c then return nil, net_error(ce, "blob_upload_commit") end
+  if c.status ~= 201 then return nil, http_error(c, "blob_upload_commit") end
+  return sent
+end
+
+local function blob_opts(opts, name, level)
+  opts = opt_table(opts, name, level + 1)
+  local mode = opts.mode or "monolithic"
+  if not UPLOAD_MODES[mode] then
+    error(name .. ": mode must be monolithic, post, chunked or stream, not " .. tostring(mode), level + 1)
+  end
+  local chunk = opts.chunk_size or DEFAULT_CHUNK
+  if type(chunk) == "string" then chunk = rb.size(chunk) end
+  if math.type(chunk) ~= "integer" or chunk < 1 then error(name .. ": chunk_size must be a positive size", level + 1) end
+  return opts, mode, chunk
+end
+
+-- Pushes one blob: HEAD (when skip_existing), mount (when from), else upload.
+-- Returns "uploaded" | "skipped" | "mounted", bytes sent; or nil, err.
+function Registry:_push_one(repo, blob, mode, chunk, skip, from, top)
+  local digest, size = C.blob_info(blob)
+  local t0 = rb.now()
+  local how, sent, err = "uploaded", 0, nil
+  if skip then
+    local exists, e = self:_head(repo, digest)
+    if exists == nil then err = e
+    elseif exists then how = "skipped"; C.count("blobs_skipped") end
+  end
+  if not err and how == "uploaded" and from then
+    local r, e = self:_open(repo, "mount=" .. digest .. "&from=" .. from, "blob_mount")
+    if not r then err = e
+    elseif r.status == 201 then how = "mounted"; C.count("blobs_mounted")
+    elseif r.status ~= 202 then err = http_error(r, "blob_mount") end
+  end
+  if not err and how == "uploaded" then
+    sent, err = self:_upload(repo, blob, digest, size, mode, chunk)
+    if sent then C.count("blobs_uploaded") end
+  end
+  C.record("blob_push", t0, rb.now(), sent or 0, metric_class(err), top)
+  if err then return nil, err end
+  return how, sent
+end
+
+function Registry:push_blob(repo, blob, opts)
+  check_repo(repo, 2)
+  local o, mode, chunk = blob_opts(opts, "push_blob", 2)
+  check_options(o, {mode = true, chunk_size = true, skip_existing = true, from = true}, "push_blob", 2)
+  local ok, e = pcall(C.blob_info, blob)
+  if not ok then error("push_blob: " .. tostring(e), 2) end
+  if o.from ~= nil then check_repo(o.from, 2) end
+  local how, sent = self:_push_one(repo, blob, mode, chunk, o.skip_existing, o.from, true)
+  if not how then return nil, sent end
+  return {digest = (C.blob_info(blob)), how = how, bytes_sent = sent}
+end
+
+---------------------------------------------------------------------------
+-- manifests, blobs, tags
+---------------------------------------------------------------------------
+function Registry:_put_manifest(repo, ref, bytes, media_type)
+  local r, e = self:_req({method = "PUT", url = self:_base(repo) .. "/manifests/" .. ref, body = bytes,
+                          headers = {["Content-Type"] = media_type}, op = "manifest_put"}, push_scope(repo))
+  if not r then return nil, net_error(e, "manifest_put") end
+  if r.status ~= 201 then return nil, http_error(r, "manifest_put") end
+  local want = rb.sha256(bytes)
+  local got = r.headers["docker-content-digest"]
+  if got and got ~= want then
+    return nil, new_error("integrity", {status = 201, message = "registry reports digest " .. got .. ", the manifest's is " .. want,
+                                        op = "manifest_put"})
+  end
+  return want, #bytes
+end
+
+function Registry:put_manifest(repo, ref, bytes, media_type)
+  check_repo(repo, 2); check_ref(ref, 2)
+  if type(bytes) ~= "string" then error("put_manifest: bytes must be a string", 2) end
+  if type(media_type) ~= "string" or media_type == "" then error("put_manifest: media_type is required", 2) end
+  local t0 = rb.now()
+  local d, e = self:_put_manifest(repo, ref, bytes, media_type)
+  C.record("manifest_push", t0, rb.now(), #bytes, metric_class(not d and e or nil), true)
+  if not d then return nil, e end
+  return d
+end
+
+-- GETs a manifest; verifies it against ref when ref is a digest.
+-- Returns {digest, media_type, bytes, manifest=parsed}, or nil, err.
+function Registry:_get_manifest(repo, ref, want_digest)
+  local r, e = self:_req({url = self:_base(repo) .. "/manifests/" .. ref, headers = {Accept = ACCEPT},
+                          op = "manifest_get", max_body = MANIFEST_MAX}, pull_scope(repo))
+  if not r then return nil, net_error(e, "manifest_get") end
+  if r.status ~= 200 then return nil, http_error(r, "manifest_get") end
+  local d = rb.sha256(r.body)
+  want_digest = want_digest or (C.digest_valid(ref) and ref or nil)
+  if want_digest and d ~= want_digest then
+    C.count("integrity_errors")
+    return nil, new_error("integrity", {message = "manifest " .. ref .. " has digest " .. d, op = "manifest_get"})
+  end
+  local hd = r.headers["docker-content-digest"]
+  if hd and C.digest_valid(hd) and hd ~= d then
+    C.count("integrity_errors")
+    return nil, new_error("integrity", {message = "Docker-Content-Digest " .. hd .. " does not match the body's " .. d,
+                                        op = "manifest_get"})
+  end
+  local m, perr = C.parse_manifest(r.body, r.headers["content-type"])
+  if not m then return nil, new_error("integrity", {message = perr, op = "manifest_get"}) end
+  return {digest = d, media_type = m.media_type, bytes = r.body, manifest = m}
+end
+
+function Registry:get_manifest(repo, ref)
+  check_repo(repo, 2); check_ref(ref, 2)
+  local t0 = rb.now()
+  local m, e = self:_get_manifest(repo, ref)
+  C.record("manifest_pull", t0, rb.now(), m and #m.bytes or 0, metric_class(not m and e or nil), true)
+  if not m then return nil, e end
+  return m
+end
+
+function Registry:delete_manifest(repo, ref)
+  check_repo(repo, 2); check_ref(ref, 2)
+  local t0 = rb.now()
+  local r, e = self:_req({method = "DELETE", url = self:_base(repo) .. "/manifests/" .. ref, op = "manifest_delete"},
+                         push_scope(repo))
+  local err = not r and net_error(e, "manifest_delete") or ((r.status ~= 202 and r.status ~= 200) and http_error(r, "manifest_delete")) or nil
+  C.record("manifest_remove", t0, rb.now(), 0, metric_class(err), true)
+  if err then return nil, err end
+  return true
+end
+
+function Registry:delete_blob(repo, digest)
+  check_repo(repo, 2); check_digest(digest, 2)
+  local t0 = rb.now()
+  local r, e = self:_req({method = "DELETE", url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_delete"},
+                         push_scope(repo))
+  local err = not r and net_error(e, "blob_delete") or ((r.status ~= 202 and r.status ~= 200) and http_error(r, "blob_delete")) or nil
+  C.record("blob_remove", t0, rb.now(), 0, metric_class(err), true)
+  if err then return nil, err end
+  return true
+end
+
+-- GETs one blob, verified against digest and size unless verify is false.
+-- Returns bytes received, or nil, err.
+function Registry:_get_blob(repo, digest, size, verify, range)
+  local args = {url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_get", follow_redirects = true,
+                discard_body = true}
+  if range then
+    args.headers = {Range = "bytes=" .. range}
+  elseif verify then
+    args.verify = {digest = digest, size = size}
+    args.discard_body = nil
+  end
+  local r, e = self:_req(args, pull_scope(repo))
+  if not r then
+    if tostring(e):match("^integrity") then C.count("integrity_errors") end
+    return nil, net_error(e, "blob_get")
+  end
+  if r.status ~= 200 and r.status ~= 206 then return nil, http_error(r, "blob_get") end
+  local t = r.timings
+  C.record("blob_get_ttfb", t.start, t.start + t.ttfb, 0, nil, false)
+  if range then
+    local a, b = range:match("^(%d+)%-(%d+)$")
+    if a and r.status == 206 and r.bytes_received ~= tonumber(b) - tonumber(a) + 1 then
+      return nil, new_error("integrity", {message = ("range %s returned %d bytes"):format(range, r.bytes_received), op = "blob_get"})
+    end
+  end
+  return r.bytes_received, r
+end
+
+function Registry:get_blob(repo, digest, opts)
+  check_repo(repo, 2); check_digest(digest, 2)
+  opts = opt_table(opts, "get_blob", 2)
+  check_options(opts, {verify = true, range = true, size = true}, "get_blob", 2)
+  if opts.range ~= nil and (type(opts.range) ~= "string" or not opts.range:match("^%d+%-%d+$")) then
+    error("get_blob: range must be 'N-M' (bytes, inclusive)", 2)
+  end
+  local t0 = rb.now()
+  local n, e = self:_get_blob(repo, digest, opts.size, opts.verify ~= false, opts.range)
+  C.record("blob_pull", t0, rb.now(), n or 0, metric_class(not n and e or nil), true)
+  if not n then return nil, e end
+  return {digest = digest, bytes = n, verified = (opts.verify ~= false and not opts.range) and true or false,
+          status = e.status}
+end
+
+function Registry:tags(repo, opts)
+  check_repo(repo, 2)
+  opts = opt_table(opts, "tags", 2)
+  check_options(opts, {page_size = true}, "tags", 2)
+  local n = opts.page_size
+  if n ~= nil and (math.type(n) ~= "integer" or n < 1) then error("tags: page_size must be a positive integer", 2) end
+  local t0 = rb.now()
+  local seen, list, last = {}, {}, nil
+  local err
+  for _ = 1, MAX_TAG_PAGES do
+    local q = {}
+    if n then q[#q + 1] = "n=" .. n end
+    if last then q[#q + 1] = "last=" .. last end
+    local url = self:_base(repo) .. "/tags/list" .. (#q > 0 and ("?" .. table.concat(q, "&")) or "")
+    local r, e = self:_req({url = url, op = "tags_list", max_body = 16 << 20}, pull_scope(repo))
+    if not r then err = net_error(e, "tags_list"); break end
+    if r.status ~= 200 then err = http_error(r, "tags_list"); break end
+    local j = C.json_decode(r.body)
+    if type(j) ~= "table" then err = new_error("http", {status = 200, message = "tags list is not JSON", op = "tags_list"}); break end
+    local page = type(j.tags) == "table" and j.tags or {}
+    local added = 0
+    for _, t in ipairs(page) do
+      if type(t) == "string" and not seen[t] then seen[t] = true; list[#list + 1] = t; added = added + 1 end
+    end
+    -- crane repeats the whole list when nothing sorts after `last`; distribution ignores n/last
+    if added == 0 or not n or #page < n then break end
+    last = page[#page]
+  end
+  C.record("tags", t0, rb.now(), 0, metric_class(err), true)
+  if err then return nil, err end
+  return list
+end
+
+---------------------------------------------------------------------------
+-- push and pull: the whole client flow
+---------------------------------------------------------------------------
+
+-- Runs work(i) for i = 1..n with at most `conc` at once (in sub-VUs).
+-- Returns the first error, if any.
+local function run_limited(n, conc, work)
+  if n == 0 then return nil end
+  if conc <= 1 or n == 1 then
+    for i = 1, n do
+      local e = work(i)
+      if e then return e end
+    end
+    return nil
+  end
+  local next_i, first = 1, nil
+  local function worker()
+    while not first and next_i <= n do
+      local i = next_i
+      next_i = next_i + 1
+      local e = work(i)
+      if e and not first then first = e end
+    end
+  end
+  local hs = {}
+  for k = 1, math.min(conc, n) do hs[k] = rb.spawn(worker) end
+  for k = 1, #hs do hs[k]:join() end
+  return first
+end
+
+local function conc_opt(opts, name, level)
+  local c = opts.layer_concurrency or 3
+  if math.type(c) ~= "integer" or c < 1 or c > 64 then
+    error(name .. ": layer_concurrency must be an integer from 1 to 64", level + 1)
+  end
+  return c
+end
+
+function Registry:push(repo, tag, image, opts)
+  check_repo(repo, 2); check_ref(tag, 2)
+  local o, mode, chunk = blob_opts(opts, "push", 2)
+  check_options(o, {mode = true, chunk_size = true, skip_existing = true, layer_concurrency = true, from = true},
+                "push", 2)
+  local conc = conc_opt(o, "push", 2)
+  local ok, config, layers, manifest, media_type = pcall(C.image_parts, image)
+  if not ok then error("push: " .. tostring(config), 2) end
+  if o.from ~= nil then check_repo(o.from, 2) end
+  local skip = o.skip_existing ~= false
+  local blobs = {config}
+  for i = 1, #layers do blobs[#blobs + 1] = layers[i] end
+  local t0 = rb.now()
+  local res = {tag = tag, bytes_sent = 0, blobs_uploaded = 0, blobs_skipped = 0, blobs_mounted = 0}
+  -- The first request settles authentication before blobs go in parallel.
+  local err = run_limited(#blobs, conc, function(i)
+    local how, sent = self:_push_one(repo, blobs[i], mode, chunk, skip, o.from, false)
+    if not how then return sent end
+    res["blobs_" .. how] = res["blobs_" .. how] + 1
+    res.bytes_sent = res.bytes_sent + sent
+  end)
+  local t1 = rb.now()
+  local digest
+  if not err then
+    local d, e = self:_put_manifest(repo, tag, manifest, media_type)
+    if d then
+      digest = d
+      res.bytes_sent = res.bytes_sent + #manifest
+    else
+      err = e
+    end
+  end
+  local t2 = rb.now()
+  C.record("push", t0, t2, res.bytes_sent, metric_class(err), true)
+  if err then return nil, err end
+  res.digest = digest
+  res.timings = {total = t2 - t0, blobs = t1 - t0, manifest = t2 - t1}
+  return res
+end
+
+local function parse_platform(p)
+  local os_, arch, variant = p:match("^([%w_.-]+)/([%w_.-]+)/?([%w_.-]*)$")
+  return os_, arch, variant
+end
+
+function Registry:pull(repo, ref, opts)
+  check_repo(repo, 2); check_ref(ref, 2)
+  opts = opt_table(opts, "pull", 2)
+  check_options(opts, {layer_concurrency = true, verify = true, platform = true}, "pull", 2)
+  local conc = conc_opt(opts, "pull", 2)
+  local verify = opts.verify ~= false
+  local platform = opts.platform or "linux/amd64"
+  local pos, parch, pvar = parse_platform(platform)
+  if not pos then error("pull: platform must be os/arch[/variant], not " .. tostring(platform), 2) end
+  local t0 = rb.now()
+  local res = {bytes = 0}
+  local err
+  local m, e = self:_get_manifest(repo, ref)
+  if m and m.manifest.is_index then
+    res.index_digest = m.digest
+    local chosen
+    for _, d in ipairs(m.manifest.manifests) do
+      local o2, a2, v2 = parse_platform(d.platform or "")
+      if o2 == pos and a2 == parch and (pvar == "" or v2 == pvar) then chosen = d; break end
+    end
+    if not chosen then
+      err = new_error("http", {status = 404, code = "PLATFORM_UNKNOWN", message = "no manifest for " .. platform .. " in the index", op = "pull"})
+      m = nil
+    else
+      m, e = self:_get_manifest(repo, chosen.digest, chosen.digest)
+    end
+  end
+  if not m and not err then err = e end
+  local t1 = rb.now()
+  if m then
+    res.bytes = #m.bytes
+    local descs = {m.manifest.config}
+    for _, l in ipairs(m.manifest.layers) do descs[#descs + 1] = l end
+    err = run_limited(#descs, conc, function(i)
+      local n, ge = self:_get_blob(repo, descs[i].digest, descs[i].size, verify)
+      if not n then return ge end
+      res.bytes = res.bytes + n
+    end)
+    res.digest = m.digest
+    res.media_type = m.media_type
+    res.config = m.manifest.config
+    res.layers = m.manifest.layers
+    res.verified = verify
+  end
+  local t2 = rb.now()
+  C.record("pull", t0, t2, res.bytes, metric_class(err), true)
+  if err then return nil, err end
+  res.timings = {total = t2 - t0, manifest = t1 - t0, blobs = t2 - t1}
+  return res
+end
+
+return M
