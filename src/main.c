@@ -61,7 +61,7 @@ static int cmd_run(int argc, char **argv)
     o.launch.kind = RB_REG_CRANE;
     o.launch.storage = RB_STORAGE_MEMORY;
     const char **sets = rb_calloc((size_t)argc, sizeof *sets);
-    int registry_given = 0, rc = RB_EXIT_USAGE;
+    int registry_given = 0, storage_given = 0, rc = RB_EXIT_USAGE;
     char err[RB_ERRLEN];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
@@ -85,6 +85,7 @@ static int cmd_run(int argc, char **argv)
                 if (rb_launch_parse_storage(v, &o.launch.storage) < 0) {
                     rc = bad("bad --storage '%s': expected memory or disk", v); goto out;
                 }
+                storage_given = 1;
             } else if (strcmp(a, "--disk") == 0) {
                 o.launch.disk_dir = v;
                 o.launch.storage = RB_STORAGE_DISK;
@@ -129,8 +130,8 @@ static int cmd_run(int argc, char **argv)
         rc = bad("%s", "run needs a scenario file, e.g. regbench run scenarios/example.lua");
         goto out;
     }
-    if (o.target_url && (registry_given || o.launch.port || o.launch.disk_dir)) {
-        rc = bad("%s", "--target uses a running registry: it cannot be combined with --registry, --port or --disk");
+    if (o.target_url && (registry_given || storage_given || o.launch.port || o.launch.disk_dir)) {
+        rc = bad("%s", "--target uses a running registry: it cannot be combined with --registry, --storage, --port or --disk");
         goto out;
     }
     o.set = sets;

@@ -198,7 +198,7 @@ static json_t *phase_json(const rb_phase *p, const rb_phase_registry *reg)
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(p->name));
     json_object_set_new(o, "index", json_integer(p->index));
-    json_object_set_new(o, "complete", json_boolean(!p->open));
+    json_object_set_new(o, "complete", json_boolean(!p->open && !p->cut));
     json_object_set_new(o, "duration_s", jreal(dur, 6));
     opstats_json(o, &p->total, dur);
 
@@ -587,7 +587,7 @@ static void table_phase(FILE *out, const rb_phase *p)
     double dur = phase_duration_s(p);
     const rb_opstats *t = &p->total;
     fprintf(out, "phase \"%s\"%s  %.1f s  ops %llu  errors %llu  %.1f ops/s  %.2f MB/s\n",
-            p->name, p->open ? " (incomplete)" : "", dur, (unsigned long long)t->ops,
+            p->name, (p->open || p->cut) ? " (incomplete)" : "", dur, (unsigned long long)t->ops,
             (unsigned long long)t->errors, safe_div((double)t->ops, dur),
             safe_div((double)t->bytes / 1e6, dur));
     if (t->errors) {

@@ -45,7 +45,9 @@ static int l_sleep(lua_State *L)
     luaL_argcheck(L, secs >= 0 && secs < 1e9, 1, "seconds must be between 0 and 1e9");
     rb_vu *vu = rbl_action(L, 1);
     sleep_timer *s = rb_calloc(1, sizeof *s);
-    uv_timer_init(rb_loop_uv(vu->rt->loop), &s->t);
+    uv_loop_t *uv = rb_loop_uv(vu->rt->loop);
+    uv_update_time(uv);   /* the loop's cached time may be stale after Lua work */
+    uv_timer_init(uv, &s->t);
     s->t.data = &s->t;
     s->vu = vu;
     uv_timer_start(&s->t, on_sleep, (uint64_t)(secs * 1000.0 + 0.5), 0);
@@ -68,27 +70,42 @@ static int l_vu_id(lua_State *L)
     return 1;
 }
 
+#define PHASE_MT "regbench.phase"
+
+/* The value rb.phase holds in a <close> variable: closing it ends the phase,
+ * whether the phase's function returned or raised. */
+typedef struct phase_guard {
+    rb_phase *p, *prev;
+    rb_vu *vu;
+    int closed;
+} phase_guard;
+
 static int l_phase_begin(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
     luaL_argcheck(L, name[0] != 0, 1, "phase name must not be empty");
     rb_vu *vu = rbl_action(L, 0);
     rb_rt *rt = rbl_rt(L);
-    rb_phase *p = rbl_phase_begin(rt, name);
-    lua_pushlightuserdata(L, p);
-    if (vu && vu->phase) lua_pushlightuserdata(L, vu->phase); else lua_pushnil(L);
-    if (vu) vu->phase = p;
-    return 2;
+    phase_guard *g = lua_newuserdatauv(L, sizeof *g, 0);
+    memset(g, 0, sizeof *g);
+    luaL_setmetatable(L, PHASE_MT);
+    g->p = rbl_phase_begin(rt, name);
+    g->vu = vu;
+    g->prev = vu ? vu->phase : NULL;
+    if (vu) vu->phase = g->p;
+    return 1;
 }
 
-static int l_phase_end(lua_State *L)
+/* __close (and core.phase_end): an error object as 2nd argument marks the phase cut. */
+static int phase_close(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TLIGHTUSERDATA);
-    rb_phase *p = lua_touserdata(L, 1);
-    rb_phase *prev = lua_isnoneornil(L, 2) ? NULL : lua_touserdata(L, 2);
+    phase_guard *g = luaL_checkudata(L, 1, PHASE_MT);
+    if (g->closed) return 0;
+    g->closed = 1;
     rb_rt *rt = rbl_rt(L);
-    if (rt->current) rt->current->phase = prev;
-    rbl_phase_end(rt, p);
+    if (!lua_isnoneornil(L, 2)) g->p->cut = 1;
+    if (g->vu && g->vu->phase == g->p) g->vu->phase = g->prev;
+    rbl_phase_end(rt, g->p);
     return 0;
 }
 
@@ -322,6 +339,11 @@ static int metric_tostring(lua_State *L)
 
 int rbl_open_core(lua_State *L)
 {
+    if (luaL_newmetatable(L, PHASE_MT)) {
+        lua_pushcfunction(L, phase_close);
+        lua_setfield(L, -2, "__close");
+    }
+    lua_pop(L, 1);
     static const luaL_Reg metric_methods[] = {{"add", metric_add}, {NULL, NULL}};
     if (luaL_newmetatable(L, METRIC_META)) {
         luaL_newlib(L, metric_methods);
@@ -332,7 +354,7 @@ int rbl_open_core(lua_State *L)
     lua_pop(L, 1);
     static const luaL_Reg funcs[] = {
         {"now", l_now}, {"sleep", l_sleep}, {"spawn", l_spawn}, {"vu_id", l_vu_id},
-        {"phase_begin", l_phase_begin}, {"phase_end", l_phase_end},
+        {"phase_begin", l_phase_begin},
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},
         {"parse_size", l_parse_size}, {"parse_duration", l_parse_duration},
         {"registry_target", l_registry_target}, {"sha256", l_sha256},

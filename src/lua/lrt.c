@@ -116,12 +116,21 @@ static void vu_resume(rb_rt *rt, rb_vu *vu)
     } else {
         const char *msg = lua_tostring(co, -1);
         if (!msg) msg = luaL_typename(co, -1);
-        luaL_traceback(rt->L, co, msg, 0);
-        vu->error = rb_strdup(lua_tostring(rt->L, -1));
-        lua_pop(rt->L, 1);
+        if (rt->input_error) {
+            vu->error = rb_strdup(msg);          /* bad input: the message says it all */
+        } else {
+            luaL_traceback(rt->L, co, msg, 0);
+            vu->error = rb_strdup(lua_tostring(rt->L, -1));
+            lua_pop(rt->L, 1);
+        }
         vu->state = VU_FAILED;
-        if (vu == rt->main || rt->help_done)
+        lua_resetthread(co);                     /* closes <close> variables: open phases end */
+        if (vu == rt->main || rt->help_done || rt->guard_tripped || rt->input_error) {
             set_fatal(rt, vu->error);
+        } else {
+            rt->n_failed_unseen++;
+            if (!rt->first_unseen) rt->first_unseen = rb_strdup(vu->error);
+        }
     }
     vu_finished(vu);
 }
@@ -150,15 +159,9 @@ rb_vu *rbl_check_vu(lua_State *L, int idx)
 static int vu_gc(lua_State *L)
 {
     rb_vu *vu = luaL_checkudata(L, 1, VU_META);
-    rb_rt *rt = vu->rt;
     if (vu->results_ref != LUA_NOREF) {
         luaL_unref(L, LUA_REGISTRYINDEX, vu->results_ref);
         vu->results_ref = LUA_NOREF;
-    }
-    if (vu->state == VU_FAILED && !vu->error_seen && vu->error && rt && !rt->fatal) {
-        /* Nobody will ever join it: the error must not pass silently. */
-        fprintf(stderr, "regbench: error in VU %d (never joined):\n%s\n", vu->id, vu->error);
-        set_fatal(rt, vu->error);
     }
     free(vu->error);
     vu->error = NULL;
@@ -173,7 +176,10 @@ static int join_k(lua_State *L, int status, lua_KContext ctx)
     (void)status;
     rb_vu *target = (rb_vu *)ctx;
     if (target->state == VU_FAILED) {
-        target->error_seen = 1;
+        if (!target->error_seen) {
+            target->error_seen = 1;
+            target->rt->n_failed_unseen--;
+        }
         lua_pushfstring(L, "VU %d failed: %s", target->id, target->error);
         return lua_error(L);
     }
@@ -264,6 +270,7 @@ static void guard_hook(lua_State *L, lua_Debug *ar)
     if (gap < 250000) rt->slice_busy_us += gap;
     if (rt->guard_us && rt->current && rt->slice_busy_us > rt->guard_us) {
         rt->stop = 1;
+        rt->guard_tripped = 1;
         luaL_where(L, 0);   /* in a hook, level 0 is the running Lua function */
         lua_pushfstring(L, "the scenario ran for %d s without yielding (an endless loop?); "
                            "VUs must call rb.sleep, rb.http or another regbench operation "
@@ -378,12 +385,16 @@ void rbl_phase_end(rb_rt *rt, rb_phase *p)
     rbl_checkpoint(rt);
 }
 
-/* Closes every open phase (end of run, error, interrupt). */
+/* Closes every phase still open at the end of the run: a phase whose
+ * function never returned (error, interrupt, deadlock) is marked cut. */
 static void close_phases(rb_rt *rt)
 {
-    for (size_t i = 0; i < rt->metrics.n_phases; i++)
-        if (rt->metrics.phases[i]->open && rt->metrics.phases[i] != rt->metrics.implicit)
-            rbl_phase_end(rt, rt->metrics.phases[i]);
+    for (size_t i = 0; i < rt->metrics.n_phases; i++) {
+        rb_phase *p = rt->metrics.phases[i];
+        if (!p->open || p == rt->metrics.implicit) continue;
+        p->cut = 1;
+        rbl_phase_end(rt, p);
+    }
     rb_metrics_close_all(&rt->metrics);
 }
 
@@ -571,6 +582,7 @@ static void rt_free(rb_rt *rt)
     free(rt->param_docs); free(rt->param_defaults);
     free(rt->reg_url); free(rt->reg_kind); free(rt->reg_storage); free(rt->reg_version);
     free(rt->fatal);
+    free(rt->first_unseen);
     free(rt->out_dir);
 }
 
@@ -686,10 +698,14 @@ int rb_run_scenario(const rb_run_opts *o)
                     break;
                 }
         }
-        if (exit_code == RB_EXIT_OK) {
-            /* VUs that failed and were never joined fail the run. */
-            lua_gc(L, LUA_GCCOLLECT);
-            if (rt->fatal) { exit_code = RB_EXIT_SCRIPT; status = "failed"; }
+        if (exit_code == RB_EXIT_OK && rt->n_failed_unseen > 0) {
+            /* VUs that failed and whose error no join saw fail the run. */
+            rt->fatal = rb_asprintf("%d VU%s failed and %s never joined; the first error: %s",
+                                    rt->n_failed_unseen, rt->n_failed_unseen > 1 ? "s" : "",
+                                    rt->n_failed_unseen > 1 ? "were" : "was", rt->first_unseen);
+            fprintf(stderr, "regbench: scenario failed: %s\n", rt->fatal);
+            exit_code = RB_EXIT_SCRIPT;
+            status = "failed";
         }
     }
     if (o->help) {
@@ -699,7 +715,8 @@ int rb_run_scenario(const rb_run_opts *o)
     }
     if (!rt->input_error || rt->acted) {
         write_results(rt, status, exit_code);
-        if (rt->metrics.n_phases) rb_results_print_table(stdout, &rt->metrics);
+        if (rt->metrics.n_phases || rt->metrics.n_metrics) rb_results_print_table(stdout, &rt->metrics);
+        fflush(stdout);
         fprintf(stderr, "regbench: results in %s/\n", rt->out_dir);
     }
     rb_sampler_stop(rt->sampler);

@@ -64,6 +64,9 @@ struct rb_rt {
     int input_error;              /* the failure was bad input (exit 2) */
     int help_done;                /* --help mode reached the first action */
     int acted;                    /* the first action happened */
+    int guard_tripped;            /* the yield guard ended a VU */
+    int n_failed_unseen;          /* VUs that failed and whose error no join has seen */
+    char *first_unseen;           /* the first such error */
     char *fatal;                  /* first fatal error message */
     /* parameters */
     char **set_keys, **set_values;

@@ -146,10 +146,8 @@ end
 function rb.phase(name, fn, ...)
   if type(name) ~= "string" or name == "" then error("rb.phase: name must be a non-empty string", 2) end
   if type(fn) ~= "function" then error("rb.phase: fn must be a function", 2) end
-  local p, prev = core.phase_begin(name)
-  local r = table.pack(fn(...))
-  core.phase_end(p, prev)
-  return table.unpack(r, 1, r.n)
+  local phase <close> = core.phase_begin(name)   -- ends the phase on return and on error
+  return fn(...)
 end
 
 ---------------------------------------------------------------------------

@@ -21,6 +21,13 @@ run_rb 1 run "$SCN/unjoined.lua" --out "$WORK/unjoined" --quiet
 expect_grep "$WORK/err.txt" "unjoined.lua:4: lost error in a VU"
 registry_gone "$WORK/unjoined/results.json"
 
+run_rb 1 run "$SCN/unjoined_global.lua" --out "$WORK/unjoined2" --quiet
+expect_grep "$WORK/err.txt" "never joined.*kept but never joined"
+expect_eq "unjoined status" "$(json "$WORK/unjoined2/results.json" "r['status']")" failed
+
+run_rb 1 run "$SCN/endless_vu.lua" --out "$WORK/endless_vu" --quiet --yield-timeout 1s
+expect_grep "$WORK/err.txt" "endless_vu.lua:4: .*without yielding"
+
 run_rb 1 run "$SCN/syntax.lua" --out "$WORK/syntax" --quiet
 expect_grep "$WORK/err.txt" "syntax.lua:2: unexpected symbol"
 
@@ -48,7 +55,7 @@ for sig in INT TERM; do
   r="$out/results.json"
   expect_eq "SIG$sig status" "$(json "$r" "r['status']")" interrupted
   expect_eq "SIG$sig first complete" "$(json "$r" "(r['phases'][0]['name'], r['phases'][0]['complete'], r['phases'][0]['ops'])")" "('first', True, 5)"
-  expect_eq "SIG$sig long partial" "$(json "$r" "(r['phases'][1]['name'], r['phases'][1]['ops'] > 0)")" "('long', True)"
+  expect_eq "SIG$sig long partial" "$(json "$r" "(r['phases'][1]['name'], r['phases'][1]['ops'] > 0, r['phases'][1]['complete'])")" "('long', True, False)"
   registry_gone "$r"
 done
 

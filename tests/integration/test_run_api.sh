@@ -19,6 +19,11 @@ expect_eq "rate" "$(json "$r" "r['metrics']['r']['rate'] == 0.4")" True
 expect_eq "params recorded" "$(json "$r" "r['params']['size']")" 1000000
 registry_gone "$r"
 
+# a phase whose function raises is closed and cut; later operations go elsewhere
+run_rb 0 run "$SCN/edge.lua" --out "$WORK/edge" --quiet
+r="$WORK/edge/results.json"
+expect_eq "raising phase" "$(json "$r" "[(p['name'], p['ops'], p['complete']) for p in r['phases']]")" "[('raises', 1, False), ('after', 2, True)]"
+
 # --set of every type
 run_rb 0 run "$SCN/api.lua" --out "$WORK/b" --quiet --set expect=given --set count=7 --set ratio=0.25 \
   --set flag=yes --set "name=x y" --set size=2MiB --set wait=1m30s
