@@ -34,6 +34,8 @@ typedef struct rb_run_info {
     const char *reg_storage;     /* "memory", "disk", "unknown" */
     const char *reg_version;     /* or NULL */
     long reg_pid;                /* 0 when not launched */
+    int insecure;                /* TLS verification was turned off (--insecure) */
+    const char *auth_user;       /* user name the run authenticated as, or NULL (never a secret) */
     const char **param_names;    /* the scenario's parameters, as given/defaulted */
     const char **param_values;   /* their values as text */
     size_t n_params;

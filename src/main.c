@@ -2,6 +2,7 @@
  * commands; all work happens in the modules (rb_runtime for `run`, rb_gen
  * for `gen`). Exit codes: 0 ok, 1 the run or scenario failed, 2 bad input,
  * 99 a threshold failed, 130 interrupted. */
+#include "rb_auth.h"
 #include "rb_gen.h"
 #include "rb_launch.h"
 #include "rb_runtime.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -32,6 +34,12 @@ static void usage(FILE *out)
           "  --port N               port for the launched registry (default 0: a free one)\n"
           "  --target URL           use a running registry at URL instead of launching one\n"
           "  --quiet                no live progress on stderr\n"
+          "  --username USER        user for the registry (or REGBENCH_USERNAME, or ~/.docker/config.json)\n"
+          "  --password-stdin       read the password from standard input (or REGBENCH_PASSWORD)\n"
+          "  --insecure             do not verify TLS certificates (recorded in the results)\n"
+          "  --ca-file FILE         trust the CA certificates in FILE\n"
+          "  --retries N            retry failed requests (5xx, 429, network) up to N times (default 0)\n"
+          "  --registry-pid PID     with --target: sample this process's CPU, memory and disk\n"
           "  --yield-timeout DUR    end a VU that runs this long without yielding (default 10s)\n"
           "  --max-vus N            cap on live virtual users (default 100000)\n"
           "\n"
@@ -53,6 +61,60 @@ static const char *value_of(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+/* Fills o->username/password from --username + --password-stdin, then
+ * REGBENCH_USERNAME/REGBENCH_PASSWORD, then the Docker config for --target's
+ * host. Secrets are never printed. Returns 0, or -1 after a message. */
+static int resolve_credentials(rb_run_opts *o, int password_stdin, char **user, char **password)
+{
+    if (password_stdin) {
+        if (!o->username && !getenv("REGBENCH_USERNAME")) {
+            fprintf(stderr, "regbench: --password-stdin needs --username (or REGBENCH_USERNAME)\n");
+            return -1;
+        }
+        char buf[4096];
+        if (!fgets(buf, sizeof buf, stdin)) {
+            fprintf(stderr, "regbench: --password-stdin: nothing on standard input\n");
+            return -1;
+        }
+        buf[strcspn(buf, "\r\n")] = 0;
+        *password = rb_strdup(buf);
+        memset(buf, 0, sizeof buf);
+    } else if (getenv("REGBENCH_PASSWORD")) {
+        *password = rb_strdup(getenv("REGBENCH_PASSWORD"));
+    }
+    if (!o->username && getenv("REGBENCH_USERNAME") && getenv("REGBENCH_USERNAME")[0])
+        o->username = getenv("REGBENCH_USERNAME");
+    if (o->username && !*password) {
+        fprintf(stderr, "regbench: a user name was given but no password (--password-stdin or REGBENCH_PASSWORD)\n");
+        return -1;
+    }
+    if (!o->username && *password) {
+        fprintf(stderr, "regbench: a password was given but no user name (--username or REGBENCH_USERNAME)\n");
+        return -1;
+    }
+    if (!o->username && o->target_url) {
+        const char *h = strstr(o->target_url, "://");
+        char host[512];
+        snprintf(host, sizeof host, "%s", h ? h + 3 : o->target_url);
+        host[strcspn(host, "/")] = 0;
+        char err[RB_ERRLEN];
+        int world = 0;
+        int found = rb_auth_docker_config(host, user, password, &world, err, sizeof err);
+        if (found < 0) {
+            fprintf(stderr, "regbench: %s\n", err);
+            return -1;
+        }
+        if (found > 0) {
+            o->username = *user;
+            fprintf(stderr, "regbench: using credentials for %s from the Docker config\n", host);
+            if (world)
+                fprintf(stderr, "regbench: warning: the Docker config file is readable by other users (chmod 600 it)\n");
+        }
+    }
+    o->password = *password;
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     rb_run_opts o;
@@ -61,7 +123,8 @@ static int cmd_run(int argc, char **argv)
     o.launch.kind = RB_REG_CRANE;
     o.launch.storage = RB_STORAGE_MEMORY;
     const char **sets = rb_calloc((size_t)argc, sizeof *sets);
-    int registry_given = 0, storage_given = 0, rc = RB_EXIT_USAGE;
+    int registry_given = 0, storage_given = 0, password_stdin = 0, rc = RB_EXIT_USAGE;
+    char *password = NULL, *user = NULL;
     char err[RB_ERRLEN];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
@@ -69,6 +132,10 @@ static int cmd_run(int argc, char **argv)
             o.help = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o.quiet = 1;
+        } else if (strcmp(a, "--insecure") == 0) {
+            o.insecure = 1;
+        } else if (strcmp(a, "--password-stdin") == 0) {
+            password_stdin = 1;
         } else if (a[0] == '-' && a[1] == '-' && strcmp(a, "--") != 0) {
             if (!(v = value_of(argc, argv, &i))) { rc = bad("option %s needs a value", a); goto out; }
             if (strcmp(a, "--set") == 0) {
@@ -106,6 +173,28 @@ static int cmd_run(int argc, char **argv)
                 if (rb_parse_duration(v, &o.yield_timeout_s, err, sizeof err) < 0 || o.yield_timeout_s <= 0) {
                     rc = bad("bad --yield-timeout: %s", err); goto out;
                 }
+            } else if (strcmp(a, "--username") == 0) {
+                if (!v[0] || strchr(v, ':')) { rc = bad("%s", "bad --username: it must be non-empty and without ':'"); goto out; }
+                o.username = v;
+            } else if (strcmp(a, "--ca-file") == 0) {
+                if (access(v, R_OK) != 0) { rc = bad("cannot read --ca-file '%s'", v); goto out; }
+                o.ca_file = v;
+            } else if (strcmp(a, "--retries") == 0) {
+                char *end;
+                errno = 0;
+                long n = strtol(v, &end, 10);
+                if (errno || *end || end == v || n < 0 || n > 100) {
+                    rc = bad("bad --retries '%s': expected 0 to 100", v); goto out;
+                }
+                o.retries = (int)n;
+            } else if (strcmp(a, "--registry-pid") == 0) {
+                char *end;
+                errno = 0;
+                long n = strtol(v, &end, 10);
+                if (errno || *end || end == v || n < 1) {
+                    rc = bad("bad --registry-pid '%s': expected a process id", v); goto out;
+                }
+                o.registry_pid = n;
             } else if (strcmp(a, "--max-vus") == 0) {
                 char *end;
                 errno = 0;
@@ -134,9 +223,19 @@ static int cmd_run(int argc, char **argv)
         rc = bad("%s", "--target uses a running registry: it cannot be combined with --registry, --storage, --port or --disk");
         goto out;
     }
+    if (o.registry_pid && !o.target_url) {
+        rc = bad("%s", "--registry-pid is for --target: a launched registry is sampled anyway");
+        goto out;
+    }
+    if (resolve_credentials(&o, password_stdin, &user, &password) < 0) {
+        rc = RB_EXIT_USAGE;
+        goto out;
+    }
     o.set = sets;
     rc = rb_run_scenario(&o);
 out:
+    if (password) { memset(password, 0, strlen(password)); free(password); }
+    free(user);
     free(sets);
     return rc;
 }

@@ -339,6 +339,8 @@ static json_t *results_json(const rb_metrics *m, const rb_run_info *info)
     json_object_set_new(reg, "storage", jstr_or_null(info->reg_storage));
     json_object_set_new(reg, "version", jstr_or_null(info->reg_version));
     json_object_set_new(reg, "pid", info->reg_pid > 0 ? json_integer(info->reg_pid) : json_null());
+    json_object_set_new(reg, "tls_insecure", json_boolean(info->insecure));
+    json_object_set_new(reg, "auth_user", info->auth_user ? json_string(info->auth_user) : json_null());
     json_object_set_new(root, "registry", reg);
     json_object_set_new(root, "environment", environment_json());
 

@@ -118,6 +118,17 @@ static int l_image_parts(lua_State *L)
     return 4;
 }
 
+/* core.index_parts(index) -> images, manifest bytes, media type, digest; nil if not an index */
+static int l_index_parts(lua_State *L)
+{
+    if (!rbl_to_index(L, 1)) return 0;
+    lua_getfield(L, 1, "images");
+    lua_getfield(L, 1, "manifest");
+    lua_getfield(L, 1, "media_type");
+    lua_getfield(L, 1, "digest");
+    return 4;
+}
+
 /* ---- credentials ------------------------------------------------------------------ */
 
 typedef struct rbl_cred {
@@ -387,6 +398,7 @@ int rbl_open_oci(lua_State *L)
     lua_pop(L, 1);
     static const luaL_Reg funcs[] = {
         {"blob_reader", l_blob_reader}, {"blob_info", l_blob_info}, {"image_parts", l_image_parts},
+        {"index_parts", l_index_parts},
         {"credentials", l_credentials}, {"credentials_user", l_credentials_user},
         {"parse_manifest", l_parse_manifest}, {"parse_challenge", l_parse_challenge},
         {"json_decode", l_json_decode}, {"record", l_record}, {"count", l_count},

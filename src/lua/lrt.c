@@ -290,6 +290,12 @@ static int launch_registry(rb_rt *rt, char *err, size_t errlen)
         while (n > 0 && rt->reg_url[n - 1] == '/') rt->reg_url[--n] = 0;
         rt->reg_kind = rb_strdup("external");
         rt->reg_storage = rb_strdup("unknown");
+        if (o->registry_pid > 0) {
+            char serr[RB_ERRLEN];
+            rt->reg_pid = o->registry_pid;
+            rt->sampler = rb_sampler_start((pid_t)o->registry_pid, NULL, 250, serr, sizeof serr);
+            if (!rt->sampler) return rb_err(err, errlen, "--registry-pid %ld: %s", o->registry_pid, serr);
+        }
         return 0;
     }
     rb_launch_opts lo = o->launch;
@@ -416,6 +422,8 @@ static void write_results(rb_rt *rt, const char *status, int exit_code)
     info.reg_storage = rt->reg_storage ? rt->reg_storage : "unknown";
     info.reg_version = rt->reg_version;
     info.reg_pid = rt->reg_pid;
+    info.insecure = rt->opts->insecure;
+    info.auth_user = rt->opts->username;
     info.param_names = (const char **)rt->param_names;
     info.param_values = (const char **)rt->param_values;
     info.n_params = rt->n_params;

@@ -673,43 +673,61 @@ local function conc_opt(opts, name, level)
   return c
 end
 
+-- Pushes one image's blobs and its manifest under ref; returns the result table or nil, err.
+function Registry:_push_image(repo, ref, parts, mode, chunk, skip, conc, from)
+  local config, layers, manifest, media_type = table.unpack(parts)
+  local blobs = {config}
+  for i = 1, #layers do blobs[#blobs + 1] = layers[i] end
+  local t0 = rb.now()
+  local res = {tag = ref, bytes_sent = 0, blobs_uploaded = 0, blobs_skipped = 0, blobs_mounted = 0}
+  local err = run_limited(#blobs, conc, function(i)
+    local how, sent = self:_push_one(repo, blobs[i], mode, chunk, skip, from, false)
+    if not how then return sent end
+    res["blobs_" .. how] = res["blobs_" .. how] + 1
+    res.bytes_sent = res.bytes_sent + sent
+  end)
+  local t1 = rb.now()
+  if err then return nil, err end
+  local d, e = self:_put_manifest(repo, ref, manifest, media_type)
+  if not d then return nil, e end
+  res.digest = d
+  res.bytes_sent = res.bytes_sent + #manifest
+  res.timings = {total = rb.now() - t0, blobs = t1 - t0, manifest = rb.now() - t1}
+  return res
+end
+
 function Registry:push(repo, tag, image, opts)
   check_repo(repo, 2); check_ref(tag, 2)
   local o, mode, chunk = blob_opts(opts, "push", 2)
   check_options(o, {mode = true, chunk_size = true, skip_existing = true, layer_concurrency = true, from = true},
                 "push", 2)
   local conc = conc_opt(o, "push", 2)
-  local ok, config, layers, manifest, media_type = pcall(C.image_parts, image)
-  if not ok then error("push: " .. tostring(config), 2) end
   if o.from ~= nil then check_repo(o.from, 2) end
   local skip = o.skip_existing ~= false
-  local blobs = {config}
-  for i = 1, #layers do blobs[#blobs + 1] = layers[i] end
   local t0 = rb.now()
-  local res = {tag = tag, bytes_sent = 0, blobs_uploaded = 0, blobs_skipped = 0, blobs_mounted = 0}
-  -- The first request settles authentication before blobs go in parallel.
-  local err = run_limited(#blobs, conc, function(i)
-    local how, sent = self:_push_one(repo, blobs[i], mode, chunk, skip, o.from, false)
-    if not how then return sent end
-    res["blobs_" .. how] = res["blobs_" .. how] + 1
-    res.bytes_sent = res.bytes_sent + sent
-  end)
-  local t1 = rb.now()
-  local digest
-  if not err then
-    local d, e = self:_put_manifest(repo, tag, manifest, media_type)
-    if d then
-      digest = d
-      res.bytes_sent = res.bytes_sent + #manifest
-    else
-      err = e
+  local res, err
+  local images, imanifest, imt = C.index_parts(image)
+  if images then
+    -- an index: every image by digest, then the index under the tag
+    res = {tag = tag, bytes_sent = 0, blobs_uploaded = 0, blobs_skipped = 0, blobs_mounted = 0, images = 0}
+    for _, img in ipairs(images) do
+      local r, e = self:_push_image(repo, img.digest, table.pack(C.image_parts(img)), mode, chunk, skip, conc, o.from)
+      if not r then err = e; break end
+      for _, k in ipairs{"bytes_sent", "blobs_uploaded", "blobs_skipped", "blobs_mounted"} do res[k] = res[k] + r[k] end
+      res.images = res.images + 1
     end
+    if not err then
+      local d, e = self:_put_manifest(repo, tag, imanifest, imt)
+      if d then res.digest = d; res.bytes_sent = res.bytes_sent + #imanifest else err = e end
+    end
+    if not err then res.timings = {total = rb.now() - t0} end
+  else
+    local ok, c, l, m, mt = pcall(C.image_parts, image)
+    if not ok then error("push: " .. tostring(c), 2) end
+    res, err = self:_push_image(repo, tag, {c, l, m, mt}, mode, chunk, skip, conc, o.from)
   end
-  local t2 = rb.now()
-  C.record("push", t0, t2, res.bytes_sent, metric_class(err), true)
+  C.record("push", t0, rb.now(), res and res.bytes_sent or 0, metric_class(err), true)
   if err then return nil, err end
-  res.digest = digest
-  res.timings = {total = t2 - t0, blobs = t1 - t0, manifest = t2 - t1}
   return res
 end
 

@@ -40,3 +40,67 @@ run_rb() {
 # expect_grep FILE REGEX: fails unless FILE has a line matching REGEX (extended).
 expect_grep() { grep -Eq -- "$2" "$1" || { cat "$1"; fail "$1 does not match /$2/"; }; }
 SCN="$RB_SRC/tests/scenarios"
+
+# ---- registries started by a test (for tools that need them after regbench exits)
+GOBIN_DIR="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
+_pids=()
+_cleanup() { for p in "${_pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap _cleanup EXIT
+
+# wait_port_file FILE: waits (bounded) until FILE holds a port; echoes it.
+_wait_for() { # PATTERN FILE
+  for _ in $(seq 1 200); do
+    local p; p=$(grep -oE "$1" "$2" 2>/dev/null | grep -oE '[0-9]+$' | head -n1 || true)
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    sleep 0.05
+  done
+  cat "$2" >&2; fail "timed out waiting for /$1/ in $2"
+}
+
+# start_crane NAME [DISK_DIR]: starts a crane registry; sets NAME_URL and NAME_PORT.
+start_crane() {
+  local name=$1 disk=${2:-} log="$WORK/$1.log"
+  local args=(registry serve --address 127.0.0.1:0)
+  [ -n "$disk" ] && { mkdir -p "$disk"; args+=(--disk "$disk"); }
+  crane "${args[@]}" >"$log" 2>&1 &
+  _pids+=($!)
+  local port; port=$(_wait_for 'serving on port [0-9]+' "$log")
+  printf -v "${name}_PORT" %s "$port"; printf -v "${name}_URL" %s "http://127.0.0.1:$port"
+}
+
+# free_port: a free loopback TCP port.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_distribution NAME [ROOTDIR] [HTPASSWD]: starts Debian's docker-registry.
+start_distribution() {
+  local name=$1 root=${2:-} htp=${3:-} port; port=$(free_port)
+  local cfg="$WORK/$name.yml"
+  {
+    echo "version: 0.1"
+    echo "log: {level: warn}"
+    echo "storage:"
+    echo "  delete: {enabled: true}"
+    if [ -n "$root" ]; then mkdir -p "$root"; echo "  filesystem: {rootdirectory: $root}"; else echo "  inmemory: {}"; fi
+    echo "http: {addr: 127.0.0.1:$port}"
+    [ -n "$htp" ] && echo "auth: {htpasswd: {realm: regbench-test, path: $htp}}"
+  } >"$cfg"
+  env -u REGISTRY_HTTP_ADDR docker-registry serve "$cfg" >"$WORK/$name.log" 2>&1 &
+  _pids+=($!)
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null | grep -qE '200|401' && break
+    sleep 0.05
+  done
+  printf -v "${name}_PORT" %s "$port"; printf -v "${name}_URL" %s "http://127.0.0.1:$port"
+}
+
+# start_proxy NAME UPSTREAM_URL ARGS...: starts tests/tools/regproxy.py; sets NAME_URL.
+start_proxy() {
+  local name=$1 up=$2; shift 2
+  local pf="$WORK/$name.port"; rm -f "$pf"
+  python3 "$RB_SRC/tests/tools/regproxy.py" --upstream "$up" --port-file "$pf" --max-seconds 600 "$@" \
+    >"$WORK/$name.out" 2>"$WORK/$name.log" &
+  _pids+=($!)
+  for _ in $(seq 1 200); do [ -s "$pf" ] && break; sleep 0.05; done
+  [ -s "$pf" ] || { cat "$WORK/$name.log"; fail "proxy $name did not start"; }
+  printf -v "${name}_URL" %s "http://127.0.0.1:$(cat "$pf")"
+}
