@@ -578,7 +578,7 @@ int rb_results_write_csv(const char *dir, const rb_metrics *m, char *err, size_t
 static void table_op_row(FILE *out, const char *kind, const rb_opstats *s, double dur)
 {
     lat_ms l = latency_ms(&s->latency_us);
-    fprintf(out, "  %-14.14s %8llu %6llu %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", kind,
+    fprintf(out, "  %-20.20s %8llu %6llu %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", kind,
             (unsigned long long)s->ops, (unsigned long long)s->errors,
             l.pct[0], l.pct[1], l.pct[3], l.pct[4], l.max,
             safe_div((double)s->bytes / 1e6, dur));
@@ -601,7 +601,7 @@ static void table_phase(FILE *out, const rb_phase *p)
         fputc('\n', out);
     }
     if (p->n_by_op) {
-        fprintf(out, "  %-14s %8s %6s %9s %9s %9s %9s %9s %9s\n", "op", "count", "err",
+        fprintf(out, "  %-20s %8s %6s %9s %9s %9s %9s %9s %9s\n", "op", "count", "err",
                 "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "MB/s");
         for (size_t i = 0; i < p->n_by_op; i++)
             table_op_row(out, p->by_op[i].kind, &p->by_op[i], dur);

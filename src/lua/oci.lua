@@ -44,6 +44,7 @@ end
 
 -- An error object from a network failure string "class: message".
 local function net_error(msg, op)
+  if getmetatable(msg) == Error then return msg end
   local class, text = tostring(msg):match("^(%w+): (.*)$")
   if class == "other" or not class then class = "connect"; text = text or msg end
   return new_error(class, {message = text, op = op})
@@ -227,6 +228,7 @@ function Registry:_req(args, scope)
       if not tok then return nil, e end
       args.bearer = tok
     end
+    local sent_basic, sent_bearer = args.credentials ~= nil, args.bearer
     local r, e = rb.http.request(args)
     local retry = false
     if r and r.status == 401 and auth_tries < 2 then
@@ -235,16 +237,18 @@ function Registry:_req(args, scope)
         return nil, new_error("auth", {status = 401, message = "cannot authenticate: " .. perr, op = args.op})
       end
       if ch.scheme == "basic" then
-        if not self._creds or self._scheme == "basic" then
+        if not self._creds or sent_basic then
           return nil, new_error("auth", {status = 401, code = "UNAUTHORIZED",
             message = self._creds and "the registry rejected the credentials" or "the registry wants credentials (--username, REGBENCH_USERNAME, or connect{username=, password=})",
             op = args.op})
         end
         self._scheme = "basic"
       else
-        if ch.error == "invalid_token" or self._scheme == "bearer" then
-          self._tokens[ch.scope or scope or ""] = nil
-          self._tokens[scope or ""] = nil
+        if sent_bearer then
+          -- the token was refused (expired or revoked): forget it, fetch another
+          for k, t in pairs(self._tokens) do
+            if t.token == sent_bearer then self._tokens[k] = nil end
+          end
         end
         self._scheme = "bearer"
         self._challenge = ch
