@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "rb_metrics.h"
+#include "rb_sampler.h"
 
 #define RB_RESULTS_SCHEMA "regbench/results/v1"
 
@@ -20,7 +21,17 @@ typedef struct rb_phase_registry {
     uint64_t rss_peak_bytes, rss_end_bytes;
     uint64_t disk_read_bytes, disk_write_bytes;
     int64_t storage_bytes;    /* -1: unknown */
+    char **prom_names;        /* the registry's own metrics over the phase (Prometheus): */
+    double *prom_values;      /* counters as deltas, gauges as end values */
+    size_t n_prom;
 } rb_phase_registry;
+
+/* One point of the client's own resource series. */
+typedef struct rb_client_point {
+    uint64_t t_us;            /* since the run started */
+    double cpu_pct;           /* CPU % since the previous point (100 = one core) */
+    uint64_t rss_bytes;
+} rb_client_point;
 
 /* Everything about a run that is not in the metrics store. */
 typedef struct rb_run_info {
@@ -41,6 +52,15 @@ typedef struct rb_run_info {
     size_t n_params;
     /* Per-phase registry resources, indexed like metrics->phases; may be NULL. */
     const rb_phase_registry *phase_registry;
+    /* Per-phase warnings (e.g. "regbench was the bottleneck"), indexed like
+     * metrics->phases, each NULL or a message; may be NULL. */
+    const char *const *phase_warnings;
+    /* Time series of the registry process (sampler) and of regbench itself. */
+    const rb_sampler_point *reg_series;
+    size_t n_reg_series;
+    uint64_t reg_series_offset_us;   /* sampler start relative to the run start */
+    const rb_client_point *client_series;
+    size_t n_client_series;
 } rb_run_info;
 
 /* Writes DIR/results.json atomically (temp file + rename). Returns 0 or -1. */

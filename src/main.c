@@ -32,6 +32,7 @@ static void usage(FILE *out)
           "  --storage KIND         its storage: memory (default) or disk\n"
           "  --disk DIR             directory for disk storage (default DIR/registry-storage)\n"
           "  --port N               port for the launched registry (default 0: a free one)\n"
+          "  --htpasswd FILE        launched distribution requires basic auth with these users (bcrypt)\n"
           "  --target URL           use a running registry at URL instead of launching one\n"
           "  --quiet                no live progress on stderr\n"
           "  --username USER        user for the registry (or REGBENCH_USERNAME, or ~/.docker/config.json)\n"
@@ -176,6 +177,9 @@ static int cmd_run(int argc, char **argv)
             } else if (strcmp(a, "--username") == 0) {
                 if (!v[0] || strchr(v, ':')) { rc = bad("%s", "bad --username: it must be non-empty and without ':'"); goto out; }
                 o.username = v;
+            } else if (strcmp(a, "--htpasswd") == 0) {
+                if (access(v, R_OK) != 0) { rc = bad("cannot read --htpasswd '%s'", v); goto out; }
+                o.launch.htpasswd = v;
             } else if (strcmp(a, "--ca-file") == 0) {
                 if (access(v, R_OK) != 0) { rc = bad("cannot read --ca-file '%s'", v); goto out; }
                 o.ca_file = v;
@@ -221,6 +225,10 @@ static int cmd_run(int argc, char **argv)
     }
     if (o.target_url && (registry_given || storage_given || o.launch.port || o.launch.disk_dir)) {
         rc = bad("%s", "--target uses a running registry: it cannot be combined with --registry, --storage, --port or --disk");
+        goto out;
+    }
+    if (o.launch.htpasswd && (o.target_url || o.launch.kind != RB_REG_DISTRIBUTION)) {
+        rc = bad("%s", "--htpasswd applies to --registry distribution (crane has no authentication)");
         goto out;
     }
     if (o.registry_pid && !o.target_url) {

@@ -189,10 +189,16 @@ static json_t *phase_registry_json(const rb_phase_registry *r)
     json_object_set_new(o, "disk_write_bytes", jint(r->disk_write_bytes));
     json_object_set_new(o, "storage_bytes",
                         r->storage_bytes < 0 ? json_null() : json_integer(r->storage_bytes));
+    if (r->n_prom) {
+        json_t *prom = json_object();
+        for (size_t i = 0; i < r->n_prom; i++)
+            json_object_set_new(prom, r->prom_names[i], jreal(r->prom_values[i], 6));
+        json_object_set_new(o, "prometheus", prom);
+    }
     return o;
 }
 
-static json_t *phase_json(const rb_phase *p, const rb_phase_registry *reg)
+static json_t *phase_json(const rb_phase *p, const rb_phase_registry *reg, const char *warning)
 {
     double dur = phase_duration_s(p);
     json_t *o = json_object();
@@ -224,6 +230,9 @@ static json_t *phase_json(const rb_phase *p, const rb_phase_registry *reg)
 
     if (reg && reg->valid)
         json_object_set_new(o, "registry", phase_registry_json(reg));
+    json_t *warnings = json_array();
+    if (warning) json_array_append_new(warnings, json_string(warning));
+    json_object_set_new(o, "warnings", warnings);
     json_object_set_new(o, "timeseries", timeseries_json(p));
     return o;
 }
@@ -348,9 +357,50 @@ static json_t *results_json(const rb_metrics *m, const rb_run_info *info)
     for (size_t i = 0; i < m->n_phases; i++) {
         const rb_phase *p = m->phases[i];
         if (phase_skipped(m, p)) continue;
-        json_array_append_new(phases, phase_json(p, info->phase_registry ? &info->phase_registry[i] : NULL));
+        json_array_append_new(phases, phase_json(p, info->phase_registry ? &info->phase_registry[i] : NULL,
+                                                 info->phase_warnings ? info->phase_warnings[i] : NULL));
     }
     json_object_set_new(root, "phases", phases);
+
+    json_t *warnings = json_array();
+    for (size_t i = 0; info->phase_warnings && i < m->n_phases; i++)
+        if (info->phase_warnings[i] && !phase_skipped(m, m->phases[i]))
+            json_array_append_new(warnings, json_sprintf("phase \"%s\": %s", m->phases[i]->name,
+                                                         info->phase_warnings[i]));
+    json_object_set_new(root, "warnings", warnings);
+
+    json_t *rs = json_object();
+    json_t *t = json_array(), *cpu = json_array(), *rss = json_array(), *rd = json_array(),
+           *wr = json_array(), *st = json_array();
+    for (size_t i = 0; i < info->n_reg_series; i++) {
+        const rb_sampler_point *pt = &info->reg_series[i];
+        json_array_append_new(t, jreal((double)(pt->t_us + info->reg_series_offset_us) / 1e6, 3));
+        json_array_append_new(cpu, jreal(pt->cpu_pct, 2));
+        json_array_append_new(rss, jint(pt->rss_bytes));
+        json_array_append_new(rd, jint(pt->read_bytes));
+        json_array_append_new(wr, jint(pt->write_bytes));
+        json_array_append_new(st, pt->storage_bytes < 0 ? json_null() : json_integer(pt->storage_bytes));
+    }
+    json_object_set_new(rs, "t_s", t);
+    json_object_set_new(rs, "cpu_pct", cpu);
+    json_object_set_new(rs, "rss_bytes", rss);
+    json_object_set_new(rs, "disk_read_bytes", rd);
+    json_object_set_new(rs, "disk_write_bytes", wr);
+    json_object_set_new(rs, "storage_bytes", st);
+    json_object_set_new(root, "registry_timeseries", rs);
+
+    json_t *cs = json_object();
+    json_t *ct = json_array(), *ccpu = json_array(), *crss = json_array();
+    for (size_t i = 0; i < info->n_client_series; i++) {
+        const rb_client_point *pt = &info->client_series[i];
+        json_array_append_new(ct, jreal((double)pt->t_us / 1e6, 3));
+        json_array_append_new(ccpu, jreal(pt->cpu_pct, 2));
+        json_array_append_new(crss, jint(pt->rss_bytes));
+    }
+    json_object_set_new(cs, "t_s", ct);
+    json_object_set_new(cs, "cpu_pct", ccpu);
+    json_object_set_new(cs, "rss_bytes", crss);
+    json_object_set_new(root, "client_timeseries", cs);
 
     json_t *metrics = json_object();
     for (size_t i = 0; i < m->n_metrics; i++) {

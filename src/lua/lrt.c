@@ -293,6 +293,7 @@ static int launch_registry(rb_rt *rt, char *err, size_t errlen)
         if (o->registry_pid > 0) {
             char serr[RB_ERRLEN];
             rt->reg_pid = o->registry_pid;
+            rt->sampler_start_us = rb_now_us();
             rt->sampler = rb_sampler_start((pid_t)o->registry_pid, NULL, 250, serr, sizeof serr);
             if (!rt->sampler) return rb_err(err, errlen, "--registry-pid %ld: %s", o->registry_pid, serr);
         }
@@ -309,7 +310,10 @@ static int launch_registry(rb_rt *rt, char *err, size_t errlen)
     rt->reg_version = v ? rb_strdup(v) : NULL;
     rt->reg_pid = (long)rb_launch_pid(rt->reg);
     char serr[RB_ERRLEN];
+    rt->sampler_start_us = rb_now_us();
     rt->sampler = rb_sampler_start((pid_t)rt->reg_pid, rb_launch_storage_dir(rt->reg), 250, serr, sizeof serr);
+    const char *mu = rb_launch_metrics_url(rt->reg);
+    if (mu) rt->prom_url = rb_strdup(mu);
     if (!rt->sampler)
         fprintf(stderr, "regbench: warning: registry resources will not be sampled: %s\n", serr);
     return 0;
@@ -356,12 +360,68 @@ void rbl_record(rb_vu *vu, const rb_op_record *r)
 
 /* ---- phases ------------------------------------------------------------------ */
 
+/* What the runtime keeps per phase besides the metrics store (rb_phase.user). */
+typedef struct phase_extra {
+    rb_phase_registry reg;
+    rb_prom prom_begin;
+    char *warning;
+} phase_extra;
+
+static void phase_extra_free(phase_extra *x)
+{
+    if (!x) return;
+    rb_prom_free(&x->prom_begin);
+    for (size_t i = 0; i < x->reg.n_prom; i++) free(x->reg.prom_names[i]);
+    free(x->reg.prom_names);
+    free(x->reg.prom_values);
+    free(x->warning);
+    free(x);
+}
+
+static int counter_like(const char *name)
+{
+    size_t n = strcspn(name, "{");
+    return (n > 6 && strncmp(name + n - 6, "_total", 6) == 0) ||
+           (n > 6 && strncmp(name + n - 6, "_count", 6) == 0) ||
+           (n > 4 && strncmp(name + n - 4, "_sum", 4) == 0) ||
+           (n > 7 && strncmp(name + n - 7, "_bucket", 7) == 0);
+}
+
+/* Fills x->reg's Prometheus view: counters as deltas since the phase began. */
+static void prom_phase_end(rb_rt *rt, phase_extra *x)
+{
+    rb_prom end;
+    char err[RB_ERRLEN];
+    if (rb_prom_scrape(rt->prom_url, &end, err, sizeof err) < 0) return;
+    x->reg.prom_names = rb_calloc(end.n ? end.n : 1, sizeof(char *));
+    x->reg.prom_values = rb_calloc(end.n ? end.n : 1, sizeof(double));
+    for (size_t i = 0; i < end.n; i++) {
+        double v = end.values[i];
+        if (counter_like(end.names[i])) {
+            double b = rb_prom_get(&x->prom_begin, end.names[i]);
+            if (b > 0) v -= b;
+            if (v == 0) continue;   /* keep the view short: only what moved */
+        }
+        x->reg.prom_names[x->reg.n_prom] = rb_strdup(end.names[i]);
+        x->reg.prom_values[x->reg.n_prom] = v;
+        x->reg.n_prom++;
+    }
+    rb_prom_free(&end);
+}
+
 /* The sampler measures one span at a time: it starts when the first regbench
  * phase opens and restarts at every phase end while others stay open, so
  * overlapping phases each get the registry's cost since the last boundary. */
 rb_phase *rbl_phase_begin(rb_rt *rt, const char *name)
 {
     rb_phase *p = rb_metrics_phase_begin(&rt->metrics, name);
+    phase_extra *x = rb_calloc(1, sizeof *x);
+    x->reg.storage_bytes = -1;
+    p->user = x;
+    if (rt->prom_url) {
+        char err[RB_ERRLEN];
+        rb_prom_scrape(rt->prom_url, &x->prom_begin, err, sizeof err);
+    }
     if (rt->sampler && rt->sampler_open++ == 0)
         rb_sampler_phase_begin(rt->sampler);
     return p;
@@ -371,10 +431,16 @@ void rbl_phase_end(rb_rt *rt, rb_phase *p)
 {
     if (!p->open) return;
     rb_metrics_phase_end(&rt->metrics, p);
+    phase_extra *x = p->user;
+    if (!x) {   /* the implicit default phase */
+        x = rb_calloc(1, sizeof *x);
+        x->reg.storage_bytes = -1;
+        p->user = x;
+    }
     if (rt->sampler && rt->sampler_open > 0) {
         rb_sampler_summary s;
         rb_sampler_phase_end(rt->sampler, &s);
-        rb_phase_registry *r = rb_calloc(1, sizeof *r);
+        rb_phase_registry *r = &x->reg;
         r->valid = 1;
         r->cpu_pct_avg = s.cpu_pct_avg;
         r->cpu_pct_max = s.cpu_pct_max;
@@ -383,11 +449,16 @@ void rbl_phase_end(rb_rt *rt, rb_phase *p)
         r->disk_read_bytes = s.disk_read_bytes;
         r->disk_write_bytes = s.disk_write_bytes;
         r->storage_bytes = s.storage_bytes;
-        free(p->user);
-        p->user = r;
         if (--rt->sampler_open > 0)
             rb_sampler_phase_begin(rt->sampler);
+        /* Was regbench itself the limit? Its CPU near a full core while the registry idles. */
+        double dur = (double)(p->end_us - p->start_us) / 1e6;
+        double client_pct = dur > 0 ? p->cpu_s / dur * 100.0 : 0;
+        if (dur >= 0.5 && client_pct >= 85.0 && s.cpu_pct_avg < 50.0)
+            x->warning = rb_asprintf("regbench used %.0f%% of a core while the registry used %.0f%%: "
+                                     "the client may have been the bottleneck", client_pct, s.cpu_pct_avg);
     }
+    if (rt->prom_url) prom_phase_end(rt, x);
     rbl_checkpoint(rt);
 }
 
@@ -427,16 +498,34 @@ static void write_results(rb_rt *rt, const char *status, int exit_code)
     info.param_names = (const char **)rt->param_names;
     info.param_values = (const char **)rt->param_values;
     info.n_params = rt->n_params;
-    rb_phase_registry *pr = rb_calloc(rt->metrics.n_phases + 1, sizeof *pr);
-    for (size_t i = 0; i < rt->metrics.n_phases; i++)
-        if (rt->metrics.phases[i]->user)
-            pr[i] = *(rb_phase_registry *)rt->metrics.phases[i]->user;
+    size_t np = rt->metrics.n_phases;
+    rb_phase_registry *pr = rb_calloc(np + 1, sizeof *pr);
+    const char **warn = rb_calloc(np + 1, sizeof *warn);
+    for (size_t i = 0; i < np; i++) {
+        phase_extra *x = rt->metrics.phases[i]->user;
+        if (!x) continue;
+        pr[i] = x->reg;
+        warn[i] = x->warning;
+    }
     info.phase_registry = pr;
+    info.phase_warnings = warn;
+    rb_sampler_point *series = NULL;
+    if (rt->sampler) {
+        size_t n = rb_sampler_series(rt->sampler, NULL, 0);
+        series = rb_calloc(n + 1, sizeof *series);
+        info.n_reg_series = rb_sampler_series(rt->sampler, series, n);
+        info.reg_series = series;
+        info.reg_series_offset_us = rt->sampler_start_us - rt->metrics.run_start_us;
+    }
+    info.client_series = rt->client_series;
+    info.n_client_series = rt->n_client;
     char err[RB_ERRLEN];
     if (rb_results_write_json(rt->out_dir, &rt->metrics, &info, err, sizeof err) < 0 ||
         rb_results_write_csv(rt->out_dir, &rt->metrics, err, sizeof err) < 0)
         fprintf(stderr, "regbench: cannot write results: %s\n", err);
     free(pr);
+    free(warn);
+    free(series);
 }
 
 void rbl_checkpoint(rb_rt *rt)
@@ -566,6 +655,7 @@ static void close_handles(rb_rt *rt)
         uv_close((uv_handle_t *)&rt->idle, NULL);
         uv_close((uv_handle_t *)&rt->sigint, NULL);
         uv_close((uv_handle_t *)&rt->sigterm, NULL);
+        uv_close((uv_handle_t *)&rt->client_timer, NULL);
     }
     uv_run(rb_loop_uv(rt->loop), UV_RUN_NOWAIT);
 }
@@ -576,7 +666,9 @@ static void rt_free(rb_rt *rt)
     if (rt->L) lua_close(rt->L);   /* runs __gc of VU handles while rt is alive */
     rb_loop_free(rt->loop);
     for (size_t i = 0; i < rt->metrics.n_phases; i++)
-        free(rt->metrics.phases[i]->user);
+        phase_extra_free(rt->metrics.phases[i]->user);
+    free(rt->client_series);
+    free(rt->prom_url);
     rb_metrics_free(&rt->metrics);
     rb_sampler_stop(rt->sampler);
     rb_launch_stop(rt->reg);
@@ -592,6 +684,37 @@ static void rt_free(rb_rt *rt)
     free(rt->fatal);
     free(rt->first_unseen);
     free(rt->out_dir);
+}
+
+#define CLIENT_SERIES_MAX 20000
+
+/* Samples regbench's own CPU and RSS every 250 ms into a bounded series
+ * (when full, every other point is dropped and the stride doubles). */
+static void on_client_sample(uv_timer_t *t)
+{
+    rb_rt *rt = t->data;
+    if (++rt->client_skip < rt->client_stride) return;
+    rt->client_skip = 0;
+    uint64_t now = rb_now_us();
+    double cpu = rb_self_cpu_s();
+    double dt = (double)(now - rt->client_last_us) / 1e6;
+    rb_client_point pt = {
+        .t_us = now - rt->metrics.run_start_us,
+        .cpu_pct = dt > 0 ? (cpu - rt->client_last_cpu) / dt * 100.0 : 0,
+        .rss_bytes = rb_self_rss(),
+    };
+    rt->client_last_us = now;
+    rt->client_last_cpu = cpu;
+    if (rt->n_client == CLIENT_SERIES_MAX) {
+        for (size_t i = 0; i < CLIENT_SERIES_MAX / 2; i++) rt->client_series[i] = rt->client_series[2 * i + 1];
+        rt->n_client = CLIENT_SERIES_MAX / 2;
+        rt->client_stride *= 2;
+    }
+    if (rt->n_client == rt->cap_client) {
+        rt->cap_client = rt->cap_client ? rt->cap_client * 2 : 256;
+        rt->client_series = rb_realloc(rt->client_series, rt->cap_client * sizeof *rt->client_series);
+    }
+    rt->client_series[rt->n_client++] = pt;
 }
 
 static int active_vus(void *ud)
@@ -635,6 +758,13 @@ int rb_run_scenario(const rb_run_opts *o)
     uv_signal_start(&rt->sigterm, on_signal, SIGTERM);
     uv_unref((uv_handle_t *)&rt->sigint);
     uv_unref((uv_handle_t *)&rt->sigterm);
+    uv_timer_init(uv, &rt->client_timer);
+    rt->client_timer.data = rt;
+    rt->client_stride = 1;
+    rt->client_last_us = rb_now_us();
+    rt->client_last_cpu = rb_self_cpu_s();
+    uv_timer_start(&rt->client_timer, on_client_sample, 250, 250);
+    uv_unref((uv_handle_t *)&rt->client_timer);
     signal(SIGSEGV, fatal_signal);
     signal(SIGABRT, fatal_signal);
     signal(SIGBUS, fatal_signal);

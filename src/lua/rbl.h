@@ -14,6 +14,8 @@
 #include "rb_http.h"
 #include "rb_launch.h"
 #include "rb_metrics.h"
+#include "rb_prom.h"
+#include "rb_results.h"
 #include "rb_runtime.h"
 #include "rb_sampler.h"
 
@@ -79,7 +81,16 @@ struct rb_rt {
     char *reg_url, *reg_kind, *reg_storage, *reg_version;
     long reg_pid;
     rb_sampler *sampler;          /* samples the registry process, or NULL */
+    uint64_t sampler_start_us;    /* when it started (rb_now_us) */
     int sampler_open;             /* regbench phases open while the sampler's phase runs */
+    char *prom_url;               /* the registry's Prometheus endpoint, or NULL */
+    uv_timer_t client_timer;      /* samples regbench's own CPU and RSS */
+    rb_client_point *client_series;
+    size_t n_client, cap_client;
+    uint32_t client_stride;       /* keep every n-th sample once the series is full */
+    uint32_t client_skip;
+    double client_last_cpu;
+    uint64_t client_last_us;
 };
 
 /* The runtime of a Lua state (stored in its extra space). */
