@@ -30,6 +30,7 @@ typedef struct rb_launch_opts {
     const char *workdir;      /* where registry.log, the config and (by default) storage go; must exist */
     const char *disk_dir;     /* disk storage directory; NULL: <workdir>/registry-storage */
     const char *htpasswd;     /* distribution only: htpasswd file enabling basic auth; NULL: none */
+    const char *proxy_url;    /* distribution only: run as a pull-through cache of this registry; NULL: none */
     double ready_timeout_s;   /* how long to wait for GET /v2/; 0: 30 s */
 } rb_launch_opts;
 

@@ -129,6 +129,8 @@ rb_opstats *rb_phase_op(rb_phase *p, const char *kind, int create);
  * exists with another type. `tags` may be NULL. */
 rb_metric *rb_metrics_custom(rb_metrics *m, const char *name, const char *tags,
                              rb_metric_type type, char *err, size_t errlen);
+/* Checks that `name` is free or already of `type`; -1 with err otherwise. */
+int rb_metrics_type_ok(const rb_metrics *m, const char *name, rb_metric_type type, char *err, size_t errlen);
 /* Adds a value to a custom metric. */
 void rb_metric_add(rb_metric *mt, double value);
 /* Name of a metric type ("trend", "counter", "gauge", "rate"). */

@@ -29,6 +29,7 @@ typedef struct rb_run_opts {
     int help;                     /* list the scenario's parameters instead of running */
     const char *target_url;       /* use a running registry; NULL: launch one */
     rb_launch_opts launch;        /* how to launch (workdir is filled in by the runtime) */
+    int pull_through;             /* launch a crane upstream and make the (distribution) registry its pull-through cache */
     double yield_timeout_s;       /* instruction guard: max seconds a VU may run without yielding */
     size_t max_vus;               /* cap on live VUs */
     const char *username;         /* credentials for the registry under test, or NULL */

@@ -45,4 +45,10 @@ fi
 if [ ! -x /usr/local/bin/crane ] || ! cmp -s "$GOBIN_DIR/crane" /usr/local/bin/crane; then
   $SUDO install -m 0755 "$GOBIN_DIR/crane" /usr/local/bin/crane
 fi
+# benchstat reads the bench.txt files regbench writes (tests check that it does).
+if ! [ -x "$GOBIN_DIR/benchstat" ] && ! command -v benchstat >/dev/null 2>&1; then
+  echo "setup: go install benchstat" >&2
+  go install golang.org/x/perf/cmd/benchstat@latest
+fi
+[ -x "$GOBIN_DIR/benchstat" ] && $SUDO install -m 0755 "$GOBIN_DIR/benchstat" /usr/local/bin/benchstat
 echo "setup: ok (crane $(crane version 2>/dev/null), $(docker-registry --version 2>/dev/null | head -n1))" >&2

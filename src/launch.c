@@ -362,6 +362,11 @@ static int write_dist_config(const rb_registry_proc *r, const rb_launch_opts *o,
                "  debug:\n    addr: 127.0.0.1:%d\n"
                "    prometheus:\n      enabled: true\n      path: /metrics\n",
             r->port, r->debug_port);
+    if (o->proxy_url) {
+        fprintf(f, "proxy:\n  remoteurl: ");
+        bad |= yaml_quoted(f, o->proxy_url);
+        fputc('\n', f);
+    }
     if (o->htpasswd) {
         fprintf(f, "auth:\n  htpasswd:\n    realm: regbench\n    path: ");
         bad |= yaml_quoted(f, o->htpasswd);
@@ -602,6 +607,11 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
     if (o->kind != RB_REG_CRANE && o->kind != RB_REG_DISTRIBUTION) { rb_err(err, errlen, "launch: bad kind"); return NULL; }
     if (o->htpasswd && o->kind == RB_REG_CRANE) {
         rb_err(err, errlen, "launch: crane has no authentication; htpasswd needs distribution");
+        return NULL;
+    }
+    if (o->proxy_url && (o->kind == RB_REG_CRANE || (strncmp(o->proxy_url, "http://", 7) != 0 &&
+                                                     strncmp(o->proxy_url, "https://", 8) != 0))) {
+        rb_err(err, errlen, "launch: a pull-through cache needs distribution and an http(s) upstream URL");
         return NULL;
     }
     struct stat st;

@@ -32,6 +32,8 @@ static void usage(FILE *out)
           "  --storage KIND         its storage: memory (default) or disk\n"
           "  --disk DIR             directory for disk storage (default DIR/registry-storage)\n"
           "  --port N               port for the launched registry (default 0: a free one)\n"
+          "  --pull-through         launch distribution as a pull-through cache of a crane registry\n"
+          "                         (rb.registry.target().upstream is the crane)\n"
           "  --htpasswd FILE        launched distribution requires basic auth with these users (bcrypt)\n"
           "  --target URL           use a running registry at URL instead of launching one\n"
           "  --quiet                no live progress on stderr\n"
@@ -133,6 +135,8 @@ static int cmd_run(int argc, char **argv)
             o.help = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o.quiet = 1;
+        } else if (strcmp(a, "--pull-through") == 0) {
+            o.pull_through = 1;
         } else if (strcmp(a, "--insecure") == 0) {
             o.insecure = 1;
         } else if (strcmp(a, "--password-stdin") == 0) {
@@ -225,6 +229,10 @@ static int cmd_run(int argc, char **argv)
     }
     if (o.target_url && (registry_given || storage_given || o.launch.port || o.launch.disk_dir)) {
         rc = bad("%s", "--target uses a running registry: it cannot be combined with --registry, --storage, --port or --disk");
+        goto out;
+    }
+    if (o.pull_through && (o.target_url || o.launch.kind != RB_REG_DISTRIBUTION)) {
+        rc = bad("%s", "--pull-through needs --registry distribution (the cache) and no --target");
         goto out;
     }
     if (o.launch.htpasswd && (o.target_url || o.launch.kind != RB_REG_DISTRIBUTION)) {

@@ -204,6 +204,17 @@ void rb_metrics_count(rb_metrics *m, rb_phase *p, const char *name, uint64_t n)
     p->n_counters++;
 }
 
+int rb_metrics_type_ok(const rb_metrics *m, const char *name, rb_metric_type type, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < m->n_metrics; i++) {
+        const rb_metric *mt = m->metrics[i];
+        if (strcmp(mt->name, name) == 0 && mt->type != type)
+            return rb_err(err, errlen, "metric '%s' is already a %s, not a %s", name,
+                          rb_metric_type_name(mt->type), rb_metric_type_name(type));
+    }
+    return 0;
+}
+
 rb_metric *rb_metrics_custom(rb_metrics *m, const char *name, const char *tags,
                              rb_metric_type type, char *err, size_t errlen)
 {

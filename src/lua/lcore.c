@@ -62,6 +62,23 @@ static int l_spawn(lua_State *L)
     return 1;
 }
 
+/* core.spawn_iteration(fn, ...): rb.spawn for an rb.rate iteration: the VU
+ * and the VUs it spawns record their operations as nested. */
+static int l_spawn_iteration(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    rbl_action(L, 0);
+    rb_vu *vu = rbl_vu_new(L, lua_gettop(L) - 1);
+    vu->nested = 1;
+    return 1;
+}
+
+static int l_live_vus(lua_State *L)
+{
+    lua_pushinteger(L, rbl_rt(L)->n_vus_live);
+    return 1;
+}
+
 static int l_vu_id(lua_State *L)
 {
     rb_rt *rt = rbl_rt(L);
@@ -224,6 +241,18 @@ static int l_registry_target(lua_State *L)
         lua_pushinteger(L, rt->reg_pid);
         lua_setfield(L, -2, "pid");
     }
+    if (rt->prom_url) {
+        lua_pushstring(L, rt->prom_url);
+        lua_setfield(L, -2, "metrics_url");
+        /* the debug server also serves expvar at /debug/vars (pull-through cache counters) */
+        const char *slash = strstr(rt->prom_url + 7, "/");
+        lua_pushlstring(L, rt->prom_url, slash ? (size_t)(slash - rt->prom_url) : strlen(rt->prom_url));
+        lua_setfield(L, -2, "debug_url");
+    }
+    if (rt->upstream) {
+        lua_pushstring(L, rb_launch_url(rt->upstream));
+        lua_setfield(L, -2, "upstream_url");
+    }
     return 1;
 }
 
@@ -268,7 +297,8 @@ static int metric_new(lua_State *L, rb_metric_type type)
                       "metric names use letters, digits and _ . - /");
     char err[RB_ERRLEN];
     rb_rt *rt = rbl_rt(L);
-    if (!rb_metrics_custom(&rt->metrics, name, NULL, type, err, sizeof err))
+    /* entries are made on the first :add, so only tag sets that got values show */
+    if (rb_metrics_type_ok(&rt->metrics, name, type, err, sizeof err) < 0)
         return luaL_error(L, "%s", err);
     lmetric *m = lua_newuserdatauv(L, sizeof *m, 0);
     m->type = type;
@@ -354,6 +384,7 @@ int rbl_open_core(lua_State *L)
     lua_pop(L, 1);
     static const luaL_Reg funcs[] = {
         {"now", l_now}, {"sleep", l_sleep}, {"spawn", l_spawn}, {"vu_id", l_vu_id},
+        {"spawn_iteration", l_spawn_iteration}, {"live_vus", l_live_vus},
         {"phase_begin", l_phase_begin},
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},
         {"parse_size", l_parse_size}, {"parse_duration", l_parse_duration},

@@ -344,17 +344,20 @@ static rb_err_class class_of(const char *s)
     return RB_ERR_OTHER;
 }
 
-/* core.record(kind, start_s, end_s, bytes, err_class|nil, top_level) */
+/* core.record(kind, start_s, end_s, bytes, err_class|nil, top_level[, force_top]):
+ * inside an rb.rate iteration operations are nested unless force_top (the
+ * iteration itself). */
 static int l_record(lua_State *L)
 {
     rb_rt *rt = rbl_rt(L);
+    int top = lua_toboolean(L, 6) && (lua_toboolean(L, 7) || !(rt->current && rt->current->nested));
     rb_op_record r = {
         .kind = luaL_checkstring(L, 1),
         .start_us = (uint64_t)(luaL_checknumber(L, 2) * 1e6),
         .end_us = (uint64_t)(luaL_checknumber(L, 3) * 1e6),
         .bytes = (uint64_t)luaL_optinteger(L, 4, 0),
         .err = class_of(luaL_optstring(L, 5, NULL)),
-        .top_level = lua_toboolean(L, 6),
+        .top_level = top,
     };
     rb_metrics_record(&rt->metrics, rt->current ? rt->current->phase : NULL, &r);
     return 0;

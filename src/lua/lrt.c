@@ -244,6 +244,7 @@ rb_vu *rbl_vu_new(lua_State *L, int nargs)
     vu->co = co;
     vu->id = rt->next_vu_id++;
     vu->phase = rt->current ? rt->current->phase : NULL;
+    vu->nested = rt->current ? rt->current->nested : 0;
     /* move fn and args (below the userdata) to the coroutine */
     lua_insert(L, -(nargs + 2));          /* ud fn args... */
     lua_xmove(L, co, nargs + 1);
@@ -301,6 +302,17 @@ static int launch_registry(rb_rt *rt, char *err, size_t errlen)
     }
     rb_launch_opts lo = o->launch;
     lo.workdir = rt->out_dir;
+    if (o->pull_through) {
+        char *updir = rb_asprintf("%s/upstream", rt->out_dir);
+        rb_launch_opts uo = {.kind = RB_REG_CRANE, .storage = RB_STORAGE_MEMORY, .workdir = updir};
+        if (rb_mkdir_p(updir) == 0)
+            rt->upstream = rb_launch_start(&uo, err, errlen);
+        else
+            rb_err(err, errlen, "cannot create %s", updir);
+        free(updir);
+        if (!rt->upstream) return -1;
+        lo.proxy_url = rb_launch_url(rt->upstream);
+    }
     rt->reg = rb_launch_start(&lo, err, errlen);
     if (!rt->reg) return -1;
     rt->reg_url = rb_strdup(rb_launch_url(rt->reg));
@@ -355,7 +367,9 @@ rb_vu *rbl_action(lua_State *L, int yields)
 
 void rbl_record(rb_vu *vu, const rb_op_record *r)
 {
-    rb_metrics_record(&vu->rt->metrics, vu->phase, r);
+    rb_op_record rec = *r;
+    if (vu->nested) rec.top_level = 0;
+    rb_metrics_record(&vu->rt->metrics, vu->phase, &rec);
 }
 
 /* ---- phases ------------------------------------------------------------------ */
@@ -672,6 +686,7 @@ static void rt_free(rb_rt *rt)
     rb_metrics_free(&rt->metrics);
     rb_sampler_stop(rt->sampler);
     rb_launch_stop(rt->reg);
+    rb_launch_stop(rt->upstream);
     for (size_t i = 0; i < rt->n_set; i++) { free(rt->set_keys[i]); free(rt->set_values[i]); }
     free(rt->set_keys); free(rt->set_values); free(rt->set_used);
     for (size_t i = 0; i < rt->n_params; i++) {
@@ -861,6 +876,8 @@ int rb_run_scenario(const rb_run_opts *o)
     rt->sampler = NULL;
     rb_launch_stop(rt->reg);
     rt->reg = NULL;
+    rb_launch_stop(rt->upstream);
+    rt->upstream = NULL;
     rt_free(rt);
     return exit_code;
 }

@@ -169,7 +169,12 @@ end
 
 -- Wraps the run's registry under test (fields from the runtime).
 function M.wrap_target(t, creds, opts)
-  return new_registry(t.url, {kind = t.kind, storage = t.storage, pid = t.pid, version = t.version}, creds, opts)
+  local reg = new_registry(t.url, {kind = t.kind, storage = t.storage, pid = t.pid, version = t.version,
+                                   metrics_url = t.metrics_url, debug_url = t.debug_url}, creds, opts)
+  if t.upstream_url then
+    reg.upstream = new_registry(t.upstream_url, {kind = "crane", storage = "memory"}, nil, opts)
+  end
+  return reg
 end
 
 local function pull_scope(repo) return "repository:" .. repo .. ":pull" end

@@ -34,6 +34,7 @@ typedef struct rb_vu {
     int self_ref;                 /* registry ref to this userdata while not finished */
     rb_vu_state state;
     rb_phase *phase;              /* where its operations are recorded */
+    int nested;                   /* 1: its operations are parts of an rb.rate iteration, not headline */
     int nargs;                    /* values on co's stack to pass at the next resume */
     int results_ref;              /* table of results (done) or LUA_NOREF */
     char *error;                  /* error message with traceback (failed) */
@@ -78,6 +79,7 @@ struct rb_rt {
     size_t n_params;
     /* the registry under test */
     rb_registry_proc *reg;
+    rb_registry_proc *upstream;   /* the crane behind a pull-through cache, or NULL */
     char *reg_url, *reg_kind, *reg_storage, *reg_version;
     long reg_pid;
     rb_sampler *sampler;          /* samples the registry process, or NULL */
@@ -101,7 +103,8 @@ rb_rt *rbl_rt(lua_State *L);
 rb_vu *rbl_action(lua_State *L, int yields);
 /* Makes `vu` runnable; nargs values are already on vu->co's stack. */
 void rbl_wake(rb_vu *vu, int nargs);
-/* Records one finished operation in the VU's phase. */
+/* Records one finished operation in the VU's phase; a VU inside an rb.rate
+ * iteration records it as nested (the iteration is the headline). */
 void rbl_record(rb_vu *vu, const rb_op_record *r);
 /* Raises an input error (exit code 2) with msg. */
 int rbl_input_error(lua_State *L, const char *fmt, ...);

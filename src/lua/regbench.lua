@@ -14,6 +14,8 @@ rb.vu_id = core.vu_id
 rb.http = core.http
 rb.image = core.image
 rb.sha256 = core.sha256
+-- JSON bodies (bounded in size and depth): rb.json.decode(s) -> value | nil, err
+rb.json = { decode = core.oci.json_decode }
 rb.registry = {}
 rb.metrics = {
   trend = core.trend, counter = core.counter, gauge = core.gauge, rate = core.rate,
@@ -139,6 +141,106 @@ function rb.parallel(n, fn)
     error(("rb.parallel: %d of %d VUs failed; the first: %s"):format(failures, n, tostring(first)), 0)
   end
   return results
+end
+
+-- Open-model load: starts iterations of fn at `rate` per second for
+-- `duration`, with Poisson (default) or constant arrivals, each in its own VU,
+-- at most `max_vus` at once. An arrival that finds max_vus busy is dropped
+-- (counted, never queued), so a slow registry cannot slow the arrivals.
+-- Each iteration is one headline operation measured from its *intended*
+-- start (wrk2's coordinated-omission correction): fn(i) may return
+-- kind[, bytes] to name it (default opts.op or "iteration"); nil, err or an
+-- error marks it failed. Operations inside an iteration count as nested.
+-- Returns {started=, dropped=, late=, failed=, duration=}.
+local function rng(seed)
+  local x = (seed or 1) % 2147483647
+  if x <= 0 then x = x + 2147483646 end
+  return function()
+    x = (x * 48271) % 2147483647
+    return x / 2147483647
+  end
+end
+
+function rb.rate(opts)
+  if type(opts) ~= "table" then error("rb.rate: expected a table {rate=, duration=, max_vus=, fn=}", 2) end
+  local known = {rate = true, duration = true, max_vus = true, fn = true, arrivals = true, seed = true, op = true,
+                 late_after = true}
+  for k in pairs(opts) do
+    if not known[k] then error("rb.rate: unknown field '" .. tostring(k) .. "' (accepted: rate, duration, max_vus, fn, arrivals, seed, op, late_after)", 2) end
+  end
+  local rate = opts.rate
+  if type(rate) ~= "number" or rate <= 0 or rate > 1e6 then error("rb.rate: rate must be a number of iterations per second (0 < rate <= 1e6)", 2) end
+  local duration = opts.duration
+  if type(duration) == "string" then duration = rb.duration(duration) end
+  if type(duration) ~= "number" or duration <= 0 then error("rb.rate: duration must be positive (seconds or e.g. '30s')", 2) end
+  local max_vus = opts.max_vus or 100
+  if math.type(max_vus) ~= "integer" or max_vus < 1 then error("rb.rate: max_vus must be a positive integer", 2) end
+  if type(opts.fn) ~= "function" then error("rb.rate: fn must be a function", 2) end
+  local arrivals = opts.arrivals or "poisson"
+  if arrivals ~= "poisson" and arrivals ~= "constant" then error("rb.rate: arrivals must be 'poisson' or 'constant'", 2) end
+  local late_after = opts.late_after or 0.01
+  local default_kind = opts.op or "iteration"
+  local fn = opts.fn
+  local rand = rng(opts.seed)
+  local C = core.oci
+  local stats = {started = 0, dropped = 0, late = 0, failed = 0}
+  local active, handles = 0, {}
+  local t0 = rb.now()
+  local stop, t = t0 + duration, t0
+  local function iteration(i, intended)
+    local ok, kind, extra = pcall(fn, i)
+    local now = rb.now()
+    local err_class, bytes = nil, 0
+    if not ok then
+      err_class = "other"
+      stats.failed = stats.failed + 1
+      if stats.failed == 1 then io.stderr:write("regbench: rb.rate: an iteration failed: ", tostring(kind), "\n") end
+      kind = nil
+    elseif kind == nil and extra ~= nil then
+      err_class = type(extra) == "table" and extra.class or "other"
+      if err_class == "http" then
+        err_class = (extra.status or 0) >= 500 and "5xx" or "4xx"
+      end
+      stats.failed = stats.failed + 1
+    elseif math.type(extra) == "integer" then
+      bytes = extra
+    end
+    if type(kind) ~= "string" then kind = default_kind end
+    C.record(kind, intended, now, bytes, err_class, true, true)
+    active = active - 1
+  end
+  while true do
+    if arrivals == "poisson" then
+      t = t - math.log(1 - rand()) / rate
+    else
+      t = t + 1 / rate
+    end
+    if t >= stop then break end
+    local now = rb.now()
+    if t > now then rb.sleep(t - now) end
+    if active >= max_vus then
+      stats.dropped = stats.dropped + 1
+      C.count("dropped_iterations")
+    else
+      if rb.now() - t > late_after then
+        stats.late = stats.late + 1
+        C.count("late_iterations")
+      end
+      active = active + 1
+      stats.started = stats.started + 1
+      handles[#handles + 1] = core.spawn_iteration(iteration, stats.started, t)
+    end
+    -- forget finished handles now and then, so memory stays bounded
+    if #handles >= 4096 then
+      local keep = {}
+      for _, h in ipairs(handles) do if h:status() ~= "done" then keep[#keep + 1] = h end end
+      handles = keep
+    end
+  end
+  for _, h in ipairs(handles) do h:join() end
+  C.count("iterations", stats.started)
+  stats.duration = rb.now() - t0
+  return stats
 end
 
 -- Runs fn(...) as the measured phase `name`; operations started inside it,

@@ -1,0 +1,32 @@
+-- bulk.lua: many images one after another. `images` images of mixed sizes
+-- are pushed sequentially (phase push), then pulled sequentially (phase
+-- pull). The phase duration is the total time, its throughput the average
+-- MB/s, and its latency histogram the distribution of per-image latency.
+--
+--   regbench run scenarios/bulk.lua --set images=100 --set sizes=1MB,5MB,20MB
+local rb = require "regbench"
+
+local images = rb.param("images", 100, {doc = "number of images"})
+local sizes = rb.param("sizes", "1MB,2MB,5MB,10MB,20MB", {doc = "image sizes, used round-robin"})
+local layers = rb.param("layers", 3, {doc = "layers per image"})
+local level = rb.param("level", 6, {doc = "gzip level"})
+local seed = rb.param("seed", 2, {doc = "content seed"})
+
+local list = {}
+for item in sizes:gmatch("[^,%s]+") do list[#list + 1] = rb.size(item) end
+local reg = rb.registry.target()
+
+-- Generation happens before the measured phases.
+local imgs = {}
+for i = 1, images do
+  local total = list[(i - 1) % #list + 1]
+  imgs[i] = rb.image.generate{layers = layers, layer_size = math.max(1024, total // layers),
+                              compression = level, seed = seed * 1000003 + i}
+end
+
+rb.phase("push", function()
+  for i, img in ipairs(imgs) do assert(reg:push("bulk/img" .. i, "v1", img)) end
+end)
+rb.phase("pull", function()
+  for i = 1, #imgs do assert(reg:pull("bulk/img" .. i, "v1")) end
+end)

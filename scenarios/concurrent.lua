@@ -1,0 +1,71 @@
+-- concurrent.lua: N parallel uploads, then N parallel downloads, for each
+-- concurrency level N (1 is always measured first, as the baseline). Each VU
+-- pushes its own image (unique content), then each pulls one back.
+-- It reports, per level and operation, the aggregate MB/s and the
+-- scalability figure: throughput at N / (N x throughput at 1), and the p99
+-- growth: p99 latency at N / p99 at 1 (as gauges scalability{...} and
+-- p99_growth{...}; 1.0 = perfect scaling, no contention).
+--
+--   regbench run scenarios/concurrent.lua --set levels=1,10,50,100 --set size=10MB
+local rb = require "regbench"
+
+local levels = rb.param("levels", "1,10,50,100", {doc = "concurrency levels, comma-separated"})
+local size = rb.param("size", "10MB", {type = "size", doc = "image size"})
+local layers = rb.param("layers", 2, {doc = "layers per image"})
+local level = rb.param("level", 6, {doc = "gzip level"})
+local layer_concurrency = rb.param("layer_concurrency", 1, {doc = "parallel blob transfers within one push/pull"})
+local seed = rb.param("seed", 3, {doc = "content seed"})
+
+local ns = {1}
+for item in levels:gmatch("[^,%s]+") do
+  local v = math.tointeger(tonumber(item))
+  if not v or v < 1 then error("levels: '" .. item .. "' is not a positive integer") end
+  if v ~= 1 then ns[#ns + 1] = v end
+end
+
+local reg = rb.registry.target()
+local scal = rb.metrics.gauge("scalability")
+local growth = rb.metrics.gauge("p99_growth")
+local tput = rb.metrics.gauge("throughput_MBps")
+
+local function p99(xs)
+  table.sort(xs)
+  return xs[math.max(1, math.ceil(#xs * 0.99))]
+end
+
+local base = {}
+local made = 0
+for _, n in ipairs(ns) do
+  local imgs = {}
+  for i = 1, n do
+    made = made + 1
+    imgs[i] = rb.image.generate{layers = layers, layer_size = math.max(1024, size // layers),
+                                compression = level, seed = seed * 1000003 + made}
+  end
+  for _, op in ipairs{"push", "pull"} do
+    local lat, bytes = {}, 0
+    local t0 = rb.now()
+    rb.phase(("%s/vus=%d"):format(op, n), function()
+      rb.parallel(n, function(i)
+        local s = rb.now()
+        local r
+        if op == "push" then
+          r = assert(reg:push("concurrent/n" .. n .. "-" .. i, "v1", imgs[i], {layer_concurrency = layer_concurrency}))
+          bytes = bytes + r.bytes_sent
+        else
+          r = assert(reg:pull("concurrent/n" .. n .. "-" .. i, "v1", {layer_concurrency = layer_concurrency}))
+          bytes = bytes + r.bytes
+        end
+        lat[i] = rb.now() - s
+      end)
+    end)
+    local mbps = bytes / 1e6 / (rb.now() - t0)
+    local tags = {op = op, vus = tostring(n)}
+    tput:add(mbps, tags)
+    if n == 1 then
+      base[op] = {mbps = mbps, p99 = p99(lat)}
+    end
+    scal:add(mbps / (n * base[op].mbps), tags)
+    growth:add(p99(lat) / base[op].p99, tags)
+  end
+end

@@ -1,0 +1,53 @@
+-- single.lua: one image at a time. For every size class and compression
+-- level: push one image, then pull it back (every byte verified), repeated
+-- `repeat` times with fresh content each time (nothing deduplicates).
+-- Phases are named push/size=10MB/level=6 and pull/size=10MB/level=6, so
+-- latency and MB/s come out per size and level.
+--
+--   regbench run scenarios/single.lua --set sizes=1MB,10MB --set levels=1,6
+--   regbench run scenarios/single.lua --storage disk --set sizes=1GB --set levels=6
+local rb = require "regbench"
+
+local sizes = rb.param("sizes", "1MB,10MB,100MB,1GB", {doc = "image sizes (compressed), comma-separated"})
+local levels = rb.param("levels", "0,1,6,9", {doc = "gzip levels, comma-separated (0-9, or none)"})
+local layers = rb.param("layers", 1, {doc = "layers per image (the size is split evenly)"})
+local reps = rb.param("repeat", 1, {doc = "repetitions of each size x level"})
+local compressibility = rb.param("compressibility", 0.5, {doc = "fraction of layer bytes that compress away"})
+local mode = rb.param("mode", "monolithic", {doc = "upload mode: monolithic, post, chunked, stream"})
+local seed = rb.param("seed", 1, {doc = "content seed; change it to push content the registry has not seen"})
+
+local function list(s)
+  local out = {}
+  for item in s:gmatch("[^,%s]+") do out[#out + 1] = item end
+  return out
+end
+
+local reg = rb.registry.target()
+local push_mbps = rb.metrics.trend("push_MBps")
+local pull_mbps = rb.metrics.trend("pull_MBps")
+local n = 0
+for _, size in ipairs(list(sizes)) do
+  local bytes = rb.size(size)
+  for _, level in ipairs(list(levels)) do
+    local compression = level == "none" and "none" or tonumber(level)
+    for r = 1, reps do
+      n = n + 1
+      local img = rb.image.generate{layers = layers, layer_size = math.max(1024, bytes // layers),
+                                    compression = compression, compressibility = compressibility,
+                                    seed = seed * 1000003 + n}
+      local repo = ("single/s%s-l%s"):format(size:lower(), level)
+      local tags = {size = size, level = level}
+      local label = ("size=%s/level=%s"):format(size, level)
+      local t0 = rb.now()
+      local res = rb.phase("push/" .. label, function()
+        return assert(reg:push(repo, "r" .. r, img, {mode = mode}))
+      end)
+      push_mbps:add(res.bytes_sent / 1e6 / (rb.now() - t0), tags)
+      t0 = rb.now()
+      local p = rb.phase("pull/" .. label, function()
+        return assert(reg:pull(repo, "r" .. r))
+      end)
+      pull_mbps:add(p.bytes / 1e6 / (rb.now() - t0), tags)
+    end
+  end
+end
