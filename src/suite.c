@@ -184,9 +184,13 @@ static int yload(lctx *c, const char *data, size_t len, ytree *t, ynode **root)
     while (!done) {
         if (!yaml_parser_parse(&parser, &ev)) {
             yaml_mark_t m = parser.problem_mark;
-            errpos(c, (int)m.line + 1, (int)m.column + 1, "YAML syntax error: %s%s%s",
+            char where[64] = "";
+            if (parser.context)
+                snprintf(where, sizeof where, " (started at %d:%d)", (int)parser.context_mark.line + 1,
+                         (int)parser.context_mark.column + 1);
+            errpos(c, (int)m.line + 1, (int)m.column + 1, "YAML syntax error: %s%s%s%s",
                    parser.problem ? parser.problem : "unknown problem",
-                   parser.context ? " " : "", parser.context ? parser.context : "");
+                   parser.context ? " " : "", parser.context ? parser.context : "", where);
             goto out;
         }
         ynode *n = NULL;
@@ -434,7 +438,7 @@ static int get_file(lctx *c, const ynode *n, const char *key, char **out)
 
 static const char *const registry_keys[] = {
     "name", "kind", "storage", "port", "htpasswd", "url", "username", "password_env",
-    "insecure", "registry_pid", NULL,
+    "insecure", "registry_pid", "pull_through", NULL,
 };
 
 static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
@@ -462,7 +466,7 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
     free(kind);
     if (bad) return -1;
 
-    static const char *const launched_only[] = {"storage", "port", "htpasswd", NULL};
+    static const char *const launched_only[] = {"storage", "port", "htpasswd", "pull_through", NULL};
     static const char *const external_only[] = {"url", "registry_pid", NULL};
     const char *const *wrong = r->external ? launched_only : external_only;
     for (size_t i = 0; wrong[i]; i++)
@@ -489,6 +493,11 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
         if (r->kind != RB_REG_DISTRIBUTION)
             return errat(c, v, "'htpasswd' applies to kind distribution only; registry '%s' is crane", r->name);
         if (get_file(c, v, "htpasswd", &r->htpasswd) < 0) return -1;
+    }
+    if ((v = map_get(m, "pull_through"))) {
+        if (r->kind != RB_REG_DISTRIBUTION)
+            return errat(c, v, "'pull_through' applies to kind distribution only; registry '%s' is crane", r->name);
+        if (get_bool(c, v, "pull_through", &r->pull_through) < 0) return -1;
     }
     if ((v = map_get(m, "url"))) {
         if (get_str(c, v, "url", &r->url) < 0) return -1;
@@ -889,8 +898,8 @@ static int parse_suite(lctx *c, const ynode *root, rb_suite *s)
         if (v->n > MAX_ITEMS) return errat(c, v, "more than %d thresholds", MAX_ITEMS);
         s->thresholds = rb_calloc(v->n ? v->n : 1, sizeof *s->thresholds);
         for (size_t i = 0; i < v->n; i++) {
-            if (parse_threshold(c, v->items[i], s, &s->thresholds[i]) < 0) return -1;
             s->n_thresholds = i + 1;
+            if (parse_threshold(c, v->items[i], s, &s->thresholds[i]) < 0) return -1;
         }
     }
 

@@ -1,0 +1,2 @@
+-- A scenario file that exists, so bad suites in this directory fail for the
+-- reason they are about and not because their scenario file is missing.
