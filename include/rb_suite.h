@@ -21,6 +21,7 @@ typedef struct rb_suite_registry {
     rb_storage storage;
     int port;
     char *htpasswd;           /* absolute path, or NULL */
+    int pull_through;         /* distribution only: a pull-through cache of a crane regbench starts */
     char *url;                /* external */
     char *username;           /* external, or NULL */
     char *password_env;       /* name of the variable holding the password, or NULL */
