@@ -29,7 +29,7 @@ static void usage(FILE *f)
 static int write_json(const json_t *cmp, const char *path)
 {
     char *tmp = rb_asprintf("%s.tmp", path);
-    int rc = json_dump_file(cmp, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = json_dump_file(cmp, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     if (rc == 0 && rename(tmp, path) != 0) rc = -1;
     if (rc != 0) {
         fprintf(stderr, "regbench compare: cannot write %s: %s\n", path, strerror(errno ? errno : EIO));
