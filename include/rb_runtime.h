@@ -43,4 +43,9 @@ typedef struct rb_run_opts {
 /* Runs the scenario; prints errors and the results table; returns an exit code. */
 int rb_run_scenario(const rb_run_opts *opts);
 
+/* `regbench suite [FILE] [options]` (argv[0] is "suite"): runs every run of a
+ * suite (see docs/suite-format.md), writes the suite's results and views,
+ * checks thresholds and compares with a baseline. Returns the exit code. */
+int rb_cmd_suite(int argc, char **argv);
+
 #endif

@@ -3,6 +3,7 @@
  * for `gen`). Exit codes: 0 ok, 1 the run or scenario failed, 2 bad input,
  * 99 a threshold failed, 130 interrupted. */
 #include "rb_auth.h"
+#include "rb_compare.h"
 #include "rb_gen.h"
 #include "rb_launch.h"
 #include "rb_runtime.h"
@@ -21,6 +22,8 @@ static void usage(FILE *out)
           "Usage:\n"
           "  regbench run SCENARIO.lua [options]   run a Lua scenario against a registry\n"
           "  regbench run SCENARIO.lua --help      list the scenario's parameters\n"
+          "  regbench suite [FILE] [options]       run a YAML suite (default suites/default.yaml)\n"
+          "  regbench compare BASE.json NEW.json   compare results; exit 1 on a regression\n"
           "  regbench gen --out DIR [options]      write synthetic images as an OCI layout\n"
           "                                        (regbench gen --help for its options)\n"
           "  regbench --help | --version\n"
@@ -275,6 +278,10 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "gen") == 0)
         return rb_cmd_gen(argc - 1, argv + 1);
-    fprintf(stderr, "regbench: unknown command '%s' (commands: run, gen; see regbench --help)\n", cmd);
+    if (strcmp(cmd, "suite") == 0)
+        return rb_cmd_suite(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return rb_cmd_compare(argc - 1, argv + 1);
+    fprintf(stderr, "regbench: unknown command '%s' (commands: run, suite, compare, gen; see regbench --help)\n", cmd);
     return RB_EXIT_USAGE;
 }

@@ -1,0 +1,393 @@
+/* summary: summary.md from a suite results document (see rb_summary.h).
+ * Phases are grouped by (registry, scenario, label, phase name) across
+ * repetitions and reported by their medians. Scenario-specific sections
+ * appear when the runs carry the metrics they need, so custom scenarios
+ * that emit the same metric names get them too. */
+#include "rb_summary.h"
+#include "rb_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static double num(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+    if (n == 0) return NAN;
+    qsort(v, n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* "phase" or "phase (label)" for sentences. */
+static void where(char *buf, size_t len, const char *phase, const char *label)
+{
+    if (label[0]) snprintf(buf, len, "%s (%s)", phase, label);
+    else snprintf(buf, len, "%s", phase);
+}
+
+/* One group: a phase of a scenario on a registry, over repetitions. */
+typedef struct group {
+    const char *registry, *scenario, *label, *phase;
+    double mbps[64], ops_s[64], p50[64], p99[64];
+    size_t n;
+    double ops, errors;
+} group;
+
+typedef struct groups {
+    group *g;
+    size_t n, cap;
+} groups;
+
+static group *find_group(groups *gs, const char *reg, const char *scn, const char *label, const char *phase)
+{
+    for (size_t i = 0; i < gs->n; i++) {
+        group *g = &gs->g[i];
+        if (!strcmp(g->registry, reg) && !strcmp(g->scenario, scn) && !strcmp(g->label, label) && !strcmp(g->phase, phase))
+            return g;
+    }
+    if (gs->n == gs->cap) {
+        gs->cap = gs->cap ? gs->cap * 2 : 32;
+        gs->g = rb_realloc(gs->g, gs->cap * sizeof *gs->g);
+    }
+    group *g = &gs->g[gs->n++];
+    memset(g, 0, sizeof *g);
+    g->registry = reg;
+    g->scenario = scn;
+    g->label = label;
+    g->phase = phase;
+    return g;
+}
+
+static void collect(const json_t *suite, groups *gs)
+{
+    size_t ri;
+    const json_t *run;
+    json_array_foreach(json_object_get(suite, "runs"), ri, run) {
+        size_t pi;
+        const json_t *ph;
+        json_array_foreach(json_object_get(run, "phases"), pi, ph) {
+            if (num(ph, "ops") == 0 && num(ph, "errors") == 0) continue;
+            group *g = find_group(gs, str(run, "registry"), str(run, "scenario"), str(run, "label"), str(ph, "name"));
+            if (g->n < 64) {
+                const json_t *lat = json_object_get(ph, "latency_ms");
+                g->mbps[g->n] = num(ph, "throughput_MBps");
+                g->ops_s[g->n] = num(ph, "ops_per_s");
+                g->p50[g->n] = num(lat, "p50");
+                g->p99[g->n] = num(lat, "p99");
+                g->n++;
+            }
+            g->ops += num(ph, "ops");
+            g->errors += num(ph, "errors");
+        }
+    }
+}
+
+typedef struct med {
+    double mbps, ops_s, p50, p99;
+} med;
+
+static med medians(const group *g)
+{
+    double a[64], b[64], c[64], d[64];
+    memcpy(a, g->mbps, g->n * sizeof *a);
+    memcpy(b, g->ops_s, g->n * sizeof *b);
+    memcpy(c, g->p50, g->n * sizeof *c);
+    memcpy(d, g->p99, g->n * sizeof *d);
+    med m = {median(a, g->n), median(b, g->n), median(c, g->n), median(d, g->n)};
+    return m;
+}
+
+static void fmt_bytes(double b, char *buf, size_t len)
+{
+    rb_format_bytes(b, buf, len);
+}
+
+/* Sums a metric's values over the runs of (registry, scenario) whose key starts with prefix. */
+static void metric_rows(FILE *out, const json_t *suite, const char *scenario, const char *name, const char *title,
+                        const char *unit)
+{
+    int header = 0;
+    size_t ri;
+    const json_t *run;
+    json_array_foreach(json_object_get(suite, "runs"), ri, run) {
+        if (strcmp(str(run, "scenario"), scenario) != 0) continue;
+        const char *key;
+        const json_t *m;
+        json_object_foreach((json_t *)json_object_get(run, "metrics"), key, m) {
+            if (strcmp(str(m, "name"), name) != 0) continue;
+            if (!header) {
+                fprintf(out, "\n%s\n\n| registry | label | rep | tags | value |\n|---|---|---|---|---|\n", title);
+                header = 1;
+            }
+            double v = num(m, "value");
+            if (isnan(v)) v = num(m, "mean");
+            char val[64];
+            if (strcmp(unit, " B") == 0) fmt_bytes(v, val, sizeof val);
+            else snprintf(val, sizeof val, "%.3g%s", v, unit);
+            fprintf(out, "| %s | %s | %lld | %s | %s |\n", str(run, "registry"), str(run, "label"),
+                    (long long)json_integer_value(json_object_get(run, "repetition")), str(m, "tags"), val);
+        }
+    }
+}
+
+static int scenario_has_metric(const json_t *suite, const char *scenario, const char *name)
+{
+    size_t ri;
+    const json_t *run;
+    json_array_foreach(json_object_get(suite, "runs"), ri, run) {
+        if (strcmp(str(run, "scenario"), scenario) != 0) continue;
+        const char *key;
+        const json_t *m;
+        json_object_foreach((json_t *)json_object_get(run, "metrics"), key, m)
+            if (strcmp(str(m, "name"), name) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Dedup: bytes pushed against bytes stored per phase, from counters and the registry block. */
+static void dedup_section(FILE *out, const json_t *suite, const char *scenario)
+{
+    fprintf(out, "\nDeduplication (bytes sent and stored per phase):\n\n"
+                 "| registry | rep | phase | blobs uploaded | skipped | mounted | sent | storage at end | registry RSS at end |\n"
+                 "|---|---|---|---|---|---|---|---|---|\n");
+    size_t ri;
+    const json_t *run;
+    json_array_foreach(json_object_get(suite, "runs"), ri, run) {
+        if (strcmp(str(run, "scenario"), scenario) != 0) continue;
+        size_t pi;
+        const json_t *ph;
+        json_array_foreach(json_object_get(run, "phases"), pi, ph) {
+            const json_t *c = json_object_get(ph, "counters"), *reg = json_object_get(ph, "registry");
+            char sent[32], st[32] = "-", rss[32] = "-";
+            fmt_bytes(num(ph, "bytes"), sent, sizeof sent);
+            if (reg && json_is_number(json_object_get(reg, "storage_bytes")))
+                fmt_bytes(num(reg, "storage_bytes"), st, sizeof st);
+            if (reg) fmt_bytes(num(reg, "rss_end_bytes"), rss, sizeof rss);
+            double up = num(c, "blobs_uploaded"), sk = num(c, "blobs_skipped"), mo = num(c, "blobs_mounted");
+            fprintf(out, "| %s | %lld | %s | %.0f | %.0f | %.0f | %s | %s | %s |\n", str(run, "registry"),
+                    (long long)json_integer_value(json_object_get(run, "repetition")), str(ph, "name"),
+                    isnan(up) ? 0 : up, isnan(sk) ? 0 : sk, isnan(mo) ? 0 : mo, sent, st, rss);
+        }
+    }
+}
+
+static void counters_section(FILE *out, const json_t *suite, const char *scenario, const char *counter, const char *title)
+{
+    int header = 0;
+    size_t ri;
+    const json_t *run;
+    json_array_foreach(json_object_get(suite, "runs"), ri, run) {
+        if (strcmp(str(run, "scenario"), scenario) != 0) continue;
+        size_t pi;
+        const json_t *ph;
+        json_array_foreach(json_object_get(run, "phases"), pi, ph) {
+            const json_t *c = json_object_get(ph, "counters");
+            if (!json_object_get(c, "iterations")) continue;
+            if (!header) {
+                fprintf(out, "\n%s\n\n| registry | label | rep | phase | iterations | dropped | late |\n|---|---|---|---|---|---|---|\n", title);
+                header = 1;
+            }
+            double it = num(c, "iterations"), dr = num(c, counter), la = num(c, "late_iterations");
+            fprintf(out, "| %s | %s | %lld | %s | %.0f | %.0f | %.0f |\n", str(run, "registry"), str(run, "label"),
+                    (long long)json_integer_value(json_object_get(run, "repetition")), str(ph, "name"),
+                    isnan(it) ? 0 : it, isnan(dr) ? 0 : dr, isnan(la) ? 0 : la);
+        }
+    }
+}
+
+void rb_summary_md(const json_t *suite, FILE *out)
+{
+    const json_t *env = json_object_get(suite, "environment");
+    const json_t *sinfo = json_object_get(suite, "suite");
+    fprintf(out, "# regbench suite: %s\n\n", str(sinfo, "name"));
+    if (str(sinfo, "description")[0]) fprintf(out, "%s\n\n", str(sinfo, "description"));
+    char mem[32];
+    fmt_bytes(num(env, "memory_bytes"), mem, sizeof mem);
+    fprintf(out, "Started %s, took %.1f s, status **%s** (exit code %lld). regbench %s on %s, %lld cores, %s memory, %s.\n",
+            str(suite, "started_at"), num(suite, "duration_s"), str(suite, "status"),
+            (long long)json_integer_value(json_object_get(suite, "exit_code")),
+            str(json_object_get(suite, "tool"), "version"), str(env, "cpu_model"),
+            (long long)json_integer_value(json_object_get(env, "cores")), mem, str(env, "kernel"));
+
+    fprintf(out, "\n## Registries\n\n| name | kind | storage | version |\n|---|---|---|---|\n");
+    size_t i;
+    const json_t *r;
+    size_t n_regs = json_array_size(json_object_get(suite, "registries"));
+    json_array_foreach(json_object_get(suite, "registries"), i, r)
+        fprintf(out, "| %s | %s | %s | %s |\n", str(r, "name"), str(r, "kind"), str(r, "storage"),
+                str(r, "version")[0] ? str(r, "version") : "-");
+
+    /* failed runs */
+    int header = 0;
+    const json_t *run;
+    json_array_foreach(json_object_get(suite, "runs"), i, run) {
+        if (strcmp(str(run, "status"), "ok") == 0) continue;
+        if (!header) { fprintf(out, "\n## Failed runs\n\n"); header = 1; }
+        fprintf(out, "- %s / %s %s rep %lld: %s — %s\n", str(run, "registry"), str(run, "scenario"), str(run, "label"),
+                (long long)json_integer_value(json_object_get(run, "repetition")), str(run, "status"),
+                str(run, "error")[0] ? str(run, "error") : "(no message)");
+    }
+
+    const json_t *th = json_object_get(suite, "thresholds");
+    if (json_array_size(th)) {
+        fprintf(out, "\n## Thresholds\n\n");
+        json_array_foreach(th, i, r) {
+            int ok = json_is_true(json_object_get(r, "passed"));
+            fprintf(out, "- %s `%s` (%lld checks)\n", ok ? "PASS" : "**FAIL**", str(r, "expr"),
+                    (long long)json_integer_value(json_object_get(r, "checked")));
+            size_t k;
+            const json_t *f;
+            json_array_foreach(json_object_get(r, "failures"), k, f) {
+                if (k == 3) { fprintf(out, "  - ...\n"); break; }
+                fprintf(out, "  - %s\n", json_string_value(f));
+            }
+        }
+    }
+    const json_t *warn = json_object_get(suite, "warnings");
+    if (json_array_size(warn)) {
+        fprintf(out, "\n## Warnings\n\n");
+        json_array_foreach(warn, i, r) fprintf(out, "- %s\n", json_string_value(r));
+    }
+
+    groups gs = {0};
+    collect(suite, &gs);
+
+    /* registries side by side */
+    if (n_regs > 1) {
+        fprintf(out, "\n## Registries side by side\n\nMedian throughput (MB/s) and p99 latency (ms) of each phase.\n\n| scenario | label | phase |");
+        json_array_foreach(json_object_get(suite, "registries"), i, r) fprintf(out, " %s |", str(r, "name"));
+        fprintf(out, "\n|---|---|---|");
+        for (size_t k = 0; k < n_regs; k++) fprintf(out, "---|");
+        fprintf(out, "\n");
+        for (size_t g = 0; g < gs.n; g++) {
+            /* one row per (scenario, label, phase) seen first on any registry */
+            int seen = 0;
+            for (size_t h = 0; h < g; h++)
+                if (!strcmp(gs.g[h].scenario, gs.g[g].scenario) && !strcmp(gs.g[h].label, gs.g[g].label) &&
+                    !strcmp(gs.g[h].phase, gs.g[g].phase)) seen = 1;
+            if (seen) continue;
+            fprintf(out, "| %s | %s | %s |", gs.g[g].scenario, gs.g[g].label, gs.g[g].phase);
+            json_array_foreach(json_object_get(suite, "registries"), i, r) {
+                const group *m = NULL;
+                for (size_t h = 0; h < gs.n; h++)
+                    if (!strcmp(gs.g[h].registry, str(r, "name")) && !strcmp(gs.g[h].scenario, gs.g[g].scenario) &&
+                        !strcmp(gs.g[h].label, gs.g[g].label) && !strcmp(gs.g[h].phase, gs.g[g].phase)) m = &gs.g[h];
+                if (!m) { fprintf(out, " - |"); continue; }
+                med md = medians(m);
+                fprintf(out, " %.1f MB/s · %.1f ms |", md.mbps, md.p99);
+            }
+            fprintf(out, "\n");
+        }
+    }
+
+    /* per scenario */
+    const char *done[256];
+    size_t n_done = 0;
+    for (size_t g = 0; g < gs.n; g++) {
+        const char *scn = gs.g[g].scenario;
+        int seen = 0;
+        for (size_t k = 0; k < n_done; k++) if (!strcmp(done[k], scn)) seen = 1;
+        if (seen || n_done == 256) continue;
+        done[n_done++] = scn;
+        fprintf(out, "\n## Scenario %s\n\n| registry | label | phase | reps | ops | errors | MB/s | ops/s | p50 ms | p99 ms |\n"
+                     "|---|---|---|---|---|---|---|---|---|---|\n", scn);
+        const group *best = NULL, *worst = NULL, *outlier = NULL;
+        double best_v = -1, worst_v = INFINITY, worst_ratio = 0, errors = 0;
+        for (size_t h = 0; h < gs.n; h++) {
+            const group *m = &gs.g[h];
+            if (strcmp(m->scenario, scn) != 0) continue;
+            med md = medians(m);
+            fprintf(out, "| %s | %s | %s | %zu | %.0f | %.0f | %.2f | %.1f | %.2f | %.2f |\n", m->registry, m->label,
+                    m->phase, m->n, m->ops, m->errors, md.mbps, md.ops_s, md.p50, md.p99);
+            errors += m->errors;
+            if (md.mbps > 0 && md.mbps > best_v) { best_v = md.mbps; best = m; }
+            if (md.mbps > 0 && md.mbps < worst_v) { worst_v = md.mbps; worst = m; }
+            if (md.p50 > 0 && md.p99 / md.p50 > worst_ratio) { worst_ratio = md.p99 / md.p50; outlier = m; }
+        }
+        fprintf(out, "\n");
+        char w[256];
+        if (best) {
+            where(w, sizeof w, best->phase, best->label);
+            fprintf(out, "- Best throughput: %.1f MB/s, %s on %s.\n", best_v, w, best->registry);
+        }
+        if (worst && worst != best) {
+            where(w, sizeof w, worst->phase, worst->label);
+            fprintf(out, "- Worst throughput: %.1f MB/s, %s on %s.\n", worst_v, w, worst->registry);
+        }
+        if (outlier && worst_ratio >= 5) {
+            where(w, sizeof w, outlier->phase, outlier->label);
+            fprintf(out, "- Tail latency: p99 is %.0fx p50 in %s on %s.\n", worst_ratio, w, outlier->registry);
+        }
+        fprintf(out, "- Errors: %.0f.\n", errors);
+        if (scenario_has_metric(suite, scn, "scalability")) {
+            metric_rows(out, suite, scn, "scalability", "Scalability: throughput at N / (N x throughput at 1):", "");
+            metric_rows(out, suite, scn, "p99_growth", "Contention: p99 at N / p99 at 1:", "");
+        }
+        if (scenario_has_metric(suite, scn, "logical_bytes")) {
+            metric_rows(out, suite, scn, "logical_bytes", "Bytes the images add up to (logical):", " B");
+            metric_rows(out, suite, scn, "sent_bytes", "Bytes uploaded:", " B");
+            dedup_section(out, suite, scn);
+        }
+        if (scenario_has_metric(suite, scn, "cache_hit_rate"))
+            metric_rows(out, suite, scn, "cache_hit_rate",
+                        "Cache hit rate, hits / (hits + misses) from the registry's own proxy counters "
+                        "(compare the cold and warm phases' latency above):", "");
+        counters_section(out, suite, scn, "dropped_iterations", "Open-model arrivals:");
+    }
+    free(gs.g);
+
+    const json_t *cmp = json_object_get(suite, "comparison");
+    if (json_is_object(cmp)) {
+        fprintf(out, "\n## Compared with the baseline\n\nThreshold %.1f%%, alpha %.2f. Regressions: %lld.\n\n",
+                num(cmp, "threshold_pct"), num(cmp, "alpha"),
+                (long long)json_integer_value(json_object_get(cmp, "regressions")));
+        json_array_foreach(json_object_get(cmp, "rows"), i, r) {
+            if (!json_is_true(json_object_get(r, "regression"))) continue;
+            fprintf(out, "- %s / %s %s %s: %s %+.1f%% (%.3g -> %.3g)%s\n", str(r, "registry"), str(r, "scenario"),
+                    str(r, "label"), str(r, "phase"), str(r, "metric"), num(r, "change_pct"),
+                    num(r, "baseline_median"), num(r, "new_median"),
+                    json_is_number(json_object_get(r, "p_value")) ? "" : " (untested: fewer than 4 repetitions)");
+        }
+    }
+}
+
+int rb_write_summary_md(const json_t *suite, const char *path, char *err, size_t errlen)
+{
+    char *tmp = rb_asprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    rb_summary_md(suite, f);
+    int bad = ferror(f);
+    if (fclose(f) != 0) bad = 1;
+    if (bad || rename(tmp, path) != 0) {
+        rb_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}
