@@ -142,8 +142,9 @@ static int yattach(lctx *c, ynode **stack, size_t depth, ynode **root, ynode *ch
     size_t total = stack[0]->weight;
     for (size_t i = 1; i < depth; i++) total = sat_add(total, stack[i]->weight);
     if (total > RB_SUITE_MAX_NODES || p->weight > RB_SUITE_MAX_NODES)
-        return errat(c, child, "document too large: more than %d nodes once aliases are expanded "
-                     "(aliases that multiply, as in a \"billion laughs\" document, are refused)",
+        return errat(c, child, "document too large: more than %d nodes, counting each alias as a copy "
+                     "of its anchor (so aliases that multiply, as in a \"billion laughs\" document, "
+                     "are refused)",
                      RB_SUITE_MAX_NODES);
     return 0;
 }
