@@ -352,10 +352,10 @@ int rb_cmd_suite(int argc, char **argv)
             o.quiet = quiet;
             o.max_vus = 100000;
             const rb_suite_registry *r = run->registry;
+            o.username = r->username;   /* an external registry, or a launched one with htpasswd */
+            o.password = r->password_env ? getenv(r->password_env) : NULL;
             if (r->external) {
                 o.target_url = r->url;
-                o.username = r->username;
-                o.password = r->password_env ? getenv(r->password_env) : NULL;
                 o.insecure = r->insecure;
                 o.registry_pid = r->registry_pid;
             } else {
