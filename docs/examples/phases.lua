@@ -29,4 +29,12 @@ rb.phase("outer", function()
   rb.phase("inner", ping)
   ping()
 end)
+-- A phase whose function raises still ends (it is marked "complete": false,
+-- "cut"); the error reaches the caller, and the VU is back in its old phase.
+local ok, err = pcall(rb.phase, "broken", function()
+  ping()
+  error("boom")
+end)
+assert(not ok and err:match("boom"))
+ping()                                   -- counted in "default" again, not in "broken"
 print("phases.lua: ok")
