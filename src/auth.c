@@ -21,7 +21,8 @@ static const char *skip_ws(const char *p)
 
 static int is_token_char(char c)
 {
-    return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
+    /* c != 0: strchr finds the terminator, so NUL would count as a token char */
+    return c != 0 && (isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c));
 }
 
 int rb_auth_parse_challenge(const char *value, rb_challenge *out, char *err, size_t errlen)
