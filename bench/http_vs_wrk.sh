@@ -10,8 +10,10 @@
 #
 # Usage: bench/http_vs_wrk.sh [--no-docs]
 # Environment: CONNS (1000), DURATION (seconds, 10), ROUNDS (2), WRK_THREADS (1),
-#   PIN (1: nginx on CPU 0, clients on CPU 1 when there are >= 2 CPUs),
-#   REGBENCH (binary; default: build Release into build-bench/), PORT (random).
+#   PIN (0; 1: nginx on CPU 0, the client on CPU 1 when there are >= 2 CPUs),
+#   REGBENCH (binary; default: build Release into build-bench/), PORT (random),
+#   REGBENCH_B (a second binary, e.g. a patched build: also run in every round
+#   and reported beside the first; implies --no-docs).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +22,7 @@ CONNS=${CONNS:-1000}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-2}
 WRK_THREADS=${WRK_THREADS:-1}
-PIN=${PIN:-1}
+PIN=${PIN:-0}
 WRITE_DOCS=1
 [ "${1:-}" = "--no-docs" ] && WRITE_DOCS=0
 
@@ -36,6 +38,10 @@ if [ -z "${REGBENCH:-}" ]; then
     timeout 600 cmake --build "$repo/build-bench" -j"$(nproc)" --target regbench >/dev/null
 fi
 [ -x "$REGBENCH" ] || die "no regbench binary at $REGBENCH"
+if [ -n "${REGBENCH_B:-}" ]; then
+    [ -x "$REGBENCH_B" ] || die "no regbench binary at $REGBENCH_B"
+    WRITE_DOCS=0
+fi
 
 # 1000 connections need 1000+ descriptors in each client and in nginx.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -43,8 +49,9 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # ---- CPU placement -----------------------------------------------------------
 # Fairness: nginx has one worker, wrk -t1 and regbench one event-loop thread
-# each. With PIN=1 and >= 2 CPUs nginx gets CPU 0 and the client CPU 1, so
-# neither client can take CPU from the server the other did not.
+# each, so on 2 CPUs each side can have one. Unpinned by default (pinning
+# made wrk slower here: the scheduler can no longer put the loopback softirq
+# work where there is room); PIN=1 pins nginx to CPU 0 and the client to CPU 1.
 ncpu=$(nproc)
 srv_pin=() cli_pin=()
 if [ "$PIN" = 1 ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
@@ -124,7 +131,7 @@ accepts() { curl -fsS "$url/nginx_status" | awk 'NR==3 {print $1}'; }
 wrk_cmd=(wrk "-t$WRK_THREADS" "-c$CONNS" "-d${DURATION}s" "$url/v2/")
 rb_cmd=("$REGBENCH" run "$repo/bench/http_rps.lua" --target "$url"
         --set "vus=$CONNS" --set "duration=${DURATION}s" --quiet)
-wrk_rps=() rb_rps=() rb_rss=() wrk_conn=() rb_conn=() rb_err=()
+wrk_rps=() rb_rps=() rb_rss=() wrk_conn=() rb_conn=() rb_err=() b_rps=() b_rss=() b_cpu=() rb_cpu=()
 budget=$((64 * 1000 * 1000 + CONNS * 64 * 1000))   # 64 MB + 64 KB per VU (1 MB = 10^6 bytes)
 
 run_wrk() {
@@ -145,16 +152,29 @@ run_rb() {
     rb_rps+=("$(jq -r '.phases[0].ops_per_s' "$out/results.json")")
     rb_rss+=("$(jq -r '.phases[0].client.rss_peak_bytes' "$out/results.json")")
     rb_err+=("$(jq -r '.phases[0].errors' "$out/results.json")")
+    rb_cpu+=("$(jq -r '.phases[0] | .client.cpu_s * 1e6 / .ops' "$out/results.json")")
     rb_conn+=($((a1 - a0 - 1)))
     echo "regbench: $(jq -r '.phases[0] | "\(.ops_per_s) ops/s, errors \(.errors), rss \(.client.rss_peak_bytes)"' "$out/results.json")" >&2
 }
 
+run_b() {
+    local out=$work/rbB.$1
+    timeout $((DURATION + 120)) "${cli_pin[@]}" "$REGBENCH_B" "${rb_cmd[@]:1}" --out "$out" >"$work/logs/rbB.$1.log" 2>&1 \
+        || { cat "$work/logs/rbB.$1.log" >&2; die "regbench B failed"; }
+    b_rps+=("$(jq -r '.phases[0].ops_per_s' "$out/results.json")")
+    b_rss+=("$(jq -r '.phases[0].client.rss_peak_bytes' "$out/results.json")")
+    b_cpu+=("$(jq -r '.phases[0] | .client.cpu_s * 1e6 / .ops' "$out/results.json")")
+    echo "regbench B: $(jq -r '.phases[0] | "\(.ops_per_s) ops/s, errors \(.errors), rss \(.client.rss_peak_bytes)"' "$out/results.json")" >&2
+}
+
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "nginx on $url (pid $ngx_pid); $ROUNDS rounds of wrk and regbench, $CONNS connections, ${DURATION}s each" >&2
 # warm-up: file cache, nginx's connection structures
 timeout 30 "${cli_pin[@]}" wrk -t1 -c"$CONNS" -d2s "$url/v2/" >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
     echo "-- round $r: wrk" >&2; run_wrk
     echo "-- round $r: regbench" >&2; run_rb "$r"
+    if [ -n "${REGBENCH_B:-}" ]; then echo "-- round $r: regbench B" >&2; run_b "$r"; fi
 done
 
 # ---- summary -----------------------------------------------------------------
@@ -179,12 +199,26 @@ table=$(
     printf '| **mean** | **%s** | | **%s** | | | **max %s MB** | **%s** |\n' "$wrk_mean" "$rb_mean" "$(mb "$rss_max")" "$ratio"
 )
 echo "$table"
+if [ -n "${REGBENCH_B:-}" ]; then
+    echo
+    echo "| round | wrk req/s | A req/s | A ratio | A client CPU us/req | B req/s | B ratio | B client CPU us/req | B peak RSS |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for i in $(seq 0 $((ROUNDS - 1))); do
+        printf '| %d | %.0f | %.0f | %.2f | %.1f | %.0f | %.2f | %.1f | %s MB |\n' $((i + 1)) "${wrk_rps[$i]}" \
+            "${rb_rps[$i]}" "$(awk -v a="${rb_rps[$i]}" -v b="${wrk_rps[$i]}" 'BEGIN {print a / b}')" "${rb_cpu[$i]}" \
+            "${b_rps[$i]}" "$(awk -v a="${b_rps[$i]}" -v b="${wrk_rps[$i]}" 'BEGIN {print a / b}')" "${b_cpu[$i]}" \
+            "$(mb "${b_rss[$i]}")"
+    done
+    b_mean=$(mean "${b_rps[@]}")
+    echo "A = $REGBENCH: mean $rb_mean req/s, ratio $ratio, $(mean "${rb_cpu[@]}") us CPU/req"
+    echo "B = $REGBENCH_B: mean $b_mean req/s, ratio $(awk -v a="$b_mean" -v b="$wrk_mean" 'BEGIN {printf "%.2f", a / b}'), $(mean "${b_cpu[@]}") us CPU/req"
+fi
 echo "ratio regbench/wrk $ratio (target >= 0.80: $verdict_rps); peak RSS $(mb "$rss_max") MB, budget $(mb "$budget") MB ($verdict_rss)"
 
 [ "$WRITE_DOCS" = 1 ] || exit 0
 cpu_model=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 pin_note="nginx pinned to CPU 0, the client (wrk or regbench) to CPU 1 (taskset)"
-[ ${#cli_pin[@]} -gt 0 ] || pin_note="no CPU pinning"
+[ ${#cli_pin[@]} -gt 0 ] || pin_note="no CPU pinning (PIN=1 pins nginx to CPU 0 and the client to CPU 1)"
 section=$(cat <<EOF
 ## HTTP requests per second vs wrk
 
@@ -196,7 +230,8 @@ same run; regbench's RSS stays at most 64 MB + 64 KB per VU
 
 Last run: $(date -u +%Y-%m-%dT%H:%MZ), $ncpu CPUs ($cpu_model), $(uname -sr),
 $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | awk 'NR==1 {print $2}'),
-regbench $("$REGBENCH" --version 2>/dev/null | head -1).
+$("$REGBENCH" --version 2>/dev/null | head -1); load average before the runs: $load0
+(other work on the machine makes single runs vary; compare within a round).
 
 $table
 
@@ -208,7 +243,7 @@ Set-up: nginx with one worker process, \`access_log off\`,
 Both clients run one thread: \`wrk -t$WRK_THREADS\` and regbench's single
 event loop. On a 2-CPU machine this is the fair split: the server has one
 CPU, the client the other; \`wrk -t2\` would only take CPU from nginx
-(measured here: no faster than -t1). Runs alternate wrk / regbench
+(in a trial here -t2 was not faster than -t1: 53k against 57k requests/s). Runs alternate wrk / regbench
 $ROUNDS times, ${DURATION} s each, after a 2 s wrk warm-up; "connections
 opened" is the change in nginx's accepted-connections counter
 (\`stub_status\`) during the run, so it shows keep-alive held
@@ -219,7 +254,7 @@ Reproduce (needs nginx-light, wrk, jq, curl):
 
 \`\`\`
 bench/http_vs_wrk.sh                 # builds build-bench/, writes this section
-CONNS=1000 DURATION=10 ROUNDS=2 WRK_THREADS=1 PIN=1 bench/http_vs_wrk.sh --no-docs
+CONNS=1000 DURATION=10 ROUNDS=2 WRK_THREADS=1 PIN=0 bench/http_vs_wrk.sh --no-docs
 # the two commands it alternates:
 ${wrk_cmd[*]/$url/http://127.0.0.1:PORT}
 regbench run bench/http_rps.lua --target http://127.0.0.1:PORT --set vus=$CONNS --set duration=${DURATION}s --quiet --out DIR
