@@ -63,6 +63,13 @@ typedef struct rb_run_info {
     size_t n_client_series;
 } rb_run_info;
 
+#include <jansson.h>
+
+/* The whole results document (new reference). */
+json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info);
+/* The JSON object of phase number `index` of m, as in results.json's phases[]
+ * (new reference). */
+json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size_t index);
 /* Writes DIR/results.json atomically (temp file + rename). Returns 0 or -1. */
 int rb_results_write_json(const char *dir, const rb_metrics *m, const rb_run_info *info,
                           char *err, size_t errlen);

@@ -37,7 +37,10 @@ typedef struct rb_run_opts {
     int insecure;                 /* skip TLS verification (recorded in the results) */
     const char *ca_file;          /* extra CA bundle for TLS */
     int retries;                  /* retries of failed requests (5xx, 429, network) */
+    double timeout_s;             /* longest a registry request may take; 0: 600 s */
+    double stall_timeout_s;       /* a transfer with no progress this long fails; 0: 60 s */
     long registry_pid;            /* sample this process (for --target), 0: none */
+    double sample_interval_s;     /* registry and client resource sampling period; 0: 250 ms */
 } rb_run_opts;
 
 /* Runs the scenario; prints errors and the results table; returns an exit code. */

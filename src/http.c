@@ -325,8 +325,9 @@ static rb_err_class classify(CURLcode c)
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PARTIAL_FILE:
         return RB_ERR_CONNECT;
+    case CURLE_PARTIAL_FILE:          /* fewer bytes than the server promised */
+        return RB_ERR_INTEGRITY;
     default: return RB_ERR_OTHER;
     }
 }

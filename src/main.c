@@ -45,7 +45,10 @@ static void usage(FILE *out)
           "  --insecure             do not verify TLS certificates (recorded in the results)\n"
           "  --ca-file FILE         trust the CA certificates in FILE\n"
           "  --retries N            retry failed requests (5xx, 429, network) up to N times (default 0)\n"
+          "  --timeout DUR          longest one registry request may take (default 10m)\n"
+          "  --stall-timeout DUR    fail a transfer that moves no byte for this long (default 60s)\n"
           "  --registry-pid PID     with --target: sample this process's CPU, memory and disk\n"
+          "  --sample-interval DUR  how often registry and client resources are sampled (default 250ms)\n"
           "  --yield-timeout DUR    end a VU that runs this long without yielding (default 10s)\n"
           "  --max-vus N            cap on live virtual users (default 100000)\n"
           "\n"
@@ -198,6 +201,17 @@ static int cmd_run(int argc, char **argv)
                     rc = bad("bad --retries '%s': expected 0 to 100", v); goto out;
                 }
                 o.retries = (int)n;
+            } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--stall-timeout") == 0) {
+                double d;
+                if (rb_parse_duration(v, &d, err, sizeof err) < 0 || d <= 0) {
+                    rc = bad("bad %s: expected a positive duration such as 30s or 10m", a); goto out;
+                }
+                if (a[2] == 't') o.timeout_s = d; else o.stall_timeout_s = d;
+            } else if (strcmp(a, "--sample-interval") == 0) {
+                if (rb_parse_duration(v, &o.sample_interval_s, err, sizeof err) < 0 ||
+                    o.sample_interval_s < 0.01 || o.sample_interval_s > 60) {
+                    rc = bad("bad --sample-interval '%s': expected 10ms to 60s", v); goto out;
+                }
             } else if (strcmp(a, "--registry-pid") == 0) {
                 char *end;
                 errno = 0;

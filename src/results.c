@@ -317,7 +317,7 @@ static json_t *environment_json(void)
 }
 
 /* Builds the whole results document. */
-static json_t *results_json(const rb_metrics *m, const rb_run_info *info)
+json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
 {
     static const rb_run_info none = {0};
     if (!info) info = &none;
@@ -446,10 +446,17 @@ static int commit_tmp(FILE *f, char *tmp, char *final, int failed, char *err, si
     return rc;
 }
 
+json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size_t index)
+{
+    (void)m;
+    return phase_json(m->phases[index], info && info->phase_registry ? &info->phase_registry[index] : NULL,
+                      info && info->phase_warnings ? info->phase_warnings[index] : NULL);
+}
+
 int rb_results_write_json(const char *dir, const rb_metrics *m, const rb_run_info *info,
                           char *err, size_t errlen)
 {
-    json_t *root = results_json(m, info);
+    json_t *root = rb_results_json(m, info);
     char *tmp, *final;
     FILE *f = open_tmp(dir, "results.json", &tmp, &final, err, errlen);
     if (!f) {

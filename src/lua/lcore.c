@@ -277,6 +277,10 @@ static int l_target_options(lua_State *L)
     }
     lua_pushinteger(L, o->retries);
     lua_setfield(L, -2, "retries");
+    lua_pushnumber(L, o->timeout_s > 0 ? o->timeout_s : 600);
+    lua_setfield(L, -2, "timeout");
+    lua_pushnumber(L, o->stall_timeout_s > 0 ? o->stall_timeout_s : 60);
+    lua_setfield(L, -2, "stall_timeout");
     return 1;
 }
 

@@ -33,6 +33,8 @@ typedef struct req_ctx {
     char keep[ERROR_BODY_KEEP];
     size_t kept;
     char *auth_header;        /* wiped and freed when done */
+    long expect[8];           /* statuses >= 400 that are not errors here (e.g. 404 for a HEAD probe) */
+    int n_expect;
 } req_ctx;
 
 static ssize_t reader_read(void *ud, char *buf, size_t n)
@@ -120,6 +122,8 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     }
     char ierr[RB_ERRLEN] = "";
     rb_err_class cls = r->err != RB_ERR_NONE ? r->err : rb_http_status_class(r->status);
+    for (int i = 0; i < c->n_expect && cls != RB_ERR_NONE && r->err == RB_ERR_NONE; i++)
+        if (c->expect[i] == r->status) cls = RB_ERR_NONE;
     int ok2xx = r->status >= 200 && r->status < 300;
     if (c->integrity_fail) {
         cls = RB_ERR_INTEGRITY;
@@ -228,7 +232,7 @@ static int l_request(lua_State *L)
     static const char *known[] = {"method", "url", "headers", "body", "body_length", "timeout",
                                   "stall_timeout", "discard_body", "verify", "op", "nested",
                                   "follow_redirects", "credentials", "bearer", "insecure", "ca_file",
-                                  "max_body", NULL};
+                                  "max_body", "expect", NULL};
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         lua_pop(L, 1);
@@ -239,7 +243,7 @@ static int l_request(lua_State *L)
         if (!ok)
             return luaL_error(L, "rb.http.request: unknown field '%s' (accepted: method, url, headers, body, "
                                  "body_length, timeout, stall_timeout, discard_body, verify, op, nested, "
-                                 "follow_redirects, credentials, bearer, insecure, ca_file, max_body)",
+                                 "follow_redirects, credentials, bearer, insecure, ca_file, max_body, expect)",
                               luaL_tolstring(L, -1, NULL));
     }
     rb_http_req req;
@@ -357,8 +361,26 @@ static int l_request(lua_State *L)
     lines[nh] = NULL;
     req.headers = nh ? lines : NULL;
 
+    long expect[8];
+    int n_expect = 0;
+    lua_getfield(L, 1, "expect");
+    if (lua_type(L, -1) == LUA_TTABLE) {
+        for (lua_Integer i = 1; i <= 8; i++) {
+            if (lua_rawgeti(L, -1, i) == LUA_TNIL) { lua_pop(L, 1); break; }
+            lua_Integer st = lua_tointeger(L, -1);
+            lua_pop(L, 1);
+            if (st < 100 || st > 599) { free(auth); return luaL_error(L, "rb.http.request: 'expect' holds HTTP statuses (100-599)"); }
+            expect[n_expect++] = (long)st;
+        }
+    } else if (!lua_isnil(L, -1)) {
+        free(auth);
+        return luaL_error(L, "rb.http.request: 'expect' must be a list of statuses");
+    }
+    lua_pop(L, 1);
     rb_vu *vu = rbl_action(L, 1);
     req_ctx *c = rb_calloc(1, sizeof *c);
+    memcpy(c->expect, expect, sizeof expect);
+    c->n_expect = n_expect;
     c->vu = vu;
     c->discard = discard;
     c->nested = nested;

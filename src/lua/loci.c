@@ -278,9 +278,11 @@ static int l_parse_challenge(lua_State *L)
     return 1;
 }
 
+/* Pushes v; returns 0, or -1 (leaving partial values on the stack) when it
+ * nests deeper than JSON_MAX_DEPTH. */
 static int push_json(lua_State *L, json_t *v, int depth)
 {
-    if (depth > JSON_MAX_DEPTH) return luaL_error(L, "JSON nested too deeply");
+    if (depth > JSON_MAX_DEPTH) return -1;
     luaL_checkstack(L, 3, "JSON");
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
@@ -288,7 +290,7 @@ static int push_json(lua_State *L, json_t *v, int depth)
         const char *k;
         json_t *x;
         json_object_foreach(v, k, x) {
-            push_json(L, x, depth + 1);
+            if (push_json(L, x, depth + 1) < 0) return -1;
             lua_setfield(L, -2, k);
         }
         break;
@@ -296,7 +298,7 @@ static int push_json(lua_State *L, json_t *v, int depth)
     case JSON_ARRAY: {
         lua_createtable(L, (int)json_array_size(v), 0);
         for (size_t i = 0; i < json_array_size(v); i++) {
-            push_json(L, json_array_get(v, i), depth + 1);
+            if (push_json(L, json_array_get(v, i), depth + 1) < 0) return -1;
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         break;
@@ -308,7 +310,7 @@ static int push_json(lua_State *L, json_t *v, int depth)
     case JSON_FALSE: lua_pushboolean(L, 0); break;
     case JSON_NULL: lua_pushnil(L); break;
     }
-    return 1;
+    return 0;
 }
 
 /* core.json_decode(s) -> value | nil, err  (size and depth bounded; null -> nil) */
@@ -328,8 +330,15 @@ static int l_json_decode(lua_State *L)
         lua_pushfstring(L, "bad JSON (line %d: %s)", je.line, je.text);
         return 2;
     }
-    push_json(L, v, 0);
+    int top = lua_gettop(L);
+    int rc = push_json(L, v, 0);
     json_decref(v);
+    if (rc < 0) {
+        lua_settop(L, top);
+        lua_pushnil(L);
+        lua_pushfstring(L, "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+        return 2;
+    }
     return 1;
 }
 

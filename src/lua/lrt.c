@@ -6,6 +6,7 @@
  * action, guards against scripts that never yield, handles SIGINT/SIGTERM,
  * and writes the results (after every phase, and at the end). */
 #include "rbl.h"
+#include "rb_events.h"
 #include "rb_progress.h"
 #include "rb_results.h"
 #include "rb_util.h"
@@ -42,6 +43,9 @@ int rbl_input_error(lua_State *L, const char *fmt, ...)
     va_end(ap);
     return lua_error(L);
 }
+
+static void log_start(rb_rt *rt);
+static void log_phase(rb_rt *rt, rb_phase *p);
 
 /* ---- the ready queue ---------------------------------------------------- */
 
@@ -114,8 +118,8 @@ static void vu_resume(rb_rt *rt, rb_vu *vu)
         vu->results_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
         vu->state = VU_DONE;
     } else {
-        const char *msg = lua_tostring(co, -1);
-        if (!msg) msg = luaL_typename(co, -1);
+        /* error objects (tables with __tostring, e.g. registry errors) print as text */
+        const char *msg = lua_type(co, -1) == LUA_TSTRING ? lua_tostring(co, -1) : luaL_tolstring(co, -1, NULL);
         if (rt->input_error) {
             vu->error = rb_strdup(msg);          /* bad input: the message says it all */
         } else {
@@ -282,6 +286,12 @@ static void guard_hook(lua_State *L, lua_Debug *ar)
     }
 }
 
+static int sample_ms(const rb_rt *rt)
+{
+    double s = rt->opts->sample_interval_s;
+    return s > 0 ? (int)(s * 1000 + 0.5) : 250;
+}
+
 static int launch_registry(rb_rt *rt, char *err, size_t errlen)
 {
     const rb_run_opts *o = rt->opts;
@@ -295,7 +305,7 @@ static int launch_registry(rb_rt *rt, char *err, size_t errlen)
             char serr[RB_ERRLEN];
             rt->reg_pid = o->registry_pid;
             rt->sampler_start_us = rb_now_us();
-            rt->sampler = rb_sampler_start((pid_t)o->registry_pid, NULL, 250, serr, sizeof serr);
+            rt->sampler = rb_sampler_start((pid_t)o->registry_pid, NULL, sample_ms(rt), serr, sizeof serr);
             if (!rt->sampler) return rb_err(err, errlen, "--registry-pid %ld: %s", o->registry_pid, serr);
         }
         return 0;
@@ -323,7 +333,7 @@ static int launch_registry(rb_rt *rt, char *err, size_t errlen)
     rt->reg_pid = (long)rb_launch_pid(rt->reg);
     char serr[RB_ERRLEN];
     rt->sampler_start_us = rb_now_us();
-    rt->sampler = rb_sampler_start((pid_t)rt->reg_pid, rb_launch_storage_dir(rt->reg), 250, serr, sizeof serr);
+    rt->sampler = rb_sampler_start((pid_t)rt->reg_pid, rb_launch_storage_dir(rt->reg), sample_ms(rt), serr, sizeof serr);
     const char *mu = rb_launch_metrics_url(rt->reg);
     if (mu) rt->prom_url = rb_strdup(mu);
     if (!rt->sampler)
@@ -362,6 +372,7 @@ rb_vu *rbl_action(lua_State *L, int yields)
         rt->input_error = 0;
         luaL_error(L, "cannot start the registry: %s", err);
     }
+    log_start(rt);
     return vu;
 }
 
@@ -474,6 +485,7 @@ void rbl_phase_end(rb_rt *rt, rb_phase *p)
     }
     if (rt->prom_url) prom_phase_end(rt, x);
     rbl_checkpoint(rt);
+    log_phase(rt, p);
 }
 
 /* Closes every phase still open at the end of the run: a phase whose
@@ -491,55 +503,121 @@ static void close_phases(rb_rt *rt)
 
 /* ---- results ---------------------------------------------------------------- */
 
-static void write_results(rb_rt *rt, const char *status, int exit_code)
-{
+/* What rb_results needs besides the metrics store; free with info_free. */
+typedef struct run_info {
     rb_run_info info;
-    memset(&info, 0, sizeof info);
     char started[32];
-    rb_format_utc(rb_wall_us() - (rb_now_us() - rt->metrics.run_start_us), started, sizeof started);
-    info.scenario = rt->opts->scenario;
-    info.started_at = started;
-    info.status = status;
-    info.error = rt->fatal;
-    info.exit_code = exit_code;
-    info.reg_kind = rt->reg_kind ? rt->reg_kind : (rt->opts->target_url ? "external" : rb_launch_kind_name(rt->opts->launch.kind));
-    info.reg_url = rt->reg_url ? rt->reg_url : "";
-    info.reg_storage = rt->reg_storage ? rt->reg_storage : "unknown";
-    info.reg_version = rt->reg_version;
-    info.reg_pid = rt->reg_pid;
-    info.insecure = rt->opts->insecure;
-    info.auth_user = rt->opts->username;
-    info.param_names = (const char **)rt->param_names;
-    info.param_values = (const char **)rt->param_values;
-    info.n_params = rt->n_params;
+    rb_phase_registry *pr;
+    const char **warn;
+    rb_sampler_point *series;
+} run_info;
+
+static void info_fill(rb_rt *rt, run_info *ri, const char *status, int exit_code)
+{
+    memset(ri, 0, sizeof *ri);
+    rb_run_info *info = &ri->info;
+    rb_format_utc(rb_wall_us() - (rb_now_us() - rt->metrics.run_start_us), ri->started, sizeof ri->started);
+    info->scenario = rt->opts->scenario;
+    info->started_at = ri->started;
+    info->status = status;
+    info->error = rt->fatal;
+    info->exit_code = exit_code;
+    info->reg_kind = rt->reg_kind ? rt->reg_kind : (rt->opts->target_url ? "external" : rb_launch_kind_name(rt->opts->launch.kind));
+    info->reg_url = rt->reg_url ? rt->reg_url : "";
+    info->reg_storage = rt->reg_storage ? rt->reg_storage : "unknown";
+    info->reg_version = rt->reg_version;
+    info->reg_pid = rt->reg_pid;
+    info->insecure = rt->opts->insecure;
+    info->auth_user = rt->opts->username;
+    info->param_names = (const char **)rt->param_names;
+    info->param_values = (const char **)rt->param_values;
+    info->n_params = rt->n_params;
     size_t np = rt->metrics.n_phases;
-    rb_phase_registry *pr = rb_calloc(np + 1, sizeof *pr);
-    const char **warn = rb_calloc(np + 1, sizeof *warn);
+    ri->pr = rb_calloc(np + 1, sizeof *ri->pr);
+    ri->warn = rb_calloc(np + 1, sizeof *ri->warn);
     for (size_t i = 0; i < np; i++) {
         phase_extra *x = rt->metrics.phases[i]->user;
         if (!x) continue;
-        pr[i] = x->reg;
-        warn[i] = x->warning;
+        ri->pr[i] = x->reg;
+        ri->warn[i] = x->warning;
     }
-    info.phase_registry = pr;
-    info.phase_warnings = warn;
-    rb_sampler_point *series = NULL;
+    info->phase_registry = ri->pr;
+    info->phase_warnings = ri->warn;
     if (rt->sampler) {
         size_t n = rb_sampler_series(rt->sampler, NULL, 0);
-        series = rb_calloc(n + 1, sizeof *series);
-        info.n_reg_series = rb_sampler_series(rt->sampler, series, n);
-        info.reg_series = series;
-        info.reg_series_offset_us = rt->sampler_start_us - rt->metrics.run_start_us;
+        ri->series = rb_calloc(n + 1, sizeof *ri->series);
+        info->n_reg_series = rb_sampler_series(rt->sampler, ri->series, n);
+        info->reg_series = ri->series;
+        info->reg_series_offset_us = rt->sampler_start_us - rt->metrics.run_start_us;
     }
-    info.client_series = rt->client_series;
-    info.n_client_series = rt->n_client;
+    info->client_series = rt->client_series;
+    info->n_client_series = rt->n_client;
+}
+
+static void info_free(run_info *ri)
+{
+    free(ri->pr);
+    free(ri->warn);
+    free(ri->series);
+}
+
+static void write_results(rb_rt *rt, const char *status, int exit_code)
+{
+    run_info ri;
+    info_fill(rt, &ri, status, exit_code);
     char err[RB_ERRLEN];
-    if (rb_results_write_json(rt->out_dir, &rt->metrics, &info, err, sizeof err) < 0 ||
+    if (rb_results_write_json(rt->out_dir, &rt->metrics, &ri.info, err, sizeof err) < 0 ||
         rb_results_write_csv(rt->out_dir, &rt->metrics, err, sizeof err) < 0)
         fprintf(stderr, "regbench: cannot write results: %s\n", err);
-    free(pr);
-    free(warn);
-    free(series);
+    info_free(&ri);
+}
+
+/* The event log: "start" once the registry is known, "phase" at every phase
+ * end, "end" last. Fields the other records carry are left out of each. */
+static void log_start(rb_rt *rt)
+{
+    char err[RB_ERRLEN];
+    rt->events = rb_events_open(rt->out_dir, err, sizeof err);
+    if (!rt->events) {
+        fprintf(stderr, "regbench: warning: no event log: %s\n", err);
+        return;
+    }
+    run_info ri;
+    info_fill(rt, &ri, "running", -1);
+    json_t *doc = rb_results_json(&rt->metrics, &ri.info);
+    info_free(&ri);
+    static const char *drop[] = {"phases", "metrics", "warnings", "registry_timeseries", "client_timeseries", NULL};
+    for (int i = 0; drop[i]; i++) json_object_del(doc, drop[i]);
+    rb_events_write(rt->events, "start", doc);
+}
+
+static void log_phase(rb_rt *rt, rb_phase *p)
+{
+    if (!rt->events) return;
+    run_info ri;
+    info_fill(rt, &ri, "running", -1);
+    json_t *o = json_object();
+    json_object_set_new(o, "phase", rb_results_phase_json(&rt->metrics, &ri.info, (size_t)p->index));
+    info_free(&ri);
+    rb_events_write(rt->events, "phase", o);
+}
+
+static void log_end(rb_rt *rt, const char *status, int exit_code)
+{
+    if (!rt->events) return;
+    run_info ri;
+    info_fill(rt, &ri, status, exit_code);
+    json_t *doc = rb_results_json(&rt->metrics, &ri.info);
+    info_free(&ri);
+    json_t *o = json_object();
+    static const char *keep[] = {"status", "error", "exit_code", "run_duration_s", "metrics", "warnings",
+                                 "registry_timeseries", "client_timeseries", NULL};
+    for (int i = 0; keep[i]; i++)
+        if (json_object_get(doc, keep[i])) json_object_set(o, keep[i], json_object_get(doc, keep[i]));
+    json_decref(doc);
+    rb_events_write(rt->events, "end", o);
+    rb_events_close(rt->events);
+    rt->events = NULL;
 }
 
 void rbl_checkpoint(rb_rt *rt)
@@ -705,9 +783,28 @@ static void rt_free(rb_rt *rt)
 
 /* Samples regbench's own CPU and RSS every 250 ms into a bounded series
  * (when full, every other point is dropped and the stride doubles). */
+/* A registry that dies mid-run ends the run: results are written for what
+ * was measured, and the run is marked failed. */
+static void watch_registry(rb_rt *rt)
+{
+    if (rt->stop) return;
+    int gone = 0;
+    if (rt->reg && !rb_launch_alive(rt->reg)) gone = 1;
+    if (rt->upstream && !rb_launch_alive(rt->upstream)) gone = 2;
+    if (!gone && rt->opts->target_url && rt->sampler && !rb_sampler_alive(rt->sampler)) gone = 3;
+    if (!gone) return;
+    char *msg = rb_asprintf("the %s process exited during the run%s; the run stops here",
+                            gone == 2 ? "upstream registry" : "registry",
+                            gone == 3 ? " (--registry-pid)" : " (its log is registry.log in the output directory)");
+    fprintf(stderr, "\nregbench: %s\n", msg);
+    set_fatal(rt, msg);
+    free(msg);
+}
+
 static void on_client_sample(uv_timer_t *t)
 {
     rb_rt *rt = t->data;
+    watch_registry(rt);
     if (++rt->client_skip < rt->client_stride) return;
     rt->client_skip = 0;
     uint64_t now = rb_now_us();
@@ -778,7 +875,7 @@ int rb_run_scenario(const rb_run_opts *o)
     rt->client_stride = 1;
     rt->client_last_us = rb_now_us();
     rt->client_last_cpu = rb_self_cpu_s();
-    uv_timer_start(&rt->client_timer, on_client_sample, 250, 250);
+    uv_timer_start(&rt->client_timer, on_client_sample, (uint64_t)sample_ms(rt), (uint64_t)sample_ms(rt));
     uv_unref((uv_handle_t *)&rt->client_timer);
     signal(SIGSEGV, fatal_signal);
     signal(SIGABRT, fatal_signal);
@@ -831,6 +928,14 @@ int rb_run_scenario(const rb_run_opts *o)
             exit_code = RB_EXIT_INTERRUPTED;
             status = "interrupted";
         } else if (rt->fatal) {
+            /* a script that failed because its registry died: say so first */
+            if (!strstr(rt->fatal, "process exited during the run") &&
+                ((rt->reg && !rb_launch_alive(rt->reg)) || (rt->upstream && !rb_launch_alive(rt->upstream)))) {
+                char *m = rb_asprintf("the registry process exited during the run (its log is registry.log "
+                                      "in the output directory); the scenario then failed: %s", rt->fatal);
+                free(rt->fatal);
+                rt->fatal = m;
+            }
             exit_code = rt->input_error ? RB_EXIT_USAGE : RB_EXIT_SCRIPT;
             status = "failed";
             fprintf(stderr, "regbench: %s%s\n", rt->input_error ? "" : "scenario failed: ", rt->fatal);
@@ -868,6 +973,7 @@ int rb_run_scenario(const rb_run_opts *o)
     }
     if (!rt->input_error || rt->acted) {
         write_results(rt, status, exit_code);
+        log_end(rt, status, exit_code);
         if (rt->metrics.n_phases || rt->metrics.n_metrics) rb_results_print_table(stdout, &rt->metrics);
         fflush(stdout);
         fprintf(stderr, "regbench: results in %s/\n", rt->out_dir);

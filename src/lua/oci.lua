@@ -297,17 +297,17 @@ function Registry:_base(repo) return self.url .. "/v2/" .. repo end
 ---------------------------------------------------------------------------
 function Registry:ping()
   local t0 = rb.now()
-  local r, e = self:_req({url = self.url .. "/v2/", op = "ping", discard_body = true, timeout = 30}, "")
+  local r, e = self:_req({url = self.url .. "/v2/", op = "ping_request", discard_body = true, timeout = 30}, "")
   local err = not r and net_error(e, "ping") or (r.status ~= 200 and http_error(r, "ping")) or nil
-  C.record("ping_op", t0, rb.now(), 0, metric_class(err), false)
+  C.record("ping", t0, rb.now(), 0, metric_class(err), true)
   if err then return nil, err end
   return true
 end
 
 -- The request for a HEAD; returns exists (boolean), size, or nil, err.
 function Registry:_head(repo, digest)
-  local r, e = self:_req({method = "HEAD", url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_head"},
-                         pull_scope(repo))
+  local r, e = self:_req({method = "HEAD", url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_head",
+                          expect = {404}}, pull_scope(repo))
   if not r then return nil, net_error(e, "blob_head") end
   if r.status == 200 then return true, tonumber(r.headers["content-length"]) end
   if r.status == 404 then return false end
@@ -356,9 +356,9 @@ local function record_split(r, data_op, commit_op)
 end
 
 -- Uploads one blob in `mode`; returns bytes sent, or nil, err.
-function Registry:_upload(repo, blob, digest, size, mode, chunk_size)
+function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
   local sent = 0
-  if mode == "post" then
+  if mode == "post" and not session then
     local rd = C.blob_reader(blob)
     local r, e = self:_open(repo, "digest=" .. digest, "blob_upload_post", rd)
     if not r then rd:close(); return nil, e end
@@ -380,14 +380,17 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size)
     return sent + p.bytes_sent
   end
 
-  local r, e = self:_open(repo, nil, "blob_upload_open")
-  if not r then return nil, e end
-  if r.status ~= 202 then return nil, http_error(r, "blob_upload_open") end
-  local loc = resolve(self, r.headers["location"])
+  local loc = session
+  if not loc then
+    local r, e = self:_open(repo, nil, "blob_upload_open")
+    if not r then return nil, e end
+    if r.status ~= 202 then return nil, http_error(r, "blob_upload_open") end
+    loc = resolve(self, r.headers["location"])
+  end
   if not loc then return nil, new_error("http", {status = 202, message = "no Location after POST", op = "blob_upload_open"}) end
   local rd = C.blob_reader(blob)
 
-  if mode == "monolithic" then
+  if mode == "monolithic" or mode == "post" then   -- post with a session from a refused mount: PUT it
     local p, pe = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
                              headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
                             push_scope(repo))
@@ -458,14 +461,16 @@ function Registry:_push_one(repo, blob, mode, chunk, skip, from, top)
     if exists == nil then err = e
     elseif exists then how = "skipped"; C.count("blobs_skipped") end
   end
+  local session
   if not err and how == "uploaded" and from then
     local r, e = self:_open(repo, "mount=" .. digest .. "&from=" .. from, "blob_mount")
     if not r then err = e
     elseif r.status == 201 then how = "mounted"; C.count("blobs_mounted")
-    elseif r.status ~= 202 then err = http_error(r, "blob_mount") end
+    elseif r.status == 202 then session = resolve(self, r.headers["location"])   -- not mounted: upload into this session
+    else err = http_error(r, "blob_mount") end
   end
   if not err and how == "uploaded" then
-    sent, err = self:_upload(repo, blob, digest, size, mode, chunk)
+    sent, err = self:_upload(repo, blob, digest, size, mode, chunk, session)
     if sent then C.count("blobs_uploaded") end
   end
   C.record("blob_push", t0, rb.now(), sent or 0, metric_class(err), top)
@@ -590,6 +595,7 @@ function Registry:_get_blob(repo, digest, size, verify, range)
   if range then
     local a, b = range:match("^(%d+)%-(%d+)$")
     if a and r.status == 206 and r.bytes_received ~= tonumber(b) - tonumber(a) + 1 then
+      C.count("integrity_errors")
       return nil, new_error("integrity", {message = ("range %s returned %d bytes"):format(range, r.bytes_received), op = "blob_get"})
     end
   end

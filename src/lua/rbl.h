@@ -82,11 +82,12 @@ struct rb_rt {
     rb_registry_proc *upstream;   /* the crane behind a pull-through cache, or NULL */
     char *reg_url, *reg_kind, *reg_storage, *reg_version;
     long reg_pid;
+    struct rb_events *events;     /* the event log, once the run has started */
     rb_sampler *sampler;          /* samples the registry process, or NULL */
     uint64_t sampler_start_us;    /* when it started (rb_now_us) */
     int sampler_open;             /* regbench phases open while the sampler's phase runs */
     char *prom_url;               /* the registry's Prometheus endpoint, or NULL */
-    uv_timer_t client_timer;      /* samples regbench's own CPU and RSS */
+    uv_timer_t client_timer;      /* samples regbench's own CPU and RSS, and watches the registry */
     rb_client_point *client_series;
     size_t n_client, cap_client;
     uint32_t client_stride;       /* keep every n-th sample once the series is full */

@@ -148,9 +148,10 @@ end
 -- at most `max_vus` at once. An arrival that finds max_vus busy is dropped
 -- (counted, never queued), so a slow registry cannot slow the arrivals.
 -- Each iteration is one headline operation measured from its *intended*
--- start (wrk2's coordinated-omission correction): fn(i) may return
--- kind[, bytes] to name it (default opts.op or "iteration"); nil, err or an
--- error marks it failed. Operations inside an iteration count as nested.
+-- start (wrk2's coordinated-omission correction), recorded as the operation
+-- kind "iteration/<kind>": fn(i) may return kind[, bytes] to name it
+-- (default opts.op or "iteration" alone); nil, err or an error marks it
+-- failed. Operations inside an iteration count as nested (by_op only).
 -- Returns {started=, dropped=, late=, failed=, duration=}.
 local function rng(seed)
   local x = (seed or 1) % 2147483647
@@ -206,6 +207,7 @@ function rb.rate(opts)
       bytes = extra
     end
     if type(kind) ~= "string" then kind = default_kind end
+    if kind ~= "iteration" then kind = "iteration/" .. kind end
     C.record(kind, intended, now, bytes, err_class, true, true)
     active = active - 1
   end
