@@ -125,6 +125,15 @@ static const char *const DASHES[] = {"", "6 3", "2 2", "8 3 2 3"};
 static const char *series_colour(size_t i) { return PALETTE[i % NCOL]; }
 static const char *series_dash(size_t i) { return DASHES[(i / NCOL) % 4]; }
 
+/* Index of name in a small list of names, appending it when new. */
+static size_t name_index(const char **names, size_t *n, size_t max, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(names[i], name)) return i;
+    if (*n < max) names[(*n)++] = name;
+    return *n - 1;
+}
+
 #define MAX_LEGEND 48
 typedef struct legend {
     size_t n;
@@ -230,7 +239,15 @@ static double py2(const plot *p, double v) { return p->T + p->H - ax_frac(&p->y2
 
 static void tick_label(char *buf, size_t n, const axis *a, double v)
 {
-    if (a->fmt == F_BYTES) fbytes(buf, n, v);
+    if (a->fmt == F_BYTES) {
+        static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+        int u = 0;
+        while (fabs(v) >= 1000 && u < 5) {
+            v /= 1000;
+            u++;
+        }
+        snprintf(buf, n, "%.3g %s", v, units[u]);
+    }
     else if (a->fmt == F_PCT) snprintf(buf, n, "%.6g%%", fabs(v) < 1e-12 ? 0 : v);
     else snprintf(buf, n, "%.6g", fabs(v) < 1e-12 ? 0 : v);
 }
@@ -258,9 +275,10 @@ static void plot_open(plot *p, FILE *f, const char *name, double w, double h, in
     p->has_y2 = has_y2;
     p->L = 62;
     p->T = 12;
-    p->W = w - p->L - (has_y2 ? 62 : 16);
+    p->W = w - p->L - (has_y2 ? 72 : 16);
     p->H = h - p->T - 42;
-    fprintf(f, "<svg class=\"chart\" data-chart=\"%s\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"", name, w, h);
+    fprintf(f, "<svg class=\"chart\" data-chart=\"%s\" viewBox=\"0 0 %.0f %.0f\" style=\"max-width:%.0fpx\" role=\"img\" "
+               "aria-label=\"", name, w, h, w * 1.15);
     esc(f, aria);
     fputs("\">\n", f);
 }
@@ -321,7 +339,7 @@ static void plot_axes(const plot *p, const char *xlabel, const char *ylabel, con
     fputs("</text>", f);
     if (p->has_y2 && y2label) {
         fprintf(f, "<text class=\"alabel\" transform=\"translate(%.1f %.1f) rotate(90)\" text-anchor=\"middle\">",
-                p->w - 12, p->T + p->H / 2);
+                p->w - 6, p->T + p->H / 2);
         esc(f, y2label);
         fputs("</text>", f);
     }
@@ -362,7 +380,26 @@ typedef struct ctx {
     json_t **series;       /* per run: an object holding registry_/client_timeseries, or NULL */
     json_t *cmp;           /* comparison object or NULL (owned) */
     int multi_reg;         /* more than one registry name among the runs */
+    const char *regs[32];  /* registry names, in suite order: their colours */
+    size_t nregs;
 } ctx;
+
+/* Line style of a series: colour by registry and dash by operation when
+ * several registries ran, else colour by operation. ops/nops: the chart's
+ * operations so far. */
+static void series_style(ctx *c, const char *registry, const char *op, const char **ops, size_t *nops,
+                         const char **col, const char **dash)
+{
+    size_t o = name_index(ops, nops, 32, op);
+    if (c->multi_reg) {
+        size_t r = name_index(c->regs, &c->nregs, 32, registry);
+        *col = series_colour(r);
+        *dash = DASHES[o % 4];
+    } else {
+        *col = series_colour(o);
+        *dash = series_dash(o);
+    }
+}
 
 /* "registry / scenario label rep N" */
 static void run_title(const json_t *run, char *buf, size_t n, int with_rep)
@@ -473,10 +510,10 @@ static double ts_rate(const json_t *ts, const char *key, size_t i, double step, 
 }
 
 /* Phase bands, boundaries and labels on a time axis; offsets from phase durations. */
-static void phase_bands(const plot *p, const json_t *phases, double t_end)
+static void phase_bands(const plot *p, const json_t *phases, double t_start, double t_end)
 {
     FILE *f = p->f;
-    double t = 0;
+    double t = t_start;
     for (size_t i = 0; i < json_array_size(phases); i++) {
         const json_t *ph = json_array_get(phases, i);
         double d = num(ph, "duration_s");
@@ -531,7 +568,7 @@ static void chart_throughput(const ctx *c, const json_t *run)
     p.x.hi = total; /* the time axis ends with the run */
     p.y = lin_axis(0, max_mb * 1.08, F_NUM);
     p.y2 = lin_axis(0, max_ops * 1.08, F_NUM);
-    phase_bands(&p, phases, total);
+    phase_bands(&p, phases, 0, total);
     plot_axes(&p, "time since the first phase started (s)", "throughput (MB/s)", "operations per second", NULL, NULL, 0);
     double t0 = 0;
     for (size_t i = 0; i < json_array_size(phases); i++) {
@@ -606,15 +643,20 @@ static void chart_resources(const ctx *c, size_t ri)
         double d = num(json_array_get(phases, i), "duration_s");
         if (d > 0) total += d;
     }
+    /* phases carry no start time: they end about when the results were written */
+    double end = num(src, "run_duration_s");
+    if (!(end > 0)) end = tmax;
+    if (end > tmax) tmax = end;
     if (total > tmax) tmax = total;
     if (!(tmax > 0)) tmax = 1;
+    double start = end - total > 0 ? end - total : 0;
     plot p;
     plot_open(&p, f, "resources", 560, 250, nr > 0, title);
     p.x = lin_axis(0, tmax, F_NUM);
     p.x.hi = tmax;
     p.y = lin_axis(0, cpu_max > 0 ? cpu_max * 1.08 : 100, F_PCT);
     p.y2 = lin_axis(0, rss_max > 0 ? rss_max * 1.08 : 1e6, F_BYTES);
-    phase_bands(&p, phases, tmax);
+    phase_bands(&p, phases, start, tmax);
     plot_axes(&p, "time since the run started (s); phase boundaries approximate", "CPU (100% = one core)",
               nr ? "registry RSS" : NULL, NULL, NULL, 0);
     legend lg = {0};
@@ -670,7 +712,7 @@ static void class_of(const group *g, char *buf, size_t n)
     snprintf(buf, n, "%s%s%s", g->label, g->label[0] && cls[0] ? " " : "", cls);
 }
 
-static void chart_latency(const ctx *c, const groups *gs)
+static void chart_latency(ctx *c, const groups *gs)
 {
     FILE *f = c->f;
     const char *scn[256];
@@ -721,7 +763,8 @@ static void chart_latency(const ctx *c, const groups *gs)
             p.y = log_axis(lo, hi, F_NUM);
             plot_axes(&p, "percentile (log scale of 1/(1-p))", "latency (ms, log scale)", NULL, SPEC_X, SPEC_L, 6);
             legend lg = {0};
-            size_t si2 = 0;
+            const char *ops[32];
+            size_t nops = 0;
             for (size_t i = 0; i < gs->n; i++) {
                 const group *g = &gs->g[i];
                 char cl[256], base[256], lab[400];
@@ -731,7 +774,8 @@ static void chart_latency(const ctx *c, const groups *gs)
                 split_phase(g->phase, base, sizeof base, &cls);
                 snprintf(lab, sizeof lab, "%s%s%s%s", c->multi_reg ? g->registry : "", c->multi_reg ? " · " : "", base,
                          g->incomplete ? " (incomplete)" : "");
-                const char *col = series_colour(si2), *dash = series_dash(si2);
+                const char *col, *dash;
+                series_style(c, g->registry, base, ops, &nops, &col, &dash);
                 fprintf(f, "<path class=\"mark\" stroke=\"%s\"%s%s%s d=\"", col, dash[0] ? " stroke-dasharray=\"" : "",
                         dash, dash[0] ? "\"" : "");
                 for (int k = 0; k < 6; k++) fprintf(f, "%s%.1f %.1f", k ? "L" : "M", px(&p, SPEC_X[k]), py(&p, gmed(g, SPEC_V[k])));
@@ -747,7 +791,6 @@ static void chart_latency(const ctx *c, const groups *gs)
                 }
                 fputc('\n', f);
                 legend_add(&lg, col, dash, 0, lab);
-                si2++;
             }
             plot_close(&p);
             legend_write(f, &lg);
@@ -848,7 +891,7 @@ static size_t scaling_points(const ctx *c, const groups *gs, const char *scn, sp
     return n;
 }
 
-static void chart_scaling(const ctx *c, const groups *gs)
+static void chart_scaling(ctx *c, const groups *gs)
 {
     FILE *f = c->f;
     const char *scn[256];
@@ -906,7 +949,8 @@ static void chart_scaling(const ctx *c, const groups *gs)
             plot_axes(&p, "concurrent virtual users (log scale)",
                       which ? "p99 latency (ms)" : use_ops ? "operations per second" : "throughput (MB/s)", NULL, xt, xl, nxt);
             legend lg = {0};
-            size_t s = 0;
+            const char *ops[32];
+            size_t nops = 0;
             for (size_t i = 0; i < n;) {
                 size_t j = i;
                 while (j < n && !strcmp(pts[j].registry, pts[i].registry) && !strcmp(pts[j].label, pts[i].label) &&
@@ -914,7 +958,8 @@ static void chart_scaling(const ctx *c, const groups *gs)
                 char lab[400];
                 snprintf(lab, sizeof lab, "%s%s%s%s%s", c->multi_reg ? pts[i].registry : "", c->multi_reg ? " · " : "",
                          pts[i].op, pts[i].label[0] ? " " : "", pts[i].label);
-                const char *col = series_colour(s), *dash = series_dash(s);
+                const char *col, *dash;
+                series_style(c, pts[i].registry, pts[i].op, ops, &nops, &col, &dash);
                 fprintf(f, "<path class=\"mark\" stroke=\"%s\"%s%s%s d=\"", col, dash[0] ? " stroke-dasharray=\"" : "",
                         dash, dash[0] ? "\"" : "");
                 int first = 1;
@@ -940,7 +985,6 @@ static void chart_scaling(const ctx *c, const groups *gs)
                 }
                 fputc('\n', f);
                 legend_add(&lg, col, dash, 0, lab);
-                s++;
                 i = j;
             }
             plot_close(&p);
@@ -959,7 +1003,7 @@ static void chart_scaling(const ctx *c, const groups *gs)
 /* ---- chart 5: dedup ---------------------------------------------------------------------- */
 
 enum { D_LOGICAL, D_SENT, D_STORED, D_RSS, ND };
-static const char *const D_NAME[ND] = {"logical size of the images", "bytes uploaded", "storage at phase end",
+static const char *const D_NAME[ND] = {"logical size of the images", "bytes uploaded", "stored (storage growth)",
                                        "registry RSS at phase end"};
 
 typedef struct dgroup {
@@ -1014,12 +1058,14 @@ static void chart_dedup(const ctx *c)
             const json_t *run = json_array_get(c->runs, ri);
             if (strcmp(str(run, "scenario"), scn) != 0) continue;
             const json_t *phases = json_object_get(run, "phases");
+            double prev_storage = 0;
             for (size_t pi = 0; pi < json_array_size(phases); pi++) {
                 const json_t *ph = json_array_get(phases, pi), *reg = json_object_get(ph, "registry");
                 const char *name = str(ph, "name");
-                double sent = phase_gauge(run, "sent_bytes", name);
+                double sent = phase_gauge(run, "sent_bytes", name), storage = num(reg, "storage_bytes");
                 double v[ND] = {phase_gauge(run, "logical_bytes", name), isfinite(sent) ? sent : num(ph, "bytes"),
-                                num(reg, "storage_bytes"), num(reg, "rss_end_bytes")};
+                                isfinite(storage) ? storage - prev_storage : NAN, num(reg, "rss_end_bytes")};
+                if (isfinite(storage)) prev_storage = storage;
                 if (!(num(ph, "ops") > 0)) continue;
                 dgroup *g = NULL;
                 for (size_t k = 0; k < ng; k++)
@@ -1040,12 +1086,15 @@ static void chart_dedup(const ctx *c)
                 g->n++;
             }
         }
-        double ymax = 0;
-        for (size_t k = 0; k < ng; k++)
-            for (int s = 0; s < ND; s++) {
+        double ymax = 0, rmax = 0;
+        for (size_t k = 0; k < ng; k++) {
+            for (int s = 0; s < D_RSS; s++) {
                 double m = median(dg[k].v[s], dg[k].n);
                 if (m > ymax) ymax = m;
             }
+            double r = median(dg[k].v[D_RSS], dg[k].n);
+            if (r > rmax) rmax = r;
+        }
         char cap[300];
         snprintf(cap, sizeof cap, "%s: bytes pushed against bytes stored, per phase", scn);
         fig_open(f, cap, NULL);
@@ -1055,34 +1104,44 @@ static void chart_dedup(const ctx *c)
             free(dg);
             continue;
         }
-        int nser = 0;
-        for (int s = 0; s < ND; s++) nser += have[s];
-        double gw = 14.0 * nser + 16, w = 62 + 16 + gw * (double)ng;
+        int nbars = have[D_LOGICAL] + have[D_SENT] + have[D_STORED];
+        double w = 62 + 62 + 96.0 * (double)ng;
         if (w < 560) w = 560;
         plot p;
-        plot_open(&p, f, "dedup", w, 270, 0, cap);
-        p.h = 270;
+        plot_open(&p, f, "dedup", w, 280, have[D_RSS], cap);
         p.H -= 16; /* room for two-line group labels */
         p.x = (axis){0, (double)ng, 0, F_NUM};
         p.y = lin_axis(0, ymax * 1.08, F_BYTES);
-        gw = p.W / (double)ng;
-        plot_axes(&p, "", "bytes", NULL, NULL, NULL, 0);
-        const char *bar_col[ND] = {PALETTE[5], PALETTE[0], PALETTE[1], PALETTE[4]};
+        p.y2 = lin_axis(0, rmax > 0 ? rmax * 1.08 : 1e6, F_BYTES);
+        double gw = p.W / (double)ng;
+        double none[1];
+        const char *nol[1];
+        plot_axes(&p, "", "bytes (bars)", "registry RSS at phase end (dots)", none, nol, 0);
+        const char *bar_col[ND] = {PALETTE[5], PALETTE[0], PALETTE[1], PALETTE[3]};
         for (size_t k = 0; k < ng; k++) {
-            double bw = (gw - 10) / (nser ? nser : 1), x = p.L + gw * (double)k + 5;
-            for (int s = 0; s < ND; s++) {
+            double bw = (gw - 16) / (nbars ? nbars : 1), x = p.L + gw * (double)k + 8;
+            char b[32];
+            for (int s = 0; s < D_RSS; s++) {
                 if (!have[s]) continue;
                 double m = median(dg[k].v[s], dg[k].n);
-                char b[32];
                 if (isfinite(m)) {
+                    double y = py(&p, m > 0 ? m : 0);
                     fprintf(f, "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
-                            x, py(&p, m), bw - 1, p.T + p.H - py(&p, m), bar_col[s]);
+                            x, y, bw - 1, p.T + p.H - y, bar_col[s]);
                     esc(f, dg[k].phase);
                     fprintf(f, ": %s %s</title></rect>", D_NAME[s], fbytes(b, sizeof b, m));
                 }
                 x += bw;
             }
-            double cx = p.L + gw * ((double)k + 0.5);
+            double cx = p.L + gw * ((double)k + 0.5), r = median(dg[k].v[D_RSS], dg[k].n);
+            if (isfinite(r)) {
+                fprintf(f, "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\" stroke=\"#fff\"><title>",
+                        cx, py2(&p, r), bar_col[D_RSS]);
+                esc(f, dg[k].phase);
+                fprintf(f, ": %s %s</title></circle>", D_NAME[D_RSS], fbytes(b, sizeof b, r));
+            }
+            fprintf(f, "<line class=\"boundary\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", p.L + gw * (double)k,
+                    p.L + gw * (double)k, p.T, p.T + p.H);
             fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", cx, p.T + p.H + 14);
             esc(f, dg[k].phase);
             fprintf(f, "</text><text class=\"sub\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", cx, p.T + p.H + 27);
@@ -1095,11 +1154,12 @@ static void chart_dedup(const ctx *c)
         }
         plot_close(&p);
         legend lg = {0};
-        for (int s = 0; s < ND; s++)
+        for (int s = 0; s < D_RSS; s++)
             if (have[s]) legend_add(&lg, bar_col[s], "", 1, D_NAME[s]);
+        if (have[D_RSS]) legend_add(&lg, bar_col[D_RSS], "", 1, "registry RSS at phase end (dot, right axis)");
         legend_write(f, &lg);
-        fputs("<p class=\"note\">Storage is the registry's storage directory (disk storage only); a memory registry's "
-              "data shows in its RSS. Medians over repetitions.</p>\n</figure>\n", f);
+        fputs("<p class=\"note\">Stored: growth of the registry's storage directory during the phase (disk storage "
+              "only); a memory registry keeps blobs in its RSS. Medians over repetitions.</p>\n</figure>\n", f);
         free(dg);
         drawn++;
     }
@@ -1165,10 +1225,10 @@ static void chart_comparison(const ctx *c)
     }
     if (lo < -100) lo = -100;
     if (hi > 300) hi = 300;
-    double rowh = 15, w = 760, h = 12 + rowh * (double)ns + 42;
+    double rowh = 15, w = 860, h = 12 + rowh * (double)ns + 42;
     plot p;
     plot_open(&p, f, "comparison", w, h, 0, "change against the baseline");
-    p.L = 330;
+    p.L = 400;
     p.W = w - p.L - 70;
     p.x = lin_axis(lo * 1.05, hi * 1.05, F_PCT);
     p.y = (axis){0, (double)ns, 0, F_NUM};
@@ -1200,20 +1260,17 @@ static void chart_comparison(const ctx *c)
         if (untested) untested_used = 1;
         double x0 = px(&p, 0), x1 = px(&p, ch);
         char b[32], pv[48];
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", p.L - 6, y + rowh - 4);
-        esc(f, str(r, "scenario"));
-        if (str(r, "label")[0]) {
-            fputc(' ', f);
-            esc(f, str(r, "label"));
-        }
-        if (c->multi_reg) {
-            fputs(" · ", f);
-            esc(f, str(r, "registry"));
-        }
-        fputs(" · ", f);
-        esc(f, str(r, "phase"));
-        fputc(' ', f);
-        esc(f, str(r, "metric"));
+        char lab[600], shown[600];
+        snprintf(lab, sizeof lab, "%s%s%s%s%s · %s %s", str(r, "scenario"), str(r, "label")[0] ? " " : "", str(r, "label"),
+                 c->multi_reg ? " · " : "", c->multi_reg ? str(r, "registry") : "", str(r, "phase"), str(r, "metric"));
+        /* long names keep their end (phase and metric) */
+        size_t len = strlen(lab), k = len > 64 ? len - 62 : 0;
+        while (k > 0 && k < len && ((unsigned char)lab[k] & 0xC0) == 0x80) k++;
+        snprintf(shown, sizeof shown, "%s%s", k ? "…" : "", lab + k);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>", p.L - 6, y + rowh - 4);
+        esc(f, lab);
+        fputs("</title>", f);
+        esc(f, shown);
         fputs("</text>", f);
         if (untested) snprintf(pv, sizeof pv, "untested");
         else snprintf(pv, sizeof pv, "p=%.3g", num(r, "p_value"));
@@ -1709,8 +1766,11 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     if (!suite) return -1;
     const char *schema = str(results, "schema");
     const json_t *rundoc = strcmp(schema, RB_RESULTS_SCHEMA) == 0 ? results : NULL;
-    ctx c = {out, suite, json_object_get(suite, "runs"), 0, NULL, NULL, 0};
+    ctx c = {.f = out, .suite = suite, .runs = json_object_get(suite, "runs")};
     c.nruns = json_array_size(c.runs);
+    size_t ri0;
+    const json_t *rg;
+    json_array_foreach(json_object_get(suite, "registries"), ri0, rg) name_index(c.regs, &c.nregs, 32, str(rg, "name"));
     for (size_t i = 1; i < c.nruns; i++)
         if (strcmp(str(json_array_get(c.runs, i), "registry"), str(json_array_get(c.runs, 0), "registry")) != 0)
             c.multi_reg = 1;
