@@ -63,6 +63,7 @@ typedef struct rb_http_req {
     int follow_redirects;         /* follow 3xx (credentials never follow to another host) */
     int insecure;                 /* skip TLS verification */
     const char *ca_file;          /* extra CA bundle, or NULL */
+    unsigned affinity;            /* same value, same connection pool (e.g. the VU's id) */
 } rb_http_req;
 
 typedef struct rb_http_resp {

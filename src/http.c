@@ -11,22 +11,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define DEFAULT_MAX_BODY (64u << 20)
+#define BLOB_BUFSIZE (256 * 1024)   /* libcurl buffers for blob transfers (defaults: 16 KB down, 64 KB up) */
 #define POOL_MAX 4096
+/* Transfers are spread over several libcurl multi handles by the caller's
+ * affinity (the VU): libcurl 7.x looks for a reusable connection by walking
+ * every connection to the host in its multi handle, so with one handle and
+ * 1,000 keep-alive connections each request walked hundreds of them. A VU
+ * always lands on the same shard, so its connection is still reused. */
+#define N_SHARDS 16
+
+typedef struct rb_shard {
+    rb_loop *loop;
+    CURLM *multi;
+    uv_timer_t timer;
+} rb_shard;
 
 struct rb_loop {
     uv_loop_t uv;
-    CURLM *multi;
-    uv_timer_t timer;
+    rb_shard shards[N_SHARDS];
     CURL **pool;              /* idle easy handles */
     size_t n_pool;
     rb_xfer *xfers;           /* transfers in flight (doubly linked) */
     size_t n_active;
+    int no_proxy_env;         /* no proxy variable in the environment */
+    struct sock_ctx **socks;  /* by fd: the sockets open_socket made, until close_socket */
+    size_t n_socks;
 };
 
 struct rb_xfer {
     rb_loop *loop;
+    rb_shard *shard;
     CURL *easy;
     struct curl_slist *headers;
     char *body;               /* copy of an in-memory request body */
@@ -48,14 +66,25 @@ struct rb_xfer {
     rb_xfer *prev, *next;
 };
 
-/* Per-socket state: the uv_poll watching it. */
+/* Per-socket state: the uv_poll watching it. A connection socket made by
+ * open_socket keeps its poll handle until close_socket, also while its
+ * connection waits in libcurl's cache between transfers (idle): creating a
+ * uv_poll and closing it around every request cost five epoll_ctl calls and
+ * an ioctl per request. An idle socket stays watched for reading, which
+ * costs nothing (an idle keep-alive connection receives nothing unless the
+ * server closes it; then the watch stops and libcurl finds the connection
+ * dead when it next looks at it). */
 typedef struct sock_ctx {
     uv_poll_t poll;
     curl_socket_t fd;
     rb_loop *loop;
+    rb_shard *shard;          /* whose multi handle watches it now */
+    int events;               /* UV_READABLE|UV_WRITABLE being watched; 0: stopped */
+    int owned;                /* made by open_socket: lives until close_socket */
+    int idle;                 /* libcurl removed it (connection cached) */
 } sock_ctx;
 
-static void check_done(rb_loop *l);
+static void check_done(rb_shard *sh);
 
 static void on_poll_close(uv_handle_t *h)
 {
@@ -65,27 +94,48 @@ static void on_poll_close(uv_handle_t *h)
 static void on_poll(uv_poll_t *req, int status, int events)
 {
     sock_ctx *c = req->data;
+    if (c->idle) {            /* the server closed a cached connection, or sent junk */
+        uv_poll_stop(&c->poll);
+        c->events = 0;
+        return;
+    }
     int flags = 0;
     if (status < 0) flags = CURL_CSELECT_ERR;
     if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
     if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
     int running;
-    curl_multi_socket_action(c->loop->multi, c->fd, flags, &running);
-    check_done(c->loop);
+    rb_shard *sh = c->shard;
+    curl_multi_socket_action(sh->multi, c->fd, flags, &running);
+    check_done(sh);
+}
+
+static sock_ctx *owned_ctx(rb_loop *l, curl_socket_t s)
+{
+    return s >= 0 && (size_t)s < l->n_socks ? l->socks[s] : NULL;
 }
 
 static int socket_cb(CURL *easy, curl_socket_t s, int action, void *userp, void *socketp)
 {
-    rb_loop *l = userp;
+    rb_shard *sh = userp;
+    rb_loop *l = sh->loop;
     sock_ctx *c = socketp;
     (void)easy;
+    if (!c) c = owned_ctx(l, s);
     if (action == CURL_POLL_REMOVE) {
-        if (c) {
-            uv_poll_stop(&c->poll);
-            curl_multi_assign(l->multi, s, NULL);
-            c->poll.data = c;
-            uv_close((uv_handle_t *)&c->poll, on_poll_close);
+        if (!c) return 0;
+        curl_multi_assign(sh->multi, s, NULL);
+        if (c->owned) {
+            c->idle = 1;
+            uv_unref((uv_handle_t *)&c->poll);   /* an idle socket must not keep the loop running */
+            if (c->events != UV_READABLE) {
+                uv_poll_stop(&c->poll);
+                c->events = 0;
+            }
+            return 0;
         }
+        uv_poll_stop(&c->poll);
+        c->poll.data = c;
+        uv_close((uv_handle_t *)&c->poll, on_poll_close);
         return 0;
     }
     if (!c) {
@@ -97,31 +147,79 @@ static int socket_cb(CURL *easy, curl_socket_t s, int action, void *userp, void 
             return -1;
         }
         c->poll.data = c;
-        curl_multi_assign(l->multi, s, c);
+    }
+    c->shard = sh;
+    if (!socketp) curl_multi_assign(sh->multi, s, c);
+    if (c->idle) {
+        c->idle = 0;
+        uv_ref((uv_handle_t *)&c->poll);
     }
     int events = 0;
     if (action == CURL_POLL_IN || action == CURL_POLL_INOUT) events |= UV_READABLE;
     if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT) events |= UV_WRITABLE;
-    uv_poll_start(&c->poll, events, on_poll);
+    if (events != c->events) {   /* uv_poll_start costs an epoll_ctl DEL and ADD */
+        uv_poll_start(&c->poll, events, on_poll);
+        c->events = events;
+    }
     return 0;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: makes a connection's socket and its poll handle. */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    rb_loop *l = ud;
+    (void)purpose;
+    curl_socket_t s = socket(a->family, a->socktype, a->protocol);
+    if (s < 0) return CURL_SOCKET_BAD;
+    if ((size_t)s >= l->n_socks) {
+        size_t n = l->n_socks ? l->n_socks : 1024;
+        while (n <= (size_t)s) n *= 2;
+        l->socks = rb_realloc(l->socks, n * sizeof *l->socks);
+        memset(l->socks + l->n_socks, 0, (n - l->n_socks) * sizeof *l->socks);
+        l->n_socks = n;
+    }
+    sock_ctx *c = rb_calloc(1, sizeof *c);
+    c->fd = s;
+    c->loop = l;
+    c->owned = 1;
+    if (uv_poll_init_socket(&l->uv, &c->poll, s) != 0) {
+        free(c);
+        close(s);
+        return CURL_SOCKET_BAD;
+    }
+    c->poll.data = c;
+    l->socks[s] = c;
+    return s;
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: closes the poll handle (out of epoll at once), then the socket. */
+static int close_socket(void *ud, curl_socket_t s)
+{
+    rb_loop *l = ud;
+    sock_ctx *c = owned_ctx(l, s);
+    if (c) {
+        l->socks[s] = NULL;
+        uv_close((uv_handle_t *)&c->poll, on_poll_close);
+    }
+    return close(s);
 }
 
 static void on_timer(uv_timer_t *t)
 {
-    rb_loop *l = t->data;
+    rb_shard *sh = t->data;
     int running;
-    curl_multi_socket_action(l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done(l);
+    curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(sh);
 }
 
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
-    rb_loop *l = userp;
+    rb_shard *sh = userp;
     (void)multi;
     if (timeout_ms < 0)
-        uv_timer_stop(&l->timer);
+        uv_timer_stop(&sh->timer);
     else
-        uv_timer_start(&l->timer, on_timer, (uint64_t)timeout_ms, 0);
+        uv_timer_start(&sh->timer, on_timer, (uint64_t)timeout_ms, 0);
     return 0;
 }
 
@@ -141,14 +239,25 @@ rb_loop *rb_loop_new(char *err, size_t errlen)
         rb_err(err, errlen, "libuv loop initialisation failed");
         return NULL;
     }
-    l->multi = curl_multi_init();
-    uv_timer_init(&l->uv, &l->timer);
-    l->timer.data = l;
-    curl_multi_setopt(l->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-    curl_multi_setopt(l->multi, CURLMOPT_SOCKETDATA, l);
-    curl_multi_setopt(l->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-    curl_multi_setopt(l->multi, CURLMOPT_TIMERDATA, l);
-    curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, 8192L);
+    for (int i = 0; i < N_SHARDS; i++) {
+        rb_shard *sh = &l->shards[i];
+        sh->loop = l;
+        sh->multi = curl_multi_init();
+        uv_timer_init(&l->uv, &sh->timer);
+        sh->timer.data = sh;
+        curl_multi_setopt(sh->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+        curl_multi_setopt(sh->multi, CURLMOPT_SOCKETDATA, sh);
+        curl_multi_setopt(sh->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+        curl_multi_setopt(sh->multi, CURLMOPT_TIMERDATA, sh);
+        curl_multi_setopt(sh->multi, CURLMOPT_MAXCONNECTS, 8192L);
+    }
+    /* libcurl reads five proxy variables from the environment for every
+     * transfer; when none is set, say so once (same behaviour, no getenv). */
+    static const char *const proxy_env[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                                            "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY", NULL};
+    l->no_proxy_env = 1;
+    for (const char *const *v = proxy_env; *v; v++)
+        if (getenv(*v)) l->no_proxy_env = 0;
     l->pool = rb_calloc(POOL_MAX, sizeof *l->pool);
     return l;
 }
@@ -177,7 +286,7 @@ static void xfer_free(rb_xfer *x)
 {
     rb_loop *l = x->loop;
     if (x->easy) {
-        curl_multi_remove_handle(l->multi, x->easy);
+        curl_multi_remove_handle(x->shard->multi, x->easy);
         if (l->n_pool < POOL_MAX) {
             curl_easy_reset(x->easy);
             l->pool[l->n_pool++] = x->easy;
@@ -213,10 +322,13 @@ void rb_loop_free(rb_loop *l)
     for (size_t i = 0; i < l->n_pool; i++)
         curl_easy_cleanup(l->pool[i]);
     free(l->pool);
-    curl_multi_cleanup(l->multi);   /* closes sockets: socket_cb REMOVE closes the polls */
-    uv_close((uv_handle_t *)&l->timer, NULL);
+    for (int i = 0; i < N_SHARDS; i++) {
+        curl_multi_cleanup(l->shards[i].multi);   /* closes sockets, and so their polls */
+        uv_close((uv_handle_t *)&l->shards[i].timer, NULL);
+    }
     uv_run(&l->uv, UV_RUN_NOWAIT);  /* let close callbacks run */
     uv_loop_close(&l->uv);
+    free(l->socks);
     free(l);
 }
 
@@ -360,11 +472,11 @@ static void finish(rb_xfer *x, CURLcode code)
     xfer_free(x);
 }
 
-static void check_done(rb_loop *l)
+static void check_done(rb_shard *sh)
 {
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(l->multi, &left))) {
+    while ((msg = curl_multi_info_read(sh->multi, &left))) {
         if (msg->msg != CURLMSG_DONE) continue;
         rb_xfer *x = NULL;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
@@ -385,6 +497,7 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
     }
     rb_xfer *x = rb_calloc(1, sizeof *x);
     x->loop = l;
+    x->shard = &l->shards[req->affinity % N_SHARDS];
     x->done = done;
     x->ud = ud;
     x->body_mode = req->body_mode;
@@ -404,6 +517,20 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    if (req->read || req->body_mode == RB_BODY_SINK) {
+        /* Blobs: fewer, larger recv/send calls and callbacks. Small requests keep
+         * libcurl's defaults so thousands of VUs stay within their memory budget. */
+        curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)BLOB_BUFSIZE);
+        curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)BLOB_BUFSIZE);
+    }
+    if (l->no_proxy_env) {
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+    }
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, l);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, l);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
@@ -468,11 +595,11 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
     if (l->xfers) l->xfers->prev = x;
     l->xfers = x;
     l->n_active++;
-    CURLMcode mc = curl_multi_add_handle(l->multi, e);
+    CURLMcode mc = curl_multi_add_handle(x->shard->multi, e);
     if (mc != CURLM_OK) {
         rb_err(err, errlen, "cannot start transfer: %s", curl_multi_strerror(mc));
         xfer_unlink(x);
-        curl_multi_remove_handle(l->multi, e);
+        curl_multi_remove_handle(x->shard->multi, e);
         xfer_free(x);
         return NULL;
     }
