@@ -513,7 +513,7 @@ static double ts_rate(const json_t *ts, const char *key, size_t i, double step, 
 static void phase_bands(const plot *p, const json_t *phases, double t_start, double t_end)
 {
     FILE *f = p->f;
-    double t = t_start;
+    double t = t_start, last_label = -100;
     for (size_t i = 0; i < json_array_size(phases); i++) {
         const json_t *ph = json_array_get(phases, i);
         double d = num(ph, "duration_s");
@@ -525,11 +525,13 @@ static void phase_bands(const plot *p, const json_t *phases, double t_start, dou
         fprintf(f, "<line class=\"boundary\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", x0, x0, p->T, p->T + p->H);
         char key[256];
         rb_phase_key(phases, i, key, sizeof key);
+        t += d;
+        if (x0 - last_label < 11) continue; /* too close to the previous label: the band's title says it */
+        last_label = x0;
         fprintf(f, "<text class=\"plabel\" transform=\"translate(%.1f %.1f) rotate(90)\">", x0 + 3, p->T + 3);
         esc(f, key);
         if (incomplete) fputs(" (incomplete)", f);
         fputs("</text>", f);
-        t += d;
     }
     fputc('\n', f);
 }
@@ -1328,7 +1330,7 @@ static void where(FILE *f, const group *g)
 }
 
 /* Per-run metric rows of a scenario (name), as summary.md has them. */
-static void metric_table(const ctx *c, const char *scn, const char *name, const char *title, int bytes)
+static int metric_table(const ctx *c, const char *scn, const char *name, const char *title, int bytes)
 {
     FILE *f = c->f;
     int header = 0;
@@ -1358,10 +1360,11 @@ static void metric_table(const ctx *c, const char *scn, const char *name, const 
         }
     }
     if (header) fputs("</table>\n", f);
+    return header;
 }
 
 /* Open-model arrivals (iterations, dropped, late) of a scenario's phases. */
-static void arrivals_table(const ctx *c, const char *scn)
+static int arrivals_table(const ctx *c, const char *scn)
 {
     FILE *f = c->f;
     int header = 0;
@@ -1393,6 +1396,7 @@ static void arrivals_table(const ctx *c, const char *scn)
         }
     }
     if (header) fputs("</table>\n", f);
+    return header;
 }
 
 static void summary_tables(const ctx *c, const groups *gs)
@@ -1454,13 +1458,28 @@ static void summary_tables(const ctx *c, const groups *gs)
             fputs(".</li>", f);
         }
         fprintf(f, "<li%s>Errors: %.0f.</li></ul>\n", errors > 0 ? " class=\"err\"" : "", errors);
-        metric_table(c, scn[si], "scalability", "Scalability: throughput at N / (N x throughput at 1)", 0);
-        metric_table(c, scn[si], "p99_growth", "Contention: p99 at N / p99 at 1", 0);
-        metric_table(c, scn[si], "logical_bytes", "Bytes the images add up to (logical)", 1);
-        metric_table(c, scn[si], "sent_bytes", "Bytes uploaded", 1);
-        metric_table(c, scn[si], "cache_hit_rate", "Cache hit rate, hits / (hits + misses), from the registry's proxy counters", 0);
-        arrivals_table(c, scn[si]);
     }
+}
+
+/* What the scenarios' own metrics say (scalability, dedup, cache, arrivals), per scenario. */
+static void scenario_metrics(const ctx *c, const groups *gs)
+{
+    FILE *f = c->f;
+    const char *scn[256];
+    size_t nscn = scenarios_of(gs, scn, 256);
+    fputs("<section id=\"metrics\"><h2>Scenario metrics</h2>\n<p class=\"note\">The values the scenarios recorded "
+          "themselves, per run.</p>\n<div class=\"tables\">\n", f);
+    int n = 0;
+    for (size_t si = 0; si < nscn; si++) {
+        n += metric_table(c, scn[si], "scalability", "Scalability: throughput at N / (N x throughput at 1)", 0);
+        n += metric_table(c, scn[si], "p99_growth", "Contention: p99 at N / p99 at 1", 0);
+        n += metric_table(c, scn[si], "logical_bytes", "Bytes the images add up to (logical)", 1);
+        n += metric_table(c, scn[si], "sent_bytes", "Bytes uploaded", 1);
+        n += metric_table(c, scn[si], "cache_hit_rate", "Cache hit rate, hits / (hits + misses), from the registry's proxy counters", 0);
+        n += arrivals_table(c, scn[si]);
+    }
+    if (n == 0) fputs("<p>None recorded.</p>", f);
+    fputs("</div></section>\n", f);
 }
 
 static void side_by_side(const ctx *c, const groups *gs)
@@ -1724,6 +1743,7 @@ static const char CSS[] =
     ".key.hatch{background:repeating-linear-gradient(45deg,currentColor 0 2px,transparent 2px 5px)}\n"
     ".nodata{color:var(--muted);font-style:italic;padding:10px 12px;border:1px dashed #bbb;border-radius:4px}\n"
     ".note{color:var(--muted);font-size:12px;margin:4px 0}\n"
+    ".tables{display:flex;flex-wrap:wrap;gap:0 24px;align-items:flex-start}\n"
     "@media print{body{max-width:none;padding:0;font-size:11px}nav{display:none}.grid{display:block}"
     "figure{border:none;padding:0}h2{break-after:avoid;page-break-after:avoid}"
     "table{font-size:10px}tr,figure{break-inside:avoid}a{color:inherit;text-decoration:none}"
@@ -1828,7 +1848,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     fputs("<nav><a href=\"#summary\">Summary</a><a href=\"#thresholds\">Thresholds</a><a href=\"#warnings\">Warnings</a>"
           "<a href=\"#throughput\">Throughput</a><a href=\"#latency\">Latency</a><a href=\"#resources\">Resources</a>"
           "<a href=\"#scaling\">Scaling</a><a href=\"#dedup\">Dedup</a><a href=\"#comparison\">Baseline</a>"
-          "<a href=\"#environment\">Environment</a></nav>\n</header>\n<main>\n", f);
+          "<a href=\"#metrics\">Scenario metrics</a><a href=\"#environment\">Environment</a></nav>\n</header>\n<main>\n", f);
 
     failed_runs(&c);
     section_head(f, "summary", "Summary", "Per scenario, each phase's medians over repetitions (MB = 10^6 bytes; "
@@ -1880,6 +1900,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     else nodata(f, "comparison", "no baseline was given (regbench report RESULTS --baseline OTHER)");
     fputs("</section>\n", f);
 
+    scenario_metrics(&c, &gs);
     environment_table(&c);
     fputs("</main>\n<footer class=\"note\">Written by regbench ", f);
     esc(f, str(json_object_get(suite, "tool"), "version"));
