@@ -57,13 +57,14 @@ _wait_for() { # PATTERN FILE
   cat "$2" >&2; fail "timed out waiting for /$1/ in $2"
 }
 
-# start_crane NAME [DISK_DIR]: starts a crane registry; sets NAME_URL and NAME_PORT.
+# start_crane NAME [DISK_DIR]: starts a crane registry; sets NAME_URL, NAME_PORT and NAME_PID.
 start_crane() {
   local name=$1 disk=${2:-} log="$WORK/$1.log"
   local args=(registry serve --address 127.0.0.1:0)
   [ -n "$disk" ] && { mkdir -p "$disk"; args+=(--disk "$disk"); }
   crane "${args[@]}" >"$log" 2>&1 &
   _pids+=($!)
+  printf -v "${name}_PID" %s "$!"
   local port; port=$(_wait_for 'serving on port [0-9]+' "$log")
   printf -v "${name}_PORT" %s "$port"; printf -v "${name}_URL" %s "http://127.0.0.1:$port"
 }

@@ -52,11 +52,10 @@ expect_eq "slow push took >= 1 s" "$(json "$WORK/slow/results.json" "r['phases']
 # a registry that stops answering (SIGSTOP): timeouts, no hang
 start_crane stopped
 run_rb 0 run "$SCN/faults.lua" --target "$stopped_URL" --out "$WORK/pre" --quiet --set pulls=1
-pid=$(pgrep -f "crane registry serve" -n)
-kill -STOP "$(pgrep -f 'crane registry serve --address 127.0.0.1:0' | tail -n1)"
+kill -STOP "$stopped_PID"
 start=$(date +%s)
 run_rb 0 run "$SCN/faults.lua" --target "$stopped_URL" --out "$WORK/frozen" --quiet --set pulls=2 --set push=false --timeout 3s --stall-timeout 2s
-kill -CONT "$(pgrep -f 'crane registry serve --address 127.0.0.1:0' | tail -n1)" || true
+kill -CONT "$stopped_PID" || true
 expect_grep "$WORK/out.txt" "faults: 0 ok, 2 failed: timeout,timeout"
 [ $(( $(date +%s) - start )) -lt 40 ] || fail "a frozen registry made the run hang"
 
