@@ -526,7 +526,7 @@ static void phase_bands(const plot *p, const json_t *phases, double t_start, dou
         char key[256];
         rb_phase_key(phases, i, key, sizeof key);
         t += d;
-        if (x0 - last_label < 11) continue; /* too close to the previous label: the band's title says it */
+        if (x0 - last_label < 13) continue; /* too close to the previous label: the band's title says it */
         last_label = x0;
         fprintf(f, "<text class=\"plabel\" transform=\"translate(%.1f %.1f) rotate(90)\">", x0 + 3, p->T + 3);
         esc(f, key);
@@ -1725,7 +1725,7 @@ static const char CSS[] =
     ".badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;font-weight:600;border:1px solid}\n"
     ".badge.ok{color:#00603f;border-color:#009E73;background:#e5f4ee}.badge.bad{color:#8f3500;border-color:#D55E00;"
     "background:#fbe9df}.badge.warn{color:#7a5200;border-color:#E69F00;background:#fdf3e1}\n"
-    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:12px}\n"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}\n"
     "figure{margin:0 0 12px;padding:8px 10px;border:1px solid #e2e2e2;border-radius:4px;break-inside:avoid;"
     "page-break-inside:avoid}\n"
     "figcaption{font-weight:600;font-size:13px;margin-bottom:4px}\n"
