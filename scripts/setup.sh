@@ -13,6 +13,7 @@ PKGS=(build-essential cmake pkg-config
       liblua5.4-dev libcurl4-openssl-dev zlib1g-dev libjansson-dev libyaml-dev
       libssl-dev libuv1-dev
       docker-registry apache2-utils nginx-light wrk skopeo umoci curl ca-certificates
+      python3 chromium clang time
       golang-go)
 
 missing=()

@@ -5,6 +5,8 @@
  * run's own results.json under the suite directory. Exit code 0, 2 for bad
  * input, 1 when the report cannot be written. */
 #include "rb_compare.h"
+#include "rb_events.h"
+#include "rb_summary.h"
 #include "rb_html.h"
 #include "rb_report.h"
 #include "rb_util.h"
@@ -37,6 +39,52 @@ static char *results_dir(const char *path)
     char *d = rb_strdup(path);
     d[sl - path] = '\0';
     return d;
+}
+
+/* When the run in `dir` never finished writing (results.json missing, or
+ * still "running" after a crash or SIGKILL), rebuilds results.json and
+ * summary.md from its event log. Returns 0 when there was nothing to do or
+ * the rebuild worked, -1 with a message otherwise. */
+static int rebuild_if_needed(const char *in, const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    size_t n = strlen(in);
+    int is_log = n >= 12 && strcmp(in + n - 12, "events.jsonl") == 0;
+    char *log = rb_asprintf("%s/events.jsonl", dir);
+    char *res = rb_asprintf("%s/results.json", dir);
+    int rc = 0;
+    if (stat(log, &st) != 0) goto out;
+    int needed = is_log || stat(res, &st) != 0;
+    if (!needed) {
+        json_error_t je;
+        json_t *doc = json_load_file(res, 0, &je);
+        const char *status = doc ? json_string_value(json_object_get(doc, "status")) : NULL;
+        needed = !doc || (status && strcmp(status, "running") == 0);
+        json_decref(doc);
+    }
+    if (!needed) goto out;
+    json_t *doc = rb_events_rebuild(log, err, errlen);
+    if (!doc) { rc = -1; goto out; }
+    char *tmp = rb_asprintf("%s.tmp", res);
+    if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) != 0 ||
+        rename(tmp, res) != 0) {
+        rb_err(err, errlen, "cannot write %s", res);
+        rc = -1;
+    } else {
+        fprintf(stderr, "regbench: rebuilt %s from %s\n", res, log);
+        json_t *suite = rb_results_as_suite(doc, res, err, errlen);
+        char *md = rb_asprintf("%s/summary.md", dir);
+        if (suite && rb_write_summary_md(suite, md, err, errlen) == 0)
+            fprintf(stderr, "regbench: rebuilt %s\n", md);
+        free(md);
+        json_decref(suite);
+    }
+    free(tmp);
+    json_decref(doc);
+out:
+    free(log);
+    free(res);
+    return rc;
 }
 
 /* Value of option a (--name VALUE or --name=VALUE) at argv[*i], or NULL if a is not it. */
@@ -96,7 +144,17 @@ int rb_cmd_report(int argc, char **argv)
         usage(stderr);
         return EXIT_BAD_INPUT;
     }
-    json_t *suite = rb_results_load(in, err, sizeof err);
+    char *rdir = results_dir(in);
+    if (rebuild_if_needed(in, rdir, err, sizeof err) < 0) {
+        fprintf(stderr, "regbench report: %s\n", err);
+        free(rdir);
+        return EXIT_BAD_INPUT;
+    }
+    size_t inlen = strlen(in);
+    char *load = (inlen >= 12 && strcmp(in + inlen - 12, "events.jsonl") == 0) ? rb_strdup(rdir) : rb_strdup(in);
+    free(rdir);
+    json_t *suite = rb_results_load(load, err, sizeof err);
+    free(load);
     if (!suite) {
         fprintf(stderr, "regbench report: %s\n", err);
         return EXIT_BAD_INPUT;

@@ -71,7 +71,10 @@ json_t *rb_events_rebuild(const char *path, char *err, size_t errlen)
         json_error_t je;
         json_t *ev = json_loadb(line, (size_t)len, 0, &je);
         if (!ev) continue;   /* a torn last line after a crash */
-        const char *type = json_string_value(json_object_get(ev, "event"));
+        char type_buf[16] = "";
+        const char *t = json_string_value(json_object_get(ev, "event"));
+        if (t) snprintf(type_buf, sizeof type_buf, "%s", t);
+        const char *type = type_buf[0] ? type_buf : NULL;
         json_object_del(ev, "event");
         if (type && strcmp(type, "start") == 0 && !doc) {
             doc = json_incref(ev);

@@ -5,6 +5,7 @@
 #include "rb_auth.h"
 #include "rb_compare.h"
 #include "rb_gen.h"
+#include "rb_html.h"
 #include "rb_launch.h"
 #include "rb_runtime.h"
 #include "rb_util.h"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
           "  regbench run SCENARIO.lua --help      list the scenario's parameters\n"
           "  regbench suite [FILE] [options]       run a YAML suite (default suites/default.yaml)\n"
           "  regbench compare BASE.json NEW.json   compare results; exit 1 on a regression\n"
+          "  regbench report RESULTS [--baseline B] [--out F]  HTML report (rebuilds a killed run's results)\n"
           "  regbench gen --out DIR [options]      write synthetic images as an OCI layout\n"
           "                                        (regbench gen --help for its options)\n"
           "  regbench --help | --version\n"
@@ -296,6 +298,8 @@ int main(int argc, char **argv)
         return rb_cmd_suite(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return rb_cmd_compare(argc - 1, argv + 1);
-    fprintf(stderr, "regbench: unknown command '%s' (commands: run, suite, compare, gen; see regbench --help)\n", cmd);
+    if (strcmp(cmd, "report") == 0)
+        return rb_cmd_report(argc - 1, argv + 1);
+    fprintf(stderr, "regbench: unknown command '%s' (commands: run, suite, compare, report, gen; see regbench --help)\n", cmd);
     return RB_EXIT_USAGE;
 }

@@ -1116,8 +1116,8 @@ static void chart_dedup(const ctx *c)
         p.y = lin_axis(0, ymax * 1.08, F_BYTES);
         p.y2 = lin_axis(0, rmax > 0 ? rmax * 1.08 : 1e6, F_BYTES);
         double gw = p.W / (double)ng;
-        double none[1];
-        const char *nol[1];
+        double none[1] = {0};
+        const char *nol[1] = {NULL};
         plot_axes(&p, "", "bytes (bars)", "registry RSS at phase end (dots)", none, nol, 0);
         const char *bar_col[ND] = {PALETTE[5], PALETTE[0], PALETTE[1], PALETTE[3]};
         for (size_t k = 0; k < ng; k++) {

@@ -7,6 +7,7 @@
  * and writes the results (after every phase, and at the end). */
 #include "rbl.h"
 #include "rb_events.h"
+#include "rb_html.h"
 #include "rb_progress.h"
 #include "rb_results.h"
 #include "rb_util.h"
@@ -572,6 +573,18 @@ static void write_results(rb_rt *rt, const char *status, int exit_code)
     info_free(&ri);
 }
 
+/* The run's report.html, from the results just written (a warning if it fails). */
+static void write_report(rb_rt *rt, run_info *ri)
+{
+    char err[RB_ERRLEN];
+    json_t *doc = rb_results_json(&rt->metrics, &ri->info);
+    char *path = rb_asprintf("%s/report.html", rt->out_dir);
+    if (rb_write_report_html(doc, NULL, rt->out_dir, path, err, sizeof err) < 0)
+        fprintf(stderr, "regbench: warning: no report.html: %s\n", err);
+    free(path);
+    json_decref(doc);
+}
+
 /* The event log: "start" once the registry is known, "phase" at every phase
  * end, "end" last. Fields the other records carry are left out of each. */
 static void log_start(rb_rt *rt)
@@ -974,6 +987,10 @@ int rb_run_scenario(const rb_run_opts *o)
     if (!rt->input_error || rt->acted) {
         write_results(rt, status, exit_code);
         log_end(rt, status, exit_code);
+        run_info ri;
+        info_fill(rt, &ri, status, exit_code);
+        write_report(rt, &ri);
+        info_free(&ri);
         if (rt->metrics.n_phases || rt->metrics.n_metrics) rb_results_print_table(stdout, &rt->metrics);
         fflush(stdout);
         fprintf(stderr, "regbench: results in %s/\n", rt->out_dir);

@@ -5,6 +5,7 @@
  * finished), then checks thresholds, compares with a baseline, and writes
  * the views: summary.md, summary.csv, timeseries.csv, bench.txt. */
 #include "rb_compare.h"
+#include "rb_html.h"
 #include "rb_report.h"
 #include "rb_results.h"
 #include "rb_runtime.h"
@@ -180,6 +181,10 @@ static void write_outputs(const char *dir, json_t *suite, const rb_suite *s)
     free(p);
     p = rb_asprintf("%s/summary.md", dir);
     if (rb_write_summary_md(suite, p, err, sizeof err) < 0) fprintf(stderr, "regbench: %s\n", err);
+    free(p);
+    p = rb_asprintf("%s/report.html", dir);
+    if (rb_write_report_html(suite, NULL, dir, p, err, sizeof err) < 0)
+        fprintf(stderr, "regbench: warning: no report.html: %s\n", err);
     free(p);
     (void)s;
 }
