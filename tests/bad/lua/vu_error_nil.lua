@@ -1,0 +1,6 @@
+-- expect-exit: 1
+-- expect: VU [0-9]+ failed: nil
+-- Bad input for test_bad_input.sh: error(nil) in a VU (no message at all).
+local rb = require "regbench"
+local h = rb.spawn(function() error(nil) end)
+h:join()
