@@ -36,6 +36,13 @@ run_rb() {
     echo "--- stdout"; cat "$WORK/out.txt"; echo "--- stderr"; cat "$WORK/err.txt"
     fail "regbench $* exited $rc, want $want"
   fi
+  no_sanitizer_report "$WORK/err.txt"
+}
+# no_sanitizer_report FILE: fails if FILE holds an ASan/LSan/UBSan report.
+no_sanitizer_report() {
+  if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer' "$1"; then
+    cat "$1"; fail "sanitizer report in $1"
+  fi
 }
 # expect_grep FILE REGEX: fails unless FILE has a line matching REGEX (extended).
 expect_grep() { grep -Eq -- "$2" "$1" || { cat "$1"; fail "$1 does not match /$2/"; }; }
