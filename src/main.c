@@ -42,6 +42,7 @@ static void usage(FILE *out)
           "  --htpasswd FILE        launched distribution requires basic auth with these users (bcrypt)\n"
           "  --target URL           use a running registry at URL instead of launching one\n"
           "  --quiet                no live progress on stderr\n"
+          "  --cache DIR            digest cache of generated layers (default $XDG_CACHE_HOME/regbench; '' off)\n"
           "  --username USER        user for the registry (or REGBENCH_USERNAME, or ~/.docker/config.json)\n"
           "  --password-stdin       read the password from standard input (or REGBENCH_PASSWORD)\n"
           "  --insecure             do not verify TLS certificates (recorded in the results)\n"
@@ -192,6 +193,8 @@ static int cmd_run(int argc, char **argv)
             } else if (strcmp(a, "--htpasswd") == 0) {
                 if (access(v, R_OK) != 0) { rc = bad("cannot read --htpasswd '%s'", v); goto out; }
                 o.launch.htpasswd = v;
+            } else if (strcmp(a, "--cache") == 0) {
+                rb_gen_set_cache_dir(v);   /* "" turns the digest cache off */
             } else if (strcmp(a, "--ca-file") == 0) {
                 if (access(v, R_OK) != 0) { rc = bad("cannot read --ca-file '%s'", v); goto out; }
                 o.ca_file = v;
