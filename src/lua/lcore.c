@@ -252,6 +252,8 @@ static int l_registry_target(lua_State *L)
     if (rt->upstream) {
         lua_pushstring(L, rb_launch_url(rt->upstream));
         lua_setfield(L, -2, "upstream_url");
+        lua_pushstring(L, rb_launch_log_path(rt->upstream));
+        lua_setfield(L, -2, "upstream_log");
     }
     return 1;
 }

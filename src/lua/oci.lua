@@ -172,7 +172,7 @@ function M.wrap_target(t, creds, opts)
   local reg = new_registry(t.url, {kind = t.kind, storage = t.storage, pid = t.pid, version = t.version,
                                    metrics_url = t.metrics_url, debug_url = t.debug_url}, creds, opts)
   if t.upstream_url then
-    reg.upstream = new_registry(t.upstream_url, {kind = "crane", storage = "memory"}, nil, opts)
+    reg.upstream = new_registry(t.upstream_url, {kind = "crane", storage = "memory", log = t.upstream_log}, nil, opts)
   end
   return reg
 end
