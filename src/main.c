@@ -179,14 +179,17 @@ static int cmd_run(int argc, char **argv)
                 }
                 o.launch.port = (int)p;
             } else if (strcmp(a, "--target") == 0) {
-                if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+                const char *host = strstr(v, "://");
+                if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
+                    !host[3] || host[3] == '/' || strpbrk(host + 3, " \t\r\n")) {
                     rc = bad("bad --target '%s': expected a URL such as http://127.0.0.1:5000", v); goto out;
                 }
                 o.target_url = v;
             } else if (strcmp(a, "--yield-timeout") == 0) {
-                if (rb_parse_duration(v, &o.yield_timeout_s, err, sizeof err) < 0 || o.yield_timeout_s <= 0) {
+                if (rb_parse_duration(v, &o.yield_timeout_s, err, sizeof err) < 0) {
                     rc = bad("bad --yield-timeout: %s", err); goto out;
                 }
+                if (o.yield_timeout_s <= 0) { rc = bad("bad --yield-timeout: %s is not positive; give a duration such as 10s", v); goto out; }
             } else if (strcmp(a, "--username") == 0) {
                 if (!v[0] || strchr(v, ':')) { rc = bad("%s", "bad --username: it must be non-empty and without ':'"); goto out; }
                 o.username = v;

@@ -87,11 +87,12 @@ int rb_manifest_parse(const char *data, size_t len, const char *content_type, rb
     if (!json_is_object(root)) { rb_err(err, errlen, "manifest is not a JSON object"); goto out; }
     json_t *sv = json_object_get(root, "schemaVersion");
     if (!json_is_integer(sv)) { rb_err(err, errlen, "manifest: 'schemaVersion' missing or not an integer"); goto out; }
-    out->schema_version = (int)json_integer_value(sv);
-    if (out->schema_version != 2) {
-        rb_err(err, errlen, "manifest: schemaVersion %d is not supported (only 2)", out->schema_version);
+    if (json_integer_value(sv) != 2) {
+        rb_err(err, errlen, "manifest: schemaVersion %lld is not supported (only 2)",
+               (long long)json_integer_value(sv));
         goto out;
     }
+    out->schema_version = 2;
     if (copy_str(root, "mediaType", out->media_type, sizeof out->media_type, 0, "manifest", err, errlen) < 0)
         goto out;
     if (!out->media_type[0] && content_type) {

@@ -102,6 +102,19 @@ static void vu_resume(rb_rt *rt, rb_vu *vu)
     vu->nargs = 0;
     int st = lua_resume(co, rt->L, nargs, &nres);
     rt->current = NULL;
+    if (st == LUA_YIELD && rt->guard_yield) {
+        /* the guard hook yielded out of the VU: it fails with the guard's message */
+        rt->guard_yield = 0;
+        lua_pop(co, nres);
+        luaL_traceback(rt->L, co, rt->guard_msg, 0);
+        vu->error = rb_strdup(lua_tostring(rt->L, -1));
+        lua_pop(rt->L, 1);
+        vu->state = VU_FAILED;
+        lua_resetthread(co);
+        set_fatal(rt, vu->error);
+        vu_finished(vu);
+        return;
+    }
     if (st == LUA_YIELD) {
         lua_pop(co, nres);
         if (vu->state == VU_RUNNING)
@@ -260,30 +273,41 @@ rb_vu *rbl_vu_new(lua_State *L, int nargs)
 
 /* ---- actions, guard, registry --------------------------------------------- */
 
+/* The count hook: ends a VU that has run too long without yielding, and
+ * VUs still running when the run stops. It yields out of the VU (Lua 5.4
+ * count hooks may yield) rather than raising, so a pcall in the script
+ * cannot catch it; vu_resume then fails the VU with rt->guard_msg. */
 static void guard_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     rb_rt *rt = rbl_rt(L);
-    if (rt->stop && rt->current) {
-        luaL_error(L, rt->interrupted ? "interrupted" : "run stopped");
-        return;
-    }
-    /* Time between two hook calls counts as Lua time unless it is long: then
-     * a C function (generating an image, say) ran, which is not looping. */
-    uint64_t now = rb_now_us();
-    uint64_t gap = now - rt->last_hook_us;
-    rt->last_hook_us = now;
-    if (gap < 250000) rt->slice_busy_us += gap;
-    if (rt->guard_us && rt->current && rt->slice_busy_us > rt->guard_us) {
+    if (!rt->current || rt->current->co != L) return;
+    if (rt->stop && !rt->guard_msg) {
+        rt->guard_msg = rb_strdup(rt->interrupted ? "interrupted" : "run stopped");
+    } else {
+        /* Time between two hook calls counts as Lua time unless it is long: then
+         * a C function (generating an image, say) ran, which is not looping. */
+        uint64_t now = rb_now_us();
+        uint64_t gap = now - rt->last_hook_us;
+        rt->last_hook_us = now;
+        if (gap < 250000) rt->slice_busy_us += gap;
+        if (!rt->guard_us || rt->slice_busy_us <= rt->guard_us) return;
         rt->stop = 1;
         rt->guard_tripped = 1;
         luaL_where(L, 0);   /* in a hook, level 0 is the running Lua function */
-        lua_pushfstring(L, "the scenario ran for %d s without yielding (an endless loop?); "
-                           "VUs must call rb.sleep, rb.http or another regbench operation "
-                           "(raise the limit with --yield-timeout)",
-                        (int)(rt->guard_us / 1000000));
-        lua_concat(L, 2);
-        lua_error(L);
+        char *m = rb_asprintf("%sthe scenario ran for %d s without yielding (an endless loop?); "
+                              "VUs must call rb.sleep, rb.http or another regbench operation "
+                              "(raise the limit with --yield-timeout)",
+                              lua_tostring(L, -1), (int)(rt->guard_us / 1000000));
+        lua_pop(L, 1);
+        free(rt->guard_msg);
+        rt->guard_msg = m;
+    }
+    if (lua_isyieldable(L)) {
+        rt->guard_yield = 1;
+        lua_yield(L, 0);
+    } else {
+        luaL_error(L, "%s", rt->guard_msg);
     }
 }
 
@@ -789,6 +813,7 @@ static void rt_free(rb_rt *rt)
     free(rt->reg_url); free(rt->reg_kind); free(rt->reg_storage); free(rt->reg_version);
     free(rt->fatal);
     free(rt->first_unseen);
+    free(rt->guard_msg);
     free(rt->out_dir);
 }
 
@@ -856,9 +881,12 @@ int rb_run_scenario(const rb_run_opts *o)
     char err[RB_ERRLEN];
 
     struct stat st;
-    if (stat(o->scenario, &st) < 0 || !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "regbench: cannot read scenario '%s': %s\n", o->scenario,
-                errno ? strerror(errno) : "not a regular file");
+    if (stat(o->scenario, &st) < 0) {
+        fprintf(stderr, "regbench: cannot read scenario '%s': %s\n", o->scenario, strerror(errno));
+        return RB_EXIT_USAGE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, "regbench: cannot read scenario '%s': not a regular file\n", o->scenario);
         return RB_EXIT_USAGE;
     }
     if (parse_sets(rt) < 0) { rt_free(rt); return RB_EXIT_USAGE; }

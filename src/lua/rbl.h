@@ -68,6 +68,8 @@ struct rb_rt {
     int help_done;                /* --help mode reached the first action */
     int acted;                    /* the first action happened */
     int guard_tripped;            /* the yield guard ended a VU */
+    int guard_yield;              /* the guard hook yielded out of the running VU */
+    char *guard_msg;              /* why it did */
     int n_failed_unseen;          /* VUs that failed and whose error no join has seen */
     char *first_unseen;           /* the first such error */
     char *fatal;                  /* first fatal error message */
