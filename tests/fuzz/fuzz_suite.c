@@ -3,7 +3,7 @@
  * holds the scenario files the seeds name (s.lua, t.lua) and an htpasswd, so
  * valid inputs get past the file checks; a suite that loads is expanded and
  * its thresholds re-parsed. The loader must never crash, leak or hang, and
- * every error must start with "fuzz.yaml:LINE:COL: ". Not built by CMake:
+ * every error must start with "fuzz.yaml:LINE:COL: ". Built by tests/fuzz/CMakeLists.txt with -DREGBENCH_FUZZ=ON; by hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
  *     tests/fuzz/fuzz_suite.c src/suite.c src/util.c src/launch.c \
  *     $(pkg-config --cflags --libs yaml-0.1 libcurl) -lpthread -lm -o fuzz_suite
