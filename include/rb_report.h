@@ -15,6 +15,12 @@
 #define RB_SUITE_SCHEMA "regbench/suite/v1"
 #define RB_RESULTS_SCHEMA "regbench/results/v1"
 
+/* The string at key in o, or "" when absent or not a string. */
+const char *rb_json_str(const json_t *o, const char *key);
+/* The number at a dotted path in o ("latency_ms.p99"), or NAN when absent
+ * or not a number. */
+double rb_json_num(const json_t *o, const char *path);
+
 /* Loads PATH (a results file, or a directory holding results.json) and returns
  * it in suite form (new reference), or NULL with "PATH[:LINE:COL]: why" in err. */
 json_t *rb_results_load(const char *path, char *err, size_t errlen);

@@ -65,6 +65,8 @@ typedef struct rb_run_info {
 
 #include <jansson.h>
 
+/* The machine a run measured on: kernel, CPU model, cores, memory (new reference). */
+json_t *rb_environment_json(void);
 /* The whole results document (new reference). */
 json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info);
 /* The JSON object of phase number `index` of m, as in results.json's phases[]

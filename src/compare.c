@@ -153,23 +153,7 @@ typedef struct ckeys {
     size_t n, cap;
 } ckeys;
 
-static const char *sget(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
 
-/* Number at a dotted path, or NAN. */
-static double nget(const json_t *o, const char *path)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", path);
-    const json_t *cur = o;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-        cur = json_object_get(cur, tok);
-    return json_is_number(cur) ? json_number_value(cur) : NAN;
-}
 
 static ckey *find_key(ckeys *ks, const char *reg, const char *scn, const char *label, const char *phase)
 {
@@ -203,12 +187,12 @@ static void collect(ckeys *ks, const json_t *suite, int side)
             if (json_is_false(json_object_get(ph, "complete"))) continue;
             char pk[512];
             rb_phase_key(phases, j, pk, sizeof pk);
-            ckey *k = find_key(ks, sget(run, "registry"), sget(run, "scenario"), sget(run, "label"), pk);
+            ckey *k = find_key(ks, rb_json_str(run, "registry"), rb_json_str(run, "scenario"), rb_json_str(run, "label"), pk);
             k->present[side] = 1;
-            double ops = nget(ph, "ops");
+            double ops = rb_json_num(ph, "ops");
             for (size_t m = 0; m < N_METRICS; m++) {
                 if (METRICS[m].needs_ops && !(ops > 0)) continue;
-                double v = nget(ph, METRICS[m].path);
+                double v = rb_json_num(ph, METRICS[m].path);
                 if (isfinite(v)) dvec_push(&k->s[side][m], v);
             }
         }
@@ -314,9 +298,9 @@ json_t *rb_compare(const json_t *baseline, const json_t *newer, double threshold
 /* "scenario[/label]/registry=R/phase=P" of a row or key object (allocated). */
 static char *row_name(const json_t *r)
 {
-    const char *label = sget(r, "label");
-    return rb_asprintf("%s%s%s/registry=%s/phase=%s", sget(r, "scenario"), *label ? "/" : "", label,
-                       sget(r, "registry"), sget(r, "phase"));
+    const char *label = rb_json_str(r, "label");
+    return rb_asprintf("%s%s%s/registry=%s/phase=%s", rb_json_str(r, "scenario"), *label ? "/" : "", label,
+                       rb_json_str(r, "registry"), rb_json_str(r, "phase"));
 }
 
 static void fmt_value(double v, char *buf, size_t len)
@@ -342,15 +326,15 @@ void rb_compare_print(const json_t *cmp, FILE *out)
             const json_t *r = json_array_get(rows, i - 1);
             char a[64], b[64];
             cells[i][C_NAME] = row_name(r);
-            cells[i][C_METRIC] = rb_strdup(sget(r, "metric"));
-            fmt_value(nget(r, "baseline_median"), a, sizeof a);
+            cells[i][C_METRIC] = rb_strdup(rb_json_str(r, "metric"));
+            fmt_value(rb_json_num(r, "baseline_median"), a, sizeof a);
             cells[i][C_OLD] = rb_strdup(a);
-            fmt_value(nget(r, "new_median"), b, sizeof b);
+            fmt_value(rb_json_num(r, "new_median"), b, sizeof b);
             cells[i][C_NEW] = rb_strdup(b);
-            double chg = nget(r, "change_pct");
+            double chg = rb_json_num(r, "change_pct");
             cells[i][C_DELTA] = isfinite(chg) ? rb_asprintf("%+.2f%%", chg) : rb_strdup("n/a");
-            long long nb = (long long)nget(r, "n_baseline"), nn = (long long)nget(r, "n_new");
-            double p = nget(r, "p_value");
+            long long nb = (long long)rb_json_num(r, "n_baseline"), nn = (long long)rb_json_num(r, "n_new");
+            double p = rb_json_num(r, "p_value");
             if (!isfinite(p))
                 cells[i][C_P] = rb_asprintf("untested (n=%lld+%lld)", nb, nn);
             else if (json_is_true(json_object_get(r, "significant")))
@@ -364,9 +348,9 @@ void rb_compare_print(const json_t *cmp, FILE *out)
             if (l > w[c]) w[c] = l;
         }
     }
-    double thr = nget(cmp, "threshold_pct");
+    double thr = rb_json_num(cmp, "threshold_pct");
     fprintf(out, "threshold %g%%, alpha %g, Mann-Whitney U with at least %d repetitions per side\n\n",
-            thr, nget(cmp, "alpha"), RB_COMPARE_MIN_SAMPLES);
+            thr, rb_json_num(cmp, "alpha"), RB_COMPARE_MIN_SAMPLES);
     if (n == 0) {
         fprintf(out, "no phase in common\n");
     } else {
@@ -398,7 +382,7 @@ void rb_compare_print(const json_t *cmp, FILE *out)
         fprintf(out, "only in new: %s\n", name);
         free(name);
     }
-    long long reg = (long long)nget(cmp, "regressions");
+    long long reg = (long long)rb_json_num(cmp, "regressions");
     if (reg > 0)
         fprintf(out, "\n%lld regression%s beyond %g%%\n", reg, reg == 1 ? "" : "s", thr);
     else

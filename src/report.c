@@ -177,14 +177,13 @@ json_t *rb_results_load(const char *path, char *err, size_t errlen)
 
 /* ---- accessors -------------------------------------------------------------- */
 
-static const char *sget(const json_t *o, const char *key)
+const char *rb_json_str(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "";
 }
 
-/* Number at a dotted path ("latency_ms.p99"), or NAN when absent/not a number. */
-static double nget(const json_t *o, const char *path)
+double rb_json_num(const json_t *o, const char *path)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "%s", path);
@@ -205,11 +204,11 @@ static long long iget(const json_t *o, const char *key, long long dflt)
 
 void rb_phase_key(const json_t *phases, size_t index, char *buf, size_t len)
 {
-    const char *name = sget(json_array_get(phases, index), "name");
+    const char *name = rb_json_str(json_array_get(phases, index), "name");
     if (!*name) name = "default";
     int k = 1;
     for (size_t i = 0; i < index; i++) {
-        const char *other = sget(json_array_get(phases, i), "name");
+        const char *other = rb_json_str(json_array_get(phases, i), "name");
         if (!*other) other = "default";
         if (strcmp(other, name) == 0) k++;
     }
@@ -273,7 +272,7 @@ static char *bench_name(const json_t *run, const char *phase_key)
     char *b = NULL;
     size_t n = 0, cap = 0;
     sb_add(&b, &n, &cap, "Benchmark", 9);
-    const char *scn = sget(run, "scenario");
+    const char *scn = rb_json_str(run, "scenario");
     if (!*scn) scn = "run";
     for (size_t i = 0; scn[i]; i++) {
         unsigned char c = (unsigned char)scn[i];
@@ -281,8 +280,8 @@ static char *bench_name(const json_t *run, const char *phase_key)
         if (i == 0 && o >= 'a' && o <= 'z') o = (char)(o - 'a' + 'A');
         sb_add(&b, &n, &cap, &o, 1);
     }
-    sb_add_label(&b, &n, &cap, sget(run, "label"));
-    const char *reg = sget(run, "registry");
+    sb_add_label(&b, &n, &cap, rb_json_str(run, "label"));
+    const char *reg = rb_json_str(run, "registry");
     sb_add(&b, &n, &cap, "/registry=", 10);
     sb_add_part(&b, &n, &cap, reg, strlen(reg));
     sb_add(&b, &n, &cap, "/phase=", 7);
@@ -333,10 +332,10 @@ int rb_write_gobench(const json_t *suite, FILE *out)
             char key[512];
             rb_phase_key(phases, j, key, sizeof key);
             char *name = bench_name(run, key);
-            double mean_ns = fin(nget(ph, "latency_ms.mean")) * 1e6;
-            double p99_ns = fin(nget(ph, "latency_ms.p99")) * 1e6;
-            double mbps = fin(nget(ph, "throughput_MBps"));
-            double opsps = fin(nget(ph, "ops_per_s"));
+            double mean_ns = fin(rb_json_num(ph, "latency_ms.mean")) * 1e6;
+            double p99_ns = fin(rb_json_num(ph, "latency_ms.p99")) * 1e6;
+            double mbps = fin(rb_json_num(ph, "throughput_MBps"));
+            double opsps = fin(rb_json_num(ph, "ops_per_s"));
             long long bytes = iget(ph, "bytes", 0);
             fprintf(out, "%s-%lld\t%lld\t%.0f ns/op", name, cores, ops, mean_ns);
             if (bytes > 0) fprintf(out, "\t%.2f MB/s", mbps);
@@ -423,11 +422,11 @@ static void csv_num(FILE *f, const json_t *o, const char *path)
 /* registry,scenario,label,repetition of a run. */
 static void csv_run_prefix(FILE *f, const json_t *run)
 {
-    csv_str(f, sget(run, "registry"));
+    csv_str(f, rb_json_str(run, "registry"));
     fputc(',', f);
-    csv_str(f, sget(run, "scenario"));
+    csv_str(f, rb_json_str(run, "scenario"));
     fputc(',', f);
-    csv_str(f, sget(run, "label"));
+    csv_str(f, rb_json_str(run, "label"));
     fprintf(f, ",%lld", iget(run, "repetition", 1));
 }
 
@@ -448,7 +447,7 @@ int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_
              * run is visible: empty phase and numbers. */
             csv_run_prefix(f, run);
             fputs(",,", f);
-            csv_str(f, sget(run, "status"));
+            csv_str(f, rb_json_str(run, "status"));
             fputs(",,,,,,,,,,,,,,,,\n", f);
             continue;
         }
@@ -459,7 +458,7 @@ int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_
             fputc(',', f);
             csv_str(f, key);
             fputc(',', f);
-            csv_str(f, sget(run, "status"));
+            csv_str(f, rb_json_str(run, "status"));
             static const char *const cols[] = {
                 "duration_s", "ops", "errors", "ops_per_s", "throughput_MBps",
                 "latency_ms.p50", "latency_ms.p90", "latency_ms.p95", "latency_ms.p99",
@@ -495,7 +494,7 @@ int rb_write_timeseries_csv(const json_t *suite, const char *path, char *err, si
         json_array_foreach(phases, j, ph) {
             json_t *ts = json_object_get(ph, "timeseries");
             if (!json_is_object(ts)) continue;
-            double step = nget(ts, "step_s");
+            double step = rb_json_num(ts, "step_s");
             if (!isfinite(step) || step <= 0) step = 1;
             size_t n = json_array_size(json_object_get(ts, "ops"));
             char key[512];

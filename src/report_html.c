@@ -20,17 +20,7 @@
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static const char *str(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
 
-static double num(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static double arr_num(const json_t *a, size_t i)
 {
@@ -404,8 +394,8 @@ static void series_style(ctx *c, const char *registry, const char *op, const cha
 /* "registry / scenario label rep N" */
 static void run_title(const json_t *run, char *buf, size_t n, int with_rep)
 {
-    const char *label = str(run, "label");
-    int len = snprintf(buf, n, "%s · %s%s%s", str(run, "registry"), str(run, "scenario"), label[0] ? " " : "", label);
+    const char *label = rb_json_str(run, "label");
+    int len = snprintf(buf, n, "%s · %s%s%s", rb_json_str(run, "registry"), rb_json_str(run, "scenario"), label[0] ? " " : "", label);
     if (with_rep && len > 0 && (size_t)len < n)
         snprintf(buf + len, n - (size_t)len, " · rep %lld", inum(run, "repetition"));
 }
@@ -457,24 +447,24 @@ static void collect(const ctx *c, groups *gs)
         for (size_t pi = 0; pi < json_array_size(phases); pi++) {
             const json_t *ph = json_array_get(phases, pi);
             int complete = !json_is_false(json_object_get(ph, "complete"));
-            if (num(ph, "ops") == 0 && num(ph, "errors") == 0 && complete) continue;
+            if (rb_json_num(ph, "ops") == 0 && rb_json_num(ph, "errors") == 0 && complete) continue;
             char key[256];
             rb_phase_key(phases, pi, key, sizeof key);
-            group *g = find_group(gs, str(run, "registry"), str(run, "scenario"), str(run, "label"), key);
+            group *g = find_group(gs, rb_json_str(run, "registry"), rb_json_str(run, "scenario"), rb_json_str(run, "label"), key);
             if (g->n < MAXREP) {
                 const json_t *lat = json_object_get(ph, "latency_ms");
-                int has_ops = num(ph, "ops") > 0;
-                g->v[V_MBPS][g->n] = num(ph, "throughput_MBps");
-                g->v[V_OPS][g->n] = num(ph, "ops_per_s");
-                g->v[V_P50][g->n] = has_ops ? num(lat, "p50") : NAN;
-                g->v[V_P90][g->n] = has_ops ? num(lat, "p90") : NAN;
-                g->v[V_P95][g->n] = has_ops ? num(lat, "p95") : NAN;
-                g->v[V_P99][g->n] = has_ops ? num(lat, "p99") : NAN;
-                g->v[V_P999][g->n] = has_ops ? num(lat, "p999") : NAN;
-                g->v[V_MAX][g->n] = has_ops ? num(lat, "max") : NAN;
+                int has_ops = rb_json_num(ph, "ops") > 0;
+                g->v[V_MBPS][g->n] = rb_json_num(ph, "throughput_MBps");
+                g->v[V_OPS][g->n] = rb_json_num(ph, "ops_per_s");
+                g->v[V_P50][g->n] = has_ops ? rb_json_num(lat, "p50") : NAN;
+                g->v[V_P90][g->n] = has_ops ? rb_json_num(lat, "p90") : NAN;
+                g->v[V_P95][g->n] = has_ops ? rb_json_num(lat, "p95") : NAN;
+                g->v[V_P99][g->n] = has_ops ? rb_json_num(lat, "p99") : NAN;
+                g->v[V_P999][g->n] = has_ops ? rb_json_num(lat, "p999") : NAN;
+                g->v[V_MAX][g->n] = has_ops ? rb_json_num(lat, "max") : NAN;
                 g->n++;
             }
-            double o = num(ph, "ops"), e = num(ph, "errors");
+            double o = rb_json_num(ph, "ops"), e = rb_json_num(ph, "errors");
             g->ops += isfinite(o) ? o : 0;
             g->errors += isfinite(e) ? e : 0;
             if (!complete) g->incomplete = 1;
@@ -516,7 +506,7 @@ static void phase_bands(const plot *p, const json_t *phases, double t_start, dou
     double t = t_start, last_label = -100;
     for (size_t i = 0; i < json_array_size(phases); i++) {
         const json_t *ph = json_array_get(phases, i);
-        double d = num(ph, "duration_s");
+        double d = rb_json_num(ph, "duration_s");
         if (!(d > 0)) d = 0;
         int incomplete = json_is_false(json_object_get(ph, "complete"));
         double x0 = px(p, t), x1 = px(p, t + d > t_end ? t_end : t + d);
@@ -542,12 +532,12 @@ static void chart_throughput(const ctx *c, const json_t *run)
     const json_t *phases = json_object_get(run, "phases");
     char title[512];
     run_title(run, title, sizeof title, 1);
-    fig_open(f, title, str(run, "status"));
+    fig_open(f, title, rb_json_str(run, "status"));
     double total = 0, max_mb = 0, max_ops = 0;
     size_t points = 0;
     for (size_t i = 0; i < json_array_size(phases); i++) {
         const json_t *ph = json_array_get(phases, i), *ts = json_object_get(ph, "timeseries");
-        double d = num(ph, "duration_s"), step = num(ts, "step_s"), len;
+        double d = rb_json_num(ph, "duration_s"), step = rb_json_num(ts, "step_s"), len;
         if (!(d > 0)) d = 0;
         if (!(step > 0)) step = 1;
         size_t n = json_array_size(json_object_get(ts, "ops"));
@@ -575,7 +565,7 @@ static void chart_throughput(const ctx *c, const json_t *run)
     double t0 = 0;
     for (size_t i = 0; i < json_array_size(phases); i++) {
         const json_t *ph = json_array_get(phases, i), *ts = json_object_get(ph, "timeseries");
-        double d = num(ph, "duration_s"), step = num(ts, "step_s");
+        double d = rb_json_num(ph, "duration_s"), step = rb_json_num(ts, "step_s");
         if (!(d > 0)) d = 0;
         if (!(step > 0)) step = 1;
         size_t n = json_array_size(json_object_get(ts, "ops"));
@@ -594,8 +584,8 @@ static void chart_throughput(const ctx *c, const json_t *run)
             fprintf(f, "\" stroke=\"%s\"%s><title>", s == 0 ? PALETTE[0] : PALETTE[3],
                     s == 0 ? "" : " stroke-dasharray=\"6 3\"");
             esc(f, key);
-            if (s == 0) fprintf(f, ": %s MB&#47;s over the phase</title></path>\n", fnum(b1, sizeof b1, num(ph, "throughput_MBps")));
-            else fprintf(f, ": %s ops&#47;s over the phase</title></path>\n", fnum(b2, sizeof b2, num(ph, "ops_per_s")));
+            if (s == 0) fprintf(f, ": %s MB&#47;s over the phase</title></path>\n", fnum(b1, sizeof b1, rb_json_num(ph, "throughput_MBps")));
+            else fprintf(f, ": %s ops&#47;s over the phase</title></path>\n", fnum(b2, sizeof b2, rb_json_num(ph, "ops_per_s")));
         }
         t0 += d;
     }
@@ -618,7 +608,7 @@ static void chart_resources(const ctx *c, size_t ri)
     const json_t *rt = json_object_get(rs, "t_s"), *ct = json_object_get(cs, "t_s");
     char title[512];
     run_title(run, title, sizeof title, 1);
-    fig_open(f, title, str(run, "status"));
+    fig_open(f, title, rb_json_str(run, "status"));
     size_t nr = json_array_size(rt), nc = json_array_size(ct);
     if (nr == 0 && nc == 0) {
         nodata(f, "resources", src ? "no samples of the registry or of regbench were taken"
@@ -642,11 +632,11 @@ static void chart_resources(const ctx *c, size_t ri)
     const json_t *phases = json_object_get(run, "phases");
     double total = 0;
     for (size_t i = 0; i < json_array_size(phases); i++) {
-        double d = num(json_array_get(phases, i), "duration_s");
+        double d = rb_json_num(json_array_get(phases, i), "duration_s");
         if (d > 0) total += d;
     }
     /* phases carry no start time: they end about when the results were written */
-    double end = num(src, "run_duration_s");
+    double end = rb_json_num(src, "run_duration_s");
     if (!(end > 0)) end = tmax;
     if (end > tmax) tmax = end;
     if (total > tmax) tmax = total;
@@ -858,14 +848,14 @@ static size_t scaling_points(const ctx *c, const groups *gs, const char *scn, sp
     if (n == 0) {
         for (size_t ri = 0; ri < c->nruns && n < max; ri++) {
             const json_t *run = json_array_get(c->runs, ri), *m;
-            if (strcmp(str(run, "scenario"), scn) != 0) continue;
+            if (strcmp(rb_json_str(run, "scenario"), scn) != 0) continue;
             const char *k;
             json_object_foreach((json_t *)json_object_get(run, "metrics"), k, m) {
-                if (strcmp(str(m, "name"), "throughput_MBps") != 0 || n == max) continue;
+                if (strcmp(rb_json_str(m, "name"), "throughput_MBps") != 0 || n == max) continue;
                 spoint *sp = &pts[n];
                 char tags[256], *save = NULL, op[128] = "";
                 double vus = 0;
-                snprintf(tags, sizeof tags, "%s", str(m, "tags"));
+                snprintf(tags, sizeof tags, "%s", rb_json_str(m, "tags"));
                 for (char *t = strtok_r(tags, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                     if (!strncmp(t, "vus=", 4)) vus = atof(t + 4);
                     else if (!strncmp(t, "op=", 3)) snprintf(op, sizeof op, "%s", t + 3);
@@ -874,14 +864,14 @@ static size_t scaling_points(const ctx *c, const groups *gs, const char *scn, sp
                 /* repetitions: keep the first value of a (registry, label, op, vus) */
                 int dup = 0;
                 for (size_t q = 0; q < n; q++)
-                    if (!strcmp(pts[q].registry, str(run, "registry")) && !strcmp(pts[q].label, str(run, "label")) &&
+                    if (!strcmp(pts[q].registry, rb_json_str(run, "registry")) && !strcmp(pts[q].label, rb_json_str(run, "label")) &&
                         !strcmp(pts[q].op, op[0] ? op : "ops") && pts[q].vus == vus) dup = 1;
                 if (dup) continue;
-                sp->registry = str(run, "registry");
-                sp->label = str(run, "label");
+                sp->registry = rb_json_str(run, "registry");
+                sp->label = rb_json_str(run, "label");
                 snprintf(sp->op, sizeof sp->op, "%s", op[0] ? op : "ops");
                 sp->vus = vus;
-                sp->mbps = num(m, "value");
+                sp->mbps = rb_json_num(m, "value");
                 sp->ops = NAN;
                 sp->p99 = NAN;
                 n++;
@@ -900,7 +890,7 @@ static void chart_scaling(ctx *c, const groups *gs)
     size_t nscn = scenarios_of(gs, scn, 256), drawn = 0;
     /* scenarios with only gauges (no vus phases with ops) are not in gs: add run scenarios too */
     for (size_t ri = 0; ri < c->nruns && nscn < 256; ri++) {
-        const char *s = str(json_array_get(c->runs, ri), "scenario");
+        const char *s = rb_json_str(json_array_get(c->runs, ri), "scenario");
         int seen = 0;
         for (size_t k = 0; k < nscn; k++)
             if (!strcmp(scn[k], s)) seen = 1;
@@ -1020,12 +1010,12 @@ static double phase_gauge(const json_t *run, const char *name, const char *phase
     const char *k;
     const json_t *m;
     json_object_foreach((json_t *)json_object_get(run, "metrics"), k, m) {
-        if (strcmp(str(m, "name"), name) != 0) continue;
-        const char *t = str(m, "tags"), *p = strstr(t, "phase=");
+        if (strcmp(rb_json_str(m, "name"), name) != 0) continue;
+        const char *t = rb_json_str(m, "tags"), *p = strstr(t, "phase=");
         if (!p || (p != t && p[-1] != ',')) continue;
         p += 6;
         size_t len = strcspn(p, ",");
-        if (len == strlen(phase) && !strncmp(p, phase, len)) return num(m, "value");
+        if (len == strlen(phase) && !strncmp(p, phase, len)) return rb_json_num(m, "value");
     }
     return NAN;
 }
@@ -1035,7 +1025,7 @@ static int run_has_metric(const json_t *run, const char *name)
     const char *k;
     const json_t *m;
     json_object_foreach((json_t *)json_object_get(run, "metrics"), k, m)
-        if (!strcmp(str(m, "name"), name)) return 1;
+        if (!strcmp(rb_json_str(m, "name"), name)) return 1;
     return 0;
 }
 
@@ -1046,7 +1036,7 @@ static void chart_dedup(const ctx *c)
     size_t ndone = 0, drawn = 0;
     for (size_t r0 = 0; r0 < c->nruns; r0++) {
         const json_t *run0 = json_array_get(c->runs, r0);
-        const char *scn = str(run0, "scenario");
+        const char *scn = rb_json_str(run0, "scenario");
         if (!run_has_metric(run0, "logical_bytes")) continue;
         int seen = 0;
         for (size_t k = 0; k < ndone; k++)
@@ -1058,26 +1048,26 @@ static void chart_dedup(const ctx *c)
         int have[ND] = {0};
         for (size_t ri = 0; ri < c->nruns; ri++) {
             const json_t *run = json_array_get(c->runs, ri);
-            if (strcmp(str(run, "scenario"), scn) != 0) continue;
+            if (strcmp(rb_json_str(run, "scenario"), scn) != 0) continue;
             const json_t *phases = json_object_get(run, "phases");
             double prev_storage = 0;
             for (size_t pi = 0; pi < json_array_size(phases); pi++) {
                 const json_t *ph = json_array_get(phases, pi), *reg = json_object_get(ph, "registry");
-                const char *name = str(ph, "name");
-                double sent = phase_gauge(run, "sent_bytes", name), storage = num(reg, "storage_bytes");
-                double v[ND] = {phase_gauge(run, "logical_bytes", name), isfinite(sent) ? sent : num(ph, "bytes"),
-                                isfinite(storage) ? storage - prev_storage : NAN, num(reg, "rss_end_bytes")};
+                const char *name = rb_json_str(ph, "name");
+                double sent = phase_gauge(run, "sent_bytes", name), storage = rb_json_num(reg, "storage_bytes");
+                double v[ND] = {phase_gauge(run, "logical_bytes", name), isfinite(sent) ? sent : rb_json_num(ph, "bytes"),
+                                isfinite(storage) ? storage - prev_storage : NAN, rb_json_num(reg, "rss_end_bytes")};
                 if (isfinite(storage)) prev_storage = storage;
-                if (!(num(ph, "ops") > 0)) continue;
+                if (!(rb_json_num(ph, "ops") > 0)) continue;
                 dgroup *g = NULL;
                 for (size_t k = 0; k < ng; k++)
-                    if (!strcmp(dg[k].registry, str(run, "registry")) && !strcmp(dg[k].label, str(run, "label")) &&
+                    if (!strcmp(dg[k].registry, rb_json_str(run, "registry")) && !strcmp(dg[k].label, rb_json_str(run, "label")) &&
                         !strcmp(dg[k].phase, name)) g = &dg[k];
                 if (!g) {
                     if (ng == 256) continue;
                     g = &dg[ng++];
-                    g->registry = str(run, "registry");
-                    g->label = str(run, "label");
+                    g->registry = rb_json_str(run, "registry");
+                    g->label = rb_json_str(run, "label");
                     g->phase = name;
                 }
                 if (g->n == MAXREP) continue;
@@ -1174,8 +1164,8 @@ static void chart_dedup(const ctx *c)
 static int row_class(const json_t *r)
 {
     if (json_is_true(json_object_get(r, "regression"))) return 0;
-    double ch = num(r, "change_pct");
-    int higher = strcmp(str(r, "better"), "lower") != 0;
+    double ch = rb_json_num(r, "change_pct");
+    int higher = strcmp(rb_json_str(r, "better"), "lower") != 0;
     int better = higher ? ch > 0 : ch < 0;
     if (json_is_true(json_object_get(r, "significant"))) return better ? 1 : 2;
     if (!json_is_number(json_object_get(r, "p_value")) && better) return 1; /* untested, in the right direction */
@@ -1215,9 +1205,9 @@ static void chart_comparison(const ctx *c)
     }
     /* keep the comparison's order among the selected rows */
     qsort(sel, ns, sizeof *sel, cmp_size);
-    double lo = 0, hi = 0, th = num(c->cmp, "threshold_pct");
+    double lo = 0, hi = 0, th = rb_json_num(c->cmp, "threshold_pct");
     for (size_t i = 0; i < ns; i++) {
-        double ch = num(json_array_get(rows, sel[i]), "change_pct");
+        double ch = rb_json_num(json_array_get(rows, sel[i]), "change_pct");
         if (ch < lo) lo = ch;
         if (ch > hi) hi = ch;
     }
@@ -1256,15 +1246,15 @@ static void chart_comparison(const ctx *c)
     int used[4] = {0}, untested_used = 0;
     for (size_t i = 0; i < ns; i++) {
         const json_t *r = json_array_get(rows, sel[i]);
-        double ch = num(r, "change_pct"), y = p.T + rowh * (double)i;
+        double ch = rb_json_num(r, "change_pct"), y = p.T + rowh * (double)i;
         int cl = row_class(r), untested = !json_is_number(json_object_get(r, "p_value"));
         used[cl] = 1;
         if (untested) untested_used = 1;
         double x0 = px(&p, 0), x1 = px(&p, ch);
         char b[32], pv[48];
         char lab[600], shown[600];
-        snprintf(lab, sizeof lab, "%s%s%s%s%s · %s %s", str(r, "scenario"), str(r, "label")[0] ? " " : "", str(r, "label"),
-                 c->multi_reg ? " · " : "", c->multi_reg ? str(r, "registry") : "", str(r, "phase"), str(r, "metric"));
+        snprintf(lab, sizeof lab, "%s%s%s%s%s · %s %s", rb_json_str(r, "scenario"), rb_json_str(r, "label")[0] ? " " : "", rb_json_str(r, "label"),
+                 c->multi_reg ? " · " : "", c->multi_reg ? rb_json_str(r, "registry") : "", rb_json_str(r, "phase"), rb_json_str(r, "metric"));
         /* long names keep their end (phase and metric) */
         size_t len = strlen(lab), k = len > 64 ? len - 62 : 0;
         while (k > 0 && k < len && ((unsigned char)lab[k] & 0xC0) == 0x80) k++;
@@ -1275,13 +1265,13 @@ static void chart_comparison(const ctx *c)
         esc(f, shown);
         fputs("</text>", f);
         if (untested) snprintf(pv, sizeof pv, "untested");
-        else snprintf(pv, sizeof pv, "p=%.3g", num(r, "p_value"));
+        else snprintf(pv, sizeof pv, "p=%.3g", rb_json_num(r, "p_value"));
         fprintf(f, "<rect class=\"mark%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"%s\">"
                    "<title>",
                 untested ? " untested" : "", x1 < x0 ? x1 : x0, y + 2, fabs(x1 - x0) > 1 ? fabs(x1 - x0) : 1, rowh - 4,
                 untested ? "url(#rb-hatch)" : CLASS_COL[cl], CLASS_COL[cl]);
-        esc(f, str(r, "phase"));
-        fprintf(f, " %s: %+.1f%% (%s), %s</title></rect>", str(r, "metric"), ch, pv, CLASS_NAME[cl]);
+        esc(f, rb_json_str(r, "phase"));
+        fprintf(f, " %s: %+.1f%% (%s), %s</title></rect>", rb_json_str(r, "metric"), ch, pv, CLASS_NAME[cl]);
         fprintf(f, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s%%%s</text>\n",
                 ch < 0 ? (x1 < x0 ? x1 : x0) - 4 : (x1 > x0 ? x1 : x0) + 4, y + rowh - 4, ch < 0 ? "end" : "start",
                 (snprintf(b, sizeof b, "%+.1f", ch), b), cl == 0 ? " ✖" : "");
@@ -1294,7 +1284,7 @@ static void chart_comparison(const ctx *c)
     legend_write(f, &lg);
     fprintf(f, "<p class=\"note\">Threshold %.1f%%, alpha %.2f; regressions: %lld. Bars are the change of the new "
                "median against the baseline median.</p>\n",
-            th, num(c->cmp, "alpha"), inum(c->cmp, "regressions"));
+            th, rb_json_num(c->cmp, "alpha"), inum(c->cmp, "regressions"));
     if (ns < n) fprintf(f, "<p class=\"note\">%zu of %zu rows shown (regressions, significant changes, then the rest).</p>\n", ns, n);
     fputs("</figure>\n", f);
     free(sel);
@@ -1336,25 +1326,25 @@ static int metric_table(const ctx *c, const char *scn, const char *name, const c
     int header = 0;
     for (size_t ri = 0; ri < c->nruns; ri++) {
         const json_t *run = json_array_get(c->runs, ri), *m;
-        if (strcmp(str(run, "scenario"), scn) != 0) continue;
+        if (strcmp(rb_json_str(run, "scenario"), scn) != 0) continue;
         const char *k;
         json_object_foreach((json_t *)json_object_get(run, "metrics"), k, m) {
-            if (strcmp(str(m, "name"), name) != 0) continue;
+            if (strcmp(rb_json_str(m, "name"), name) != 0) continue;
             if (!header) {
                 fputs("<table class=\"metric\"><caption>", f);
                 esc(f, title);
                 fputs("</caption><tr><th>registry</th><th>label</th><th>rep</th><th>tags</th><th>value</th></tr>\n", f);
                 header = 1;
             }
-            double v = num(m, "value");
-            if (!isfinite(v)) v = num(m, "mean");
+            double v = rb_json_num(m, "value");
+            if (!isfinite(v)) v = rb_json_num(m, "mean");
             char b[64], rep[24];
             snprintf(rep, sizeof rep, "%lld", inum(run, "repetition"));
             fputs("<tr>", f);
-            td_text(f, str(run, "registry"));
-            td_text(f, str(run, "label"));
+            td_text(f, rb_json_str(run, "registry"));
+            td_text(f, rb_json_str(run, "label"));
             td_num(f, rep);
-            td_text(f, str(m, "tags"));
+            td_text(f, rb_json_str(m, "tags"));
             td_num(f, bytes ? fbytes(b, sizeof b, v) : fnum(b, sizeof b, v));
             fputs("</tr>\n", f);
         }
@@ -1370,7 +1360,7 @@ static int arrivals_table(const ctx *c, const char *scn)
     int header = 0;
     for (size_t ri = 0; ri < c->nruns; ri++) {
         const json_t *run = json_array_get(c->runs, ri);
-        if (strcmp(str(run, "scenario"), scn) != 0) continue;
+        if (strcmp(rb_json_str(run, "scenario"), scn) != 0) continue;
         size_t pi;
         const json_t *ph;
         json_array_foreach(json_object_get(run, "phases"), pi, ph) {
@@ -1387,10 +1377,10 @@ static int arrivals_table(const ctx *c, const char *scn)
             snprintf(b[1], sizeof b[1], "%lld", inum(cn, "dropped_iterations"));
             snprintf(b[2], sizeof b[2], "%lld", inum(cn, "late_iterations"));
             fputs("<tr>", f);
-            td_text(f, str(run, "registry"));
-            td_text(f, str(run, "label"));
+            td_text(f, rb_json_str(run, "registry"));
+            td_text(f, rb_json_str(run, "label"));
             td_num(f, rep);
-            td_text(f, str(ph, "name"));
+            td_text(f, rb_json_str(ph, "name"));
             for (int k = 0; k < 3; k++) td_num(f, b[k]);
             fputs("</tr>\n", f);
         }
@@ -1493,7 +1483,7 @@ static void side_by_side(const ctx *c, const groups *gs)
     const json_t *r;
     json_array_foreach(regs, i, r) {
         fputs("<th>", f);
-        esc(f, str(r, "name"));
+        esc(f, rb_json_str(r, "name"));
         fputs("</th>", f);
     }
     fputs("</tr>\n", f);
@@ -1510,7 +1500,7 @@ static void side_by_side(const ctx *c, const groups *gs)
         json_array_foreach(regs, i, r) {
             const group *m = NULL;
             for (size_t h = 0; h < gs->n; h++)
-                if (!strcmp(gs->g[h].registry, str(r, "name")) && !strcmp(gs->g[h].scenario, gs->g[g].scenario) &&
+                if (!strcmp(gs->g[h].registry, rb_json_str(r, "name")) && !strcmp(gs->g[h].scenario, gs->g[g].scenario) &&
                     !strcmp(gs->g[h].label, gs->g[g].label) && !strcmp(gs->g[h].phase, gs->g[g].phase)) m = &gs->g[h];
             if (!m) {
                 td_num(f, "-");
@@ -1536,7 +1526,7 @@ static void failed_runs(const ctx *c)
         size_t pi;
         json_array_foreach(phases, pi, ph)
             if (json_is_false(json_object_get(ph, "complete"))) incomplete++;
-        if (strcmp(str(run, "status"), "ok") == 0 && !incomplete) continue;
+        if (strcmp(rb_json_str(run, "status"), "ok") == 0 && !incomplete) continue;
         if (!header) {
             fputs("<section id=\"failed\"><h2>Failed and interrupted runs</h2>\n<table><tr><th>registry</th><th>scenario</th>"
                   "<th>label</th><th>rep</th><th>status</th><th>exit code</th><th>error</th><th>incomplete phases</th></tr>\n", f);
@@ -1546,14 +1536,14 @@ static void failed_runs(const ctx *c)
         snprintf(rep, sizeof rep, "%lld", inum(run, "repetition"));
         snprintf(code, sizeof code, "%lld", inum(run, "exit_code"));
         fputs("<tr class=\"err\">", f);
-        td_text(f, str(run, "registry"));
-        td_text(f, str(run, "scenario"));
-        td_text(f, str(run, "label"));
+        td_text(f, rb_json_str(run, "registry"));
+        td_text(f, rb_json_str(run, "scenario"));
+        td_text(f, rb_json_str(run, "label"));
         td_num(f, rep);
-        td_text(f, str(run, "status"));
+        td_text(f, rb_json_str(run, "status"));
         td_num(f, code);
         fputs("<td class=\"msg\">", f);
-        esc(f, str(run, "error")[0] ? str(run, "error") : "(no message)");
+        esc(f, rb_json_str(run, "error")[0] ? rb_json_str(run, "error") : "(no message)");
         fputs("</td><td>", f);
         int first = 1;
         json_array_foreach(phases, pi, ph) {
@@ -1588,9 +1578,9 @@ static void thresholds_table(const ctx *c)
         snprintf(n, sizeof n, "%lld", inum(r, "checked"));
         fprintf(f, "<tr%s><td><span class=\"badge %s\">%s</span></td><td><code>", ok ? "" : " class=\"err\"", ok ? "ok" : "bad",
                 ok ? "PASS" : "FAIL");
-        esc(f, str(r, "expr"));
+        esc(f, rb_json_str(r, "expr"));
         fputs("</code></td>", f);
-        td_text(f, str(r, "scenario")[0] ? str(r, "scenario") : "all");
+        td_text(f, rb_json_str(r, "scenario")[0] ? rb_json_str(r, "scenario") : "all");
         td_num(f, n);
         fputs("<td class=\"msg\">", f);
         size_t k;
@@ -1671,11 +1661,11 @@ static void environment_table(const ctx *c)
     char b[64];
     fputs("<section id=\"environment\"><h2>Environment</h2>\n<table class=\"kv\">", f);
     struct { const char *k; const char *v; } rows[] = {
-        {"regbench", str(json_object_get(c->suite, "tool"), "version")},
-        {"suite file", str(json_object_get(c->suite, "suite"), "file")},
-        {"started", str(c->suite, "started_at")},
-        {"kernel", str(env, "kernel")},
-        {"CPU", str(env, "cpu_model")},
+        {"regbench", rb_json_str(json_object_get(c->suite, "tool"), "version")},
+        {"suite file", rb_json_str(json_object_get(c->suite, "suite"), "file")},
+        {"started", rb_json_str(c->suite, "started_at")},
+        {"kernel", rb_json_str(env, "kernel")},
+        {"CPU", rb_json_str(env, "cpu_model")},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         fputs("<tr><th>", f);
@@ -1688,18 +1678,18 @@ static void environment_table(const ctx *c)
     fputs("<tr><th>cores</th>", f);
     td_text(f, b);
     fputs("</tr><tr><th>memory</th>", f);
-    td_text(f, fbytes(b, sizeof b, num(env, "memory_bytes")));
+    td_text(f, fbytes(b, sizeof b, rb_json_num(env, "memory_bytes")));
     fputs("</tr></table>\n<h3>Registries</h3>\n<table><tr><th>name</th><th>kind</th><th>storage</th><th>version</th>"
           "<th>URL</th></tr>\n", f);
     size_t i;
     const json_t *r;
     json_array_foreach(json_object_get(c->suite, "registries"), i, r) {
         fputs("<tr>", f);
-        td_text(f, str(r, "name"));
-        td_text(f, str(r, "kind"));
-        td_text(f, str(r, "storage"));
-        td_text(f, str(r, "version")[0] ? str(r, "version") : "-");
-        td_text(f, str(r, "url")[0] ? str(r, "url") : "-");
+        td_text(f, rb_json_str(r, "name"));
+        td_text(f, rb_json_str(r, "kind"));
+        td_text(f, rb_json_str(r, "storage"));
+        td_text(f, rb_json_str(r, "version")[0] ? rb_json_str(r, "version") : "-");
+        td_text(f, rb_json_str(r, "url")[0] ? rb_json_str(r, "url") : "-");
         fputs("</tr>\n", f);
     }
     fputs("</table></section>\n", f);
@@ -1763,7 +1753,7 @@ static void load_series(ctx *c, const json_t *rundoc, const char *base_dir)
             c->series[ri] = json_incref((json_t *)rundoc);
             continue;
         }
-        const char *dir = str(run, "dir");
+        const char *dir = rb_json_str(run, "dir");
         if (!base_dir || !dir[0]) continue;
         char *path = dir[0] == '/' ? rb_asprintf("%s/results.json", dir) : rb_asprintf("%s/%s/results.json", base_dir, dir);
         json_t *doc = json_load_file(path, 0, NULL);
@@ -1784,15 +1774,15 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
 {
     json_t *suite = rb_results_as_suite((json_t *)results, "results", err, errlen);
     if (!suite) return -1;
-    const char *schema = str(results, "schema");
+    const char *schema = rb_json_str(results, "schema");
     const json_t *rundoc = strcmp(schema, RB_RESULTS_SCHEMA) == 0 ? results : NULL;
     ctx c = {.f = out, .suite = suite, .runs = json_object_get(suite, "runs")};
     c.nruns = json_array_size(c.runs);
     size_t ri0;
     const json_t *rg;
-    json_array_foreach(json_object_get(suite, "registries"), ri0, rg) name_index(c.regs, &c.nregs, 32, str(rg, "name"));
+    json_array_foreach(json_object_get(suite, "registries"), ri0, rg) name_index(c.regs, &c.nregs, 32, rb_json_str(rg, "name"));
     for (size_t i = 1; i < c.nruns; i++)
-        if (strcmp(str(json_array_get(c.runs, i), "registry"), str(json_array_get(c.runs, 0), "registry")) != 0)
+        if (strcmp(rb_json_str(json_array_get(c.runs, i), "registry"), rb_json_str(json_array_get(c.runs, 0), "registry")) != 0)
             c.multi_reg = 1;
     if (baseline) {
         json_t *b = rb_results_as_suite((json_t *)baseline, "baseline", err, errlen);
@@ -1811,7 +1801,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
 
     FILE *f = out;
     const json_t *sinfo = json_object_get(suite, "suite");
-    const char *name = str(sinfo, "name"), *status = str(suite, "status");
+    const char *name = rb_json_str(sinfo, "name"), *status = rb_json_str(suite, "status");
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>regbench report: ", f);
     esc(f, name);
@@ -1826,20 +1816,20 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     fprintf(f, " <span class=\"badge %s\">", !strcmp(status, "ok") ? "ok" : !strcmp(status, "interrupted") ? "warn" : "bad");
     esc(f, status[0] ? status : "unknown");
     fputs("</span></h1>\n<p class=\"meta\">", f);
-    if (str(sinfo, "description")[0]) {
-        esc(f, str(sinfo, "description"));
+    if (rb_json_str(sinfo, "description")[0]) {
+        esc(f, rb_json_str(sinfo, "description"));
         fputs("<br>", f);
     }
     char b1[32], b2[32];
     fputs("Started ", f);
-    esc(f, str(suite, "started_at"));
-    fprintf(f, ", took %s s, %zu run%s, exit code %lld. regbench ", fnum(b1, sizeof b1, num(suite, "duration_s")), c.nruns,
+    esc(f, rb_json_str(suite, "started_at"));
+    fprintf(f, ", took %s s, %zu run%s, exit code %lld. regbench ", fnum(b1, sizeof b1, rb_json_num(suite, "duration_s")), c.nruns,
             c.nruns == 1 ? "" : "s", inum(suite, "exit_code"));
-    esc(f, str(json_object_get(suite, "tool"), "version"));
+    esc(f, rb_json_str(json_object_get(suite, "tool"), "version"));
     fputs(" on ", f);
     const json_t *env = json_object_get(suite, "environment");
-    esc(f, str(env, "cpu_model")[0] ? str(env, "cpu_model") : "an unknown CPU");
-    fprintf(f, ", %lld cores, %s memory.</p>\n", inum(env, "cores"), fbytes(b2, sizeof b2, num(env, "memory_bytes")));
+    esc(f, rb_json_str(env, "cpu_model")[0] ? rb_json_str(env, "cpu_model") : "an unknown CPU");
+    fprintf(f, ", %lld cores, %s memory.</p>\n", inum(env, "cores"), fbytes(b2, sizeof b2, rb_json_num(env, "memory_bytes")));
     if (!strcmp(status, "interrupted"))
         fputs("<p class=\"banner\">This run was interrupted. Phases marked <b>incomplete</b> (hatched in the charts) were "
               "still running and were measured up to the interruption.</p>\n", f);
@@ -1903,7 +1893,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     scenario_metrics(&c, &gs);
     environment_table(&c);
     fputs("</main>\n<footer class=\"note\">Written by regbench ", f);
-    esc(f, str(json_object_get(suite, "tool"), "version"));
+    esc(f, rb_json_str(json_object_get(suite, "tool"), "version"));
     fputs(". docs/report.md explains the charts.</footer>\n</body>\n</html>\n", f);
 
     free(gs.g);

@@ -294,7 +294,7 @@ static char *cpu_model(void)
     return model;
 }
 
-static json_t *environment_json(void)
+json_t *rb_environment_json(void)
 {
     json_t *o = json_object();
     struct utsname u;
@@ -351,7 +351,7 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     json_object_set_new(reg, "tls_insecure", json_boolean(info->insecure));
     json_object_set_new(reg, "auth_user", info->auth_user ? json_string(info->auth_user) : json_null());
     json_object_set_new(root, "registry", reg);
-    json_object_set_new(root, "environment", environment_json());
+    json_object_set_new(root, "environment", rb_environment_json());
 
     json_t *phases = json_array();
     for (size_t i = 0; i < m->n_phases; i++) {

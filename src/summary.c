@@ -4,6 +4,7 @@
  * appear when the runs carry the metrics they need, so custom scenarios
  * that emit the same metric names get them too. */
 #include "rb_summary.h"
+#include "rb_report.h"
 #include "rb_util.h"
 
 #include <errno.h>
@@ -12,17 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *str(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
 
-static double num(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -85,18 +76,18 @@ static void collect(const json_t *suite, groups *gs)
         size_t pi;
         const json_t *ph;
         json_array_foreach(json_object_get(run, "phases"), pi, ph) {
-            if (num(ph, "ops") == 0 && num(ph, "errors") == 0) continue;
-            group *g = find_group(gs, str(run, "registry"), str(run, "scenario"), str(run, "label"), str(ph, "name"));
+            if (rb_json_num(ph, "ops") == 0 && rb_json_num(ph, "errors") == 0) continue;
+            group *g = find_group(gs, rb_json_str(run, "registry"), rb_json_str(run, "scenario"), rb_json_str(run, "label"), rb_json_str(ph, "name"));
             if (g->n < 64) {
                 const json_t *lat = json_object_get(ph, "latency_ms");
-                g->mbps[g->n] = num(ph, "throughput_MBps");
-                g->ops_s[g->n] = num(ph, "ops_per_s");
-                g->p50[g->n] = num(lat, "p50");
-                g->p99[g->n] = num(lat, "p99");
+                g->mbps[g->n] = rb_json_num(ph, "throughput_MBps");
+                g->ops_s[g->n] = rb_json_num(ph, "ops_per_s");
+                g->p50[g->n] = rb_json_num(lat, "p50");
+                g->p99[g->n] = rb_json_num(lat, "p99");
                 g->n++;
             }
-            g->ops += num(ph, "ops");
-            g->errors += num(ph, "errors");
+            g->ops += rb_json_num(ph, "ops");
+            g->errors += rb_json_num(ph, "errors");
         }
     }
 }
@@ -129,22 +120,22 @@ static void metric_rows(FILE *out, const json_t *suite, const char *scenario, co
     size_t ri;
     const json_t *run;
     json_array_foreach(json_object_get(suite, "runs"), ri, run) {
-        if (strcmp(str(run, "scenario"), scenario) != 0) continue;
+        if (strcmp(rb_json_str(run, "scenario"), scenario) != 0) continue;
         const char *key;
         const json_t *m;
         json_object_foreach((json_t *)json_object_get(run, "metrics"), key, m) {
-            if (strcmp(str(m, "name"), name) != 0) continue;
+            if (strcmp(rb_json_str(m, "name"), name) != 0) continue;
             if (!header) {
                 fprintf(out, "\n%s\n\n| registry | label | rep | tags | value |\n|---|---|---|---|---|\n", title);
                 header = 1;
             }
-            double v = num(m, "value");
-            if (isnan(v)) v = num(m, "mean");
+            double v = rb_json_num(m, "value");
+            if (isnan(v)) v = rb_json_num(m, "mean");
             char val[64];
             if (strcmp(unit, " B") == 0) fmt_bytes(v, val, sizeof val);
             else snprintf(val, sizeof val, "%.3g%s", v, unit);
-            fprintf(out, "| %s | %s | %lld | %s | %s |\n", str(run, "registry"), str(run, "label"),
-                    (long long)json_integer_value(json_object_get(run, "repetition")), str(m, "tags"), val);
+            fprintf(out, "| %s | %s | %lld | %s | %s |\n", rb_json_str(run, "registry"), rb_json_str(run, "label"),
+                    (long long)json_integer_value(json_object_get(run, "repetition")), rb_json_str(m, "tags"), val);
         }
     }
 }
@@ -154,11 +145,11 @@ static int scenario_has_metric(const json_t *suite, const char *scenario, const 
     size_t ri;
     const json_t *run;
     json_array_foreach(json_object_get(suite, "runs"), ri, run) {
-        if (strcmp(str(run, "scenario"), scenario) != 0) continue;
+        if (strcmp(rb_json_str(run, "scenario"), scenario) != 0) continue;
         const char *key;
         const json_t *m;
         json_object_foreach((json_t *)json_object_get(run, "metrics"), key, m)
-            if (strcmp(str(m, "name"), name) == 0) return 1;
+            if (strcmp(rb_json_str(m, "name"), name) == 0) return 1;
     }
     return 0;
 }
@@ -172,19 +163,19 @@ static void dedup_section(FILE *out, const json_t *suite, const char *scenario)
     size_t ri;
     const json_t *run;
     json_array_foreach(json_object_get(suite, "runs"), ri, run) {
-        if (strcmp(str(run, "scenario"), scenario) != 0) continue;
+        if (strcmp(rb_json_str(run, "scenario"), scenario) != 0) continue;
         size_t pi;
         const json_t *ph;
         json_array_foreach(json_object_get(run, "phases"), pi, ph) {
             const json_t *c = json_object_get(ph, "counters"), *reg = json_object_get(ph, "registry");
             char sent[32], st[32] = "-", rss[32] = "-";
-            fmt_bytes(num(ph, "bytes"), sent, sizeof sent);
+            fmt_bytes(rb_json_num(ph, "bytes"), sent, sizeof sent);
             if (reg && json_is_number(json_object_get(reg, "storage_bytes")))
-                fmt_bytes(num(reg, "storage_bytes"), st, sizeof st);
-            if (reg) fmt_bytes(num(reg, "rss_end_bytes"), rss, sizeof rss);
-            double up = num(c, "blobs_uploaded"), sk = num(c, "blobs_skipped"), mo = num(c, "blobs_mounted");
-            fprintf(out, "| %s | %lld | %s | %.0f | %.0f | %.0f | %s | %s | %s |\n", str(run, "registry"),
-                    (long long)json_integer_value(json_object_get(run, "repetition")), str(ph, "name"),
+                fmt_bytes(rb_json_num(reg, "storage_bytes"), st, sizeof st);
+            if (reg) fmt_bytes(rb_json_num(reg, "rss_end_bytes"), rss, sizeof rss);
+            double up = rb_json_num(c, "blobs_uploaded"), sk = rb_json_num(c, "blobs_skipped"), mo = rb_json_num(c, "blobs_mounted");
+            fprintf(out, "| %s | %lld | %s | %.0f | %.0f | %.0f | %s | %s | %s |\n", rb_json_str(run, "registry"),
+                    (long long)json_integer_value(json_object_get(run, "repetition")), rb_json_str(ph, "name"),
                     isnan(up) ? 0 : up, isnan(sk) ? 0 : sk, isnan(mo) ? 0 : mo, sent, st, rss);
         }
     }
@@ -196,7 +187,7 @@ static void counters_section(FILE *out, const json_t *suite, const char *scenari
     size_t ri;
     const json_t *run;
     json_array_foreach(json_object_get(suite, "runs"), ri, run) {
-        if (strcmp(str(run, "scenario"), scenario) != 0) continue;
+        if (strcmp(rb_json_str(run, "scenario"), scenario) != 0) continue;
         size_t pi;
         const json_t *ph;
         json_array_foreach(json_object_get(run, "phases"), pi, ph) {
@@ -206,9 +197,9 @@ static void counters_section(FILE *out, const json_t *suite, const char *scenari
                 fprintf(out, "\n%s\n\n| registry | label | rep | phase | iterations | dropped | late |\n|---|---|---|---|---|---|---|\n", title);
                 header = 1;
             }
-            double it = num(c, "iterations"), dr = num(c, counter), la = num(c, "late_iterations");
-            fprintf(out, "| %s | %s | %lld | %s | %.0f | %.0f | %.0f |\n", str(run, "registry"), str(run, "label"),
-                    (long long)json_integer_value(json_object_get(run, "repetition")), str(ph, "name"),
+            double it = rb_json_num(c, "iterations"), dr = rb_json_num(c, counter), la = rb_json_num(c, "late_iterations");
+            fprintf(out, "| %s | %s | %lld | %s | %.0f | %.0f | %.0f |\n", rb_json_str(run, "registry"), rb_json_str(run, "label"),
+                    (long long)json_integer_value(json_object_get(run, "repetition")), rb_json_str(ph, "name"),
                     isnan(it) ? 0 : it, isnan(dr) ? 0 : dr, isnan(la) ? 0 : la);
         }
     }
@@ -218,33 +209,33 @@ void rb_summary_md(const json_t *suite, FILE *out)
 {
     const json_t *env = json_object_get(suite, "environment");
     const json_t *sinfo = json_object_get(suite, "suite");
-    fprintf(out, "# regbench suite: %s\n\n", str(sinfo, "name"));
-    if (str(sinfo, "description")[0]) fprintf(out, "%s\n\n", str(sinfo, "description"));
+    fprintf(out, "# regbench suite: %s\n\n", rb_json_str(sinfo, "name"));
+    if (rb_json_str(sinfo, "description")[0]) fprintf(out, "%s\n\n", rb_json_str(sinfo, "description"));
     char mem[32];
-    fmt_bytes(num(env, "memory_bytes"), mem, sizeof mem);
+    fmt_bytes(rb_json_num(env, "memory_bytes"), mem, sizeof mem);
     fprintf(out, "Started %s, took %.1f s, status **%s** (exit code %lld). regbench %s on %s, %lld cores, %s memory, %s.\n",
-            str(suite, "started_at"), num(suite, "duration_s"), str(suite, "status"),
+            rb_json_str(suite, "started_at"), rb_json_num(suite, "duration_s"), rb_json_str(suite, "status"),
             (long long)json_integer_value(json_object_get(suite, "exit_code")),
-            str(json_object_get(suite, "tool"), "version"), str(env, "cpu_model"),
-            (long long)json_integer_value(json_object_get(env, "cores")), mem, str(env, "kernel"));
+            rb_json_str(json_object_get(suite, "tool"), "version"), rb_json_str(env, "cpu_model"),
+            (long long)json_integer_value(json_object_get(env, "cores")), mem, rb_json_str(env, "kernel"));
 
     fprintf(out, "\n## Registries\n\n| name | kind | storage | version |\n|---|---|---|---|\n");
     size_t i;
     const json_t *r;
     size_t n_regs = json_array_size(json_object_get(suite, "registries"));
     json_array_foreach(json_object_get(suite, "registries"), i, r)
-        fprintf(out, "| %s | %s | %s | %s |\n", str(r, "name"), str(r, "kind"), str(r, "storage"),
-                str(r, "version")[0] ? str(r, "version") : "-");
+        fprintf(out, "| %s | %s | %s | %s |\n", rb_json_str(r, "name"), rb_json_str(r, "kind"), rb_json_str(r, "storage"),
+                rb_json_str(r, "version")[0] ? rb_json_str(r, "version") : "-");
 
     /* failed runs */
     int header = 0;
     const json_t *run;
     json_array_foreach(json_object_get(suite, "runs"), i, run) {
-        if (strcmp(str(run, "status"), "ok") == 0) continue;
+        if (strcmp(rb_json_str(run, "status"), "ok") == 0) continue;
         if (!header) { fprintf(out, "\n## Failed runs\n\n"); header = 1; }
-        fprintf(out, "- %s / %s %s rep %lld: %s — %s\n", str(run, "registry"), str(run, "scenario"), str(run, "label"),
-                (long long)json_integer_value(json_object_get(run, "repetition")), str(run, "status"),
-                str(run, "error")[0] ? str(run, "error") : "(no message)");
+        fprintf(out, "- %s / %s %s rep %lld: %s — %s\n", rb_json_str(run, "registry"), rb_json_str(run, "scenario"), rb_json_str(run, "label"),
+                (long long)json_integer_value(json_object_get(run, "repetition")), rb_json_str(run, "status"),
+                rb_json_str(run, "error")[0] ? rb_json_str(run, "error") : "(no message)");
     }
 
     const json_t *th = json_object_get(suite, "thresholds");
@@ -252,7 +243,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
         fprintf(out, "\n## Thresholds\n\n");
         json_array_foreach(th, i, r) {
             int ok = json_is_true(json_object_get(r, "passed"));
-            fprintf(out, "- %s `%s` (%lld checks)\n", ok ? "PASS" : "**FAIL**", str(r, "expr"),
+            fprintf(out, "- %s `%s` (%lld checks)\n", ok ? "PASS" : "**FAIL**", rb_json_str(r, "expr"),
                     (long long)json_integer_value(json_object_get(r, "checked")));
             size_t k;
             const json_t *f;
@@ -274,7 +265,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
     /* registries side by side */
     if (n_regs > 1) {
         fprintf(out, "\n## Registries side by side\n\nMedian throughput (MB/s) and p99 latency (ms) of each phase.\n\n| scenario | label | phase |");
-        json_array_foreach(json_object_get(suite, "registries"), i, r) fprintf(out, " %s |", str(r, "name"));
+        json_array_foreach(json_object_get(suite, "registries"), i, r) fprintf(out, " %s |", rb_json_str(r, "name"));
         fprintf(out, "\n|---|---|---|");
         for (size_t k = 0; k < n_regs; k++) fprintf(out, "---|");
         fprintf(out, "\n");
@@ -289,7 +280,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
             json_array_foreach(json_object_get(suite, "registries"), i, r) {
                 const group *m = NULL;
                 for (size_t h = 0; h < gs.n; h++)
-                    if (!strcmp(gs.g[h].registry, str(r, "name")) && !strcmp(gs.g[h].scenario, gs.g[g].scenario) &&
+                    if (!strcmp(gs.g[h].registry, rb_json_str(r, "name")) && !strcmp(gs.g[h].scenario, gs.g[g].scenario) &&
                         !strcmp(gs.g[h].label, gs.g[g].label) && !strcmp(gs.g[h].phase, gs.g[g].phase)) m = &gs.g[h];
                 if (!m) { fprintf(out, " - |"); continue; }
                 med md = medians(m);
@@ -361,13 +352,13 @@ void rb_summary_md(const json_t *suite, FILE *out)
     const json_t *cmp = json_object_get(suite, "comparison");
     if (json_is_object(cmp)) {
         fprintf(out, "\n## Compared with the baseline\n\nThreshold %.1f%%, alpha %.2f. Regressions: %lld.\n\n",
-                num(cmp, "threshold_pct"), num(cmp, "alpha"),
+                rb_json_num(cmp, "threshold_pct"), rb_json_num(cmp, "alpha"),
                 (long long)json_integer_value(json_object_get(cmp, "regressions")));
         json_array_foreach(json_object_get(cmp, "rows"), i, r) {
             if (!json_is_true(json_object_get(r, "regression"))) continue;
-            fprintf(out, "- %s / %s %s %s: %s %+.1f%% (%.3g -> %.3g)%s\n", str(r, "registry"), str(r, "scenario"),
-                    str(r, "label"), str(r, "phase"), str(r, "metric"), num(r, "change_pct"),
-                    num(r, "baseline_median"), num(r, "new_median"),
+            fprintf(out, "- %s / %s %s %s: %s %+.1f%% (%.3g -> %.3g)%s\n", rb_json_str(r, "registry"), rb_json_str(r, "scenario"),
+                    rb_json_str(r, "label"), rb_json_str(r, "phase"), rb_json_str(r, "metric"), rb_json_num(r, "change_pct"),
+                    rb_json_num(r, "baseline_median"), rb_json_num(r, "new_median"),
                     json_is_number(json_object_get(r, "p_value")) ? "" : " (untested: fewer than 4 repetitions)");
         }
     }

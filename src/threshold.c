@@ -4,6 +4,7 @@
  * threshold that finds nothing to check fails with "no data", so a typo in
  * an operation kind cannot pass silently. */
 #include "rb_threshold.h"
+#include "rb_report.h"
 #include "rb_util.h"
 
 #include <math.h>
@@ -21,11 +22,6 @@ static int holds(double v, const char *op, double want)
     return 0;
 }
 
-static double num(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static int is_latency(const char *stat)
 {
@@ -40,19 +36,14 @@ static double phase_value(const json_t *phase, const char *kind, const char *sta
 {
     const json_t *s = strcmp(kind, "total") == 0 ? phase : json_object_get(json_object_get(phase, "by_op"), kind);
     if (!json_is_object(s)) return NAN;
-    if (is_latency(stat)) return num(json_object_get(s, "latency_ms"), stat);
+    if (is_latency(stat)) return rb_json_num(json_object_get(s, "latency_ms"), stat);
     if (strcmp(stat, "error_rate") == 0) {
-        double ops = num(s, "ops");
-        return ops > 0 ? num(s, "errors") / ops : 0;
+        double ops = rb_json_num(s, "ops");
+        return ops > 0 ? rb_json_num(s, "errors") / ops : 0;
     }
-    return num(s, stat);
+    return rb_json_num(s, stat);
 }
 
-static const char *str(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
 
 json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite, int *n_failed)
 {
@@ -66,11 +57,11 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
         size_t ri;
         const json_t *run;
         json_array_foreach(runs, ri, run) {
-            if (th->registry && strcmp(th->registry, str(run, "registry")) != 0) continue;
-            if (th->scenario && strcmp(th->scenario, str(run, "scenario")) != 0) continue;
+            if (th->registry && strcmp(th->registry, rb_json_str(run, "registry")) != 0) continue;
+            if (th->scenario && strcmp(th->scenario, rb_json_str(run, "scenario")) != 0) continue;
             char where[512];
-            snprintf(where, sizeof where, "%s/%s%s%s rep %lld", str(run, "registry"), str(run, "scenario"),
-                     str(run, "label")[0] ? " " : "", str(run, "label"),
+            snprintf(where, sizeof where, "%s/%s%s%s rep %lld", rb_json_str(run, "registry"), rb_json_str(run, "scenario"),
+                     rb_json_str(run, "label")[0] ? " " : "", rb_json_str(run, "label"),
                      (long long)json_integer_value(json_object_get(run, "repetition")));
             const json_t *phases = json_object_get(run, "phases");
             if (!th->kind) {   /* errors / ops over the whole run */
@@ -78,8 +69,8 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
                 size_t pi;
                 const json_t *ph;
                 json_array_foreach(phases, pi, ph) {
-                    if (th->phase && strcmp(th->phase, str(ph, "name")) != 0) continue;
-                    double v = num(ph, th->metric);
+                    if (th->phase && strcmp(th->phase, rb_json_str(ph, "name")) != 0) continue;
+                    double v = rb_json_num(ph, th->metric);
                     if (!isnan(v)) total += v;
                 }
                 checked++;
@@ -90,12 +81,12 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
             size_t pi;
             const json_t *ph;
             json_array_foreach(phases, pi, ph) {
-                if (th->phase && strcmp(th->phase, str(ph, "name")) != 0) continue;
+                if (th->phase && strcmp(th->phase, rb_json_str(ph, "name")) != 0) continue;
                 double v = phase_value(ph, th->kind, th->stat);
                 if (isnan(v)) continue;
                 checked++;
                 if (!holds(v, th->op, th->value))
-                    json_array_append_new(failures, json_sprintf("%s phase %s: %s.%s = %g%s", where, str(ph, "name"),
+                    json_array_append_new(failures, json_sprintf("%s phase %s: %s.%s = %g%s", where, rb_json_str(ph, "name"),
                                                                  th->kind, th->stat, v, is_latency(th->stat) ? " ms" : ""));
             }
         }

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #ifndef REGBENCH_SOURCE_DIR
@@ -138,30 +137,6 @@ static json_t *run_record(const rb_suite_run *run, int rep, const char *rel_dir,
     return o;
 }
 
-static json_t *environment_json(void)
-{
-    json_t *o = json_object();
-    struct utsname u;
-    if (uname(&u) == 0) json_object_set_new(o, "kernel", json_sprintf("%s %s %s", u.sysname, u.release, u.machine));
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *c = strchr(line, ':');
-            if (c) {
-                c++;
-                while (*c == ' ') c++;
-                c[strcspn(c, "\n")] = 0;
-                json_object_set_new(o, "cpu_model", json_string(c));
-            }
-            break;
-        }
-    }
-    if (f) fclose(f);
-    json_object_set_new(o, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-    json_object_set_new(o, "memory_bytes", json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)));
-    return o;
-}
 
 /* Writes results.json and every view of the suite document into dir. */
 static void write_outputs(const char *dir, json_t *suite, const rb_suite *s)
@@ -318,7 +293,7 @@ int rb_cmd_suite(int argc, char **argv)
     json_object_set_new(suite, "duration_s", json_real(0));
     json_object_set_new(suite, "status", json_string("running"));
     json_object_set_new(suite, "exit_code", json_integer(-1));
-    json_object_set_new(suite, "environment", environment_json());
+    json_object_set_new(suite, "environment", rb_environment_json());
     json_object_set_new(suite, "registries", registries_json(s));
     json_t *runs_json = json_array();
     json_object_set_new(suite, "runs", runs_json);
