@@ -8,6 +8,7 @@
  * summary.md: by (registry, scenario, label, phase key), medians over
  * repetitions. Colours are the Okabe-Ito palette, lines also differ by dash. */
 #include "rb_html.h"
+#include "rb_groups.h"
 #include "rb_compare.h"
 #include "rb_report.h"
 #include "rb_util.h"
@@ -86,23 +87,7 @@ static const char *fbytes(char *buf, size_t n, double b)
     return buf;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
-/* Median of the finite values of v[0..n) (v is not changed); NaN if none. */
-static double median(const double *v, size_t n)
-{
-    double t[64];
-    size_t m = 0;
-    for (size_t i = 0; i < n && m < 64; i++)
-        if (isfinite(v[i])) t[m++] = v[i];
-    if (m == 0) return NAN;
-    qsort(t, m, sizeof *t, cmp_d);
-    return m % 2 ? t[m / 2] : (t[m / 2 - 1] + t[m / 2]) / 2;
-}
 
 /* ---- palette and legend ----------------------------------------------------- */
 
@@ -400,82 +385,10 @@ static void run_title(const json_t *run, char *buf, size_t n, int with_rep)
         snprintf(buf + len, n - (size_t)len, " · rep %lld", inum(run, "repetition"));
 }
 
-/* ---- groups: a phase of (registry, scenario, label) over repetitions ------------- */
-
-enum { V_MBPS, V_OPS, V_P50, V_P90, V_P95, V_P99, V_P999, V_MAX, NV };
-#define MAXREP 64
-
-typedef struct group {
-    const char *registry, *scenario, *label;
-    char phase[256];
-    double v[NV][MAXREP];
-    size_t n;
-    double ops, errors;
-    int incomplete;
-} group;
-
-typedef struct groups {
-    group *g;
-    size_t n, cap;
-} groups;
-
-static group *find_group(groups *gs, const char *reg, const char *scn, const char *label, const char *phase)
-{
-    for (size_t i = 0; i < gs->n; i++) {
-        group *g = &gs->g[i];
-        if (!strcmp(g->registry, reg) && !strcmp(g->scenario, scn) && !strcmp(g->label, label) && !strcmp(g->phase, phase))
-            return g;
-    }
-    if (gs->n == gs->cap) {
-        gs->cap = gs->cap ? gs->cap * 2 : 32;
-        gs->g = rb_realloc(gs->g, gs->cap * sizeof *gs->g);
-    }
-    group *g = &gs->g[gs->n++];
-    memset(g, 0, sizeof *g);
-    g->registry = reg;
-    g->scenario = scn;
-    g->label = label;
-    snprintf(g->phase, sizeof g->phase, "%s", phase);
-    return g;
-}
-
-static void collect(const ctx *c, groups *gs)
-{
-    for (size_t ri = 0; ri < c->nruns; ri++) {
-        const json_t *run = json_array_get(c->runs, ri);
-        const json_t *phases = json_object_get(run, "phases");
-        for (size_t pi = 0; pi < json_array_size(phases); pi++) {
-            const json_t *ph = json_array_get(phases, pi);
-            int complete = !json_is_false(json_object_get(ph, "complete"));
-            if (rb_json_num(ph, "ops") == 0 && rb_json_num(ph, "errors") == 0 && complete) continue;
-            char key[256];
-            rb_phase_key(phases, pi, key, sizeof key);
-            group *g = find_group(gs, rb_json_str(run, "registry"), rb_json_str(run, "scenario"), rb_json_str(run, "label"), key);
-            if (g->n < MAXREP) {
-                const json_t *lat = json_object_get(ph, "latency_ms");
-                int has_ops = rb_json_num(ph, "ops") > 0;
-                g->v[V_MBPS][g->n] = rb_json_num(ph, "throughput_MBps");
-                g->v[V_OPS][g->n] = rb_json_num(ph, "ops_per_s");
-                g->v[V_P50][g->n] = has_ops ? rb_json_num(lat, "p50") : NAN;
-                g->v[V_P90][g->n] = has_ops ? rb_json_num(lat, "p90") : NAN;
-                g->v[V_P95][g->n] = has_ops ? rb_json_num(lat, "p95") : NAN;
-                g->v[V_P99][g->n] = has_ops ? rb_json_num(lat, "p99") : NAN;
-                g->v[V_P999][g->n] = has_ops ? rb_json_num(lat, "p999") : NAN;
-                g->v[V_MAX][g->n] = has_ops ? rb_json_num(lat, "max") : NAN;
-                g->n++;
-            }
-            double o = rb_json_num(ph, "ops"), e = rb_json_num(ph, "errors");
-            g->ops += isfinite(o) ? o : 0;
-            g->errors += isfinite(e) ? e : 0;
-            if (!complete) g->incomplete = 1;
-        }
-    }
-}
-
-static double gmed(const group *g, int which) { return median(g->v[which], g->n); }
+static double gmed(const rb_group *g, int which) { return rb_group_median(g, which); }
 
 /* The distinct scenarios of gs in order into out (at most max); returns how many. */
-static size_t scenarios_of(const groups *gs, const char **out, size_t max)
+static size_t scenarios_of(const rb_groups *gs, const char **out, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < gs->n; i++) {
@@ -683,7 +596,7 @@ static void chart_resources(const ctx *c, size_t ri)
 
 static const double SPEC_X[6] = {2, 10, 20, 100, 1000, 10000};
 static const char *const SPEC_L[6] = {"p50", "p90", "p95", "p99", "p99.9", "max"};
-static const int SPEC_V[6] = {V_P50, V_P90, V_P95, V_P99, V_P999, V_MAX};
+static const int SPEC_V[6] = {RB_G_P50, RB_G_P90, RB_G_P95, RB_G_P99, RB_G_P999, RB_G_MAX};
 
 /* Splits a phase key at its first '/': base and size class (after the '/', or ""). */
 static void split_phase(const char *key, char *base, size_t bn, const char **cls)
@@ -696,7 +609,7 @@ static void split_phase(const char *key, char *base, size_t bn, const char **cls
     *cls = sl ? sl + 1 : "";
 }
 
-static void class_of(const group *g, char *buf, size_t n)
+static void class_of(const rb_group *g, char *buf, size_t n)
 {
     char base[256];
     const char *cls;
@@ -704,7 +617,7 @@ static void class_of(const group *g, char *buf, size_t n)
     snprintf(buf, n, "%s%s%s", g->label, g->label[0] && cls[0] ? " " : "", cls);
 }
 
-static void chart_latency(ctx *c, const groups *gs)
+static void chart_latency(ctx *c, const rb_groups *gs)
 {
     FILE *f = c->f;
     const char *scn[256];
@@ -714,7 +627,7 @@ static void chart_latency(ctx *c, const groups *gs)
         char classes[32][256];
         size_t ncls = 0;
         for (size_t i = 0; i < gs->n; i++) {
-            const group *g = &gs->g[i];
+            const rb_group *g = &gs->g[i];
             if (strcmp(g->scenario, scn[si]) != 0 || !(g->ops > 0)) continue;
             char cl[256];
             class_of(g, cl, sizeof cl);
@@ -730,7 +643,7 @@ static void chart_latency(ctx *c, const groups *gs)
         for (size_t ci = 0; ci < ncls; ci++) {
             double lo = INFINITY, hi = 0;
             for (size_t i = 0; i < gs->n; i++) {
-                const group *g = &gs->g[i];
+                const rb_group *g = &gs->g[i];
                 char cl[256];
                 class_of(g, cl, sizeof cl);
                 if (strcmp(g->scenario, scn[si]) != 0 || !(g->ops > 0) || strcmp(cl, classes[ci]) != 0) continue;
@@ -758,7 +671,7 @@ static void chart_latency(ctx *c, const groups *gs)
             const char *ops[32];
             size_t nops = 0;
             for (size_t i = 0; i < gs->n; i++) {
-                const group *g = &gs->g[i];
+                const rb_group *g = &gs->g[i];
                 char cl[256], base[256], lab[400];
                 const char *cls;
                 class_of(g, cl, sizeof cl);
@@ -829,20 +742,20 @@ static int cmp_sp(const void *a, const void *b)
 }
 
 /* Points of a scenario from its "op/vus=N" phases, else from throughput_MBps{vus=N} gauges. */
-static size_t scaling_points(const ctx *c, const groups *gs, const char *scn, spoint *pts, size_t max, int *from_gauges)
+static size_t scaling_points(const ctx *c, const rb_groups *gs, const char *scn, spoint *pts, size_t max, int *from_gauges)
 {
     size_t n = 0;
     *from_gauges = 0;
     for (size_t i = 0; i < gs->n && n < max; i++) {
-        const group *g = &gs->g[i];
+        const rb_group *g = &gs->g[i];
         if (strcmp(g->scenario, scn) != 0 || !(g->ops > 0)) continue;
         spoint *sp = &pts[n];
         if (parse_vus(g->phase, sp->op, sizeof sp->op, &sp->vus) != 0) continue;
         sp->registry = g->registry;
         sp->label = g->label;
-        sp->mbps = gmed(g, V_MBPS);
-        sp->ops = gmed(g, V_OPS);
-        sp->p99 = gmed(g, V_P99);
+        sp->mbps = gmed(g, RB_G_MBPS);
+        sp->ops = gmed(g, RB_G_OPS);
+        sp->p99 = gmed(g, RB_G_P99);
         n++;
     }
     if (n == 0) {
@@ -883,7 +796,7 @@ static size_t scaling_points(const ctx *c, const groups *gs, const char *scn, sp
     return n;
 }
 
-static void chart_scaling(ctx *c, const groups *gs)
+static void chart_scaling(ctx *c, const rb_groups *gs)
 {
     FILE *f = c->f;
     const char *scn[256];
@@ -1000,7 +913,7 @@ static const char *const D_NAME[ND] = {"logical size of the images", "bytes uplo
 
 typedef struct dgroup {
     const char *registry, *label, *phase;
-    double v[ND][MAXREP];
+    double v[ND][RB_G_MAXREP];
     size_t n;
 } dgroup;
 
@@ -1070,7 +983,7 @@ static void chart_dedup(const ctx *c)
                     g->label = rb_json_str(run, "label");
                     g->phase = name;
                 }
-                if (g->n == MAXREP) continue;
+                if (g->n == RB_G_MAXREP) continue;
                 for (int k = 0; k < ND; k++) {
                     g->v[k][g->n] = v[k];
                     if (isfinite(v[k])) have[k] = 1;
@@ -1081,10 +994,10 @@ static void chart_dedup(const ctx *c)
         double ymax = 0, rmax = 0;
         for (size_t k = 0; k < ng; k++) {
             for (int s = 0; s < D_RSS; s++) {
-                double m = median(dg[k].v[s], dg[k].n);
+                double m = rb_median(dg[k].v[s], dg[k].n);
                 if (m > ymax) ymax = m;
             }
-            double r = median(dg[k].v[D_RSS], dg[k].n);
+            double r = rb_median(dg[k].v[D_RSS], dg[k].n);
             if (r > rmax) rmax = r;
         }
         char cap[300];
@@ -1115,7 +1028,7 @@ static void chart_dedup(const ctx *c)
             char b[32];
             for (int s = 0; s < D_RSS; s++) {
                 if (!have[s]) continue;
-                double m = median(dg[k].v[s], dg[k].n);
+                double m = rb_median(dg[k].v[s], dg[k].n);
                 if (isfinite(m)) {
                     double y = py(&p, m > 0 ? m : 0);
                     fprintf(f, "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
@@ -1125,7 +1038,7 @@ static void chart_dedup(const ctx *c)
                 }
                 x += bw;
             }
-            double cx = p.L + gw * ((double)k + 0.5), r = median(dg[k].v[D_RSS], dg[k].n);
+            double cx = p.L + gw * ((double)k + 0.5), r = rb_median(dg[k].v[D_RSS], dg[k].n);
             if (isfinite(r)) {
                 fprintf(f, "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\" stroke=\"#fff\"><title>",
                         cx, py2(&p, r), bar_col[D_RSS]);
@@ -1307,7 +1220,7 @@ static void td_text(FILE *f, const char *s)
 }
 
 /* "phase" or "phase (label)" for sentences, escaped. */
-static void where(FILE *f, const group *g)
+static void where(FILE *f, const rb_group *g)
 {
     esc(f, g->phase);
     if (g->label[0]) {
@@ -1389,7 +1302,7 @@ static int arrivals_table(const ctx *c, const char *scn)
     return header;
 }
 
-static void summary_tables(const ctx *c, const groups *gs)
+static void summary_tables(const ctx *c, const rb_groups *gs)
 {
     FILE *f = c->f;
     const char *scn[256];
@@ -1400,12 +1313,12 @@ static void summary_tables(const ctx *c, const groups *gs)
         esc(f, scn[si]);
         fputs("</h3>\n<table class=\"summary\"><tr><th>registry</th><th>label</th><th>phase</th><th>reps</th><th>ops</th>"
               "<th>errors</th><th>MB/s</th><th>ops/s</th><th>p50 ms</th><th>p99 ms</th></tr>\n", f);
-        const group *best = NULL, *worst = NULL, *outlier = NULL;
+        const rb_group *best = NULL, *worst = NULL, *outlier = NULL;
         double best_v = -1, worst_v = INFINITY, worst_ratio = 0, errors = 0;
         for (size_t i = 0; i < gs->n; i++) {
-            const group *g = &gs->g[i];
+            const rb_group *g = &gs->g[i];
             if (strcmp(g->scenario, scn[si]) != 0) continue;
-            double mb = gmed(g, V_MBPS), os = gmed(g, V_OPS), p50 = gmed(g, V_P50), p99 = gmed(g, V_P99);
+            double mb = gmed(g, RB_G_MBPS), os = gmed(g, RB_G_OPS), p50 = gmed(g, RB_G_P50), p99 = gmed(g, RB_G_P99);
             char b[8][40];
             snprintf(b[0], sizeof b[0], "%zu", g->n);
             snprintf(b[1], sizeof b[1], "%.0f", g->ops);
@@ -1452,7 +1365,7 @@ static void summary_tables(const ctx *c, const groups *gs)
 }
 
 /* What the scenarios' own metrics say (scalability, dedup, cache, arrivals), per scenario. */
-static void scenario_metrics(const ctx *c, const groups *gs)
+static void scenario_metrics(const ctx *c, const rb_groups *gs)
 {
     FILE *f = c->f;
     const char *scn[256];
@@ -1472,7 +1385,7 @@ static void scenario_metrics(const ctx *c, const groups *gs)
     fputs("</div></section>\n", f);
 }
 
-static void side_by_side(const ctx *c, const groups *gs)
+static void side_by_side(const ctx *c, const rb_groups *gs)
 {
     FILE *f = c->f;
     const json_t *regs = json_object_get(c->suite, "registries");
@@ -1498,7 +1411,7 @@ static void side_by_side(const ctx *c, const groups *gs)
         td_text(f, gs->g[g].label);
         td_text(f, gs->g[g].phase);
         json_array_foreach(regs, i, r) {
-            const group *m = NULL;
+            const rb_group *m = NULL;
             for (size_t h = 0; h < gs->n; h++)
                 if (!strcmp(gs->g[h].registry, rb_json_str(r, "name")) && !strcmp(gs->g[h].scenario, gs->g[g].scenario) &&
                     !strcmp(gs->g[h].label, gs->g[g].label) && !strcmp(gs->g[h].phase, gs->g[g].phase)) m = &gs->g[h];
@@ -1507,7 +1420,7 @@ static void side_by_side(const ctx *c, const groups *gs)
                 continue;
             }
             char a[32], b[32], cell[80];
-            snprintf(cell, sizeof cell, "%s MB/s · %s ms", fnum(a, sizeof a, gmed(m, V_MBPS)), fnum(b, sizeof b, gmed(m, V_P99)));
+            snprintf(cell, sizeof cell, "%s MB/s · %s ms", fnum(a, sizeof a, gmed(m, RB_G_MBPS)), fnum(b, sizeof b, gmed(m, RB_G_P99)));
             td_num(f, cell);
         }
         fputs("</tr>\n", f);
@@ -1796,8 +1709,8 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
         c.cmp = json_incref(json_object_get(suite, "comparison"));
     }
     load_series(&c, rundoc, base_dir);
-    groups gs = {0};
-    collect(&c, &gs);
+    rb_groups gs = {0};
+    rb_groups_collect(c.runs, &gs);
 
     FILE *f = out;
     const json_t *sinfo = json_object_get(suite, "suite");
@@ -1896,7 +1809,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     esc(f, rb_json_str(json_object_get(suite, "tool"), "version"));
     fputs(". docs/report.md explains the charts.</footer>\n</body>\n</html>\n", f);
 
-    free(gs.g);
+    rb_groups_free(&gs);
     for (size_t ri = 0; ri < c.nruns; ri++) json_decref(c.series[ri]);
     free(c.series);
     json_decref(c.cmp);

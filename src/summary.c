@@ -4,6 +4,7 @@
  * appear when the runs carry the metrics they need, so custom scenarios
  * that emit the same metric names get them too. */
 #include "rb_summary.h"
+#include "rb_groups.h"
 #include "rb_report.h"
 #include "rb_util.h"
 
@@ -15,19 +16,6 @@
 
 
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-    if (n == 0) return NAN;
-    qsort(v, n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* "phase" or "phase (label)" for sentences. */
 static void where(char *buf, size_t len, const char *phase, const char *label)
 {
@@ -35,75 +23,14 @@ static void where(char *buf, size_t len, const char *phase, const char *label)
     else snprintf(buf, len, "%s", phase);
 }
 
-/* One group: a phase of a scenario on a registry, over repetitions. */
-typedef struct group {
-    const char *registry, *scenario, *label, *phase;
-    double mbps[64], ops_s[64], p50[64], p99[64];
-    size_t n;
-    double ops, errors;
-} group;
-
-typedef struct groups {
-    group *g;
-    size_t n, cap;
-} groups;
-
-static group *find_group(groups *gs, const char *reg, const char *scn, const char *label, const char *phase)
-{
-    for (size_t i = 0; i < gs->n; i++) {
-        group *g = &gs->g[i];
-        if (!strcmp(g->registry, reg) && !strcmp(g->scenario, scn) && !strcmp(g->label, label) && !strcmp(g->phase, phase))
-            return g;
-    }
-    if (gs->n == gs->cap) {
-        gs->cap = gs->cap ? gs->cap * 2 : 32;
-        gs->g = rb_realloc(gs->g, gs->cap * sizeof *gs->g);
-    }
-    group *g = &gs->g[gs->n++];
-    memset(g, 0, sizeof *g);
-    g->registry = reg;
-    g->scenario = scn;
-    g->label = label;
-    g->phase = phase;
-    return g;
-}
-
-static void collect(const json_t *suite, groups *gs)
-{
-    size_t ri;
-    const json_t *run;
-    json_array_foreach(json_object_get(suite, "runs"), ri, run) {
-        size_t pi;
-        const json_t *ph;
-        json_array_foreach(json_object_get(run, "phases"), pi, ph) {
-            if (rb_json_num(ph, "ops") == 0 && rb_json_num(ph, "errors") == 0) continue;
-            group *g = find_group(gs, rb_json_str(run, "registry"), rb_json_str(run, "scenario"), rb_json_str(run, "label"), rb_json_str(ph, "name"));
-            if (g->n < 64) {
-                const json_t *lat = json_object_get(ph, "latency_ms");
-                g->mbps[g->n] = rb_json_num(ph, "throughput_MBps");
-                g->ops_s[g->n] = rb_json_num(ph, "ops_per_s");
-                g->p50[g->n] = rb_json_num(lat, "p50");
-                g->p99[g->n] = rb_json_num(lat, "p99");
-                g->n++;
-            }
-            g->ops += rb_json_num(ph, "ops");
-            g->errors += rb_json_num(ph, "errors");
-        }
-    }
-}
-
 typedef struct med {
     double mbps, ops_s, p50, p99;
 } med;
 
-static med medians(const group *g)
+static med medians(const rb_group *g)
 {
-    double a[64], b[64], c[64], d[64];
-    memcpy(a, g->mbps, g->n * sizeof *a);
-    memcpy(b, g->ops_s, g->n * sizeof *b);
-    memcpy(c, g->p50, g->n * sizeof *c);
-    memcpy(d, g->p99, g->n * sizeof *d);
-    med m = {median(a, g->n), median(b, g->n), median(c, g->n), median(d, g->n)};
+    med m = {rb_group_median(g, RB_G_MBPS), rb_group_median(g, RB_G_OPS), rb_group_median(g, RB_G_P50),
+             rb_group_median(g, RB_G_P99)};
     return m;
 }
 
@@ -259,8 +186,8 @@ void rb_summary_md(const json_t *suite, FILE *out)
         json_array_foreach(warn, i, r) fprintf(out, "- %s\n", json_string_value(r));
     }
 
-    groups gs = {0};
-    collect(suite, &gs);
+    rb_groups gs = {0};
+    rb_groups_collect(json_object_get(suite, "runs"), &gs);
 
     /* registries side by side */
     if (n_regs > 1) {
@@ -278,7 +205,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
             if (seen) continue;
             fprintf(out, "| %s | %s | %s |", gs.g[g].scenario, gs.g[g].label, gs.g[g].phase);
             json_array_foreach(json_object_get(suite, "registries"), i, r) {
-                const group *m = NULL;
+                const rb_group *m = NULL;
                 for (size_t h = 0; h < gs.n; h++)
                     if (!strcmp(gs.g[h].registry, rb_json_str(r, "name")) && !strcmp(gs.g[h].scenario, gs.g[g].scenario) &&
                         !strcmp(gs.g[h].label, gs.g[g].label) && !strcmp(gs.g[h].phase, gs.g[g].phase)) m = &gs.g[h];
@@ -301,10 +228,10 @@ void rb_summary_md(const json_t *suite, FILE *out)
         done[n_done++] = scn;
         fprintf(out, "\n## Scenario %s\n\n| registry | label | phase | reps | ops | errors | MB/s | ops/s | p50 ms | p99 ms |\n"
                      "|---|---|---|---|---|---|---|---|---|---|\n", scn);
-        const group *best = NULL, *worst = NULL, *outlier = NULL;
+        const rb_group *best = NULL, *worst = NULL, *outlier = NULL;
         double best_v = -1, worst_v = INFINITY, worst_ratio = 0, errors = 0;
         for (size_t h = 0; h < gs.n; h++) {
-            const group *m = &gs.g[h];
+            const rb_group *m = &gs.g[h];
             if (strcmp(m->scenario, scn) != 0) continue;
             med md = medians(m);
             fprintf(out, "| %s | %s | %s | %zu | %.0f | %.0f | %.2f | %.1f | %.2f | %.2f |\n", m->registry, m->label,
@@ -347,7 +274,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
         }
         counters_section(out, suite, scn, "dropped_iterations", "Open-model arrivals:");
     }
-    free(gs.g);
+    rb_groups_free(&gs);
 
     const json_t *cmp = json_object_get(suite, "comparison");
     if (json_is_object(cmp)) {
