@@ -26,6 +26,8 @@ typedef struct rb_suite_registry {
     char *username;           /* external, or NULL */
     char *password_env;       /* name of the variable holding the password, or NULL */
     int insecure;
+    char *ca_file;            /* absolute path of extra CA certificates, or NULL */
+    int retries;              /* retries of failed requests (0..100) */
     long registry_pid;
     int line;                 /* where it was defined */
 } rb_suite_registry;

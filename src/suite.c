@@ -439,7 +439,7 @@ static int get_file(lctx *c, const ynode *n, const char *key, char **out)
 
 static const char *const registry_keys[] = {
     "name", "kind", "storage", "port", "htpasswd", "url", "username", "password_env",
-    "insecure", "registry_pid", "pull_through", NULL,
+    "insecure", "registry_pid", "pull_through", "ca_file", "retries", NULL,
 };
 
 static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
@@ -521,6 +521,11 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
                          "it names the variable holding the password, not the password", r->password_env);
     }
     if ((v = map_get(m, "insecure")) && get_bool(c, v, "insecure", &r->insecure) < 0) return -1;
+    if ((v = map_get(m, "ca_file")) && get_file(c, v, "ca_file", &r->ca_file) < 0) return -1;
+    if ((v = map_get(m, "retries"))) {
+        if (get_long(c, v, "retries", 0, 100, &l) < 0) return -1;
+        r->retries = (int)l;
+    }
     if ((v = map_get(m, "registry_pid"))) {
         if (get_long(c, v, "registry_pid", 0, INT_MAX, &l) < 0) return -1;
         r->registry_pid = l;
@@ -1037,6 +1042,7 @@ void rb_suite_free(rb_suite *s)
         free(r->url);
         free(r->username);
         free(r->password_env);
+        free(r->ca_file);
     }
     free(s->registries);
     for (size_t i = 0; i < s->n_scenarios; i++) {

@@ -332,8 +332,13 @@ int rb_cmd_suite(int argc, char **argv)
             o.quiet = quiet;
             o.max_vus = 100000;
             const rb_suite_registry *r = run->registry;
-            o.username = r->username;   /* an external registry, or a launched one with htpasswd */
-            o.password = r->password_env ? getenv(r->password_env) : NULL;
+            /* an external registry, or a launched one with htpasswd; without
+             * `username`, the same environment variables as `regbench run` */
+            o.username = r->username ? r->username : getenv("REGBENCH_USERNAME");
+            o.password = r->password_env ? getenv(r->password_env) : getenv("REGBENCH_PASSWORD");
+            if (!o.username || !o.password) o.username = o.password = NULL;
+            o.ca_file = r->ca_file;
+            o.retries = r->retries;
             if (r->external) {
                 o.target_url = r->url;
                 o.insecure = r->insecure;
