@@ -120,7 +120,7 @@ static int phase_close(lua_State *L)
     if (g->closed) return 0;
     g->closed = 1;
     rb_rt *rt = rbl_rt(L);
-    if (!lua_isnoneornil(L, 2)) g->p->cut = 1;
+    if (!lua_isnoneornil(L, 2) || rt->unwinding) g->p->cut = 1;
     if (g->vu && g->vu->phase == g->p) g->vu->phase = g->prev;
     rbl_phase_end(rt, g->p);
     return 0;

@@ -46,6 +46,8 @@ int rbl_input_error(lua_State *L, const char *fmt, ...)
 }
 
 static void log_start(rb_rt *rt);
+static void stop_for_signal(rb_rt *rt);
+static volatile sig_atomic_t g_signal;
 static void log_phase(rb_rt *rt, rb_phase *p);
 
 /* ---- the ready queue ---------------------------------------------------- */
@@ -110,7 +112,9 @@ static void vu_resume(rb_rt *rt, rb_vu *vu)
         vu->error = rb_strdup(lua_tostring(rt->L, -1));
         lua_pop(rt->L, 1);
         vu->state = VU_FAILED;
+        rt->unwinding = 1;             /* phases closed now end cut */
         lua_resetthread(co);
+        rt->unwinding = 0;
         set_fatal(rt, vu->error);
         vu_finished(vu);
         return;
@@ -142,7 +146,9 @@ static void vu_resume(rb_rt *rt, rb_vu *vu)
             lua_pop(rt->L, 1);
         }
         vu->state = VU_FAILED;
-        lua_resetthread(co);                     /* closes <close> variables: open phases end */
+        rt->unwinding = 1;
+        lua_resetthread(co);                     /* closes <close> variables: open phases end, cut */
+        rt->unwinding = 0;
         if (vu == rt->main || rt->help_done || rt->guard_tripped || rt->input_error) {
             set_fatal(rt, vu->error);
         } else {
@@ -282,6 +288,7 @@ static void guard_hook(lua_State *L, lua_Debug *ar)
     (void)ar;
     rb_rt *rt = rbl_rt(L);
     if (!rt->current || rt->current->co != L) return;
+    if (g_signal && !rt->interrupted) stop_for_signal(rt);
     if (rt->stop && !rt->guard_msg) {
         rt->guard_msg = rb_strdup(rt->interrupted ? "interrupted" : "run stopped");
     } else {
@@ -664,19 +671,34 @@ void rbl_checkpoint(rb_rt *rt)
 
 /* ---- signals ---------------------------------------------------------------- */
 
-static void on_signal(uv_signal_t *h, int signum)
+/* SIGINT and SIGTERM: a plain handler records the signal and wakes the loop
+ * through an async handle (uv_async_send is async-signal-safe), and the Lua
+ * hook sees the flag too, so even a VU busy in a loop stops promptly. A
+ * second signal gets the default action (launched registries die with us
+ * through PDEATHSIG). */
+static volatile sig_atomic_t g_signal;
+static uv_async_t *g_signal_async;
+
+static void on_stop_signal(int sig)
 {
-    rb_rt *rt = h->data;
+    g_signal = sig;
+    if (g_signal_async) uv_async_send(g_signal_async);
+    signal(sig, SIG_DFL);
+}
+
+static void stop_for_signal(rb_rt *rt)
+{
+    if (rt->interrupted) return;
     fprintf(stderr, "\nregbench: %s: stopping, writing results of what ran\n",
-            signum == SIGINT ? "interrupted" : "terminated");
+            g_signal == SIGINT ? "interrupted" : "terminated");
     rt->interrupted = 1;
     rt->stop = 1;
     uv_stop(rb_loop_uv(rt->loop));
-    /* A second signal kills at once; launched registries die with us (PDEATHSIG). */
-    uv_signal_stop(&rt->sigint);
-    uv_signal_stop(&rt->sigterm);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+}
+
+static void on_signal_async(uv_async_t *h)
+{
+    stop_for_signal(h->data);
 }
 
 static void fatal_signal(int sig)
@@ -782,8 +804,10 @@ static void close_handles(rb_rt *rt)
     uv_walk(rb_loop_uv(rt->loop), close_one, NULL);
     if (!uv_is_closing((uv_handle_t *)&rt->idle)) {
         uv_close((uv_handle_t *)&rt->idle, NULL);
-        uv_close((uv_handle_t *)&rt->sigint, NULL);
-        uv_close((uv_handle_t *)&rt->sigterm, NULL);
+        g_signal_async = NULL;
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        uv_close((uv_handle_t *)&rt->signal_async, NULL);
         uv_close((uv_handle_t *)&rt->client_timer, NULL);
     }
     uv_run(rb_loop_uv(rt->loop), UV_RUN_NOWAIT);
@@ -904,13 +928,17 @@ int rb_run_scenario(const rb_run_opts *o)
     uv_loop_t *uv = rb_loop_uv(rt->loop);
     uv_idle_init(uv, &rt->idle);
     rt->idle.data = rt;
-    uv_signal_init(uv, &rt->sigint);
-    uv_signal_init(uv, &rt->sigterm);
-    rt->sigint.data = rt->sigterm.data = rt;
-    uv_signal_start(&rt->sigint, on_signal, SIGINT);
-    uv_signal_start(&rt->sigterm, on_signal, SIGTERM);
-    uv_unref((uv_handle_t *)&rt->sigint);
-    uv_unref((uv_handle_t *)&rt->sigterm);
+    uv_async_init(uv, &rt->signal_async, on_signal_async);
+    rt->signal_async.data = rt;
+    uv_unref((uv_handle_t *)&rt->signal_async);
+    g_signal = 0;
+    g_signal_async = &rt->signal_async;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     uv_timer_init(uv, &rt->client_timer);
     rt->client_timer.data = rt;
     rt->client_stride = 1;

@@ -58,7 +58,7 @@ struct rb_rt {
     uint64_t guard_us;
     rb_vu *ready_head, *ready_tail;
     uv_idle_t idle;
-    uv_signal_t sigint, sigterm;
+    uv_async_t signal_async;      /* wakes the loop when SIGINT/SIGTERM arrive */
     int n_vus_live;               /* spawned and not finished */
     int next_vu_id;
     rb_vu *main;
@@ -69,6 +69,7 @@ struct rb_rt {
     int acted;                    /* the first action happened */
     int guard_tripped;            /* the yield guard ended a VU */
     int guard_yield;              /* the guard hook yielded out of the running VU */
+    int unwinding;                /* a failed VU's thread is being reset */
     char *guard_msg;              /* why it did */
     int n_failed_unseen;          /* VUs that failed and whose error no join has seen */
     char *first_unseen;           /* the first such error */

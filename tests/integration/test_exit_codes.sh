@@ -59,6 +59,20 @@ for sig in INT TERM; do
   registry_gone "$r"
 done
 
+# SIGINT while a VU is busy in Lua (not waiting on the loop): still 130, promptly
+out="$WORK/busy"
+"$REGBENCH" run "$SCN/busy.lua" --out "$out" --quiet --yield-timeout 60s >"$WORK/out.txt" 2>"$WORK/err.txt" &
+pid=$!
+for _ in $(seq 1 100); do grep -q '"spin"' "$out/events.jsonl" 2>/dev/null && break; [ -f "$out/events.jsonl" ] && break; sleep 0.1; done
+sleep 0.5
+start=$(date +%s)
+kill -INT "$pid"
+rc=0; wait "$pid" || rc=$?
+expect_eq "SIGINT busy exit" "$rc" 130
+[ $(( $(date +%s) - start )) -lt 5 ] || fail "SIGINT took too long to stop a busy VU"
+expect_eq "busy phase cut" "$(json "$out/results.json" "(r['status'], r['phases'][0]['complete'])")" "('interrupted', False)"
+registry_gone "$out/results.json"
+
 # bad command lines: exit 2 with a message saying what is wrong
 run_rb 2 run "$SCN/fail.lua" --bogus 1
 expect_grep "$WORK/err.txt" "unknown option '--bogus'"

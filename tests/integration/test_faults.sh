@@ -10,16 +10,17 @@ cls() { json "$1" "[p for p in r['phases'] if p['name']=='pulls'][0]['errors_by_
 ctr() { json "$1" "[p for p in r['phases'] if p['name']=='pulls'][0]['counters'].get('$2', 0)"; }
 
 # 5xx without retries: counted as 5xx; with retries: retried (counted) and the pulls succeed
-start_proxy p503 "$up_URL" --status 503 --fault-rate 0.3 --fault-method GET
+# (at a 20% fault rate, 13 failures in a row for one request: p = 8e-10)
+start_proxy p503 "$up_URL" --status 503 --fault-rate 0.2 --fault-method GET
 run_rb 0 run "$SCN/faults.lua" --target "$p503_URL" --out "$WORK/5xx" --quiet --set pulls=20
 [ "$(cls "$WORK/5xx/results.json" 5xx)" -gt 0 ] || fail "503s were not counted as 5xx"
-run_rb 0 run "$SCN/faults.lua" --target "$p503_URL" --out "$WORK/5xx-retry" --quiet --set pulls=20 --set push=false --retries 5
+run_rb 0 run "$SCN/faults.lua" --target "$p503_URL" --out "$WORK/5xx-retry" --quiet --set pulls=20 --set push=false --retries 12
 expect_grep "$WORK/out.txt" "faults: 20 ok, 0 failed"
 [ "$(ctr "$WORK/5xx-retry/results.json" retries)" -gt 0 ] || fail "retries were not counted"
 
 # 429 with Retry-After is retried too
-start_proxy p429 "$up_URL" --status 429 --fault-rate 0.3 --fault-method GET
-run_rb 0 run "$SCN/faults.lua" --target "$p429_URL" --out "$WORK/429" --quiet --set pulls=5 --set push=false --retries 5
+start_proxy p429 "$up_URL" --status 429 --fault-rate 0.2 --fault-method GET
+run_rb 0 run "$SCN/faults.lua" --target "$p429_URL" --out "$WORK/429" --quiet --set pulls=5 --set push=false --retries 12
 expect_grep "$WORK/out.txt" "faults: 5 ok, 0 failed"
 
 # connection resets: connect class
