@@ -1049,6 +1049,13 @@ int rb_run_scenario(const rb_run_opts *o)
         info_free(&ri);
         if (rt->metrics.n_phases || rt->metrics.n_metrics) rb_results_print_table(stdout, &rt->metrics);
         fflush(stdout);
+        for (size_t i = 0; i < rt->metrics.n_phases; i++) {
+            phase_extra *x = rt->metrics.phases[i]->user;
+            if (x && x->warning)
+                fprintf(stderr, "regbench: warning: phase \"%s\": %s\n", rt->metrics.phases[i]->name, x->warning);
+        }
+        if (rt->opts->insecure)
+            fprintf(stderr, "regbench: warning: TLS certificates were not verified (--insecure)\n");
         fprintf(stderr, "regbench: results in %s/\n", rt->out_dir);
     }
     rb_sampler_stop(rt->sampler);

@@ -264,6 +264,7 @@ function Registry:_req(args, scope)
     elseif attempt < self.retries and ((not r and not tostring(e):match("^integrity")) or (r and RETRYABLE[r.status])) then
       attempt = attempt + 1
       C.count("retries")
+      if attempt == 1 then C.count("retried_requests") end
       local wait = math.min(0.1 * 2 ^ (attempt - 1), 5)
       if r and r.headers["retry-after"] then
         local s = tonumber(r.headers["retry-after"])
