@@ -115,6 +115,28 @@ static void push_headers(lua_State *co, const rb_http_resp *r)
     }
 }
 
+#define RESP_MT "regbench.response"
+static char raw_headers_key;   /* its address keys the raw header block in a response */
+
+/* __index of responses: builds `headers` from the raw block on first use,
+ * so requests whose script never reads headers never pay for the table. */
+static int resp_index(lua_State *L)
+{
+    const char *k = lua_tostring(L, 2);
+    if (!k || strcmp(k, "headers") != 0) return 0;
+    lua_rawgetp(L, 1, &raw_headers_key);
+    rb_http_resp r;
+    memset(&r, 0, sizeof r);
+    size_t len = 0;
+    const char *raw = lua_tolstring(L, -1, &len);
+    r.headers = (char *)raw;
+    r.headers_len = len;
+    push_headers(L, &r);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 1, "headers");   /* rawset: the table has no __newindex */
+    return 1;
+}
+
 static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
 {
     (void)x;
@@ -160,8 +182,9 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     lua_createtable(co, 0, 8);
     lua_pushinteger(co, r->status);
     lua_setfield(co, -2, "status");
-    push_headers(co, r);
-    lua_setfield(co, -2, "headers");
+    lua_pushlstring(co, r->headers ? r->headers : "", r->headers ? r->headers_len : 0);
+    lua_rawsetp(co, -2, &raw_headers_key);
+    luaL_setmetatable(co, RESP_MT);
     if (c->verify_req) {
         /* verified body: only the first bytes are kept, for error messages */
         if (!ok2xx) {
@@ -420,6 +443,11 @@ static int l_request(lua_State *L)
 
 int rbl_open_http(lua_State *L)
 {
+    if (luaL_newmetatable(L, RESP_MT)) {
+        lua_pushcfunction(L, resp_index);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
     static const luaL_Reg funcs[] = {{"request", l_request}, {NULL, NULL}};
     luaL_newlib(L, funcs);
     return 1;
