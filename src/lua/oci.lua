@@ -552,26 +552,25 @@ function Registry:get_manifest(repo, ref)
   return m
 end
 
-function Registry:delete_manifest(repo, ref)
-  check_repo(repo, 2); check_ref(ref, 2)
+-- DELETE of /v2/<repo>/<what>/<ref> as the operation `kind` (request `op`).
+function Registry:_delete(repo, what, ref, op, kind)
   local t0 = rb.now()
-  local r, e = self:_req({method = "DELETE", url = self:_base(repo) .. "/manifests/" .. ref, op = "manifest_delete"},
+  local r, e = self:_req({method = "DELETE", url = self:_base(repo) .. "/" .. what .. "/" .. ref, op = op},
                          push_scope(repo))
-  local err = not r and net_error(e, "manifest_delete") or ((r.status ~= 202 and r.status ~= 200) and http_error(r, "manifest_delete")) or nil
-  C.record("manifest_remove", t0, rb.now(), 0, metric_class(err), true)
+  local err = not r and net_error(e, op) or ((r.status ~= 202 and r.status ~= 200) and http_error(r, op)) or nil
+  C.record(kind, t0, rb.now(), 0, metric_class(err), true)
   if err then return nil, err end
   return true
 end
 
+function Registry:delete_manifest(repo, ref)
+  check_repo(repo, 2); check_ref(ref, 2)
+  return self:_delete(repo, "manifests", ref, "manifest_delete", "manifest_remove")
+end
+
 function Registry:delete_blob(repo, digest)
   check_repo(repo, 2); check_digest(digest, 2)
-  local t0 = rb.now()
-  local r, e = self:_req({method = "DELETE", url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_delete"},
-                         push_scope(repo))
-  local err = not r and net_error(e, "blob_delete") or ((r.status ~= 202 and r.status ~= 200) and http_error(r, "blob_delete")) or nil
-  C.record("blob_remove", t0, rb.now(), 0, metric_class(err), true)
-  if err then return nil, err end
-  return true
+  return self:_delete(repo, "blobs", digest, "blob_delete", "blob_remove")
 end
 
 -- GETs one blob, verified against digest and size unless verify is false.
