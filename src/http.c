@@ -361,6 +361,20 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
+/* Appends n bytes to a growable NUL-terminated buffer (*len excludes the NUL). */
+static void buf_append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 1024;
+        while (c < *len + n + 1) c *= 2;
+        *buf = rb_realloc(*buf, c);
+        *cap = c;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    (*buf)[*len] = 0;
+}
+
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     rb_xfer *x = ud;
@@ -383,15 +397,7 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
                      "response body larger than the %zu-byte limit", x->max_body);
             return 0;
         }
-        if (x->resp.body_len + n + 1 > x->body_cap) {
-            size_t cap = x->body_cap ? x->body_cap : 4096;
-            while (cap < x->resp.body_len + n + 1) cap *= 2;
-            x->resp.body = rb_realloc(x->resp.body, cap);
-            x->body_cap = cap;
-        }
-        memcpy(x->resp.body + x->resp.body_len, ptr, n);
-        x->resp.body_len += n;
-        x->resp.body[x->resp.body_len] = 0;
+        buf_append(&x->resp.body, &x->resp.body_len, &x->body_cap, ptr, n);
         return n;
     }
     return n;
@@ -406,15 +412,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
         x->resp.headers_len = 0;
     if (x->resp.headers_len + n + 1 > 256 * 1024)
         return n;   /* bound header memory; ignore the excess */
-    if (x->resp.headers_len + n + 1 > x->headers_cap) {
-        size_t cap = x->headers_cap ? x->headers_cap : 1024;
-        while (cap < x->resp.headers_len + n + 1) cap *= 2;
-        x->resp.headers = rb_realloc(x->resp.headers, cap);
-        x->headers_cap = cap;
-    }
-    memcpy(x->resp.headers + x->resp.headers_len, buf, n);
-    x->resp.headers_len += n;
-    x->resp.headers[x->resp.headers_len] = 0;
+    buf_append(&x->resp.headers, &x->resp.headers_len, &x->headers_cap, buf, n);
     return n;
 }
 

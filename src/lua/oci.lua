@@ -334,17 +334,23 @@ function Registry:_open(repo, query, op, body)
   return r
 end
 
+-- POST ?mount=&from=: returns true when mounted (201), false and the
+-- session's Location when the registry declined (202, upload into it), or
+-- nil, err.
+function Registry:_mount(repo, digest, from)
+  local r, e = self:_open(repo, "mount=" .. digest .. "&from=" .. from, "blob_mount")
+  if not r then return nil, e end
+  if r.status == 201 then C.count("blobs_mounted"); return true end
+  if r.status == 202 then return false, resolve(self, r.headers["location"]) end
+  return nil, http_error(r, "blob_mount")
+end
+
 function Registry:mount(repo, digest, from)
   check_repo(repo, 2); check_digest(digest, 2); check_repo(from, 2)
   local t0 = rb.now()
-  local r, e = self:_open(repo, "mount=" .. digest .. "&from=" .. from, "blob_mount")
-  local mounted, err = false, e
-  if r then
-    if r.status == 201 then mounted = true; C.count("blobs_mounted")
-    elseif r.status ~= 202 then err = http_error(r, "blob_mount") end
-  end
-  C.record("mount", t0, rb.now(), 0, metric_class(err), true)
-  if err then return nil, err end
+  local mounted, err = self:_mount(repo, digest, from)
+  C.record("mount", t0, rb.now(), 0, metric_class(mounted == nil and err or nil), true)
+  if mounted == nil then return nil, err end
   return mounted
 end
 
@@ -464,11 +470,10 @@ function Registry:_push_one(repo, blob, mode, chunk, skip, from, top)
   end
   local session
   if not err and how == "uploaded" and from then
-    local r, e = self:_open(repo, "mount=" .. digest .. "&from=" .. from, "blob_mount")
-    if not r then err = e
-    elseif r.status == 201 then how = "mounted"; C.count("blobs_mounted")
-    elseif r.status == 202 then session = resolve(self, r.headers["location"])   -- not mounted: upload into this session
-    else err = http_error(r, "blob_mount") end
+    local mounted, x = self:_mount(repo, digest, from)
+    if mounted == nil then err = x
+    elseif mounted then how = "mounted"
+    else session = x end   -- not mounted: upload into the session the registry opened
   end
   if not err and how == "uploaded" then
     sent, err = self:_upload(repo, blob, digest, size, mode, chunk, session)
