@@ -219,15 +219,10 @@ rb_metric *rb_metrics_custom(rb_metrics *m, const char *name, const char *tags,
                              rb_metric_type type, char *err, size_t errlen)
 {
     if (!tags) tags = "";
+    if (rb_metrics_type_ok(m, name, type, err, errlen) < 0) return NULL;
     for (size_t i = 0; i < m->n_metrics; i++) {
         rb_metric *mt = m->metrics[i];
-        if (strcmp(mt->name, name) != 0) continue;
-        if (mt->type != type) {
-            rb_err(err, errlen, "metric '%s' is already a %s, not a %s", name,
-                   rb_metric_type_name(mt->type), rb_metric_type_name(type));
-            return NULL;
-        }
-        if (strcmp(mt->tags, tags) == 0) return mt;
+        if (strcmp(mt->name, name) == 0 && strcmp(mt->tags, tags) == 0) return mt;
     }
     rb_metric *mt = rb_calloc(1, sizeof *mt);
     mt->name = rb_strdup(name);

@@ -34,11 +34,6 @@ static med medians(const rb_group *g)
     return m;
 }
 
-static void fmt_bytes(double b, char *buf, size_t len)
-{
-    rb_format_bytes(b, buf, len);
-}
-
 /* Sums a metric's values over the runs of (registry, scenario) whose key starts with prefix. */
 static void metric_rows(FILE *out, const json_t *suite, const char *scenario, const char *name, const char *title,
                         const char *unit)
@@ -59,7 +54,7 @@ static void metric_rows(FILE *out, const json_t *suite, const char *scenario, co
             double v = rb_json_num(m, "value");
             if (isnan(v)) v = rb_json_num(m, "mean");
             char val[64];
-            if (strcmp(unit, " B") == 0) fmt_bytes(v, val, sizeof val);
+            if (strcmp(unit, " B") == 0) rb_format_bytes(v, val, sizeof val);
             else snprintf(val, sizeof val, "%.3g%s", v, unit);
             fprintf(out, "| %s | %s | %lld | %s | %s |\n", rb_json_str(run, "registry"), rb_json_str(run, "label"),
                     (long long)json_integer_value(json_object_get(run, "repetition")), rb_json_str(m, "tags"), val);
@@ -96,10 +91,10 @@ static void dedup_section(FILE *out, const json_t *suite, const char *scenario)
         json_array_foreach(json_object_get(run, "phases"), pi, ph) {
             const json_t *c = json_object_get(ph, "counters"), *reg = json_object_get(ph, "registry");
             char sent[32], st[32] = "-", rss[32] = "-";
-            fmt_bytes(rb_json_num(ph, "bytes"), sent, sizeof sent);
+            rb_format_bytes(rb_json_num(ph, "bytes"), sent, sizeof sent);
             if (reg && json_is_number(json_object_get(reg, "storage_bytes")))
-                fmt_bytes(rb_json_num(reg, "storage_bytes"), st, sizeof st);
-            if (reg) fmt_bytes(rb_json_num(reg, "rss_end_bytes"), rss, sizeof rss);
+                rb_format_bytes(rb_json_num(reg, "storage_bytes"), st, sizeof st);
+            if (reg) rb_format_bytes(rb_json_num(reg, "rss_end_bytes"), rss, sizeof rss);
             double up = rb_json_num(c, "blobs_uploaded"), sk = rb_json_num(c, "blobs_skipped"), mo = rb_json_num(c, "blobs_mounted");
             fprintf(out, "| %s | %lld | %s | %.0f | %.0f | %.0f | %s | %s | %s |\n", rb_json_str(run, "registry"),
                     (long long)json_integer_value(json_object_get(run, "repetition")), rb_json_str(ph, "name"),
@@ -108,7 +103,8 @@ static void dedup_section(FILE *out, const json_t *suite, const char *scenario)
     }
 }
 
-static void counters_section(FILE *out, const json_t *suite, const char *scenario, const char *counter, const char *title)
+/* rb.rate's counters per phase: iterations started, dropped and late. */
+static void arrivals_section(FILE *out, const json_t *suite, const char *scenario)
 {
     int header = 0;
     size_t ri;
@@ -121,10 +117,10 @@ static void counters_section(FILE *out, const json_t *suite, const char *scenari
             const json_t *c = json_object_get(ph, "counters");
             if (!json_object_get(c, "iterations")) continue;
             if (!header) {
-                fprintf(out, "\n%s\n\n| registry | label | rep | phase | iterations | dropped | late |\n|---|---|---|---|---|---|---|\n", title);
+                fprintf(out, "\nOpen-model arrivals:\n\n| registry | label | rep | phase | iterations | dropped | late |\n|---|---|---|---|---|---|---|\n");
                 header = 1;
             }
-            double it = rb_json_num(c, "iterations"), dr = rb_json_num(c, counter), la = rb_json_num(c, "late_iterations");
+            double it = rb_json_num(c, "iterations"), dr = rb_json_num(c, "dropped_iterations"), la = rb_json_num(c, "late_iterations");
             fprintf(out, "| %s | %s | %lld | %s | %.0f | %.0f | %.0f |\n", rb_json_str(run, "registry"), rb_json_str(run, "label"),
                     (long long)json_integer_value(json_object_get(run, "repetition")), rb_json_str(ph, "name"),
                     isnan(it) ? 0 : it, isnan(dr) ? 0 : dr, isnan(la) ? 0 : la);
@@ -139,7 +135,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
     fprintf(out, "# regbench suite: %s\n\n", rb_json_str(sinfo, "name"));
     if (rb_json_str(sinfo, "description")[0]) fprintf(out, "%s\n\n", rb_json_str(sinfo, "description"));
     char mem[32];
-    fmt_bytes(rb_json_num(env, "memory_bytes"), mem, sizeof mem);
+    rb_format_bytes(rb_json_num(env, "memory_bytes"), mem, sizeof mem);
     fprintf(out, "Started %s, took %.1f s, status **%s** (exit code %lld). regbench %s on %s, %lld cores, %s memory, %s.\n",
             rb_json_str(suite, "started_at"), rb_json_num(suite, "duration_s"), rb_json_str(suite, "status"),
             (long long)json_integer_value(json_object_get(suite, "exit_code")),
@@ -272,7 +268,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
             metric_rows(out, suite, scn, "registry_proxy_hit_rate",
                         "Hit rate by the registry's own proxy counters (distribution 2.8 never counts a miss):", "");
         }
-        counters_section(out, suite, scn, "dropped_iterations", "Open-model arrivals:");
+        arrivals_section(out, suite, scn);
     }
     rb_groups_free(&gs);
 
