@@ -72,6 +72,9 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info);
 /* The JSON object of phase number `index` of m, as in results.json's phases[]
  * (new reference). */
 json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size_t index);
+/* Writes a results document (from rb_results_json) as DIR/results.json,
+ * atomically. Returns 0 or -1. */
+int rb_results_write_doc(const char *dir, const json_t *doc, char *err, size_t errlen);
 /* Writes DIR/results.json atomically (temp file + rename). Returns 0 or -1. */
 int rb_results_write_json(const char *dir, const rb_metrics *m, const rb_run_info *info,
                           char *err, size_t errlen);

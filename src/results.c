@@ -453,22 +453,25 @@ json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size
                       info && info->phase_warnings ? info->phase_warnings[index] : NULL);
 }
 
+int rb_results_write_doc(const char *dir, const json_t *doc, char *err, size_t errlen)
+{
+    char *tmp, *final;
+    FILE *f = open_tmp(dir, "results.json", &tmp, &final, err, errlen);
+    if (!f) return -1;
+    errno = 0;
+    int failed = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                    JSON_REAL_PRECISION(15)) != 0;
+    if (!failed) failed = fputc('\n', f) == EOF;
+    return commit_tmp(f, tmp, final, failed, err, errlen);
+}
+
 int rb_results_write_json(const char *dir, const rb_metrics *m, const rb_run_info *info,
                           char *err, size_t errlen)
 {
     json_t *root = rb_results_json(m, info);
-    char *tmp, *final;
-    FILE *f = open_tmp(dir, "results.json", &tmp, &final, err, errlen);
-    if (!f) {
-        json_decref(root);
-        return -1;
-    }
-    errno = 0;
-    int failed = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                     JSON_REAL_PRECISION(15)) != 0;
-    if (!failed) failed = fputc('\n', f) == EOF;
+    int rc = rb_results_write_doc(dir, root, err, errlen);
     json_decref(root);
-    return commit_tmp(f, tmp, final, failed, err, errlen);
+    return rc;
 }
 
 /* ---- CSV ------------------------------------------------------------------- */

@@ -47,8 +47,8 @@ int rbl_input_error(lua_State *L, const char *fmt, ...)
 
 static void log_start(rb_rt *rt);
 static void stop_for_signal(rb_rt *rt);
-static volatile sig_atomic_t g_signal;
-static void log_phase(rb_rt *rt, rb_phase *p);
+static volatile sig_atomic_t g_signal;   /* SIGINT/SIGTERM seen (see "signals" below) */
+static void save(rb_rt *rt, const char *status, int exit_code, const rb_phase *ended, int final);
 
 /* ---- the ready queue ---------------------------------------------------- */
 
@@ -516,8 +516,7 @@ void rbl_phase_end(rb_rt *rt, rb_phase *p)
                                      "the client may have been the bottleneck", client_pct, s.cpu_pct_avg);
     }
     if (rt->prom_url) prom_phase_end(rt, x);
-    rbl_checkpoint(rt);
-    log_phase(rt, p);
+    save(rt, "running", -1, p, 0);
 }
 
 /* Closes every phase still open at the end of the run: a phase whose
@@ -593,31 +592,8 @@ static void info_free(run_info *ri)
     free(ri->series);
 }
 
-static void write_results(rb_rt *rt, const char *status, int exit_code)
-{
-    run_info ri;
-    info_fill(rt, &ri, status, exit_code);
-    char err[RB_ERRLEN];
-    if (rb_results_write_json(rt->out_dir, &rt->metrics, &ri.info, err, sizeof err) < 0 ||
-        rb_results_write_csv(rt->out_dir, &rt->metrics, err, sizeof err) < 0)
-        fprintf(stderr, "regbench: cannot write results: %s\n", err);
-    info_free(&ri);
-}
-
-/* The run's report.html, from the results just written (a warning if it fails). */
-static void write_report(rb_rt *rt, run_info *ri)
-{
-    char err[RB_ERRLEN];
-    json_t *doc = rb_results_json(&rt->metrics, &ri->info);
-    char *path = rb_asprintf("%s/report.html", rt->out_dir);
-    if (rb_write_report_html(doc, NULL, rt->out_dir, path, err, sizeof err) < 0)
-        fprintf(stderr, "regbench: warning: no report.html: %s\n", err);
-    free(path);
-    json_decref(doc);
-}
-
-/* The event log: "start" once the registry is known, "phase" at every phase
- * end, "end" last. Fields the other records carry are left out of each. */
+/* The event log, events.jsonl: "start" once the registry is known, then
+ * "phase" at every phase end and "end" last (written by save). */
 static void log_start(rb_rt *rt)
 {
     char err[RB_ERRLEN];
@@ -635,38 +611,41 @@ static void log_start(rb_rt *rt)
     rb_events_write(rt->events, "start", doc);
 }
 
-static void log_phase(rb_rt *rt, rb_phase *p)
+/* Writes what the run knows now, from one results document: results.json
+ * and the CSVs always; the phase's event when `ended` is given; and at the
+ * end (`final`) the "end" event and report.html. */
+static void save(rb_rt *rt, const char *status, int exit_code, const rb_phase *ended, int final)
 {
-    if (!rt->events) return;
-    run_info ri;
-    info_fill(rt, &ri, "running", -1);
-    json_t *o = json_object();
-    json_object_set_new(o, "phase", rb_results_phase_json(&rt->metrics, &ri.info, (size_t)p->index));
-    info_free(&ri);
-    rb_events_write(rt->events, "phase", o);
-}
-
-static void log_end(rb_rt *rt, const char *status, int exit_code)
-{
-    if (!rt->events) return;
     run_info ri;
     info_fill(rt, &ri, status, exit_code);
     json_t *doc = rb_results_json(&rt->metrics, &ri.info);
-    info_free(&ri);
-    json_t *o = json_object();
-    static const char *keep[] = {"status", "error", "exit_code", "run_duration_s", "metrics", "warnings",
-                                 "registry_timeseries", "client_timeseries", NULL};
-    for (int i = 0; keep[i]; i++)
-        if (json_object_get(doc, keep[i])) json_object_set(o, keep[i], json_object_get(doc, keep[i]));
+    char err[RB_ERRLEN];
+    if (rb_results_write_doc(rt->out_dir, doc, err, sizeof err) < 0 ||
+        rb_results_write_csv(rt->out_dir, &rt->metrics, err, sizeof err) < 0)
+        fprintf(stderr, "regbench: cannot write results: %s\n", err);
+    if (ended && rt->events) {
+        json_t *o = json_object();
+        json_object_set_new(o, "phase", rb_results_phase_json(&rt->metrics, &ri.info, (size_t)ended->index));
+        rb_events_write(rt->events, "phase", o);
+    }
+    if (final) {
+        if (rt->events) {
+            json_t *o = json_object();
+            static const char *keep[] = {"status", "error", "exit_code", "run_duration_s", "metrics", "warnings",
+                                         "registry_timeseries", "client_timeseries", NULL};
+            for (int i = 0; keep[i]; i++)
+                if (json_object_get(doc, keep[i])) json_object_set(o, keep[i], json_object_get(doc, keep[i]));
+            rb_events_write(rt->events, "end", o);
+            rb_events_close(rt->events);
+            rt->events = NULL;
+        }
+        char *path = rb_asprintf("%s/report.html", rt->out_dir);
+        if (rb_write_report_html(doc, NULL, rt->out_dir, path, err, sizeof err) < 0)
+            fprintf(stderr, "regbench: warning: no report.html: %s\n", err);
+        free(path);
+    }
     json_decref(doc);
-    rb_events_write(rt->events, "end", o);
-    rb_events_close(rt->events);
-    rt->events = NULL;
-}
-
-void rbl_checkpoint(rb_rt *rt)
-{
-    write_results(rt, "running", -1);
+    info_free(&ri);
 }
 
 /* ---- signals ---------------------------------------------------------------- */
@@ -676,7 +655,6 @@ void rbl_checkpoint(rb_rt *rt)
  * hook sees the flag too, so even a VU busy in a loop stops promptly. A
  * second signal gets the default action (launched registries die with us
  * through PDEATHSIG). */
-static volatile sig_atomic_t g_signal;
 static uv_async_t *g_signal_async;
 
 static void on_stop_signal(int sig)
@@ -1041,12 +1019,7 @@ int rb_run_scenario(const rb_run_opts *o)
         return exit_code;
     }
     if (!rt->input_error || rt->acted) {
-        write_results(rt, status, exit_code);
-        log_end(rt, status, exit_code);
-        run_info ri;
-        info_fill(rt, &ri, status, exit_code);
-        write_report(rt, &ri);
-        info_free(&ri);
+        save(rt, status, exit_code, NULL, 1);
         if (rt->metrics.n_phases || rt->metrics.n_metrics) rb_results_print_table(stdout, &rt->metrics);
         fflush(stdout);
         for (size_t i = 0; i < rt->metrics.n_phases; i++) {

@@ -122,8 +122,6 @@ rb_vu *rbl_check_vu(lua_State *L, int idx);
 rb_phase *rbl_phase_begin(rb_rt *rt, const char *name);
 /* Closes it (records the registry's resources for it) and checkpoints results. */
 void rbl_phase_end(rb_rt *rt, rb_phase *p);
-/* Writes results.json and the CSVs (status "running" until the end). */
-void rbl_checkpoint(rb_rt *rt);
 
 /* Binding tables, each pushes one table of functions. */
 int rbl_open_core(lua_State *L);
