@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "rb_results.h"   /* RB_RESULTS_SCHEMA */
+
 #define RB_SUITE_SCHEMA "regbench/suite/v1"
-#define RB_RESULTS_SCHEMA "regbench/results/v1"
 
 /* The string at key in o, or "" when absent or not a string. */
 const char *rb_json_str(const json_t *o, const char *key);
