@@ -369,26 +369,6 @@ static int l_request(lua_State *L)
     } else if (!lua_isnil(L, -1)) {
         return luaL_error(L, "rb.http.request: 'headers' must be a table");
     }
-    /* credentials: Basic, built in C so the secret never becomes a Lua string */
-    char *auth = NULL;
-    lua_getfield(L, 1, "credentials");
-    if (!lua_isnil(L, -1)) auth = rbl_basic_header(L, lua_gettop(L));
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "bearer");
-    if (lua_type(L, -1) == LUA_TSTRING) {
-        if (auth) { free(auth); return luaL_error(L, "rb.http.request: give credentials or bearer, not both"); }
-        const char *tok = lua_tostring(L, -1);
-        if (strpbrk(tok, "\r\n")) return luaL_error(L, "rb.http.request: bad bearer token");
-        auth = rb_asprintf("Authorization: Bearer %s", tok);
-    } else if (!lua_isnil(L, -1)) {
-        free(auth);
-        return luaL_error(L, "rb.http.request: 'bearer' must be a string");
-    }
-    lua_pop(L, 1);
-    if (auth) lines[nh++] = auth;
-    lines[nh] = NULL;
-    req.headers = nh ? lines : NULL;
-
     long expect[8];
     int n_expect = 0;
     lua_getfield(L, 1, "expect");
@@ -397,16 +377,44 @@ static int l_request(lua_State *L)
             if (lua_rawgeti(L, -1, i) == LUA_TNIL) { lua_pop(L, 1); break; }
             lua_Integer st = lua_tointeger(L, -1);
             lua_pop(L, 1);
-            if (st < 100 || st > 599) { free(auth); return luaL_error(L, "rb.http.request: 'expect' holds HTTP statuses (100-599)"); }
+            if (st < 100 || st > 599) return luaL_error(L, "rb.http.request: 'expect' holds HTTP statuses (100-599)");
             expect[n_expect++] = (long)st;
         }
     } else if (!lua_isnil(L, -1)) {
-        free(auth);
         return luaL_error(L, "rb.http.request: 'expect' must be a list of statuses");
     }
     lua_pop(L, 1);
+
+    /* credentials (Basic, built in C so the secret never becomes a Lua
+     * string) or a bearer token: checked here, the header made after the
+     * last point where this function can raise */
+    lua_getfield(L, 1, "credentials");
+    int has_creds = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "bearer");
+    const char *bearer = NULL;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        if (has_creds) return luaL_error(L, "rb.http.request: give credentials or bearer, not both");
+        bearer = lua_tostring(L, -1);   /* the request table keeps it alive */
+        if (strpbrk(bearer, "\r\n")) return luaL_error(L, "rb.http.request: bad bearer token");
+    } else if (!lua_isnil(L, -1)) {
+        return luaL_error(L, "rb.http.request: 'bearer' must be a string");
+    }
+    lua_pop(L, 1);
+
     rb_vu *vu = rbl_action(L, 1);
     req.affinity = (unsigned)vu->id;   /* the VU's requests share a connection pool (shard) */
+    char *auth = NULL;
+    if (has_creds) {
+        lua_getfield(L, 1, "credentials");
+        auth = rbl_basic_header(L, lua_gettop(L));   /* raises (nothing allocated) if not credentials */
+        lua_pop(L, 1);
+    } else if (bearer) {
+        auth = rb_asprintf("Authorization: Bearer %s", bearer);
+    }
+    if (auth) lines[nh++] = auth;
+    lines[nh] = NULL;
+    req.headers = nh ? lines : NULL;
     req_ctx *c = rb_calloc(1, sizeof *c);
     memcpy(c->expect, expect, sizeof expect);
     c->n_expect = n_expect;
