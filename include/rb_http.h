@@ -32,6 +32,21 @@ uv_loop_t *rb_loop_uv(rb_loop *l);
 /* Number of transfers in flight. */
 size_t rb_loop_active(const rb_loop *l);
 
+/* Which HTTP client runs a request. libcurl runs everything it is asked to
+ * (TLS, redirects, streamed bodies, blobs); regbench's built-in HTTP/1.1
+ * client runs the small plain-HTTP requests at a fraction of libcurl's
+ * per-request cost (see http_priv.h for which requests qualify). */
+typedef enum {
+    RB_HTTP_AUTO = 0,     /* built-in client where it qualifies, else libcurl (default) */
+    RB_HTTP_LIBCURL,      /* libcurl for every request */
+} rb_http_engine;
+/* Sets the engine for transfers started from now on. */
+void rb_loop_set_engine(rb_loop *l, rb_http_engine e);
+/* Parses "auto" or "libcurl"; returns 0, or -1 when s is neither. */
+int rb_http_parse_engine(const char *s, rb_http_engine *e);
+/* "auto" or "libcurl". */
+const char *rb_http_engine_name(rb_http_engine e);
+
 typedef enum {
     RB_BODY_BUFFER = 0,   /* keep the body in resp->body (up to max_body bytes, else error) */
     RB_BODY_DISCARD,      /* count the bytes, keep nothing */

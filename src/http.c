@@ -6,6 +6,7 @@
  * and the multi handle keeps connections alive between transfers. */
 #include "rb_http.h"
 #include "rb_util.h"
+#include "http_priv.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -14,57 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_BODY (64u << 20)
 #define BLOB_BUFSIZE (256 * 1024)   /* libcurl buffers for blob transfers (defaults: 16 KB down, 64 KB up) */
 #define POOL_MAX 4096
-/* Transfers are spread over several libcurl multi handles by the caller's
- * affinity (the VU): libcurl 7.x looks for a reusable connection by walking
- * every connection to the host in its multi handle, so with one handle and
- * 1,000 keep-alive connections each request walked hundreds of them. A VU
- * always lands on the same shard, so its connection is still reused. */
-#define N_SHARDS 16
-
-typedef struct rb_shard {
-    rb_loop *loop;
-    CURLM *multi;
-    uv_timer_t timer;
-} rb_shard;
-
-struct rb_loop {
-    uv_loop_t uv;
-    rb_shard shards[N_SHARDS];
-    CURL **pool;              /* idle easy handles */
-    size_t n_pool;
-    rb_xfer *xfers;           /* transfers in flight (doubly linked) */
-    size_t n_active;
-    int no_proxy_env;         /* no proxy variable in the environment */
-    struct sock_ctx **socks;  /* by fd: the sockets open_socket made, until close_socket */
-    size_t n_socks;
-};
-
-struct rb_xfer {
-    rb_loop *loop;
-    rb_shard *shard;
-    CURL *easy;
-    struct curl_slist *headers;
-    char *body;               /* copy of an in-memory request body */
-    size_t body_len, body_off;
-    rb_read_fn read;
-    void *read_ud;
-    rb_body_mode body_mode;
-    size_t max_body;
-    rb_sink_fn sink;
-    void *sink_ud;
-    size_t body_cap;
-    int aborted;              /* a callback asked to abort */
-    char abort_msg[128];
-    rb_http_done_fn done;
-    void *ud;
-    rb_http_resp resp;
-    size_t headers_cap;
-    char curl_err[CURL_ERROR_SIZE];
-    rb_xfer *prev, *next;
-};
 
 /* Per-socket state: the uv_poll watching it. A connection socket made by
  * open_socket keeps its poll handle until close_socket, also while its
@@ -272,6 +224,33 @@ size_t rb_loop_active(const rb_loop *l)
     return l->n_active;
 }
 
+void rb_loop_set_engine(rb_loop *l, rb_http_engine e)
+{
+    l->engine = e;
+}
+
+int rb_http_parse_engine(const char *s, rb_http_engine *e)
+{
+    if (strcmp(s, "auto") == 0) *e = RB_HTTP_AUTO;
+    else if (strcmp(s, "libcurl") == 0) *e = RB_HTTP_LIBCURL;
+    else return -1;
+    return 0;
+}
+
+const char *rb_http_engine_name(rb_http_engine e)
+{
+    return e == RB_HTTP_LIBCURL ? "libcurl" : "auto";
+}
+
+void rb_http_link(rb_xfer *x)
+{
+    rb_loop *l = x->loop;
+    x->next = l->xfers;
+    if (l->xfers) l->xfers->prev = x;
+    l->xfers = x;
+    l->n_active++;
+}
+
 static void xfer_unlink(rb_xfer *x)
 {
     rb_loop *l = x->loop;
@@ -281,8 +260,7 @@ static void xfer_unlink(rb_xfer *x)
     l->n_active--;
 }
 
-/* Returns the easy handle to the pool and frees the transfer. */
-static void xfer_free(rb_xfer *x)
+void rb_http_free_xfer(rb_xfer *x)
 {
     rb_loop *l = x->loop;
     if (x->easy) {
@@ -294,12 +272,21 @@ static void xfer_free(rb_xfer *x)
             curl_easy_cleanup(x->easy);
         }
     }
+    if (x->h1) rb_h1_release(x);
     curl_slist_free_all(x->headers);
     free(x->body);
+    free(x->wbuf);
     free(x->resp.body);
     free(x->resp.headers);
     free(x->resp.effective_url);
     free(x);
+}
+
+void rb_http_finish_xfer(rb_xfer *x)
+{
+    xfer_unlink(x);
+    x->done(x, &x->resp, x->ud);
+    rb_http_free_xfer(x);
 }
 
 void rb_loop_cancel_all(rb_loop *l)
@@ -311,7 +298,7 @@ void rb_loop_cancel_all(rb_loop *l)
         x->resp.total_us = rb_now_us() - x->resp.start_us;
         xfer_unlink(x);
         x->done(x, &x->resp, x->ud);
-        xfer_free(x);
+        rb_http_free_xfer(x);
     }
 }
 
@@ -319,6 +306,7 @@ void rb_loop_free(rb_loop *l)
 {
     if (!l) return;
     rb_loop_cancel_all(l);
+    rb_h1_free(l);
     for (size_t i = 0; i < l->n_pool; i++)
         curl_easy_cleanup(l->pool[i]);
     free(l->pool);
@@ -375,44 +363,52 @@ static void buf_append(char **buf, size_t *len, size_t *cap, const char *p, size
     (*buf)[*len] = 0;
 }
 
-static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+int rb_http_take_body(rb_xfer *x, const char *p, size_t n)
 {
-    rb_xfer *x = ud;
-    size_t n = size * nmemb;
     x->resp.bytes_received += n;
     switch (x->body_mode) {
     case RB_BODY_DISCARD:
-        return n;
+        return 0;
     case RB_BODY_SINK:
-        if (x->sink(x->sink_ud, ptr, n) != 0) {
+        if (x->sink(x->sink_ud, p, n) != 0) {
             x->aborted = 1;
             snprintf(x->abort_msg, sizeof x->abort_msg, "response body sink failed");
-            return 0;
+            return -1;
         }
-        return n;
+        return 0;
     case RB_BODY_BUFFER:
         if (x->resp.body_len + n > x->max_body) {
             x->aborted = 1;
             snprintf(x->abort_msg, sizeof x->abort_msg,
                      "response body larger than the %zu-byte limit", x->max_body);
-            return 0;
+            return -1;
         }
-        buf_append(&x->resp.body, &x->resp.body_len, &x->body_cap, ptr, n);
-        return n;
+        buf_append(&x->resp.body, &x->resp.body_len, &x->body_cap, p, n);
+        return 0;
     }
-    return n;
+    return 0;
+}
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    size_t n = size * nmemb;
+    return rb_http_take_body(ud, ptr, n) == 0 ? n : 0;
+}
+
+void rb_http_take_header(rb_xfer *x, const char *p, size_t n)
+{
+    /* A status line starts a new response (redirects, 100-continue): keep only the last. */
+    if (n >= 5 && strncmp(p, "HTTP/", 5) == 0)
+        x->resp.headers_len = 0;
+    if (x->resp.headers_len + n + 1 > 256 * 1024)
+        return;   /* bound header memory; ignore the excess */
+    buf_append(&x->resp.headers, &x->resp.headers_len, &x->headers_cap, p, n);
 }
 
 static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
 {
-    rb_xfer *x = ud;
     size_t n = size * nitems;
-    /* A status line starts a new response (redirects, 100-continue): keep only the last. */
-    if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0)
-        x->resp.headers_len = 0;
-    if (x->resp.headers_len + n + 1 > 256 * 1024)
-        return n;   /* bound header memory; ignore the excess */
-    buf_append(&x->resp.headers, &x->resp.headers_len, &x->headers_cap, buf, n);
+    rb_http_take_header(ud, buf, n);
     return n;
 }
 
@@ -467,7 +463,7 @@ static void finish(rb_xfer *x, CURLcode code)
     }
     xfer_unlink(x);
     x->done(x, r, x->ud);
-    xfer_free(x);
+    rb_http_free_xfer(x);
 }
 
 static void check_done(rb_shard *sh)
@@ -493,6 +489,8 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
         rb_err(err, errlen, "body sink missing");
         return NULL;
     }
+    if (l->engine == RB_HTTP_AUTO && rb_h1_eligible(l, req))
+        return rb_h1_start(l, req, done, ud, err, errlen);
     rb_xfer *x = rb_calloc(1, sizeof *x);
     x->loop = l;
     x->shard = &l->shards[req->affinity % N_SHARDS];
@@ -589,16 +587,13 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 
     x->resp.start_us = rb_now_us();
-    x->next = l->xfers;
-    if (l->xfers) l->xfers->prev = x;
-    l->xfers = x;
-    l->n_active++;
+    rb_http_link(x);
     CURLMcode mc = curl_multi_add_handle(x->shard->multi, e);
     if (mc != CURLM_OK) {
         rb_err(err, errlen, "cannot start transfer: %s", curl_multi_strerror(mc));
         xfer_unlink(x);
         curl_multi_remove_handle(x->shard->multi, e);
-        xfer_free(x);
+        rb_http_free_xfer(x);
         return NULL;
     }
     return x;
@@ -608,7 +603,7 @@ void rb_http_cancel(rb_xfer *x)
 {
     if (!x) return;
     xfer_unlink(x);
-    xfer_free(x);
+    rb_http_free_xfer(x);
 }
 
 int rb_http_header(const rb_http_resp *r, const char *name, char *buf, size_t len)

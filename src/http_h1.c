@@ -1,0 +1,828 @@
+/* http_h1: regbench's built-in HTTP/1.1 client, for the small plain-HTTP
+ * requests a benchmark makes by the thousand (pings, manifests, HEAD probes,
+ * upload sessions). libcurl spends tens of microseconds of bookkeeping on
+ * each request (connection-cache walks, URL parsing, a liveness poll,
+ * allocations), which made regbench, not the registry, the bottleneck of
+ * small-request runs. This client does one write and one read per request
+ * on libuv streams and parses the response in place.
+ *
+ * Scope (rb_h1_eligible): http:// to an IP literal, no proxy variables in the
+ * environment, request body in memory, response kept or discarded, no
+ * redirects. Everything else (TLS, host names, blobs streamed either way,
+ * redirects) goes to libcurl. Connections are kept alive per host:port and
+ * reused most-recently-used first; an idle connection stays watched, so one
+ * the server closes is dropped at once. A request that fails on a reused
+ * connection before any response byte is retried once on a new connection,
+ * as libcurl does. Timeouts (connect, whole transfer, stall) are checked by a
+ * sweep timer every H1_SWEEP_MS while built-in transfers run. */
+#include "http_priv.h"
+#include "rb_util.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define H1_RBUF (64 * 1024)         /* one receive buffer, shared: reads are handled at once */
+#define H1_MAX_HEAD (256 * 1024)    /* largest response header block */
+#define H1_MAX_LINE 4096            /* largest chunk-size or trailer line */
+#define H1_SWEEP_MS 50              /* timeout check period */
+
+typedef struct h1_pool {
+    struct h1_pool *next;
+    char authority[280];            /* host:port as written in the URL, the Host header */
+    struct sockaddr_storage addr;
+    h1_conn *idle;                  /* idle connections, most recently used first */
+} h1_pool;
+
+enum { C_CONNECTING, C_BUSY, C_IDLE, C_CLOSING };
+enum { P_HEAD, P_BODY_LEN, P_BODY_CLOSE, P_CHUNK_SIZE, P_CHUNK_DATA, P_CHUNK_CRLF, P_TRAILER, P_DONE };
+
+struct h1_conn {
+    uv_tcp_t tcp;
+    rb_h1 *h;
+    uv_connect_t creq;
+    h1_pool *pool;
+    rb_xfer *x;                     /* the transfer it serves, NULL when idle */
+    h1_conn *prev, *next;           /* idle list */
+    int state;
+    int writing;                    /* writes whose callback has not run yet */
+    unsigned nreq;                  /* responses completed on it */
+    int ps;                         /* parser state */
+    int keepalive;
+    uint64_t left;                  /* body or chunk bytes still expected */
+    char *buf;                      /* header block or line being gathered */
+    size_t len, cap;
+};
+
+struct rb_h1 {
+    rb_loop *l;
+    h1_pool *pools;
+    uv_timer_t sweep;
+    int sweeping;
+    size_t n_xfers;                 /* built-in transfers alive */
+    char rbuf[H1_RBUF];
+};
+
+typedef struct h1_url {
+    const char *auth;               /* authority in the URL */
+    size_t auth_len;
+    const char *path;               /* path and query, NULL: "/" */
+    size_t path_len;
+    struct sockaddr_storage addr;
+} h1_url;
+
+/* Parses an http:// URL whose host is an IP literal; 0 ok, -1 not for us. */
+static int parse_url(const char *url, h1_url *u)
+{
+    if (strncmp(url, "http://", 7) != 0) return -1;
+    const char *a = url + 7;
+    size_t alen = strcspn(a, "/?#");
+    if (alen == 0 || alen >= sizeof ((h1_pool *)0)->authority) return -1;
+    if (memchr(a, '@', alen)) return -1;   /* credentials in the URL: libcurl's business */
+    char host[64];
+    const char *port = NULL;
+    int v6 = a[0] == '[';
+    if (v6) {
+        const char *close = memchr(a, ']', alen);
+        if (!close || (size_t)(close - a - 1) >= sizeof host) return -1;
+        memcpy(host, a + 1, (size_t)(close - a - 1));
+        host[close - a - 1] = 0;
+        if (close + 1 < a + alen) {
+            if (close[1] != ':') return -1;
+            port = close + 2;
+        }
+    } else {
+        const char *colon = memchr(a, ':', alen);
+        size_t hlen = colon ? (size_t)(colon - a) : alen;
+        if (hlen >= sizeof host) return -1;
+        memcpy(host, a, hlen);
+        host[hlen] = 0;
+        if (colon) port = colon + 1;
+    }
+    long p = 80;
+    if (port && port < a + alen) {
+        p = 0;
+        for (const char *q = port; q < a + alen; q++) {
+            if (*q < '0' || *q > '9' || p > 65535) return -1;
+            p = p * 10 + (*q - '0');
+        }
+        if (p < 1 || p > 65535) return -1;
+    }
+    memset(&u->addr, 0, sizeof u->addr);
+    if (v6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&u->addr;
+        if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) return -1;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)p);
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&u->addr;
+        if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) return -1;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)p);
+    }
+    u->auth = a;
+    u->auth_len = alen;
+    const char *path = a + alen;
+    size_t plen = strcspn(path, "#");
+    for (size_t i = 0; i < plen; i++)
+        if ((unsigned char)path[i] <= 0x20 || (unsigned char)path[i] >= 0x7f) return -1;
+    u->path = plen ? path : NULL;
+    u->path_len = plen;
+    return 0;
+}
+
+/* Whether a header line names `name` (case-insensitive, followed by ':' or ';'). */
+static int header_is(const char *line, const char *name)
+{
+    size_t n = strlen(name);
+    return strncasecmp(line, name, n) == 0 && (line[n] == ':' || line[n] == ';');
+}
+
+static int token_ok(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f) return 0;
+    return 1;
+}
+
+int rb_h1_eligible(const rb_loop *l, const rb_http_req *req)
+{
+    if (!l->no_proxy_env || req->read || req->body_mode == RB_BODY_SINK || req->follow_redirects)
+        return 0;
+    if (req->method && !token_ok(req->method)) return 0;
+    if (req->headers)
+        for (const char *const *h = req->headers; *h; h++)
+            if (header_is(*h, "Transfer-Encoding") || header_is(*h, "Expect")) return 0;
+    h1_url u;
+    return parse_url(req->url, &u) == 0;
+}
+
+/* ---- the client's state ----------------------------------------------------- */
+
+static void on_sweep(uv_timer_t *t);
+
+static rb_h1 *h1_state(rb_loop *l)
+{
+    if (!l->h1) {
+        rb_h1 *h = rb_calloc(1, sizeof *h);
+        h->l = l;
+        uv_timer_init(&l->uv, &h->sweep);
+        h->sweep.data = h;
+        l->h1 = h;
+    }
+    return l->h1;
+}
+
+static h1_pool *pool_for(rb_h1 *h, const h1_url *u)
+{
+    for (h1_pool *p = h->pools; p; p = p->next)
+        if (strlen(p->authority) == u->auth_len && memcmp(p->authority, u->auth, u->auth_len) == 0)
+            return p;
+    h1_pool *p = rb_calloc(1, sizeof *p);
+    memcpy(p->authority, u->auth, u->auth_len);
+    p->addr = u->addr;
+    p->next = h->pools;
+    h->pools = p;
+    return p;
+}
+
+/* Appends to the connection's gathering buffer. */
+static void conn_gather(h1_conn *c, const char *p, size_t n)
+{
+    if (c->len + n + 1 > c->cap) {
+        size_t cap = c->cap ? c->cap : 1024;
+        while (cap < c->len + n + 1) cap *= 2;
+        c->buf = rb_realloc(c->buf, cap);
+        c->cap = cap;
+    }
+    memcpy(c->buf + c->len, p, n);
+    c->len += n;
+    c->buf[c->len] = 0;
+}
+
+/* ---- connections -------------------------------------------------------------- */
+
+static void on_conn_closed(uv_handle_t *hd)
+{
+    h1_conn *c = hd->data;
+    free(c->buf);
+    free(c);
+}
+
+static void idle_unlink(h1_conn *c)
+{
+    if (c->prev) c->prev->next = c->next; else c->pool->idle = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+/* Closes a connection; its transfer (if any) is detached, not finished. */
+static void conn_close(h1_conn *c)
+{
+    if (c->state == C_CLOSING) return;
+    if (c->state == C_IDLE) idle_unlink(c);
+    if (c->x) c->x->conn = NULL;
+    c->x = NULL;
+    c->state = C_CLOSING;
+    uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+}
+
+static void finish_err(rb_xfer *x, rb_err_class cls, const char *fmt, ...)
+{
+    if (x->conn) conn_close(x->conn);
+    x->resp.err = cls;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->resp.error, sizeof x->resp.error, fmt, ap);
+    va_end(ap);
+    x->resp.total_us = rb_now_us() - x->resp.start_us;
+    rb_http_finish_xfer(x);
+}
+
+static void start_on_new_conn(rb_xfer *x);
+
+/* A connection failed (code: a libuv error). Retries the transfer once on a
+ * new connection when a reused one failed before any response byte (the
+ * server closed it while idle), else fails it. */
+static void conn_failed(h1_conn *c, int code)
+{
+    rb_xfer *x = c->x;
+    int reused = c->nreq > 0;
+    int ps = c->ps;
+    uint64_t left = c->left;
+    conn_close(c);
+    if (!x) return;
+    if (reused && !x->got_byte && !x->retried) {
+        x->retried = 1;
+        start_on_new_conn(x);
+        return;
+    }
+    if (x->got_byte && (ps == P_BODY_LEN || ps == P_CHUNK_SIZE || ps == P_CHUNK_DATA ||
+                        ps == P_CHUNK_CRLF || ps == P_TRAILER)) {
+        if (ps == P_BODY_LEN)
+            finish_err(x, RB_ERR_INTEGRITY, "transfer closed with %llu bytes remaining to read",
+                       (unsigned long long)left);
+        else
+            finish_err(x, RB_ERR_INTEGRITY, "transfer closed with outstanding read data remaining");
+        return;
+    }
+    if (code == UV_EOF)
+        finish_err(x, RB_ERR_CONNECT, x->got_byte ? "connection to %s closed in the middle of the response headers"
+                                                  : "empty reply from server %s",
+                   x->pool_of->authority);
+    else
+        finish_err(x, RB_ERR_CONNECT, "connection to %s failed: %s", x->pool_of->authority, uv_strerror(code));
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    h1_conn *c = w->data;
+    free(w);
+    c->writing--;
+    if (status == UV_ECANCELED || c->state == C_CLOSING) return;
+    if (status < 0) {
+        conn_failed(c, status);
+        return;
+    }
+    if (c->x) c->x->last_io_us = rb_now_us();
+}
+
+static void send_request(h1_conn *c)
+{
+    rb_xfer *x = c->x;
+    uv_buf_t b = uv_buf_init(x->wbuf, (unsigned)x->wlen);
+    /* A request of its own: the callback of the previous write on this
+     * connection may still be pending when the next request goes out. */
+    uv_write_t *w = rb_malloc(sizeof *w);
+    w->data = c;
+    c->writing++;
+    int rc = uv_write(w, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+    if (rc < 0) {
+        free(w);
+        c->writing--;
+        conn_failed(c, rc);
+    }
+}
+
+static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
+{
+    h1_conn *c = hd->data;
+    (void)suggested;
+    buf->base = c->h->rbuf;
+    buf->len = sizeof c->h->rbuf;
+}
+
+static void conn_feed(h1_conn *c, const char *p, size_t n);
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    h1_conn *c = s->data;
+    if (nread == 0 || c->state == C_CLOSING) return;
+    if (!c->x) {               /* idle: the server closed it, or sent something unasked */
+        conn_close(c);
+        return;
+    }
+    if (nread < 0) {
+        if (nread == UV_EOF && c->ps == P_BODY_CLOSE) {   /* body ended by close */
+            c->ps = P_DONE;
+            conn_feed(c, NULL, 0);
+            return;
+        }
+        conn_failed(c, (int)nread);
+        return;
+    }
+    conn_feed(c, buf->base, (size_t)nread);
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    h1_conn *c = req->data;
+    if (status == UV_ECANCELED || c->state == C_CLOSING) return;
+    rb_xfer *x = c->x;
+    if (status < 0) {
+        conn_close(c);
+        if (x) finish_err(x, RB_ERR_CONNECT, "cannot connect to %s: %s", x->pool_of->authority, uv_strerror(status));
+        return;
+    }
+    c->state = C_BUSY;
+    x->resp.connect_us = rb_now_us() - x->resp.start_us;
+    x->last_io_us = rb_now_us();
+    int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    if (rc < 0) {
+        conn_failed(c, rc);
+        return;
+    }
+    send_request(c);
+}
+
+/* Fails a transfer from the next sweep (never inside rb_http_start). */
+static void fail_soon(rb_xfer *x, const char *fmt, ...)
+{
+    x->resp.err = RB_ERR_CONNECT;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->resp.error, sizeof x->resp.error, fmt, ap);
+    va_end(ap);
+    x->fail_pending = 1;
+    rb_h1 *h = x->loop->h1;
+    h->sweeping = 1;
+    uv_timer_start(&h->sweep, on_sweep, 0, H1_SWEEP_MS);
+}
+
+static void start_on_new_conn(rb_xfer *x)
+{
+    rb_loop *l = x->loop;
+    h1_conn *c = rb_calloc(1, sizeof *c);
+    c->pool = x->pool_of;
+    c->h = l->h1;
+    c->tcp.data = c;
+    c->creq.data = c;
+    c->state = C_CONNECTING;
+    c->x = x;
+    x->conn = c;
+    x->got_byte = 0;
+    int rc = uv_tcp_init(&l->uv, &c->tcp);
+    if (rc < 0) {
+        free(c);
+        x->conn = NULL;
+        fail_soon(x, "cannot make a socket: %s", uv_strerror(rc));
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&c->pool->addr, on_connect);
+    if (rc < 0) {
+        conn_close(c);
+        fail_soon(x, "cannot connect to %s: %s", x->pool_of->authority, uv_strerror(rc));
+    }
+}
+
+/* ---- the response ------------------------------------------------------------- */
+
+/* Parses a complete header block; returns 0, or -1 with a message. */
+static int parse_head(h1_conn *c, const char *h, size_t len, char *msg, size_t msglen)
+{
+    rb_xfer *x = c->x;
+    if (len < 12 || strncmp(h, "HTTP/1.", 7) != 0 || (h[7] != '0' && h[7] != '1') || h[8] != ' ' ||
+        h[9] < '0' || h[9] > '9' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9') {
+        snprintf(msg, msglen, "bad status line from %s", x->pool_of->authority);
+        return -1;
+    }
+    long status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+    int keepalive = h[7] == '1';
+    int chunked = 0, has_len = 0;
+    uint64_t clen = 0;
+    const char *end = h + len;
+    const char *p = memchr(h, '\n', len);
+    p = p ? p + 1 : end;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol) eol = end;
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        if (colon) {
+            size_t nlen = (size_t)(colon - p);
+            const char *v = colon + 1;
+            while (v < eol && (*v == ' ' || *v == '\t')) v++;
+            const char *ve = eol;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            size_t vlen = (size_t)(ve - v);
+            if (nlen == 14 && strncasecmp(p, "Content-Length", 14) == 0) {
+                uint64_t n = 0;
+                if (vlen == 0 || vlen > 19) goto bad_len;
+                for (size_t i = 0; i < vlen; i++) {
+                    if (v[i] < '0' || v[i] > '9') goto bad_len;
+                    n = n * 10 + (uint64_t)(v[i] - '0');
+                }
+                if (has_len && n != clen) goto bad_len;
+                clen = n;
+                has_len = 1;
+            } else if (nlen == 17 && strncasecmp(p, "Transfer-Encoding", 17) == 0) {
+                chunked = vlen >= 7 && strncasecmp(ve - 7, "chunked", 7) == 0;
+                if (!chunked) {
+                    snprintf(msg, msglen, "unsupported Transfer-Encoding from %s", x->pool_of->authority);
+                    return -1;
+                }
+            } else if (nlen == 10 && strncasecmp(p, "Connection", 10) == 0) {
+                for (const char *q = v; q + 5 <= ve; q++) {
+                    if (strncasecmp(q, "close", 5) == 0) keepalive = 0;
+                    else if (q + 10 <= ve && strncasecmp(q, "keep-alive", 10) == 0) keepalive = 1;
+                }
+            }
+        }
+        p = eol + 1;
+    }
+    rb_http_take_header(x, h, len);
+    x->resp.status = status;
+    c->keepalive = keepalive;
+    if (status >= 100 && status < 200) {
+        if (status == 101) {
+            snprintf(msg, msglen, "unexpected protocol switch from %s", x->pool_of->authority);
+            return -1;
+        }
+        c->ps = P_HEAD;   /* an interim response: the real one follows */
+        return 0;
+    }
+    if (x->head_only || status == 204 || status == 304) {
+        c->ps = P_DONE;
+    } else if (chunked) {
+        c->ps = P_CHUNK_SIZE;
+    } else if (has_len) {
+        c->left = clen;
+        c->ps = clen ? P_BODY_LEN : P_DONE;
+    } else {
+        c->ps = P_BODY_CLOSE;
+        c->keepalive = 0;
+    }
+    return 0;
+bad_len:
+    snprintf(msg, msglen, "bad Content-Length from %s", x->pool_of->authority);
+    return -1;
+}
+
+/* The response is complete: the connection goes idle (or closes), then the
+ * transfer's owner hears of it. */
+static void conn_complete(h1_conn *c, int leftover)
+{
+    rb_xfer *x = c->x;
+    c->x = NULL;
+    x->conn = NULL;
+    c->nreq++;
+    /* reusable when the whole request reached the kernel (its write
+     * callback may still be pending: that is fine) */
+    if (c->keepalive && !leftover && c->tcp.write_queue_size == 0) {
+        c->state = C_IDLE;
+        c->len = 0;
+        c->next = c->pool->idle;
+        c->prev = NULL;
+        if (c->next) c->next->prev = c;
+        c->pool->idle = c;
+        uv_unref((uv_handle_t *)&c->tcp);   /* an idle connection must not keep the loop running */
+    } else {
+        conn_close(c);
+    }
+    x->resp.bytes_sent = x->body_len;   /* the server answered: the request went out */
+    x->resp.total_us = rb_now_us() - x->resp.start_us;
+    if (!x->resp.effective_url) x->resp.effective_url = rb_strdup(x->url);
+    rb_http_finish_xfer(x);
+}
+
+/* Gathers one line (chunk size, chunk end, trailer) into c->buf; returns the
+ * bytes consumed, with *done set when the line is complete. */
+static size_t gather_line(h1_conn *c, const char *p, size_t n, int *done)
+{
+    const char *nl = memchr(p, '\n', n);
+    size_t take = nl ? (size_t)(nl - p) + 1 : n;
+    conn_gather(c, p, take);
+    *done = nl != NULL;
+    return take;
+}
+
+static void conn_feed(h1_conn *c, const char *p, size_t n)
+{
+    rb_xfer *x = c->x;
+    char msg[200];
+    uint64_t now = rb_now_us();
+    if (!x->got_byte && n) {
+        x->got_byte = 1;
+        x->resp.ttfb_us = now - x->resp.start_us;
+    }
+    x->last_io_us = now;
+    for (;;) {
+        if (c->ps == P_DONE) {
+            conn_complete(c, n > 0);
+            return;
+        }
+        if (n == 0) return;
+        size_t take;
+        int line_done;
+        switch (c->ps) {
+        case P_HEAD: {
+            const char *head = NULL;
+            size_t hlen = 0;
+            if (c->len == 0) {   /* usual case: the whole block in this read */
+                const char *e = memmem(p, n, "\r\n\r\n", 4);
+                if (e) {
+                    head = p;
+                    hlen = (size_t)(e - p) + 4;
+                    take = hlen;
+                }
+            }
+            if (!head) {
+                size_t from = c->len > 3 ? c->len - 3 : 0;
+                size_t room = H1_MAX_HEAD - c->len;
+                size_t add = n < room ? n : room;
+                conn_gather(c, p, add);
+                const char *e = memmem(c->buf + from, c->len - from, "\r\n\r\n", 4);
+                if (!e) {
+                    if (c->len >= H1_MAX_HEAD) {
+                        finish_err(x, RB_ERR_OTHER, "response headers from %s larger than %d bytes",
+                                   x->pool_of->authority, H1_MAX_HEAD);
+                        return;
+                    }
+                    return;   /* add == n: all consumed */
+                }
+                hlen = (size_t)(e - c->buf) + 4;
+                take = add - (c->len - hlen);   /* bytes of this read that belong to the block */
+                head = c->buf;
+            }
+            if (parse_head(c, head, hlen, msg, sizeof msg) < 0) {
+                finish_err(x, RB_ERR_OTHER, "%s", msg);
+                return;
+            }
+            c->len = 0;
+            break;
+        }
+        case P_BODY_LEN:
+        case P_BODY_CLOSE:
+        case P_CHUNK_DATA:
+            /* body bytes: up to what the length or chunk still owes, or all */
+            take = c->ps == P_BODY_CLOSE || n < c->left ? n : (size_t)c->left;
+            if (rb_http_take_body(x, p, take) < 0) {
+                finish_err(x, RB_ERR_OTHER, "%s", x->abort_msg);
+                return;
+            }
+            if (c->ps != P_BODY_CLOSE) {
+                c->left -= take;
+                if (c->left == 0) c->ps = c->ps == P_BODY_LEN ? P_DONE : P_CHUNK_CRLF;
+            }
+            break;
+        case P_CHUNK_SIZE:
+        case P_CHUNK_CRLF:
+        case P_TRAILER:
+            take = gather_line(c, p, n, &line_done);
+            if (c->len > H1_MAX_LINE) {
+                finish_err(x, RB_ERR_OTHER, "bad chunked encoding from %s", x->pool_of->authority);
+                return;
+            }
+            if (line_done) {
+                char *line = c->buf;
+                size_t llen = c->len;
+                while (llen && (line[llen - 1] == '\n' || line[llen - 1] == '\r')) llen--;
+                if (c->ps == P_CHUNK_SIZE) {
+                    uint64_t size = 0;
+                    size_t i = 0, digits = 0;
+                    for (; i < llen && digits < 16; i++, digits++) {
+                        char ch = line[i];
+                        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                              : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+                        if (d < 0) break;
+                        size = size * 16 + (uint64_t)d;
+                    }
+                    if (digits == 0 || (i < llen && line[i] != ';' && line[i] != ' ' && line[i] != '\t')) {
+                        finish_err(x, RB_ERR_OTHER, "bad chunked encoding from %s", x->pool_of->authority);
+                        return;
+                    }
+                    c->left = size;
+                    c->ps = size ? P_CHUNK_DATA : P_TRAILER;
+                } else if (c->ps == P_CHUNK_CRLF) {
+                    if (llen) {
+                        finish_err(x, RB_ERR_OTHER, "bad chunked encoding from %s", x->pool_of->authority);
+                        return;
+                    }
+                    c->ps = P_CHUNK_SIZE;
+                } else if (llen == 0) {
+                    c->ps = P_DONE;
+                }
+                c->len = 0;
+            }
+            break;
+        default:
+            take = n;
+            break;
+        }
+        p += take;
+        n -= take;
+    }
+}
+
+/* ---- transfers ---------------------------------------------------------------- */
+
+static void on_sweep(uv_timer_t *t)
+{
+    rb_h1 *h = t->data;
+    rb_loop *l = h->l;
+    for (;;) {
+        uint64_t now = rb_now_us();
+        rb_xfer *due = NULL;
+        const char *why = NULL;
+        for (rb_xfer *x = l->xfers; x; x = x->next) {
+            if (!x->h1) continue;
+            if (x->fail_pending) { due = x; why = NULL; break; }
+            if (x->conn && x->conn->state == C_CONNECTING && now - x->resp.start_us > x->connect_limit_us) {
+                due = x; why = "connect"; break;
+            }
+            if (x->deadline_us && now > x->deadline_us) { due = x; why = "total"; break; }
+            if (x->stall_us && now - x->last_io_us > x->stall_us) { due = x; why = "stall"; break; }
+        }
+        if (!due) break;
+        if (!why) {
+            due->fail_pending = 0;
+            due->resp.total_us = now - due->resp.start_us;
+            rb_http_finish_xfer(due);
+        } else if (why[0] == 'c') {
+            finish_err(due, RB_ERR_TIMEOUT, "connection to %s timed out after %llu ms",
+                       due->pool_of->authority, (unsigned long long)((now - due->resp.start_us) / 1000));
+        } else if (why[0] == 't') {
+            finish_err(due, RB_ERR_TIMEOUT, "operation timed out after %llu ms with %llu bytes received",
+                       (unsigned long long)((now - due->resp.start_us) / 1000),
+                       (unsigned long long)due->resp.bytes_received);
+        } else {
+            finish_err(due, RB_ERR_TIMEOUT, "stalled: no data moved for %llu s",
+                       (unsigned long long)(due->stall_us / 1000000));
+        }
+    }
+    if (h->n_xfers == 0) {
+        uv_timer_stop(&h->sweep);
+        h->sweeping = 0;
+    }
+}
+
+/* Appends s (n bytes) to the request buffer. */
+static void w_add(char **w, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t c = *cap ? *cap * 2 : 512;
+        while (c < *len + n) c *= 2;
+        *w = rb_realloc(*w, c);
+        *cap = c;
+    }
+    memcpy(*w + *len, s, n);
+    *len += n;
+}
+#define W_LIT(s) w_add(&w, &wlen, &wcap, s, sizeof s - 1)
+
+rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
+                     char *err, size_t errlen)
+{
+    h1_url u;
+    if (parse_url(req->url, &u) != 0) {
+        rb_err(err, errlen, "bad URL '%s'", req->url);
+        return NULL;
+    }
+    rb_h1 *h = h1_state(l);
+    size_t ulen = strlen(req->url);
+    rb_xfer *x = rb_calloc(1, sizeof *x + ulen + 1);
+    memcpy(x->url, req->url, ulen + 1);
+    x->loop = l;
+    x->h1 = 1;
+    x->done = done;
+    x->ud = ud;
+    x->body_mode = req->body_mode;
+    x->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
+    x->pool_of = pool_for(h, &u);
+
+    /* the request: head, then the body in the same buffer (one write) */
+    const char *method = req->method ? req->method : "GET";
+    x->head_only = strcmp(method, "HEAD") == 0;
+    int has_body = req->body != NULL && !x->head_only;
+    int send_len = has_body || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
+                   strcmp(method, "PATCH") == 0;
+    size_t body_len = has_body ? req->body_len : 0;
+    int own_host = 0, own_accept = 0, own_len = 0;
+    if (req->headers)
+        for (const char *const *hd = req->headers; *hd; hd++) {
+            own_host |= header_is(*hd, "Host");
+            own_accept |= header_is(*hd, "Accept");
+            own_len |= header_is(*hd, "Content-Length");
+        }
+    char *w = NULL;
+    size_t wlen = 0, wcap = 0;
+    w_add(&w, &wlen, &wcap, method, strlen(method));
+    W_LIT(" ");
+    if (u.path && u.path[0] == '/') {
+        w_add(&w, &wlen, &wcap, u.path, u.path_len);
+    } else {
+        W_LIT("/");
+        if (u.path) w_add(&w, &wlen, &wcap, u.path, u.path_len);
+    }
+    W_LIT(" HTTP/1.1\r\n");
+    if (!own_host) {
+        W_LIT("Host: ");
+        w_add(&w, &wlen, &wcap, u.auth, u.auth_len);
+        W_LIT("\r\n");
+    }
+    if (!own_accept) W_LIT("Accept: */*\r\n");
+    if (req->headers)
+        for (const char *const *hd = req->headers; *hd; hd++) {
+            const char *line = *hd;
+            size_t n = strlen(line);
+            while (n && (line[n - 1] == ' ' || line[n - 1] == '\t')) n--;
+            if (n && line[n - 1] == ':') continue;          /* "Name:" removes a default header */
+            const char *semi = memchr(line, ';', n);
+            const char *colon = memchr(line, ':', n);
+            if (semi && (!colon || semi < colon) && semi == line + n - 1) {
+                w_add(&w, &wlen, &wcap, line, n - 1);     /* "Name;" sends it empty */
+                W_LIT(":\r\n");
+                continue;
+            }
+            w_add(&w, &wlen, &wcap, line, n);
+            W_LIT("\r\n");
+        }
+    if (send_len && !own_len) {
+        char cl[48];
+        int k = snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", body_len);
+        w_add(&w, &wlen, &wcap, cl, (size_t)k);
+    }
+    W_LIT("\r\n");
+    if (body_len) w_add(&w, &wlen, &wcap, req->body, body_len);
+    x->wbuf = w;
+    x->wlen = wlen;
+    x->body_len = body_len;
+
+    uint64_t now = rb_now_us();
+    x->resp.start_us = now;
+    x->last_io_us = now;
+    x->deadline_us = req->timeout_s > 0 ? now + (uint64_t)(req->timeout_s * 1e6) : 0;
+    x->connect_limit_us = (uint64_t)((req->connect_timeout_s > 0 ? req->connect_timeout_s : 10.0) * 1e6);
+    x->stall_us = req->stall_s > 0 ? (uint64_t)((req->stall_s + 0.999) * 1e6) : 0;
+    rb_http_link(x);
+    h->n_xfers++;
+    if (!h->sweeping) {
+        h->sweeping = 1;
+        uv_timer_start(&h->sweep, on_sweep, H1_SWEEP_MS, H1_SWEEP_MS);
+    }
+
+    h1_conn *c = x->pool_of->idle;
+    if (c) {
+        idle_unlink(c);
+        uv_ref((uv_handle_t *)&c->tcp);
+        c->state = C_BUSY;
+        c->x = x;
+        c->ps = P_HEAD;
+        c->len = 0;
+        x->conn = c;
+        send_request(c);
+    } else {
+        start_on_new_conn(x);
+    }
+    return x;
+}
+
+void rb_h1_release(rb_xfer *x)
+{
+    if (x->conn) conn_close(x->conn);   /* response incomplete: the connection cannot be reused */
+    rb_h1 *h = x->loop->h1;
+    if (h && h->n_xfers) h->n_xfers--;
+}
+
+static void on_sweep_closed(uv_handle_t *hd)
+{
+    free(hd->data);
+}
+
+void rb_h1_free(rb_loop *l)
+{
+    rb_h1 *h = l->h1;
+    if (!h) return;
+    while (h->pools) {
+        h1_pool *p = h->pools;
+        while (p->idle) conn_close(p->idle);
+        h->pools = p->next;
+        free(p);
+    }
+    l->h1 = NULL;
+    uv_close((uv_handle_t *)&h->sweep, on_sweep_closed);
+}

@@ -1,0 +1,433 @@
+/* test_http: the HTTP layer against a scripted server on the same loop, for
+ * the responses a registry cannot be made to produce: bodies framed by
+ * length, by chunks and by close, headers and chunk lines split across
+ * reads, interim 1xx responses, HEAD with a length, 204, a server that
+ * resets, truncates, stalls or never answers, oversized headers, a closed
+ * port, keep-alive reuse, and a reused connection the server dropped (the
+ * request must be retried on a new one). Every case runs through both
+ * clients, the built-in one (RB_HTTP_AUTO) and libcurl, and both must agree
+ * on what the caller sees. Loopback only; every wait is bounded. */
+#include "rb_http.h"
+#include "rb_util.h"
+#include "rbtest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the scripted server ---------------------------------------------------- */
+
+enum { THEN_KEEP, THEN_CLOSE, THEN_HANG, THEN_DROP_NEXT };
+
+typedef struct route {
+    const char *path;
+    const char *pieces[6];   /* sent in order, gap_ms apart */
+    int gap_ms;
+    int then;                /* after the last piece */
+} route;
+
+static char big_head[300 * 1024];
+
+static const route routes[] = {
+    {"/len", {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Test: a\r\n\r\nhello"}, 0, THEN_KEEP},
+    {"/split", {"HTTP/1.1 200 OK\r\nContent-Le", "ngth: 11\r\n\r", "\nhello ", "world"}, 20, THEN_KEEP},
+    {"/chunked", {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhe", "llo\r\n6;ext=1\r", "\n world\r\n0\r\n",
+                  "Trailer-A: x\r\n\r\n"}, 20, THEN_KEEP},
+    {"/close", {"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil ", "close"}, 20, THEN_CLOSE},
+    {"/interim", {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\nLocation: /x\r\n\r\n"}, 0,
+     THEN_KEEP},
+    {"/head", {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"}, 0, THEN_KEEP},
+    {"/nocontent", {"HTTP/1.1 204 No Content\r\n\r\n"}, 0, THEN_KEEP},
+    {"/reset", {NULL}, 0, THEN_CLOSE},
+    {"/partial", {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcd"}, 0, THEN_CLOSE},
+    {"/slow", {NULL}, 0, THEN_HANG},
+    {"/stall", {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab"}, 0, THEN_HANG},
+    {"/garbage", {"SPDY/9 what\r\n\r\n"}, 0, THEN_CLOSE},
+    {"/bighead", {big_head}, 0, THEN_CLOSE},
+    {"/dropnext", {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}, 0, THEN_DROP_NEXT},
+    {"/echo", {NULL}, 0, THEN_KEEP},
+};
+
+typedef struct srv_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    char in[64 * 1024];
+    size_t in_len;
+    const route *rt;
+    int piece;
+    int requests;            /* requests answered on this connection */
+    int drop_next;           /* the next request gets the connection closed instead */
+    int closing;
+    struct srv_conn *next;   /* all connections, for the final clean-up */
+} srv_conn;
+
+static srv_conn *srv_conns;
+
+static uv_tcp_t listener;
+static int accepted;         /* connections accepted */
+static char echo_buf[4096];
+
+static void srv_closed(uv_handle_t *h)
+{
+    srv_conn *c = h->data;
+    if (h == (uv_handle_t *)&c->tcp) {
+        uv_close((uv_handle_t *)&c->timer, srv_closed);
+        return;
+    }
+    for (srv_conn **pp = &srv_conns; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    free(c);
+}
+
+static void srv_close(srv_conn *c)
+{
+    if (c->closing) return;
+    c->closing = 1;
+    uv_timer_stop(&c->timer);
+    uv_close((uv_handle_t *)&c->tcp, srv_closed);
+}
+
+static void srv_write_done(uv_write_t *w, int status)
+{
+    (void)status;
+    free(w->data);
+    free(w);
+}
+
+static void srv_send(srv_conn *c, const char *s, size_t n)
+{
+    uv_write_t *w = malloc(sizeof *w);
+    char *copy = malloc(n);
+    memcpy(copy, s, n);
+    w->data = copy;
+    uv_buf_t b = uv_buf_init(copy, (unsigned)n);
+    uv_write(w, (uv_stream_t *)&c->tcp, &b, 1, srv_write_done);
+}
+
+static void srv_next_piece(uv_timer_t *t)
+{
+    srv_conn *c = t->data;
+    const route *r = c->rt;
+    if (c->closing || !r) return;
+    const char *p = c->piece < 6 ? r->pieces[c->piece] : NULL;
+    if (p) {
+        srv_send(c, p, strlen(p));
+        c->piece++;
+        if (c->piece < 6 && r->pieces[c->piece]) {
+            uv_timer_start(&c->timer, srv_next_piece, (uint64_t)r->gap_ms, 0);
+            return;
+        }
+    }
+    c->requests++;
+    if (r->then == THEN_CLOSE) srv_close(c);
+    else if (r->then == THEN_DROP_NEXT) c->drop_next = 1;
+    c->rt = NULL;
+}
+
+/* Looks for a complete request in c->in and answers it. */
+static void srv_request(srv_conn *c)
+{
+    char *end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
+    if (!end || c->rt) return;
+    size_t head = (size_t)(end - c->in) + 4;
+    size_t body = 0;
+    char *cl = memmem(c->in, head, "Content-Length: ", 16);
+    if (cl) body = strtoul(cl + 16, NULL, 10);
+    if (c->in_len < head + body) return;
+    if (c->drop_next) {
+        srv_close(c);
+        return;
+    }
+    char path[256] = "";
+    sscanf(c->in, "%*s %255s", path);
+    const route *r = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(routes[i].path, path) == 0) r = &routes[i];
+    if (!r) {
+        srv_send(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 45);
+    } else if (strcmp(r->path, "/echo") == 0) {
+        /* answers with the request's head and body, so the test sees what was sent */
+        int n = snprintf(echo_buf, sizeof echo_buf, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", head + body);
+        srv_send(c, echo_buf, (size_t)n);
+        srv_send(c, c->in, head + body);
+        c->requests++;
+    } else {
+        c->rt = r;
+        c->piece = 0;
+        srv_next_piece(&c->timer);
+    }
+    memmove(c->in, c->in + head + body, c->in_len - head - body);
+    c->in_len -= head + body;
+}
+
+static void srv_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b)
+{
+    srv_conn *c = h->data;
+    (void)sz;
+    b->base = c->in + c->in_len;
+    b->len = sizeof c->in - c->in_len;
+}
+
+static void srv_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+    srv_conn *c = s->data;
+    (void)b;
+    if (n < 0) {
+        srv_close(c);
+        return;
+    }
+    c->in_len += (size_t)n;
+    srv_request(c);
+}
+
+static void srv_accept(uv_stream_t *l, int status)
+{
+    if (status < 0) return;
+    srv_conn *c = calloc(1, sizeof *c);
+    uv_tcp_init(l->loop, &c->tcp);
+    uv_timer_init(l->loop, &c->timer);
+    c->tcp.data = c->timer.data = c;
+    c->next = srv_conns;
+    srv_conns = c;
+    if (uv_accept(l, (uv_stream_t *)&c->tcp) != 0) {
+        srv_close(c);
+        return;
+    }
+    accepted++;
+    uv_read_start((uv_stream_t *)&c->tcp, srv_alloc, srv_read);
+}
+
+/* ---- the client side ---------------------------------------------------------- */
+
+typedef struct result {
+    int done;
+    long status;
+    rb_err_class err;
+    char error[256];
+    char body[1024];
+    size_t body_len;
+    char headers[2048];
+    uint64_t bytes_sent, ttfb_us, total_us;
+} result;
+
+static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
+{
+    (void)x;
+    result *res = ud;
+    res->done = 1;
+    res->status = r->status;
+    res->err = r->err;
+    snprintf(res->error, sizeof res->error, "%s", r->error);
+    res->body_len = r->body_len;
+    if (r->body) snprintf(res->body, sizeof res->body, "%s", r->body);
+    if (r->headers) snprintf(res->headers, sizeof res->headers, "%s", r->headers);
+    res->bytes_sent = r->bytes_sent;
+    res->ttfb_us = r->ttfb_us;
+    res->total_us = r->total_us;
+}
+
+static rb_loop *loop;
+static int port;
+
+/* Runs one request to completion (at most 10 s). */
+static result fetch(rb_http_engine e, const char *method, const char *path, const char *body,
+                    double timeout_s, double stall_s, size_t max_body)
+{
+    result res;
+    memset(&res, 0, sizeof res);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    static const char *const headers[] = {"X-Custom: yes", "Accept:", NULL};
+    rb_http_req req;
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.url = url;
+    req.headers = headers;
+    req.body = body;
+    req.body_len = body ? strlen(body) : 0;
+    req.timeout_s = timeout_s;
+    req.stall_s = stall_s;
+    req.max_body = max_body;
+    rb_loop_set_engine(loop, e);
+    char err[256];
+    if (!rb_http_start(loop, &req, on_done, &res, err, sizeof err)) {
+        CHECKF(0, "start %s: %s", path, err);
+        return res;
+    }
+    uint64_t t0 = rb_now_us();
+    while (!res.done && rb_now_us() - t0 < 10 * 1000000ull)
+        uv_run(rb_loop_uv(loop), UV_RUN_ONCE);
+    CHECKF(res.done, "%s %s did not finish in 10 s", method, path);
+    return res;
+}
+
+static const char *engine(rb_http_engine e)
+{
+    return rb_http_engine_name(e);
+}
+
+static void cases(rb_http_engine e)
+{
+    const char *en = engine(e);
+    result r;
+
+    /* framing */
+    r = fetch(e, "GET", "/len", NULL, 5, 0, 0);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(r.body, "hello") == 0 && r.body_len == 5,
+           "%s /len: %ld %d '%s' %s", en, r.status, r.err, r.body, r.error);
+    CHECKF(strstr(r.headers, "X-Test: a\r\n") && strncmp(r.headers, "HTTP/1.1 200", 12) == 0,
+           "%s /len headers: %s", en, r.headers);
+    CHECKF(r.ttfb_us > 0 && r.ttfb_us <= r.total_us, "%s /len timings %llu %llu", en,
+           (unsigned long long)r.ttfb_us, (unsigned long long)r.total_us);
+    r = fetch(e, "GET", "/split", NULL, 5, 0, 0);
+    CHECKF(r.status == 200 && strcmp(r.body, "hello world") == 0, "%s /split: %ld '%s' %s", en, r.status, r.body, r.error);
+    r = fetch(e, "GET", "/chunked", NULL, 5, 0, 0);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(r.body, "hello world") == 0,
+           "%s /chunked: %ld '%s' %s", en, r.status, r.body, r.error);
+    r = fetch(e, "GET", "/close", NULL, 5, 0, 0);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(r.body, "until close") == 0,
+           "%s /close: %ld '%s' %s", en, r.status, r.body, r.error);
+    r = fetch(e, "PUT", "/interim", "", 5, 0, 0);
+    CHECKF(r.status == 201 && r.err == RB_ERR_NONE && strstr(r.headers, "Location: /x") && !strstr(r.headers, "100"),
+           "%s /interim: %ld %s [%s]", en, r.status, r.error, r.headers);
+    r = fetch(e, "HEAD", "/head", NULL, 5, 0, 0);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && r.body_len == 0, "%s HEAD: %ld %s", en, r.status, r.error);
+    r = fetch(e, "DELETE", "/nocontent", NULL, 5, 0, 0);
+    CHECKF(r.status == 204 && r.err == RB_ERR_NONE && r.body_len == 0, "%s 204: %ld %s", en, r.status, r.error);
+    r = fetch(e, "GET", "/missing", NULL, 5, 0, 0);
+    CHECKF(r.status == 404 && r.err == RB_ERR_NONE, "%s 404: %ld %s", en, r.status, r.error);
+
+    /* what goes out: method, path, Host, custom headers, a removed default, body and its length */
+    r = fetch(e, "POST", "/echo?q=1", "payload", 5, 0, 0);
+    CHECKF(r.status == 404, "%s: /echo?q=1 is not /echo (%ld)", en, r.status);
+    r = fetch(e, "POST", "/echo", "payload", 5, 0, 0);
+    char host[64];
+    snprintf(host, sizeof host, "Host: 127.0.0.1:%d\r\n", port);
+    CHECKF(r.status == 200 && strncmp(r.body, "POST /echo HTTP/1.1\r\n", 21) == 0 && strstr(r.body, host) &&
+           strstr(r.body, "X-Custom: yes\r\n") && !strstr(r.body, "Accept:") &&
+           strstr(r.body, "Content-Length: 7\r\n") && strstr(r.body, "\r\n\r\npayload") && r.bytes_sent == 7,
+           "%s echo: %ld sent %llu [%s]", en, r.status, (unsigned long long)r.bytes_sent, r.body);
+    r = fetch(e, "PUT", "/echo", NULL, 5, 0, 0);
+    CHECKF(r.status == 200 && strstr(r.body, "Content-Length: 0\r\n"), "%s empty PUT: [%s]", en, r.body);
+
+    /* failures */
+    r = fetch(e, "GET", "/reset", NULL, 5, 0, 0);
+    CHECKF(r.err == RB_ERR_CONNECT && r.error[0], "%s /reset: err %d %s", en, r.err, r.error);
+    r = fetch(e, "GET", "/partial", NULL, 5, 0, 0);
+    CHECKF(r.err == RB_ERR_INTEGRITY, "%s /partial: err %d %s", en, r.err, r.error);
+    r = fetch(e, "GET", "/slow", NULL, 0.3, 0, 0);
+    CHECKF(r.err == RB_ERR_TIMEOUT && r.total_us >= 300000 && r.total_us < 3000000, "%s /slow: err %d %s after %llu us",
+           en, r.err, r.error, (unsigned long long)r.total_us);
+    r = fetch(e, "GET", "/stall", NULL, 5, 1, 0);
+    CHECKF(r.err == RB_ERR_TIMEOUT && r.total_us < 4500000, "%s /stall: err %d %s after %llu us", en, r.err, r.error,
+           (unsigned long long)r.total_us);
+    r = fetch(e, "GET", "/garbage", NULL, 5, 0, 0);
+    CHECKF(r.err != RB_ERR_NONE, "%s /garbage: err %d status %ld", en, r.err, r.status);
+    r = fetch(e, "GET", "/bighead", NULL, 5, 0, 0);
+    CHECKF(r.err != RB_ERR_NONE || r.status == 200, "%s /bighead: err %d %s", en, r.err, r.error);
+    if (e == RB_HTTP_AUTO)
+        CHECKF(r.err == RB_ERR_OTHER && strstr(r.error, "larger than"), "auto /bighead: err %d %s", r.err, r.error);
+    r = fetch(e, "GET", "/len", NULL, 5, 0, 3);
+    CHECKF(r.err == RB_ERR_OTHER && strstr(r.error, "limit"), "%s max_body: err %d %s", en, r.err, r.error);
+
+    /* keep-alive: sequential requests share one connection */
+    fetch(e, "GET", "/len", NULL, 5, 0, 0);   /* a fresh connection after the failures above */
+    int before = accepted;
+    for (int i = 0; i < 5; i++) {
+        r = fetch(e, "GET", "/len", NULL, 5, 0, 0);
+        CHECKF(r.status == 200, "%s keep-alive %d: %ld %s", en, i, r.status, r.error);
+    }
+    CHECKF(accepted == before, "%s keep-alive: %d new connections for 5 requests", en, accepted - before);
+
+    /* a reused connection the server drops when the next request arrives:
+     * retried once on a new connection, the caller sees success */
+    r = fetch(e, "GET", "/dropnext", NULL, 5, 0, 0);
+    CHECKF(r.status == 200, "%s /dropnext 1: %ld %s", en, r.status, r.error);
+    before = accepted;
+    r = fetch(e, "GET", "/len", NULL, 5, 0, 0);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(r.body, "hello") == 0, "%s retry: %ld %d %s", en,
+           r.status, r.err, r.error);
+    CHECKF(accepted == before + 1, "%s retry: %d new connections, want 1", en, accepted - before);
+
+    /* nothing listens on this port */
+    int saved = port;
+    port = 1;
+    r = fetch(e, "GET", "/len", NULL, 5, 0, 0);
+    CHECKF(r.err == RB_ERR_CONNECT && r.status == 0, "%s closed port: err %d %s", en, r.err, r.error);
+    port = saved;
+}
+
+/* Many concurrent requests on the built-in client: all finish, and each
+ * connection serves many of them. */
+static int conc_done;
+static void conc_cb(rb_xfer *x, rb_http_resp *r, void *ud)
+{
+    (void)x;
+    (void)ud;
+    if (r->status == 200 && r->body_len == 5) conc_done++;
+}
+
+static void concurrent(void)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/len", port);
+    rb_loop_set_engine(loop, RB_HTTP_AUTO);
+    rb_http_req req;
+    memset(&req, 0, sizeof req);
+    req.url = url;
+    req.timeout_s = 5;
+    int before = accepted;
+    conc_done = 0;
+    for (int round = 0; round < 10; round++) {
+        char err[256];
+        for (int i = 0; i < 50; i++)
+            CHECK(rb_http_start(loop, &req, conc_cb, NULL, err, sizeof err) != NULL);
+        uint64_t t0 = rb_now_us();
+        while (conc_done < (round + 1) * 50 && rb_now_us() - t0 < 10 * 1000000ull)
+            uv_run(rb_loop_uv(loop), UV_RUN_ONCE);
+    }
+    CHECKF(conc_done == 500, "concurrent: %d of 500 ok", conc_done);
+    CHECKF(accepted - before <= 50, "concurrent: %d connections for 10 rounds of 50", accepted - before);
+}
+
+int main(void)
+{
+    memset(big_head, 0, sizeof big_head);
+    strcpy(big_head, "HTTP/1.1 200 OK\r\n");
+    size_t n = strlen(big_head);
+    while (n < sizeof big_head - 200) {
+        memcpy(big_head + n, "X-Pad: 0123456789012345678901234567890123456789\r\n", 49);
+        n += 49;
+    }
+    strcpy(big_head + n, "Content-Length: 0\r\n\r\n");
+
+    char err[256];
+    loop = rb_loop_new(err, sizeof err);
+    if (!loop) {
+        fprintf(stderr, "loop: %s\n", err);
+        return 1;
+    }
+    uv_loop_t *uv = rb_loop_uv(loop);
+    uv_tcp_init(uv, &listener);
+    struct sockaddr_in a;
+    uv_ip4_addr("127.0.0.1", 0, &a);
+    CHECK(uv_tcp_bind(&listener, (const struct sockaddr *)&a, 0) == 0);
+    CHECK(uv_listen((uv_stream_t *)&listener, 128, srv_accept) == 0);
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    uv_tcp_getsockname(&listener, (struct sockaddr *)&ss, &len);
+    port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+
+    cases(RB_HTTP_AUTO);
+    cases(RB_HTTP_LIBCURL);
+    concurrent();
+
+    uv_close((uv_handle_t *)&listener, NULL);
+    for (srv_conn *c = srv_conns; c; c = c->next) srv_close(c);
+    for (int i = 0; i < 10 && srv_conns; i++) uv_run(uv, UV_RUN_NOWAIT);
+    rb_loop_free(loop);
+    return rbtest_done("test_http");
+}
