@@ -46,6 +46,7 @@ typedef struct rb_run_info {
     const char *reg_version;     /* or NULL */
     long reg_pid;                /* 0 when not launched */
     int insecure;                /* TLS verification was turned off (--insecure) */
+    const char *http_client;     /* "auto" or "libcurl" (--http-client), or NULL */
     const char *auth_user;       /* user name the run authenticated as, or NULL (never a secret) */
     const char **param_names;    /* the scenario's parameters, as given/defaulted */
     const char **param_values;   /* their values as text */

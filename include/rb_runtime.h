@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "rb_http.h"
 #include "rb_launch.h"
 
 /* Exit codes shared by every command. */
@@ -37,6 +38,7 @@ typedef struct rb_run_opts {
     int insecure;                 /* skip TLS verification (recorded in the results) */
     const char *ca_file;          /* extra CA bundle for TLS */
     int retries;                  /* retries of failed requests (5xx, 429, network) */
+    rb_http_engine http_client;   /* which HTTP client takes small plain-HTTP requests */
     double timeout_s;             /* longest a registry request may take; 0: 600 s */
     double stall_timeout_s;       /* a transfer with no progress this long fails; 0: 60 s */
     long registry_pid;            /* sample this process (for --target), 0: none */

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "rb_http.h"
 #include "rb_launch.h"
 
 typedef struct rb_kv {
@@ -28,6 +29,7 @@ typedef struct rb_suite_registry {
     int insecure;
     char *ca_file;            /* absolute path of extra CA certificates, or NULL */
     int retries;              /* retries of failed requests (0..100) */
+    rb_http_engine http_client; /* HTTP client for small plain-HTTP requests */
     long registry_pid;
     int line;                 /* where it was defined */
 } rb_suite_registry;

@@ -48,6 +48,8 @@ static void usage(FILE *out)
           "  --insecure             do not verify TLS certificates (recorded in the results)\n"
           "  --ca-file FILE         trust the CA certificates in FILE\n"
           "  --retries N            retry failed requests (5xx, 429, network) up to N times (default 0)\n"
+          "  --http-client KIND     auto (default: built-in HTTP/1.1 client for small plain-HTTP\n"
+          "                         requests, libcurl for the rest) or libcurl (libcurl for all)\n"
           "  --timeout DUR          longest one registry request may take (default 10m)\n"
           "  --stall-timeout DUR    fail a transfer that moves no byte for this long (default 60s)\n"
           "  --registry-pid PID     with --target: sample this process's CPU, memory and disk\n"
@@ -201,6 +203,10 @@ static int cmd_run(int argc, char **argv)
             } else if (strcmp(a, "--ca-file") == 0) {
                 if (access(v, R_OK) != 0) { rc = bad("cannot read --ca-file '%s'", v); goto out; }
                 o.ca_file = v;
+            } else if (strcmp(a, "--http-client") == 0) {
+                if (rb_http_parse_engine(v, &o.http_client) < 0) {
+                    rc = bad("bad --http-client '%s': expected auto or libcurl", v); goto out;
+                }
             } else if (strcmp(a, "--retries") == 0) {
                 char *end;
                 errno = 0;

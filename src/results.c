@@ -326,6 +326,7 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     json_t *tool = json_object();
     json_object_set_new(tool, "name", json_string("regbench"));
     json_object_set_new(tool, "version", json_string(REGBENCH_VERSION));
+    if (info->http_client) json_object_set_new(tool, "http_client", json_string(info->http_client));
     json_object_set_new(root, "tool", tool);
     json_object_set_new(root, "started_at", jstr_or_null(info->started_at));
     double run_s = run_duration_s(m);

@@ -439,7 +439,7 @@ static int get_file(lctx *c, const ynode *n, const char *key, char **out)
 
 static const char *const registry_keys[] = {
     "name", "kind", "storage", "port", "htpasswd", "url", "username", "password_env",
-    "insecure", "registry_pid", "pull_through", "ca_file", "retries", NULL,
+    "insecure", "registry_pid", "pull_through", "ca_file", "retries", "http_client", NULL,
 };
 
 static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
@@ -522,6 +522,14 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
     }
     if ((v = map_get(m, "insecure")) && get_bool(c, v, "insecure", &r->insecure) < 0) return -1;
     if ((v = map_get(m, "ca_file")) && get_file(c, v, "ca_file", &r->ca_file) < 0) return -1;
+    if ((v = map_get(m, "http_client"))) {
+        char *hc = NULL;
+        if (get_str(c, v, "http_client", &hc) < 0) return -1;
+        bad = rb_http_parse_engine(hc, &r->http_client) < 0;
+        if (bad) errat(c, v, "http_client '%s' is not valid; accepted: auto, libcurl", hc);
+        free(hc);
+        if (bad) return -1;
+    }
     if ((v = map_get(m, "retries"))) {
         if (get_long(c, v, "retries", 0, 100, &l) < 0) return -1;
         r->retries = (int)l;

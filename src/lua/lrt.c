@@ -559,6 +559,7 @@ static void info_fill(rb_rt *rt, run_info *ri, const char *status, int exit_code
     info->reg_version = rt->reg_version;
     info->reg_pid = rt->reg_pid;
     info->insecure = rt->opts->insecure;
+    info->http_client = rb_http_engine_name(rt->opts->http_client);
     info->auth_user = rt->opts->username;
     info->param_names = (const char **)rt->param_names;
     info->param_values = (const char **)rt->param_values;
@@ -900,6 +901,7 @@ int rb_run_scenario(const rb_run_opts *o)
     }
     rt->loop = rb_loop_new(err, sizeof err);
     if (!rt->loop) { fprintf(stderr, "regbench: %s\n", err); rt_free(rt); return RB_EXIT_SCRIPT; }
+    rb_loop_set_engine(rt->loop, o->http_client);
     rb_metrics_init(&rt->metrics);
     rt->guard_us = (uint64_t)((o->yield_timeout_s > 0 ? o->yield_timeout_s : 10.0) * 1e6);
 

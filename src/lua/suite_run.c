@@ -339,6 +339,7 @@ int rb_cmd_suite(int argc, char **argv)
             if (!o.username || !o.password) o.username = o.password = NULL;
             o.ca_file = r->ca_file;
             o.retries = r->retries;
+            o.http_client = r->http_client;
             if (r->external) {
                 o.target_url = r->url;
                 o.insecure = r->insecure;

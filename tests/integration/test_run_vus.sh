@@ -1,13 +1,19 @@
-# 500 VUs against a real crane registry and a real distribution: every VU
+# 500 VUs against a real crane registry and a real distribution (through
+# each HTTP client): every VU
 # finishes, results.json counts exactly the requests made, errors are
 # classified, and the launched registry is gone afterwards.
 source "$(dirname "$0")/lib.sh"
 
-for reg in "crane memory" "crane disk" "distribution memory" "distribution disk"; do
+# the four registries through the default client (small requests on the
+# built-in HTTP/1.1 client), and crane once more with libcurl for everything
+for reg in "crane memory auto" "crane disk auto" "distribution memory auto" "distribution disk auto" \
+           "crane memory libcurl"; do
   set -- $reg
-  out="$WORK/$1-$2"
-  run_rb 0 run "$SCN/vus.lua" --registry "$1" --storage "$2" --out "$out" --quiet --set vus=500 --set reqs=4
+  out="$WORK/$1-$2-$3"
+  run_rb 0 run "$SCN/vus.lua" --registry "$1" --storage "$2" --http-client "$3" --out "$out" --quiet \
+    --set vus=500 --set reqs=4
   r="$out/results.json"
+  expect_eq "$reg http client" "$(json "$r" "r['tool']['http_client']")" "$3"
   expect_eq "$reg status" "$(json "$r" "r['status']")" ok
   expect_eq "$reg kind" "$(json "$r" "r['registry']['kind']")" "$1"
   expect_eq "$reg storage" "$(json "$r" "r['registry']['storage']")" "$2"
