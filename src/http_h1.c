@@ -4,7 +4,7 @@
  * each request (connection-cache walks, URL parsing, a liveness poll,
  * allocations), which made regbench, not the registry, the bottleneck of
  * small-request runs. This client does one write and one read per request
- * on libuv streams and parses the response in place.
+ * on libuv streams and parses the response in place (http_h1parse.c).
  *
  * Scope (rb_h1_eligible): http:// to an IP literal, no proxy variables in the
  * environment, request body in memory, response kept or discarded, no
@@ -15,6 +15,7 @@
  * connection before any response byte is retried once on a new connection,
  * as libcurl does. Timeouts (connect, whole transfer, stall) are checked by a
  * sweep timer every H1_SWEEP_MS while built-in transfers run. */
+#include "http_h1parse.h"
 #include "http_priv.h"
 #include "rb_util.h"
 
@@ -26,8 +27,6 @@
 #include <strings.h>
 
 #define H1_RBUF (64 * 1024)         /* one receive buffer, shared: reads are handled at once */
-#define H1_MAX_HEAD (256 * 1024)    /* largest response header block */
-#define H1_MAX_LINE 4096            /* largest chunk-size or trailer line */
 #define H1_SWEEP_MS 50              /* timeout check period */
 
 typedef struct h1_pool {
@@ -38,7 +37,6 @@ typedef struct h1_pool {
 } h1_pool;
 
 enum { C_CONNECTING, C_BUSY, C_IDLE, C_CLOSING };
-enum { P_HEAD, P_BODY_LEN, P_BODY_CLOSE, P_CHUNK_SIZE, P_CHUNK_DATA, P_CHUNK_CRLF, P_TRAILER, P_DONE };
 
 struct h1_conn {
     uv_tcp_t tcp;
@@ -50,11 +48,7 @@ struct h1_conn {
     int state;
     int writing;                    /* writes whose callback has not run yet */
     unsigned nreq;                  /* responses completed on it */
-    int ps;                         /* parser state */
-    int keepalive;
-    uint64_t left;                  /* body or chunk bytes still expected */
-    char *buf;                      /* header block or line being gathered */
-    size_t len, cap;
+    rb_h1_parser ps;                /* the response being read (http_h1parse.c) */
 };
 
 struct rb_h1 {
@@ -190,26 +184,12 @@ static h1_pool *pool_for(rb_h1 *h, const h1_url *u)
     return p;
 }
 
-/* Appends to the connection's gathering buffer. */
-static void conn_gather(h1_conn *c, const char *p, size_t n)
-{
-    if (c->len + n + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap : 1024;
-        while (cap < c->len + n + 1) cap *= 2;
-        c->buf = rb_realloc(c->buf, cap);
-        c->cap = cap;
-    }
-    memcpy(c->buf + c->len, p, n);
-    c->len += n;
-    c->buf[c->len] = 0;
-}
-
 /* ---- connections -------------------------------------------------------------- */
 
 static void on_conn_closed(uv_handle_t *hd)
 {
     h1_conn *c = hd->data;
-    free(c->buf);
+    rb_h1_parse_free(&c->ps);
     free(c);
 }
 
@@ -245,30 +225,34 @@ static void finish_err(rb_xfer *x, rb_err_class cls, const char *fmt, ...)
 
 static void start_on_new_conn(rb_xfer *x);
 
-/* A connection failed (code: a libuv error). Retries the transfer once on a
- * new connection when a reused one failed before any response byte (the
- * server closed it while idle), else fails it. */
+static void conn_feed(h1_conn *c, const char *p, size_t n);
+
+/* A connection ended (code: a libuv error, UV_EOF when the server closed
+ * it). That completes a response whose body runs until the close. Else it
+ * retries the transfer once on a new connection when a reused one failed
+ * before any response byte (the server closed it while idle), or fails it. */
 static void conn_failed(h1_conn *c, int code)
 {
     rb_xfer *x = c->x;
-    int reused = c->nreq > 0;
-    int ps = c->ps;
-    uint64_t left = c->left;
-    conn_close(c);
-    if (!x) return;
-    if (reused && !x->got_byte && !x->retried) {
+    if (!x) {
+        conn_close(c);
+        return;
+    }
+    if (c->nreq > 0 && !x->got_byte && !x->retried) {
+        conn_close(c);
         x->retried = 1;
         start_on_new_conn(x);
         return;
     }
-    if (x->got_byte && (ps == P_BODY_LEN || ps == P_CHUNK_SIZE || ps == P_CHUNK_DATA ||
-                        ps == P_CHUNK_CRLF || ps == P_TRAILER)) {
-        if (ps == P_BODY_LEN)
-            finish_err(x, RB_ERR_INTEGRITY, "transfer closed with %llu bytes remaining to read",
-                       (unsigned long long)left);
-        else
-            finish_err(x, RB_ERR_INTEGRITY, "transfer closed with outstanding read data remaining");
+    switch (rb_h1_parse_end(&c->ps, code == UV_EOF)) {
+    case RB_H1_DONE:    /* the body ended by the close */
+        conn_feed(c, "", 0);
         return;
+    case RB_H1_ERROR:   /* a body cut short */
+        finish_err(x, RB_ERR_INTEGRITY, "%s", c->ps.err);
+        return;
+    default:            /* no body yet */
+        break;
     }
     if (code == UV_EOF)
         finish_err(x, RB_ERR_CONNECT, x->got_byte ? "connection to %s closed in the middle of the response headers"
@@ -316,8 +300,6 @@ static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
     buf->len = sizeof c->h->rbuf;
 }
 
-static void conn_feed(h1_conn *c, const char *p, size_t n);
-
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     h1_conn *c = s->data;
@@ -327,11 +309,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     if (nread < 0) {
-        if (nread == UV_EOF && c->ps == P_BODY_CLOSE) {   /* body ended by close */
-            c->ps = P_DONE;
-            conn_feed(c, NULL, 0);
-            return;
-        }
         conn_failed(c, (int)nread);
         return;
     }
@@ -383,6 +360,7 @@ static void start_on_new_conn(rb_xfer *x)
     c->creq.data = c;
     c->state = C_CONNECTING;
     c->x = x;
+    rb_h1_parse_start(&c->ps, x->head_only, c->pool->authority);
     x->conn = c;
     x->got_byte = 0;
     int rc = uv_tcp_init(&l->uv, &c->tcp);
@@ -402,86 +380,6 @@ static void start_on_new_conn(rb_xfer *x)
 
 /* ---- the response ------------------------------------------------------------- */
 
-/* Parses a complete header block; returns 0, or -1 with a message. */
-static int parse_head(h1_conn *c, const char *h, size_t len, char *msg, size_t msglen)
-{
-    rb_xfer *x = c->x;
-    if (len < 12 || strncmp(h, "HTTP/1.", 7) != 0 || (h[7] != '0' && h[7] != '1') || h[8] != ' ' ||
-        h[9] < '0' || h[9] > '9' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9') {
-        snprintf(msg, msglen, "bad status line from %s", x->pool_of->authority);
-        return -1;
-    }
-    long status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
-    int keepalive = h[7] == '1';
-    int chunked = 0, has_len = 0;
-    uint64_t clen = 0;
-    const char *end = h + len;
-    const char *p = memchr(h, '\n', len);
-    p = p ? p + 1 : end;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol) eol = end;
-        const char *colon = memchr(p, ':', (size_t)(eol - p));
-        if (colon) {
-            size_t nlen = (size_t)(colon - p);
-            const char *v = colon + 1;
-            while (v < eol && (*v == ' ' || *v == '\t')) v++;
-            const char *ve = eol;
-            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            size_t vlen = (size_t)(ve - v);
-            if (nlen == 14 && strncasecmp(p, "Content-Length", 14) == 0) {
-                uint64_t n = 0;
-                if (vlen == 0 || vlen > 19) goto bad_len;
-                for (size_t i = 0; i < vlen; i++) {
-                    if (v[i] < '0' || v[i] > '9') goto bad_len;
-                    n = n * 10 + (uint64_t)(v[i] - '0');
-                }
-                if (has_len && n != clen) goto bad_len;
-                clen = n;
-                has_len = 1;
-            } else if (nlen == 17 && strncasecmp(p, "Transfer-Encoding", 17) == 0) {
-                chunked = vlen >= 7 && strncasecmp(ve - 7, "chunked", 7) == 0;
-                if (!chunked) {
-                    snprintf(msg, msglen, "unsupported Transfer-Encoding from %s", x->pool_of->authority);
-                    return -1;
-                }
-            } else if (nlen == 10 && strncasecmp(p, "Connection", 10) == 0) {
-                for (const char *q = v; q + 5 <= ve; q++) {
-                    if (strncasecmp(q, "close", 5) == 0) keepalive = 0;
-                    else if (q + 10 <= ve && strncasecmp(q, "keep-alive", 10) == 0) keepalive = 1;
-                }
-            }
-        }
-        p = eol + 1;
-    }
-    rb_http_take_header(x, h, len);
-    x->resp.status = status;
-    c->keepalive = keepalive;
-    if (status >= 100 && status < 200) {
-        if (status == 101) {
-            snprintf(msg, msglen, "unexpected protocol switch from %s", x->pool_of->authority);
-            return -1;
-        }
-        c->ps = P_HEAD;   /* an interim response: the real one follows */
-        return 0;
-    }
-    if (x->head_only || status == 204 || status == 304) {
-        c->ps = P_DONE;
-    } else if (chunked) {
-        c->ps = P_CHUNK_SIZE;
-    } else if (has_len) {
-        c->left = clen;
-        c->ps = clen ? P_BODY_LEN : P_DONE;
-    } else {
-        c->ps = P_BODY_CLOSE;
-        c->keepalive = 0;
-    }
-    return 0;
-bad_len:
-    snprintf(msg, msglen, "bad Content-Length from %s", x->pool_of->authority);
-    return -1;
-}
-
 /* The response is complete: the connection goes idle (or closes), then the
  * transfer's owner hears of it. */
 static void conn_complete(h1_conn *c, int leftover)
@@ -492,9 +390,8 @@ static void conn_complete(h1_conn *c, int leftover)
     c->nreq++;
     /* reusable when the whole request reached the kernel (its write
      * callback may still be pending: that is fine) */
-    if (c->keepalive && !leftover && c->tcp.write_queue_size == 0) {
+    if (c->ps.keepalive && !leftover && c->tcp.write_queue_size == 0) {
         c->state = C_IDLE;
-        c->len = 0;
         c->next = c->pool->idle;
         c->prev = NULL;
         if (c->next) c->next->prev = c;
@@ -509,21 +406,10 @@ static void conn_complete(h1_conn *c, int leftover)
     rb_http_finish_xfer(x);
 }
 
-/* Gathers one line (chunk size, chunk end, trailer) into c->buf; returns the
- * bytes consumed, with *done set when the line is complete. */
-static size_t gather_line(h1_conn *c, const char *p, size_t n, int *done)
-{
-    const char *nl = memchr(p, '\n', n);
-    size_t take = nl ? (size_t)(nl - p) + 1 : n;
-    conn_gather(c, p, take);
-    *done = nl != NULL;
-    return take;
-}
-
+/* Hands the bytes read to the parser and acts on what it finds. */
 static void conn_feed(h1_conn *c, const char *p, size_t n)
 {
     rb_xfer *x = c->x;
-    char msg[200];
     uint64_t now = rb_now_us();
     if (!x->got_byte && n) {
         x->got_byte = 1;
@@ -531,110 +417,30 @@ static void conn_feed(h1_conn *c, const char *p, size_t n)
     }
     x->last_io_us = now;
     for (;;) {
-        if (c->ps == P_DONE) {
-            conn_complete(c, n > 0);
+        size_t used;
+        rb_h1_event ev = rb_h1_parse(&c->ps, p, n, &used);
+        p += used;
+        n -= used;
+        switch (ev) {
+        case RB_H1_MORE:
             return;
-        }
-        if (n == 0) return;
-        size_t take;
-        int line_done;
-        switch (c->ps) {
-        case P_HEAD: {
-            const char *head = NULL;
-            size_t hlen = 0;
-            if (c->len == 0) {   /* usual case: the whole block in this read */
-                const char *e = memmem(p, n, "\r\n\r\n", 4);
-                if (e) {
-                    head = p;
-                    hlen = (size_t)(e - p) + 4;
-                    take = hlen;
-                }
-            }
-            if (!head) {
-                size_t from = c->len > 3 ? c->len - 3 : 0;
-                size_t room = H1_MAX_HEAD - c->len;
-                size_t add = n < room ? n : room;
-                conn_gather(c, p, add);
-                const char *e = memmem(c->buf + from, c->len - from, "\r\n\r\n", 4);
-                if (!e) {
-                    if (c->len >= H1_MAX_HEAD) {
-                        finish_err(x, RB_ERR_OTHER, "response headers from %s larger than %d bytes",
-                                   x->pool_of->authority, H1_MAX_HEAD);
-                        return;
-                    }
-                    return;   /* add == n: all consumed */
-                }
-                hlen = (size_t)(e - c->buf) + 4;
-                take = add - (c->len - hlen);   /* bytes of this read that belong to the block */
-                head = c->buf;
-            }
-            if (parse_head(c, head, hlen, msg, sizeof msg) < 0) {
-                finish_err(x, RB_ERR_OTHER, "%s", msg);
-                return;
-            }
-            c->len = 0;
+        case RB_H1_HEAD:   /* a 1xx head is followed by the real one */
+            rb_http_take_header(x, c->ps.data, c->ps.data_len);
+            x->resp.status = c->ps.status;
             break;
-        }
-        case P_BODY_LEN:
-        case P_BODY_CLOSE:
-        case P_CHUNK_DATA:
-            /* body bytes: up to what the length or chunk still owes, or all */
-            take = c->ps == P_BODY_CLOSE || n < c->left ? n : (size_t)c->left;
-            if (rb_http_take_body(x, p, take) < 0) {
+        case RB_H1_BODY:
+            if (rb_http_take_body(x, c->ps.data, c->ps.data_len) < 0) {
                 finish_err(x, RB_ERR_OTHER, "%s", x->abort_msg);
                 return;
             }
-            if (c->ps != P_BODY_CLOSE) {
-                c->left -= take;
-                if (c->left == 0) c->ps = c->ps == P_BODY_LEN ? P_DONE : P_CHUNK_CRLF;
-            }
             break;
-        case P_CHUNK_SIZE:
-        case P_CHUNK_CRLF:
-        case P_TRAILER:
-            take = gather_line(c, p, n, &line_done);
-            if (c->len > H1_MAX_LINE) {
-                finish_err(x, RB_ERR_OTHER, "bad chunked encoding from %s", x->pool_of->authority);
-                return;
-            }
-            if (line_done) {
-                char *line = c->buf;
-                size_t llen = c->len;
-                while (llen && (line[llen - 1] == '\n' || line[llen - 1] == '\r')) llen--;
-                if (c->ps == P_CHUNK_SIZE) {
-                    uint64_t size = 0;
-                    size_t i = 0, digits = 0;
-                    for (; i < llen && digits < 16; i++, digits++) {
-                        char ch = line[i];
-                        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                              : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-                        if (d < 0) break;
-                        size = size * 16 + (uint64_t)d;
-                    }
-                    if (digits == 0 || (i < llen && line[i] != ';' && line[i] != ' ' && line[i] != '\t')) {
-                        finish_err(x, RB_ERR_OTHER, "bad chunked encoding from %s", x->pool_of->authority);
-                        return;
-                    }
-                    c->left = size;
-                    c->ps = size ? P_CHUNK_DATA : P_TRAILER;
-                } else if (c->ps == P_CHUNK_CRLF) {
-                    if (llen) {
-                        finish_err(x, RB_ERR_OTHER, "bad chunked encoding from %s", x->pool_of->authority);
-                        return;
-                    }
-                    c->ps = P_CHUNK_SIZE;
-                } else if (llen == 0) {
-                    c->ps = P_DONE;
-                }
-                c->len = 0;
-            }
-            break;
-        default:
-            take = n;
-            break;
+        case RB_H1_DONE:
+            conn_complete(c, n > 0);
+            return;
+        case RB_H1_ERROR:
+            finish_err(x, RB_ERR_OTHER, "%s", c->ps.err);
+            return;
         }
-        p += take;
-        n -= take;
     }
 }
 
@@ -791,8 +597,7 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
         uv_ref((uv_handle_t *)&c->tcp);
         c->state = C_BUSY;
         c->x = x;
-        c->ps = P_HEAD;
-        c->len = 0;
+        rb_h1_parse_start(&c->ps, x->head_only, c->pool->authority);
         x->conn = c;
         send_request(c);
     } else {
