@@ -229,19 +229,6 @@ void rb_loop_set_engine(rb_loop *l, rb_http_engine e)
     l->engine = e;
 }
 
-int rb_http_parse_engine(const char *s, rb_http_engine *e)
-{
-    if (strcmp(s, "auto") == 0) *e = RB_HTTP_AUTO;
-    else if (strcmp(s, "libcurl") == 0) *e = RB_HTTP_LIBCURL;
-    else return -1;
-    return 0;
-}
-
-const char *rb_http_engine_name(rb_http_engine e)
-{
-    return e == RB_HTTP_LIBCURL ? "libcurl" : "auto";
-}
-
 void rb_http_link(rb_xfer *x)
 {
     rb_loop *l = x->loop;
