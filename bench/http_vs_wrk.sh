@@ -2,7 +2,7 @@
 # bench/http_vs_wrk.sh: regbench's raw HTTP request rate against wrk's, in
 # the same run, on the same endpoint. Starts its own nginx on loopback
 # (one worker, a tiny static file at /v2/, keep-alive without limit), then
-# alternates wrk and regbench (bench/http_rps.lua) A/B/A/B with the same
+# alternates wrk, regbench (bench/http_rps.lua) and regbench --http-client libcurl with the same
 # number of connections and duration, and writes requests/s, the ratio
 # regbench/wrk and regbench's peak RSS against its budget
 # (64 MB + 64 KB per VU) into docs/performance.md. Loopback only; every
@@ -132,6 +132,7 @@ wrk_cmd=(wrk "-t$WRK_THREADS" "-c$CONNS" "-d${DURATION}s" "$url/v2/")
 rb_cmd=("$REGBENCH" run "$repo/bench/http_rps.lua" --target "$url"
         --set "vus=$CONNS" --set "duration=${DURATION}s" --quiet)
 wrk_rps=() rb_rps=() rb_rss=() wrk_conn=() rb_conn=() rb_err=() b_rps=() b_rss=() b_cpu=() rb_cpu=()
+lc_rps=() lc_cpu=()
 budget=$((64 * 1000 * 1000 + CONNS * 64 * 1000))   # 64 MB + 64 KB per VU (1 MB = 10^6 bytes)
 
 run_wrk() {
@@ -157,6 +158,17 @@ run_rb() {
     echo "regbench: $(jq -r '.phases[0] | "\(.ops_per_s) ops/s, errors \(.errors), rss \(.client.rss_peak_bytes)"' "$out/results.json")" >&2
 }
 
+# The same binary with every request through libcurl (--http-client libcurl):
+# what the built-in HTTP/1.1 client gains, in the same run.
+run_lc() {
+    local out=$work/rbL.$1
+    timeout $((DURATION + 120)) "${cli_pin[@]}" "${rb_cmd[@]}" --http-client libcurl --out "$out" \
+        >"$work/logs/rbL.$1.log" 2>&1 || { cat "$work/logs/rbL.$1.log" >&2; die "regbench (libcurl) failed"; }
+    lc_rps+=("$(jq -r '.phases[0].ops_per_s' "$out/results.json")")
+    lc_cpu+=("$(jq -r '.phases[0] | .client.cpu_s * 1e6 / .ops' "$out/results.json")")
+    echo "regbench --http-client libcurl: $(jq -r '.phases[0].ops_per_s' "$out/results.json") ops/s" >&2
+}
+
 run_b() {
     local out=$work/rbB.$1
     timeout $((DURATION + 120)) "${cli_pin[@]}" "$REGBENCH_B" "${rb_cmd[@]:1}" --out "$out" >"$work/logs/rbB.$1.log" 2>&1 \
@@ -174,6 +186,7 @@ timeout 30 "${cli_pin[@]}" wrk -t1 -c"$CONNS" -d2s "$url/v2/" >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
     echo "-- round $r: wrk" >&2; run_wrk
     echo "-- round $r: regbench" >&2; run_rb "$r"
+    echo "-- round $r: regbench --http-client libcurl" >&2; run_lc "$r"
     if [ -n "${REGBENCH_B:-}" ]; then echo "-- round $r: regbench B" >&2; run_b "$r"; fi
 done
 
@@ -188,15 +201,21 @@ verdict_rps=$(awk -v r="$ratio" 'BEGIN {print (r >= 0.80) ? "met" : "NOT met"}')
 verdict_rss=$([ "$rss_max" -le "$budget" ] && echo met || echo "NOT met")
 mb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1e6}'; }
 
+lc_mean=$(mean "${lc_rps[@]}")
+lc_ratio=$(awk -v a="$lc_mean" -v b="$wrk_mean" 'BEGIN {printf "%.2f", a / b}')
 table=$(
-    echo "| round | wrk req/s | wrk connections opened | regbench req/s | regbench connections opened | regbench errors | regbench peak RSS | ratio |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| round | wrk req/s | wrk connections opened | regbench req/s | regbench connections opened | regbench errors | regbench peak RSS | regbench CPU µs/req | ratio | libcurl only: req/s | CPU µs/req | ratio |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
     for i in $(seq 0 $((ROUNDS - 1))); do
-        printf '| %d | %.0f | %s | %.0f | %s | %s | %s MB | %.2f |\n' $((i + 1)) "${wrk_rps[$i]}" "${wrk_conn[$i]}" \
-            "${rb_rps[$i]}" "${rb_conn[$i]}" "${rb_err[$i]}" "$(mb "${rb_rss[$i]}")" \
-            "$(awk -v a="${rb_rps[$i]}" -v b="${wrk_rps[$i]}" 'BEGIN {print a / b}')"
+        printf '| %d | %.0f | %s | %.0f | %s | %s | %s MB | %.1f | %.2f | %.0f | %.1f | %.2f |\n' $((i + 1)) \
+            "${wrk_rps[$i]}" "${wrk_conn[$i]}" \
+            "${rb_rps[$i]}" "${rb_conn[$i]}" "${rb_err[$i]}" "$(mb "${rb_rss[$i]}")" "${rb_cpu[$i]}" \
+            "$(awk -v a="${rb_rps[$i]}" -v b="${wrk_rps[$i]}" 'BEGIN {print a / b}')" \
+            "${lc_rps[$i]}" "${lc_cpu[$i]}" "$(awk -v a="${lc_rps[$i]}" -v b="${wrk_rps[$i]}" 'BEGIN {print a / b}')"
     done
-    printf '| **mean** | **%s** | | **%s** | | | **max %s MB** | **%s** |\n' "$wrk_mean" "$rb_mean" "$(mb "$rss_max")" "$ratio"
+    printf '| **mean** | **%s** | | **%s** | | | **max %s MB** | **%s** | **%s** | **%s** | **%s** | **%s** |\n' \
+        "$wrk_mean" "$rb_mean" "$(mb "$rss_max")" "$(mean "${rb_cpu[@]}")" "$ratio" \
+        "$lc_mean" "$(mean "${lc_cpu[@]}")" "$lc_ratio"
 )
 echo "$table"
 if [ -n "${REGBENCH_B:-}" ]; then
@@ -238,12 +257,19 @@ $table
 Result: regbench/wrk = **$ratio** (target 0.80: **$verdict_rps**);
 peak RSS **$(mb "$rss_max") MB** for $CONNS VUs (budget $(mb "$budget") MB: **$verdict_rss**).
 
+These requests go through regbench's built-in HTTP/1.1 client (the default,
+\`--http-client auto\`: small plain-HTTP requests; docs/architecture.md). The
+last three columns are the same binary with \`--http-client libcurl\`, every
+request through libcurl 7.88, in the same rounds: **$lc_ratio** of wrk. The
+difference is libcurl's per-request bookkeeping (CPU µs per request =
+results.json client CPU seconds ÷ requests).
+
 Set-up: nginx with one worker process, \`access_log off\`,
 \`keepalive_requests 1000000\`, a 2-byte JSON file at \`/v2/\`; $pin_note.
 Both clients run one thread: \`wrk -t$WRK_THREADS\` and regbench's single
 event loop. On a 2-CPU machine this is the fair split: the server has one
 CPU, the client the other; \`wrk -t2\` would only take CPU from nginx
-(in a trial here -t2 was not faster than -t1: 53k against 57k requests/s). Runs alternate wrk / regbench
+(in a trial here -t2 was not faster than -t1: 53k against 57k requests/s). Runs alternate wrk / regbench / regbench with libcurl
 $ROUNDS times, ${DURATION} s each, after a 2 s wrk warm-up; "connections
 opened" is the change in nginx's accepted-connections counter
 (\`stub_status\`) during the run, so it shows keep-alive held
@@ -258,6 +284,7 @@ CONNS=1000 DURATION=10 ROUNDS=2 WRK_THREADS=1 PIN=0 bench/http_vs_wrk.sh --no-do
 # the two commands it alternates:
 ${wrk_cmd[*]/$url/http://127.0.0.1:PORT}
 regbench run bench/http_rps.lua --target http://127.0.0.1:PORT --set vus=$CONNS --set duration=${DURATION}s --quiet --out DIR
+regbench run bench/http_rps.lua --target http://127.0.0.1:PORT --set vus=$CONNS --set duration=${DURATION}s --quiet --out DIR --http-client libcurl
 \`\`\`
 EOF
 )
