@@ -3,8 +3,12 @@
  * uv_poll per socket, timer_cb arms one uv_timer, and after every action
  * check_done() reads finished transfers with curl_multi_info_read and calls
  * their owners. Easy handles go back to a pool after use (reset, not freed),
- * and the multi handle keeps connections alive between transfers. */
+ * and the multi handle keeps connections alive between transfers. A sink
+ * that cannot take bytes yet pauses its transfer (CURL_WRITEFUNC_PAUSE) and
+ * its owner resumes it; the loop also owns the hashing queue (rb_hashq) those
+ * sinks feed, so that it is cancelled and freed with the transfers. */
 #include "rb_http.h"
+#include "rb_hashq.h"
 #include "rb_util.h"
 
 #include <curl/curl.h>
@@ -40,6 +44,7 @@ struct rb_loop {
     int no_proxy_env;         /* no proxy variable in the environment */
     struct sock_ctx **socks;  /* by fd: the sockets open_socket made, until close_socket */
     size_t n_socks;
+    rb_hashq *hashq;          /* made by rb_loop_hashq, or NULL */
 };
 
 struct rb_xfer {
@@ -57,6 +62,8 @@ struct rb_xfer {
     void *sink_ud;
     size_t body_cap;
     int aborted;              /* a callback asked to abort */
+    int paused;               /* the sink paused it; rb_http_resume goes on */
+    int no_reuse;             /* ended paused or mid-resume: do not pool its easy handle */
     char abort_msg[128];
     rb_http_done_fn done;
     void *ud;
@@ -267,6 +274,12 @@ uv_loop_t *rb_loop_uv(rb_loop *l)
     return &l->uv;
 }
 
+rb_hashq *rb_loop_hashq(rb_loop *l)
+{
+    if (!l->hashq) l->hashq = rb_hashq_new(&l->uv);
+    return l->hashq;
+}
+
 size_t rb_loop_active(const rb_loop *l)
 {
     return l->n_active;
@@ -287,7 +300,8 @@ static void xfer_free(rb_xfer *x)
     rb_loop *l = x->loop;
     if (x->easy) {
         curl_multi_remove_handle(x->shard->multi, x->easy);
-        if (l->n_pool < POOL_MAX) {
+        /* a handle that ended paused may still hold bytes back: not reused */
+        if (l->n_pool < POOL_MAX && !x->paused && !x->no_reuse) {
             curl_easy_reset(x->easy);
             l->pool[l->n_pool++] = x->easy;
         } else {
@@ -313,12 +327,14 @@ void rb_loop_cancel_all(rb_loop *l)
         x->done(x, &x->resp, x->ud);
         xfer_free(x);
     }
+    rb_hashq_cancel(l->hashq);
 }
 
 void rb_loop_free(rb_loop *l)
 {
     if (!l) return;
     rb_loop_cancel_all(l);
+    rb_hashq_free(l->hashq);   /* joins its worker; its handle closes in the uv_run below */
     for (size_t i = 0; i < l->n_pool; i++)
         curl_easy_cleanup(l->pool[i]);
     free(l->pool);
@@ -379,18 +395,23 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     rb_xfer *x = ud;
     size_t n = size * nmemb;
-    x->resp.bytes_received += n;
-    switch (x->body_mode) {
-    case RB_BODY_DISCARD:
-        return n;
-    case RB_BODY_SINK:
-        if (x->sink(x->sink_ud, ptr, n) != 0) {
+    if (x->aborted) return 0;   /* the sink failed on bytes rb_http_resume handed over */
+    if (x->body_mode == RB_BODY_SINK) {
+        int rc = x->sink(x->sink_ud, ptr, n);
+        if (rc == RB_SINK_PAUSE) {   /* libcurl keeps the bytes and offers them again on resume */
+            x->paused = 1;
+            return CURL_WRITEFUNC_PAUSE;
+        }
+        x->resp.bytes_received += n;
+        if (rc != 0) {
             x->aborted = 1;
             snprintf(x->abort_msg, sizeof x->abort_msg, "response body sink failed");
             return 0;
         }
         return n;
-    case RB_BODY_BUFFER:
+    }
+    x->resp.bytes_received += n;
+    if (x->body_mode == RB_BODY_BUFFER) {
         if (x->resp.body_len + n > x->max_body) {
             x->aborted = 1;
             snprintf(x->abort_msg, sizeof x->abort_msg,
@@ -398,7 +419,6 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
             return 0;
         }
         buf_append(&x->resp.body, &x->resp.body_len, &x->body_cap, ptr, n);
-        return n;
     }
     return n;
 }
@@ -609,6 +629,22 @@ void rb_http_cancel(rb_xfer *x)
     if (!x) return;
     xfer_unlink(x);
     xfer_free(x);
+}
+
+void rb_http_resume(rb_xfer *x)
+{
+    if (!x->paused) return;
+    x->paused = 0;
+    /* libcurl hands the held bytes to on_write within this call (the sink
+     * may pause again), then arms the multi timer through timer_cb so the
+     * transfer goes on from the loop. */
+    CURLcode rc = curl_easy_pause(x->easy, CURLPAUSE_CONT);
+    if (rc != CURLE_OK) {
+        /* the sink failed on the held bytes: libcurl returns before arming
+         * its timer, so end the transfer now rather than at its timeout */
+        x->no_reuse = 1;
+        finish(x, rc);
+    }
 }
 
 int rb_http_header(const rb_http_resp *r, const char *name, char *buf, size_t len)
