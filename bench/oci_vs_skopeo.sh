@@ -292,14 +292,15 @@ CPU s/GB in recv, 256 KB libcurl buffers) and copies it into the worker's
 queue (~0.2 s/GB, a copy at ~4 GB/s on this VM), at most 8 x 256 KB per
 download; when the queue is full the transfer pauses until the worker has
 hashed half of it (a few to ~200 pauses per GB, under 0.1 s in all). Client
-CPU rises by ~0.08 s/GB for the copy and the hand-over. In alternating runs of
-2 pulls of the same 1 GB blob right after one push, against a build of the
-commit before the worker: ~590 -> ~740 MB/s (curl ~1000 MB/s on the same
-registry). What is left: the three busy threads (loop, worker, crane) keep the
-2 cores ~80% busy, and in some runs (a whole process at a time; seen only with
-the worker) the copy runs at half speed and the pull drops to ~610 MB/s with
-~0.4 CPU s/GB more, which looks like where the two threads land on this VM's
-vCPUs (neither a deeper queue, 16 or 32 chunks, a 512 KB libcurl buffer, nor
+CPU rises by ~0.08 s/GB for the copy and the hand-over. In 6 alternating
+rounds of this script against a build of the commit before the worker, A's
+verified pull went from 581-606 to 608-764 MB/s (median ~590 -> ~730; ratio to
+curl 0.57-0.60 -> 0.59-0.72), B's from 768-822 to 640-890. What is left: the
+three busy threads (loop, worker, crane) keep the 2 cores ~80% busy, and in
+some runs (a whole process at a time; seen only with the worker, about one run
+in six) the copy runs at half speed and the pull drops to ~610 MB/s with ~0.4
+CPU s/GB more, which looks like where the two threads land on this VM's vCPUs
+(neither a deeper queue, 16 or 32 chunks, a 512 KB libcurl buffer, nor
 non-temporal stores for the copy changed the averages). Pull figures vary by
 +-20% between runs here (the pull follows the push at once, while crane's 1 GB
 file is still being written back).
