@@ -283,16 +283,27 @@ $table
 
 $summary
 
-Where regbench's pull time goes (profiled on this machine, 1 GB blob): with
-libcurl's default 16 KB receive buffer, receiving alone costs ~0.5 CPU s/GB
-(curl's CLI, with a 100 KB buffer, ~0.25), and SHA-256 another ~0.56 s/GB on
-the same event-loop thread, so receiving and hashing take turns while crane
-(~0.8 CPU s/GB to serve) shares the 2 cores. A 512 KB CURLOPT_BUFFERSIZE plus
-hashing on a worker thread (bounded ring of 8 x 256 KB copies) cut an
-unverified GET to ~0.2 CPU s/GB and raised verified pulls from ~480-540 to
-~550-740 MB/s in alternating runs; pull figures vary by +-20% between runs here
-(the pull follows the push at once, while crane's 1 GB file is still being
-written back).
+Where regbench's pull time goes (profiled on this machine with perf, 1 GB
+blob): SHA-256 costs ~0.56 CPU s/GB, one core's speed, and crane ~0.9 s/GB to
+serve. When both hashing and receiving ran on the event-loop thread they took
+turns there (~590 MB/s). Now a verified body of 4 MiB or more is hashed by the
+loop's hashing worker thread (src/hashq.c): the loop thread receives it (~0.2
+CPU s/GB in recv, 256 KB libcurl buffers) and copies it into the worker's
+queue (~0.2 s/GB, a copy at ~4 GB/s on this VM), at most 8 x 256 KB per
+download; when the queue is full the transfer pauses until the worker has
+hashed half of it (a few to ~200 pauses per GB, under 0.1 s in all). Client
+CPU rises by ~0.08 s/GB for the copy and the hand-over. In 6 alternating
+rounds of this script against a build of the commit before the worker, A's
+verified pull went from 581-606 to 608-764 MB/s (median ~590 -> ~730; ratio to
+curl 0.57-0.60 -> 0.59-0.72), B's from 768-822 to 640-890. What is left: the
+three busy threads (loop, worker, crane) keep the 2 cores ~80% busy, and in
+some runs (a whole process at a time; seen only with the worker, about one run
+in six) the copy runs at half speed and the pull drops to ~610 MB/s with ~0.4
+CPU s/GB more, which looks like where the two threads land on this VM's vCPUs
+(neither a deeper queue, 16 or 32 chunks, a 512 KB libcurl buffer, nor
+non-temporal stores for the copy changed the averages). Pull figures vary by
++-20% between runs here (the pull follows the push at once, while crane's 1 GB
+file is still being written back).
 
 How it is measured (bench/oci_vs_skopeo.sh):
 

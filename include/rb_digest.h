@@ -34,8 +34,14 @@ typedef struct rb_verifier {
 void rb_verifier_init(rb_verifier *v, const char *digest, int64_t size);
 /* Adds bytes; returns -1 as soon as more than the expected size arrived. */
 int rb_verifier_update(rb_verifier *v, const void *data, size_t len);
+/* Counts bytes that are hashed elsewhere (rb_hashq); returns -1 as soon as
+ * more than the expected size arrived. */
+int rb_verifier_count(rb_verifier *v, size_t len);
 /* Finishes: returns 0 when digest and size match, else -1 with a message. */
 int rb_verifier_finish(rb_verifier *v, char *err, size_t errlen);
+/* Finishes with the digest of the counted bytes computed elsewhere
+ * ("sha256:<64 hex>"): like rb_verifier_finish. */
+int rb_verifier_check(rb_verifier *v, const char *got, char *err, size_t errlen);
 /* Frees the verifier's hash if unfinished. */
 void rb_verifier_free(rb_verifier *v);
 

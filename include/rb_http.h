@@ -5,8 +5,9 @@
  * the loop thread. Thousands of transfers run at once in one thread; easy
  * handles are pooled and connections are kept alive in the multi handle's
  * cache. Request bodies come from memory or a pull callback, response
- * bodies go to a bounded buffer, a sink callback, or nowhere; nothing here
- * needs a whole body in memory. Only the loop thread may call these. */
+ * bodies go to a bounded buffer, a sink callback (which may pause the
+ * transfer until its consumer catches up), or nowhere; nothing here needs a
+ * whole body in memory. Only the loop thread may call these. */
 #ifndef RB_HTTP_H
 #define RB_HTTP_H
 
@@ -24,12 +25,16 @@ typedef struct rb_xfer rb_xfer;
 /* Makes a loop (libuv default loop is not used). Returns NULL on failure. */
 rb_loop *rb_loop_new(char *err, size_t errlen);
 /* Ends every transfer in flight: each callback runs with err RB_ERR_OTHER
- * and the message "cancelled". */
+ * and the message "cancelled"; then cancels the hashing queue's streams
+ * that wait for a digest (rb_hashq_cancel). */
 void rb_loop_cancel_all(rb_loop *l);
 /* Cancels what is left (rb_loop_cancel_all), closes handles, frees the loop. */
 void rb_loop_free(rb_loop *l);
 /* The libuv loop, for timers and signals of other modules. */
 uv_loop_t *rb_loop_uv(rb_loop *l);
+/* The loop's hashing queue (rb_hashq.h), made on first use; cancelled with
+ * the loop's transfers and freed with the loop. NULL if it cannot be made. */
+struct rb_hashq *rb_loop_hashq(rb_loop *l);
 /* Number of transfers in flight. */
 size_t rb_loop_active(const rb_loop *l);
 
@@ -67,7 +72,11 @@ typedef enum {
 /* Fills up to n bytes of request body into buf; returns the count, 0 at the
  * end, or -1 to abort the transfer. */
 typedef ssize_t (*rb_read_fn)(void *ud, char *buf, size_t n);
-/* Takes n bytes of response body; returns 0, or -1 to abort the transfer. */
+/* A sink's answer: pause the transfer without taking the bytes. */
+#define RB_SINK_PAUSE 1
+/* Takes n bytes of response body; returns 0, or RB_SINK_PAUSE to take none
+ * of them and pause the transfer (libcurl holds them and hands them over
+ * again after rb_http_resume), or -1 to abort the transfer. */
 typedef int (*rb_sink_fn)(void *ud, const char *buf, size_t n);
 
 typedef struct rb_http_req {
@@ -116,8 +125,13 @@ typedef void (*rb_http_done_fn)(rb_xfer *x, rb_http_resp *resp, void *ud);
 /* Starts a transfer. Returns NULL with err set when the request is invalid. */
 rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
                        char *err, size_t errlen);
-/* Aborts a transfer in flight; its callback is not called. */
+/* Aborts a transfer in flight (paused or not); its callback is not called. */
 void rb_http_cancel(rb_xfer *x);
+/* Resumes a transfer its sink paused (nothing if it is not paused). The held
+ * bytes go to the sink before this returns, and the sink may pause again;
+ * if it fails on them, the transfer ends here and its callback runs before
+ * this returns. */
+void rb_http_resume(rb_xfer *x);
 /* Finds response header `name` (case-insensitive); copies its value into buf.
  * Returns 1 if found, 0 if not. */
 int rb_http_header(const rb_http_resp *r, const char *name, char *buf, size_t len);

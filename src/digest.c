@@ -64,28 +64,38 @@ void rb_verifier_init(rb_verifier *v, const char *digest, int64_t size)
     v->h = rb_sha256_new();
 }
 
-int rb_verifier_update(rb_verifier *v, const void *data, size_t len)
+int rb_verifier_count(rb_verifier *v, size_t len)
 {
     v->got += len;
-    if (v->expect_size >= 0 && v->got > (uint64_t)v->expect_size) return -1;
+    return v->expect_size >= 0 && v->got > (uint64_t)v->expect_size ? -1 : 0;
+}
+
+int rb_verifier_update(rb_verifier *v, const void *data, size_t len)
+{
+    if (rb_verifier_count(v, len) < 0) return -1;
     rb_sha256_update(v->h, data, len);
+    return 0;
+}
+
+int rb_verifier_check(rb_verifier *v, const char *got, char *err, size_t errlen)
+{
+    rb_verifier_free(v);
+    if (v->expect_size >= 0 && v->got != (uint64_t)v->expect_size)
+        return rb_err(err, errlen, "size mismatch: expected %" PRId64 " bytes, got %" PRIu64 "%s",
+                      v->expect_size, v->got, v->got > (uint64_t)v->expect_size ? " or more" : "");
+    if (strcmp(got, v->expect) != 0)
+        return rb_err(err, errlen, "digest mismatch: expected %s, got %s", v->expect, got);
     return 0;
 }
 
 int rb_verifier_finish(rb_verifier *v, char *err, size_t errlen)
 {
-    if (v->expect_size >= 0 && v->got != (uint64_t)v->expect_size) {
-        rb_err(err, errlen, "size mismatch: expected %" PRId64 " bytes, got %" PRIu64 "%s",
-               v->expect_size, v->got, v->got > (uint64_t)v->expect_size ? " or more" : "");
-        rb_verifier_free(v);
-        return -1;
+    char got[72] = "";
+    if (v->expect_size < 0 || v->got == (uint64_t)v->expect_size) {
+        rb_sha256_final(v->h, got);   /* (frees the hash) */
+        v->h = NULL;
     }
-    char got[72];
-    rb_sha256_final(v->h, got);
-    v->h = NULL;
-    if (strcmp(got, v->expect) != 0)
-        return rb_err(err, errlen, "digest mismatch: expected %s, got %s", v->expect, got);
-    return 0;
+    return rb_verifier_check(v, got, err, errlen);
 }
 
 void rb_verifier_free(rb_verifier *v)

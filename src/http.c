@@ -3,8 +3,12 @@
  * uv_poll per socket, timer_cb arms one uv_timer, and after every action
  * check_done() reads finished transfers with curl_multi_info_read and calls
  * their owners. Easy handles go back to a pool after use (reset, not freed),
- * and the multi handle keeps connections alive between transfers. */
+ * and the multi handle keeps connections alive between transfers. A sink
+ * that cannot take bytes yet pauses its transfer (CURL_WRITEFUNC_PAUSE) and
+ * its owner resumes it; the loop also owns the hashing queue (rb_hashq) those
+ * sinks feed, so that it is cancelled and freed with the transfers. */
 #include "rb_http.h"
+#include "rb_hashq.h"
 #include "rb_util.h"
 #include "http_priv.h"
 
@@ -219,6 +223,12 @@ uv_loop_t *rb_loop_uv(rb_loop *l)
     return &l->uv;
 }
 
+rb_hashq *rb_loop_hashq(rb_loop *l)
+{
+    if (!l->hashq) l->hashq = rb_hashq_new(&l->uv);
+    return l->hashq;
+}
+
 size_t rb_loop_active(const rb_loop *l)
 {
     return l->n_active;
@@ -252,7 +262,8 @@ void rb_http_free_xfer(rb_xfer *x)
     rb_loop *l = x->loop;
     if (x->easy) {
         curl_multi_remove_handle(x->shard->multi, x->easy);
-        if (l->n_pool < POOL_MAX) {
+        /* a handle that ended paused may still hold bytes back: not reused */
+        if (l->n_pool < POOL_MAX && !x->paused && !x->no_reuse) {
             curl_easy_reset(x->easy);
             l->pool[l->n_pool++] = x->easy;
         } else {
@@ -287,6 +298,7 @@ void rb_loop_cancel_all(rb_loop *l)
         x->done(x, &x->resp, x->ud);
         rb_http_free_xfer(x);
     }
+    rb_hashq_cancel(l->hashq);
 }
 
 void rb_loop_free(rb_loop *l)
@@ -294,6 +306,7 @@ void rb_loop_free(rb_loop *l)
     if (!l) return;
     rb_loop_cancel_all(l);
     rb_h1_free(l);
+    rb_hashq_free(l->hashq);   /* joins its worker; its handle closes in the uv_run below */
     for (size_t i = 0; i < l->n_pool; i++)
         curl_easy_cleanup(l->pool[i]);
     free(l->pool);
@@ -352,18 +365,20 @@ static void buf_append(char **buf, size_t *len, size_t *cap, const char *p, size
 
 int rb_http_take_body(rb_xfer *x, const char *p, size_t n)
 {
-    x->resp.bytes_received += n;
-    switch (x->body_mode) {
-    case RB_BODY_DISCARD:
-        return 0;
-    case RB_BODY_SINK:
-        if (x->sink(x->sink_ud, p, n) != 0) {
+    if (x->aborted) return -1;   /* the sink failed on bytes rb_http_resume handed over */
+    if (x->body_mode == RB_BODY_SINK) {
+        int rc = x->sink(x->sink_ud, p, n);
+        if (rc == RB_SINK_PAUSE) return RB_SINK_PAUSE;   /* nothing taken */
+        x->resp.bytes_received += n;
+        if (rc != 0) {
             x->aborted = 1;
             snprintf(x->abort_msg, sizeof x->abort_msg, "response body sink failed");
             return -1;
         }
         return 0;
-    case RB_BODY_BUFFER:
+    }
+    x->resp.bytes_received += n;
+    if (x->body_mode == RB_BODY_BUFFER) {
         if (x->resp.body_len + n > x->max_body) {
             x->aborted = 1;
             snprintf(x->abort_msg, sizeof x->abort_msg,
@@ -371,15 +386,20 @@ int rb_http_take_body(rb_xfer *x, const char *p, size_t n)
             return -1;
         }
         buf_append(&x->resp.body, &x->resp.body_len, &x->body_cap, p, n);
-        return 0;
     }
     return 0;
 }
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
+    rb_xfer *x = ud;
     size_t n = size * nmemb;
-    return rb_http_take_body(ud, ptr, n) == 0 ? n : 0;
+    int rc = rb_http_take_body(x, ptr, n);
+    if (rc == RB_SINK_PAUSE) {   /* libcurl keeps the bytes and offers them again on resume */
+        x->paused = 1;
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    return rc == 0 ? n : 0;
 }
 
 void rb_http_take_header(rb_xfer *x, const char *p, size_t n)
@@ -591,6 +611,22 @@ void rb_http_cancel(rb_xfer *x)
     if (!x) return;
     xfer_unlink(x);
     rb_http_free_xfer(x);
+}
+
+void rb_http_resume(rb_xfer *x)
+{
+    if (!x->paused) return;
+    x->paused = 0;
+    /* libcurl hands the held bytes to on_write within this call (the sink
+     * may pause again), then arms the multi timer through timer_cb so the
+     * transfer goes on from the loop. */
+    CURLcode rc = curl_easy_pause(x->easy, CURLPAUSE_CONT);
+    if (rc != CURLE_OK) {
+        /* the sink failed on the held bytes: libcurl returns before arming
+         * its timer, so end the transfer now rather than at its timeout */
+        x->no_reuse = 1;
+        finish(x, rc);
+    }
 }
 
 int rb_http_header(const rb_http_resp *r, const char *name, char *buf, size_t len)

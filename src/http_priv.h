@@ -41,6 +41,7 @@ struct rb_loop {
     size_t n_socks;
     rb_http_engine engine;    /* which client takes eligible requests */
     rb_h1 *h1;                /* built-in client, made on first use */
+    struct rb_hashq *hashq;   /* made by rb_loop_hashq, or NULL */
 };
 
 struct rb_xfer {
@@ -58,6 +59,8 @@ struct rb_xfer {
     void *sink_ud;
     size_t body_cap;
     int aborted;              /* a callback asked to abort */
+    int paused;               /* the sink paused it; rb_http_resume goes on */
+    int no_reuse;             /* ended paused or mid-resume: do not pool its easy handle */
     char abort_msg[128];
     rb_http_done_fn done;
     void *ud;
@@ -82,7 +85,8 @@ struct rb_xfer {
     char url[];               /* the request URL (built-in transfers only) */
 };
 
-/* Takes n response body bytes by the transfer's body mode; returns 0, or -1
+/* Takes n response body bytes by the transfer's body mode; returns 0,
+ * RB_SINK_PAUSE (a sink that cannot take them yet: nothing was taken), or -1
  * with x->aborted and x->abort_msg set. */
 int rb_http_take_body(rb_xfer *x, const char *p, size_t n);
 /* Appends a response header line to x->resp.headers (bounded; a status line

@@ -4,11 +4,17 @@
  * VU with a response table, or nil and an error message for a network
  * failure or an integrity error. Request bodies are strings or blob readers
  * (streamed, never copied whole); response bodies are kept, discarded, or
- * streamed through a SHA-256 verifier. Misuse (no URL, a header with a
- * newline) raises. */
+ * streamed through a SHA-256 verifier. A verified body expected to be at
+ * least ASYNC_VERIFY_MIN bytes is hashed on the loop's hashing worker
+ * (rb_hashq): when its queue is full the sink pauses the transfer and the
+ * queue's space callback resumes it; when the transfer ends, the operation
+ * completes once the worker has hashed the last bytes (so its end time is
+ * when the result was known). Misuse (no URL, a header with a newline)
+ * raises. */
 #include "rbl.h"
 #include "loci.h"
 #include "rb_digest.h"
+#include "rb_hashq.h"
 #include "rb_util.h"
 
 #include <ctype.h>
@@ -16,6 +22,10 @@
 #include <string.h>
 
 #define ERROR_BODY_KEEP 4096   /* bytes of a verified body kept for error messages */
+/* Verified bodies expected to be this large or larger are hashed on the
+ * worker thread; smaller ones inline, which costs less than the copy and the
+ * hand-over for them. */
+#define ASYNC_VERIFY_MIN (4u << 20)
 
 typedef struct req_ctx {
     rb_vu *vu;
@@ -29,6 +39,10 @@ typedef struct req_ctx {
     int verify_req;           /* the body was streamed through the verifier */
     int verifying;            /* the verifier still holds a hash */
     rb_verifier ver;
+    rb_hashq_stream *hs;      /* hashes the body on the worker thread, or NULL: inline */
+    rb_xfer *xfer;            /* the transfer until it ends */
+    int paused;               /* verify_sink paused the transfer: the hash queue was full */
+    rb_http_resp held;        /* the ended transfer's result while its last bytes are hashed */
     int integrity_fail;
     char keep[ERROR_BODY_KEEP];
     size_t kept;
@@ -56,17 +70,38 @@ static ssize_t reader_read(void *ud, char *buf, size_t n)
 static int verify_sink(void *ud, const char *buf, size_t n)
 {
     req_ctx *c = ud;
+    if (c->hs) {
+        if (rb_hashq_write(c->hs, buf, n) == RB_HASHQ_FULL) {
+            c->paused = 1;   /* hash_space resumes it */
+            return RB_SINK_PAUSE;
+        }
+        if (rb_verifier_count(&c->ver, n) < 0) {
+            c->integrity_fail = 1;
+            return -1;
+        }
+    } else if (rb_verifier_update(&c->ver, buf, n) < 0) {
+        c->integrity_fail = 1;
+        return -1;
+    }
     if (c->kept < sizeof c->keep) {
         size_t k = sizeof c->keep - c->kept;
         if (k > n) k = n;
         memcpy(c->keep + c->kept, buf, k);
         c->kept += k;
     }
-    if (rb_verifier_update(&c->ver, buf, n) < 0) {
-        c->integrity_fail = 1;
-        return -1;
-    }
     return 0;
+}
+
+/* The hash queue has room again: the transfer goes on (and may end within
+ * rb_http_resume, freeing c). */
+static void hash_space(rb_hashq_stream *s, void *ud)
+{
+    (void)s;
+    req_ctx *c = ud;
+    if (c->paused && c->xfer) {
+        c->paused = 0;
+        rb_http_resume(c->xfer);
+    }
 }
 
 static void ctx_free(req_ctx *c)
@@ -76,6 +111,9 @@ static void ctx_free(req_ctx *c)
         luaL_unref(c->vu->rt->L, LUA_REGISTRYINDEX, c->reader_ref);
     }
     if (c->verifying) rb_verifier_free(&c->ver);
+    rb_hashq_close(c->hs);
+    free(c->held.headers);
+    free(c->held.effective_url);
     if (c->auth_header) {
         memset(c->auth_header, 0, strlen(c->auth_header));
         free(c->auth_header);
@@ -137,10 +175,10 @@ static int resp_index(lua_State *L)
     return 1;
 }
 
-static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
+/* Records the operation and resumes the VU with its result; digest is the
+ * worker's for a body hashed there (NULL: hashed inline). Frees c. */
+static void complete(req_ctx *c, rb_http_resp *r, const char *digest)
 {
-    (void)x;
-    req_ctx *c = ud;
     rb_vu *vu = c->vu;
     rb_rt *rt = vu->rt;
     if (rt->stop) {     /* run ending: the VU will not be resumed */
@@ -156,7 +194,9 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
         cls = RB_ERR_INTEGRITY;
         snprintf(ierr, sizeof ierr, "body larger than the expected %lld bytes", (long long)c->ver.expect_size);
     } else if (c->verifying && r->err == RB_ERR_NONE && ok2xx) {
-        if (rb_verifier_finish(&c->ver, ierr, sizeof ierr) < 0) cls = RB_ERR_INTEGRITY;
+        int bad = digest ? rb_verifier_check(&c->ver, digest, ierr, sizeof ierr)
+                         : rb_verifier_finish(&c->ver, ierr, sizeof ierr);
+        if (bad < 0) cls = RB_ERR_INTEGRITY;
         c->verifying = 0;
     }
     rb_op_record rec = {
@@ -222,6 +262,43 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     }
     ctx_free(c);
     rbl_wake(vu, 1);
+}
+
+/* The worker hashed the last bytes (digest), or the loop is being torn down
+ * (NULL): the operation ends now. */
+static void hash_done(rb_hashq_stream *s, const char *digest, void *ud)
+{
+    (void)s;
+    req_ctx *c = ud;
+    rb_http_resp *r = &c->held;
+    r->total_us = rb_now_us() - r->start_us;
+    if (!digest) {
+        r->err = RB_ERR_OTHER;
+        snprintf(r->error, sizeof r->error, "cancelled");
+    }
+    complete(c, r, digest);
+}
+
+static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
+{
+    (void)x;
+    req_ctx *c = ud;
+    c->xfer = NULL;
+    int ok2xx = r->status >= 200 && r->status < 300;
+    if (c->hs && !c->vu->rt->stop && r->err == RB_ERR_NONE && ok2xx && !c->integrity_fail) {
+        /* the worker may still be hashing: keep the result until hash_done */
+        c->held = *r;
+        c->held.body = NULL;
+        c->held.headers = NULL;
+        c->held.effective_url = r->effective_url ? rb_strdup(r->effective_url) : NULL;
+        if (r->headers) {
+            c->held.headers = rb_malloc(r->headers_len + 1);
+            memcpy(c->held.headers, r->headers, r->headers_len + 1);
+        }
+        rb_hashq_finish(c->hs);
+        return;
+    }
+    complete(c, r, NULL);
 }
 
 /* Reads a duration field (number of seconds or "500ms"); def when absent. */
@@ -440,9 +517,12 @@ static int l_request(lua_State *L)
         req.body_mode = RB_BODY_SINK;
         req.sink = verify_sink;
         req.sink_ud = c;
+        rb_hashq *q = vsize >= (int64_t)ASYNC_VERIFY_MIN ? rb_loop_hashq(vu->rt->loop) : NULL;
+        if (q) c->hs = rb_hashq_open(q, hash_space, hash_done, c);   /* NULL: inline after all */
     }
     char err[RB_ERRLEN];
-    if (!rb_http_start(vu->rt->loop, &req, on_done, c, err, sizeof err)) {
+    c->xfer = rb_http_start(vu->rt->loop, &req, on_done, c, err, sizeof err);
+    if (!c->xfer) {
         ctx_free(c);
         return luaL_error(L, "rb.http.request: %s", err);
     }
