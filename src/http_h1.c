@@ -46,7 +46,6 @@ struct h1_conn {
     rb_xfer *x;                     /* the transfer it serves, NULL when idle */
     h1_conn *prev, *next;           /* idle list */
     int state;
-    int writing;                    /* writes whose callback has not run yet */
     unsigned nreq;                  /* responses completed on it */
     rb_h1_parser ps;                /* the response being read (http_h1parse.c) */
 };
@@ -266,7 +265,6 @@ static void on_written(uv_write_t *w, int status)
 {
     h1_conn *c = w->data;
     free(w);
-    c->writing--;
     if (status == UV_ECANCELED || c->state == C_CLOSING) return;
     if (status < 0) {
         conn_failed(c, status);
@@ -283,11 +281,9 @@ static void send_request(h1_conn *c)
      * connection may still be pending when the next request goes out. */
     uv_write_t *w = rb_malloc(sizeof *w);
     w->data = c;
-    c->writing++;
     int rc = uv_write(w, (uv_stream_t *)&c->tcp, &b, 1, on_written);
     if (rc < 0) {
         free(w);
-        c->writing--;
         conn_failed(c, rc);
     }
 }
