@@ -294,9 +294,7 @@ void rb_loop_cancel_all(rb_loop *l)
         x->resp.err = RB_ERR_OTHER;
         snprintf(x->resp.error, sizeof x->resp.error, "cancelled");
         x->resp.total_us = rb_now_us() - x->resp.start_us;
-        xfer_unlink(x);
-        x->done(x, &x->resp, x->ud);
-        rb_http_free_xfer(x);
+        rb_http_finish_xfer(x);
     }
     rb_hashq_cancel(l->hashq);
 }
@@ -468,9 +466,7 @@ static void finish(rb_xfer *x, CURLcode code)
         r->err = classify(code);
         snprintf(r->error, sizeof r->error, "%s", x->curl_err[0] ? x->curl_err : curl_easy_strerror(code));
     }
-    xfer_unlink(x);
-    x->done(x, r, x->ud);
-    rb_http_free_xfer(x);
+    rb_http_finish_xfer(x);
 }
 
 static void check_done(rb_shard *sh)

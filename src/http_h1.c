@@ -442,38 +442,40 @@ static void conn_feed(h1_conn *c, const char *p, size_t n)
 
 /* ---- transfers ---------------------------------------------------------------- */
 
+/* Whether a built-in transfer has run out of time (connect, whole
+ * transfer, stall); if so, says which in why. */
+static int overdue(const rb_xfer *x, uint64_t now, char *why, size_t len)
+{
+    unsigned long long ms = (unsigned long long)((now - x->resp.start_us) / 1000);
+    if (x->conn && x->conn->state == C_CONNECTING && now - x->resp.start_us > x->connect_limit_us)
+        snprintf(why, len, "connection to %s timed out after %llu ms", x->pool_of->authority, ms);
+    else if (x->deadline_us && now > x->deadline_us)
+        snprintf(why, len, "operation timed out after %llu ms with %llu bytes received", ms,
+                 (unsigned long long)x->resp.bytes_received);
+    else if (x->stall_us && now - x->last_io_us > x->stall_us)
+        snprintf(why, len, "stalled: no data moved for %llu s", (unsigned long long)(x->stall_us / 1000000));
+    else
+        return 0;
+    return 1;
+}
+
 static void on_sweep(uv_timer_t *t)
 {
     rb_h1 *h = t->data;
     rb_loop *l = h->l;
-    for (;;) {
+    for (;;) {   /* finishing a transfer may start or end others: look again from the top */
         uint64_t now = rb_now_us();
+        char why[200];
         rb_xfer *due = NULL;
-        const char *why = NULL;
-        for (rb_xfer *x = l->xfers; x; x = x->next) {
-            if (!x->h1) continue;
-            if (x->fail_pending) { due = x; why = NULL; break; }
-            if (x->conn && x->conn->state == C_CONNECTING && now - x->resp.start_us > x->connect_limit_us) {
-                due = x; why = "connect"; break;
-            }
-            if (x->deadline_us && now > x->deadline_us) { due = x; why = "total"; break; }
-            if (x->stall_us && now - x->last_io_us > x->stall_us) { due = x; why = "stall"; break; }
-        }
+        for (rb_xfer *x = l->xfers; x && !due; x = x->next)
+            if (x->h1 && (x->fail_pending || overdue(x, now, why, sizeof why))) due = x;
         if (!due) break;
-        if (!why) {
+        if (due->fail_pending) {   /* its error was set when it failed to start */
             due->fail_pending = 0;
             due->resp.total_us = now - due->resp.start_us;
             rb_http_finish_xfer(due);
-        } else if (why[0] == 'c') {
-            finish_err(due, RB_ERR_TIMEOUT, "connection to %s timed out after %llu ms",
-                       due->pool_of->authority, (unsigned long long)((now - due->resp.start_us) / 1000));
-        } else if (why[0] == 't') {
-            finish_err(due, RB_ERR_TIMEOUT, "operation timed out after %llu ms with %llu bytes received",
-                       (unsigned long long)((now - due->resp.start_us) / 1000),
-                       (unsigned long long)due->resp.bytes_received);
         } else {
-            finish_err(due, RB_ERR_TIMEOUT, "stalled: no data moved for %llu s",
-                       (unsigned long long)(due->stall_us / 1000000));
+            finish_err(due, RB_ERR_TIMEOUT, "%s", why);
         }
     }
     if (h->n_xfers == 0) {
