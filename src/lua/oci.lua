@@ -362,6 +362,19 @@ local function record_split(r, data_op, commit_op)
   if commit_op then C.record(commit_op, t.start + t.upload_done, t.start + t.total, 0, nil, false) end
 end
 
+-- PUTs the whole blob from reader rd to upload session loc (and closes rd);
+-- returns bytes sent, or nil, err.
+local function put_whole(self, repo, loc, digest, rd)
+  local p, pe = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
+                           headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
+                          push_scope(repo))
+  rd:close()
+  if not p then return nil, net_error(pe, "blob_upload_put") end
+  if p.status ~= 201 then return nil, http_error(p, "blob_upload_put") end
+  record_split(p, "blob_upload_data", "blob_upload_commit")
+  return p.bytes_sent
+end
+
 -- Uploads one blob in `mode`; returns bytes sent, or nil, err.
 function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
   local sent = 0
@@ -377,14 +390,9 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
     local loc = resolve(self, r.headers["location"])
     if not loc then rd:close(); return nil, new_error("http", {status = 202, message = "no Location after POST", op = "blob_upload_post"}) end
     rd:rewind()
-    local p, pe = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
-                             headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
-                            push_scope(repo))
-    rd:close()
-    if not p then return nil, net_error(pe, "blob_upload_put") end
-    if p.status ~= 201 then return nil, http_error(p, "blob_upload_put") end
-    record_split(p, "blob_upload_data", "blob_upload_commit")
-    return sent + p.bytes_sent
+    local n, pe = put_whole(self, repo, loc, digest, rd)
+    if not n then return nil, pe end
+    return sent + n
   end
 
   local loc = session
@@ -398,14 +406,7 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
   local rd = C.blob_reader(blob)
 
   if mode == "monolithic" or mode == "post" then   -- post with a session from a refused mount: PUT it
-    local p, pe = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
-                             headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
-                            push_scope(repo))
-    rd:close()
-    if not p then return nil, net_error(pe, "blob_upload_put") end
-    if p.status ~= 201 then return nil, http_error(p, "blob_upload_put") end
-    record_split(p, "blob_upload_data", "blob_upload_commit")
-    return p.bytes_sent
+    return put_whole(self, repo, loc, digest, rd)
   end
 
   if mode == "chunked" then
