@@ -48,8 +48,17 @@ size_t rb_hashq_chunks(rb_hashq *q);
 rb_hashq_stream *rb_hashq_open(rb_hashq *q, rb_hashq_space_fn space, rb_hashq_done_fn done, void *ud);
 /* Queues a copy of all n bytes (RB_HASHQ_OK), or takes none of them
  * (RB_HASHQ_FULL) and calls space() once there is room. A stream that holds
- * nothing always takes the bytes, however many. */
+ * nothing always takes the bytes, however many. Bytes already at the address
+ * rb_hashq_space gave are taken as they are; data may also lie further on in
+ * that free space (it is moved down). */
 int rb_hashq_write(rb_hashq_stream *s, const void *data, size_t n);
+/* Where the stream's next bytes may be received in place, to save the copy:
+ * returns the free end of its tail chunk (*room bytes, at least 1), taking a
+ * new chunk when the tail is full, or NULL (*room 0) when the stream holds
+ * all it may, and then calls space() once there is room. Bytes put there are
+ * queued by passing that very address to rb_hashq_write, which copies
+ * nothing for them. */
+void *rb_hashq_space(rb_hashq_stream *s, size_t *room);
 /* Ends the input: done() runs once every byte is hashed (never within this call). */
 void rb_hashq_finish(rb_hashq_stream *s);
 /* Drops the stream at any point, queued bytes and all; no callback of it

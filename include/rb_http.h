@@ -78,6 +78,12 @@ typedef ssize_t (*rb_read_fn)(void *ud, char *buf, size_t n);
  * of them and pause the transfer (libcurl holds them and hands them over
  * again after rb_http_resume), or -1 to abort the transfer. */
 typedef int (*rb_sink_fn)(void *ud, const char *buf, size_t n);
+/* Optional with a sink: where the next body bytes may be received in place
+ * (the built-in client reads straight into it; libcurl does not use it).
+ * Returns the buffer with *room bytes, or NULL when the sink cannot take
+ * more now: the transfer then pauses until rb_http_resume. Bytes received
+ * there still go to sink(), at that address. */
+typedef char *(*rb_sinkbuf_fn)(void *ud, size_t *room);
 
 typedef struct rb_http_req {
     const char *method;           /* "GET", "PUT", ...; NULL: GET */
@@ -91,6 +97,7 @@ typedef struct rb_http_req {
     rb_body_mode body_mode;
     size_t max_body;              /* RB_BODY_BUFFER limit; 0: 64 MiB */
     rb_sink_fn sink;
+    rb_sinkbuf_fn sinkbuf;        /* optional, see rb_sinkbuf_fn */
     void *sink_ud;
     double timeout_s;             /* whole transfer; 0: none */
     double connect_timeout_s;     /* 0: 10 s */

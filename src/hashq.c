@@ -319,7 +319,8 @@ int rb_hashq_write(rb_hashq_stream *s, const void *data, size_t n)
     chunk *t = s->tail;
     size_t room = t ? t->cap - t->len : 0;
     if (n <= room) {   /* the common case: into the tail, no lock until it is full */
-        memcpy(t->data + t->len, p, n);
+        unsigned char *at = t->data + t->len;
+        if (p != at) memmove(at, p, n);   /* received in place (rb_hashq_space) needs no copy; may overlap */
         t->len += n;
         if (t->len == t->cap) {
             pthread_mutex_lock(&q->mu);
@@ -390,6 +391,41 @@ int rb_hashq_write(rb_hashq_stream *s, const void *data, size_t n)
         pthread_mutex_unlock(&q->mu);
     }
     return RB_HASHQ_OK;
+}
+
+void *rb_hashq_space(rb_hashq_stream *s, size_t *room)
+{
+    rb_hashq *q = s->q;
+    chunk *t = s->tail;
+    if (t && t->len < t->cap) {
+        *room = t->cap - t->len;
+        return t->data + t->len;
+    }
+    chunk *c = NULL;
+    pthread_mutex_lock(&q->mu);
+    if (!has_room(q, s, 1, RB_HASHQ_STREAM_CHUNKS, RB_HASHQ_TOTAL_CHUNKS)) {
+        wait_add(q, s);
+        pthread_mutex_unlock(&q->mu);
+        *room = 0;
+        return NULL;
+    }
+    s->held++;
+    q->held++;
+    if (q->pool) {
+        c = q->pool;
+        q->pool = c->next;
+        q->n_pool--;
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!c) c = rb_malloc(sizeof *c + RB_HASHQ_CHUNK);
+    c->next = NULL;
+    c->s = s;
+    c->cap = RB_HASHQ_CHUNK;
+    c->len = 0;
+    c->final = 0;
+    s->tail = c;
+    *room = c->cap;
+    return c->data;
 }
 
 void rb_hashq_finish(rb_hashq_stream *s)

@@ -274,6 +274,9 @@ void rb_http_free_xfer(rb_xfer *x)
     curl_slist_free_all(x->headers);
     free(x->body);
     free(x->wbuf);
+    free(x->hold);
+    free(x->cur_url);
+    rb_h1_follow_free(x->follow);
     free(x->resp.body);
     free(x->resp.headers);
     free(x->resp.effective_url);
@@ -452,9 +455,9 @@ static void finish(rb_xfer *x, CURLcode code)
     curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &up);
     r->bytes_sent = (uint64_t)up;
     curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t);
-    r->connect_us = (uint64_t)t;
+    r->connect_us = t ? (uint64_t)t + x->curl_offset_us : 0;
     curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t);
-    r->ttfb_us = (uint64_t)t;
+    r->ttfb_us = (uint64_t)t + x->curl_offset_us;
     r->total_us = rb_now_us() - r->start_us;
     char *eff = NULL;
     curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
@@ -496,9 +499,22 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
         return rb_h1_start(l, req, done, ud, err, errlen);
     rb_xfer *x = rb_calloc(1, sizeof *x);
     x->loop = l;
-    x->shard = &l->shards[req->affinity % N_SHARDS];
     x->done = done;
     x->ud = ud;
+    x->resp.start_us = rb_now_us();
+    rb_http_link(x);
+    if (rb_http_curl_begin(x, req, err, errlen) < 0) {
+        xfer_unlink(x);
+        rb_http_free_xfer(x);
+        return NULL;
+    }
+    return x;
+}
+
+int rb_http_curl_begin(rb_xfer *x, const rb_http_req *req, char *err, size_t errlen)
+{
+    rb_loop *l = x->loop;
+    x->shard = &l->shards[req->affinity % N_SHARDS];
     x->body_mode = req->body_mode;
     x->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
     x->sink = req->sink;
@@ -589,17 +605,12 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
     if (x->headers)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 
-    x->resp.start_us = rb_now_us();
-    rb_http_link(x);
     CURLMcode mc = curl_multi_add_handle(x->shard->multi, e);
     if (mc != CURLM_OK) {
         rb_err(err, errlen, "cannot start transfer: %s", curl_multi_strerror(mc));
-        xfer_unlink(x);
-        curl_multi_remove_handle(x->shard->multi, e);
-        rb_http_free_xfer(x);
-        return NULL;
+        return -1;
     }
-    return x;
+    return 0;
 }
 
 void rb_http_cancel(rb_xfer *x)
@@ -611,6 +622,10 @@ void rb_http_cancel(rb_xfer *x)
 
 void rb_http_resume(rb_xfer *x)
 {
+    if (x->h1) {
+        rb_h1_resume(x);
+        return;
+    }
     if (!x->paused) return;
     x->paused = 0;
     /* libcurl hands the held bytes to on_write within this call (the sink

@@ -7,9 +7,15 @@
  * on libuv streams and parses the response in place (http_h1parse.c).
  *
  * Scope (rb_h1_eligible): http:// to an IP literal, no proxy variables in the
- * environment, request body in memory, response kept or discarded, no
- * redirects. Everything else (TLS, host names, blobs streamed either way,
- * redirects) goes to libcurl. Connections are kept alive per host:port and
+ * environment, request body in memory; the response kept, discarded or
+ * handed to a sink (verified blob downloads: with the sink's rb_sinkbuf_fn
+ * the body is read straight into the hashing queue's buffers, no copy).
+ * Redirects are followed for GET and HEAD: on to another built-in request,
+ * or, where the Location leads elsewhere (https, a host name), the same
+ * transfer goes on in libcurl. Everything else (TLS, host names, uploads
+ * streamed from a reader) goes to libcurl. A sink that pauses the transfer
+ * stops the reading; the bytes it refused are kept until rb_http_resume.
+ * Connections are kept alive per host:port and
  * reused most-recently-used first; an idle connection stays watched, so one
  * the server closes is dropped at once. A request that fails on a reused
  * connection before any response byte is retried once on a new connection,
@@ -28,6 +34,18 @@
 
 #define H1_RBUF (64 * 1024)         /* one receive buffer, shared: reads are handled at once */
 #define H1_SWEEP_MS 50              /* timeout check period */
+#define H1_MAX_REDIRS 10            /* as libcurl is set up in http.c */
+
+/* What a transfer that follows redirects keeps of its request. */
+struct h1_follow {
+    char *method;
+    char **headers;                 /* NULL-terminated copies */
+    double timeout_s, connect_timeout_s, stall_s;
+    int insecure;
+    char *ca_file;
+    unsigned affinity;
+    int redirects;                  /* followed so far */
+};
 
 typedef struct h1_pool {
     struct h1_pool *next;
@@ -144,9 +162,11 @@ static int token_ok(const char *s)
 
 int rb_h1_eligible(const rb_loop *l, const rb_http_req *req)
 {
-    if (!l->no_proxy_env || req->read || req->body_mode == RB_BODY_SINK || req->follow_redirects)
-        return 0;
+    if (!l->no_proxy_env || req->read) return 0;
     if (req->method && !token_ok(req->method)) return 0;
+    if (req->follow_redirects && (req->body || (req->method && strcmp(req->method, "GET") != 0 &&
+                                                strcmp(req->method, "HEAD") != 0)))
+        return 0;
     if (req->headers)
         for (const char *const *h = req->headers; *h; h++)
             if (header_is(*h, "Transfer-Encoding") || header_is(*h, "Expect")) return 0;
@@ -288,10 +308,22 @@ static void send_request(h1_conn *c)
     }
 }
 
+/* Body bytes go straight into the sink's buffer when it offers one (a
+ * verified download: the hashing queue's chunk), else into the shared
+ * receive buffer. A sink with no room leaves the buffer empty: libuv then
+ * reports UV_ENOBUFS and on_read pauses the transfer. */
 static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
 {
     h1_conn *c = hd->data;
+    rb_xfer *x = c->x;
     (void)suggested;
+    if (x && x->sinkbuf && !x->redirecting && !x->paused && rb_h1_parse_in_body(&c->ps)) {
+        size_t room = 0;
+        char *p = x->sinkbuf(x->sink_ud, &room);
+        buf->base = p;
+        buf->len = p ? room : 0;
+        return;
+    }
     buf->base = c->h->rbuf;
     buf->len = sizeof c->h->rbuf;
 }
@@ -302,6 +334,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0 || c->state == C_CLOSING) return;
     if (!c->x) {               /* idle: the server closed it, or sent something unasked */
         conn_close(c);
+        return;
+    }
+    if (nread == UV_ENOBUFS) {   /* the sink is full: rb_http_resume reads on */
+        c->x->paused = 1;
+        uv_read_stop(s);
         return;
     }
     if (nread < 0) {
@@ -378,6 +415,8 @@ static void start_on_new_conn(rb_xfer *x)
 
 /* The response is complete: the connection goes idle (or closes), then the
  * transfer's owner hears of it. */
+static void follow_redirect(rb_xfer *x);
+
 static void conn_complete(h1_conn *c, int leftover)
 {
     rb_xfer *x = c->x;
@@ -396,10 +435,28 @@ static void conn_complete(h1_conn *c, int leftover)
     } else {
         conn_close(c);
     }
+    if (x->redirecting) {
+        follow_redirect(x);
+        return;
+    }
     x->resp.bytes_sent = x->body_len;   /* the server answered: the request went out */
     x->resp.total_us = rb_now_us() - x->resp.start_us;
-    if (!x->resp.effective_url) x->resp.effective_url = rb_strdup(x->url);
+    if (!x->resp.effective_url) x->resp.effective_url = rb_strdup(x->cur_url ? x->cur_url : x->url);
     rb_http_finish_xfer(x);
+}
+
+/* The sink refused a body piece (d, dn): keep it and the unparsed bytes
+ * after it (p, n), and stop reading until rb_http_resume. */
+static void hold(h1_conn *c, const char *d, size_t dn, const char *p, size_t n)
+{
+    rb_xfer *x = c->x;
+    x->hold = rb_malloc(dn + n + 1);
+    memcpy(x->hold, d, dn);
+    if (n) memcpy(x->hold + dn, p, n);
+    x->hold_body = dn;
+    x->hold_len = dn + n;
+    x->paused = 1;
+    uv_read_stop((uv_stream_t *)&c->tcp);
 }
 
 /* Hands the bytes read to the parser and acts on what it finds. */
@@ -420,16 +477,28 @@ static void conn_feed(h1_conn *c, const char *p, size_t n)
         switch (ev) {
         case RB_H1_MORE:
             return;
-        case RB_H1_HEAD:   /* a 1xx head is followed by the real one */
+        case RB_H1_HEAD: {   /* a 1xx head is followed by the real one */
             rb_http_take_header(x, c->ps.data, c->ps.data_len);
             x->resp.status = c->ps.status;
+            long st = c->ps.status;
+            char loc[8];
+            x->redirecting = x->follow && (st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
+                             rb_http_header(&x->resp, "Location", loc, sizeof loc) && loc[0];
             break;
-        case RB_H1_BODY:
-            if (rb_http_take_body(x, c->ps.data, c->ps.data_len) < 0) {
+        }
+        case RB_H1_BODY: {
+            if (x->redirecting) break;   /* a redirect's body is dropped */
+            int rc = rb_http_take_body(x, c->ps.data, c->ps.data_len);
+            if (rc == RB_SINK_PAUSE) {
+                hold(c, c->ps.data, c->ps.data_len, p, n);
+                return;
+            }
+            if (rc < 0) {
                 finish_err(x, RB_ERR_OTHER, "%s", x->abort_msg);
                 return;
             }
             break;
+        }
         case RB_H1_DONE:
             conn_complete(c, n > 0);
             return;
@@ -452,7 +521,7 @@ static int overdue(const rb_xfer *x, uint64_t now, char *why, size_t len)
     else if (x->deadline_us && now > x->deadline_us)
         snprintf(why, len, "operation timed out after %llu ms with %llu bytes received", ms,
                  (unsigned long long)x->resp.bytes_received);
-    else if (x->stall_us && now - x->last_io_us > x->stall_us)
+    else if (x->stall_us && !x->paused && now - x->last_io_us > x->stall_us)
         snprintf(why, len, "stalled: no data moved for %llu s", (unsigned long long)(x->stall_us / 1000000));
     else
         return 0;
@@ -498,36 +567,15 @@ static void w_add(char **w, size_t *len, size_t *cap, const char *s, size_t n)
 }
 #define W_LIT(s) w_add(&w, &wlen, &wcap, s, sizeof s - 1)
 
-rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
-                     char *err, size_t errlen)
+/* The request's bytes: the head, then the body, for one write. */
+static char *build_request(const char *method, const h1_url *u, const char *const *headers,
+                           const char *body, size_t body_len, size_t *out_len)
 {
-    h1_url u;
-    if (parse_url(req->url, &u) != 0) {
-        rb_err(err, errlen, "bad URL '%s'", req->url);
-        return NULL;
-    }
-    rb_h1 *h = h1_state(l);
-    size_t ulen = strlen(req->url);
-    rb_xfer *x = rb_calloc(1, sizeof *x + ulen + 1);
-    memcpy(x->url, req->url, ulen + 1);
-    x->loop = l;
-    x->h1 = 1;
-    x->done = done;
-    x->ud = ud;
-    x->body_mode = req->body_mode;
-    x->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
-    x->pool_of = pool_for(h, &u);
-
-    /* the request: head, then the body in the same buffer (one write) */
-    const char *method = req->method ? req->method : "GET";
-    x->head_only = strcmp(method, "HEAD") == 0;
-    int has_body = req->body != NULL && !x->head_only;
-    int send_len = has_body || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
+    int send_len = body != NULL || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
                    strcmp(method, "PATCH") == 0;
-    size_t body_len = has_body ? req->body_len : 0;
     int own_host = 0, own_accept = 0, own_len = 0;
-    if (req->headers)
-        for (const char *const *hd = req->headers; *hd; hd++) {
+    if (headers)
+        for (const char *const *hd = headers; *hd; hd++) {
             own_host |= header_is(*hd, "Host");
             own_accept |= header_is(*hd, "Accept");
             own_len |= header_is(*hd, "Content-Length");
@@ -536,21 +584,21 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
     size_t wlen = 0, wcap = 0;
     w_add(&w, &wlen, &wcap, method, strlen(method));
     W_LIT(" ");
-    if (u.path && u.path[0] == '/') {
-        w_add(&w, &wlen, &wcap, u.path, u.path_len);
+    if (u->path && u->path[0] == '/') {
+        w_add(&w, &wlen, &wcap, u->path, u->path_len);
     } else {
         W_LIT("/");
-        if (u.path) w_add(&w, &wlen, &wcap, u.path, u.path_len);
+        if (u->path) w_add(&w, &wlen, &wcap, u->path, u->path_len);
     }
     W_LIT(" HTTP/1.1\r\n");
     if (!own_host) {
         W_LIT("Host: ");
-        w_add(&w, &wlen, &wcap, u.auth, u.auth_len);
+        w_add(&w, &wlen, &wcap, u->auth, u->auth_len);
         W_LIT("\r\n");
     }
     if (!own_accept) W_LIT("Accept: */*\r\n");
-    if (req->headers)
-        for (const char *const *hd = req->headers; *hd; hd++) {
+    if (headers)
+        for (const char *const *hd = headers; *hd; hd++) {
             const char *line = *hd;
             size_t n = strlen(line);
             while (n && (line[n - 1] == ' ' || line[n - 1] == '\t')) n--;
@@ -571,10 +619,72 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
         w_add(&w, &wlen, &wcap, cl, (size_t)k);
     }
     W_LIT("\r\n");
-    if (body_len) w_add(&w, &wlen, &wcap, req->body, body_len);
-    x->wbuf = w;
-    x->wlen = wlen;
-    x->body_len = body_len;
+    if (body_len) w_add(&w, &wlen, &wcap, body, body_len);
+    *out_len = wlen;
+    return w;
+}
+
+/* Sends a transfer's request on an idle connection to its host, or a new one. */
+static void dispatch(rb_xfer *x)
+{
+    h1_conn *c = x->pool_of->idle;
+    if (c) {
+        idle_unlink(c);
+        uv_ref((uv_handle_t *)&c->tcp);
+        c->state = C_BUSY;
+        c->x = x;
+        rb_h1_parse_start(&c->ps, x->head_only, c->pool->authority);
+        x->conn = c;
+        send_request(c);
+    } else {
+        start_on_new_conn(x);
+    }
+}
+
+rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
+                     char *err, size_t errlen)
+{
+    h1_url u;
+    if (parse_url(req->url, &u) != 0) {
+        rb_err(err, errlen, "bad URL '%s'", req->url);
+        return NULL;
+    }
+    rb_h1 *h = h1_state(l);
+    size_t ulen = strlen(req->url);
+    rb_xfer *x = rb_calloc(1, sizeof *x + ulen + 1);
+    memcpy(x->url, req->url, ulen + 1);
+    x->loop = l;
+    x->h1 = 1;
+    x->done = done;
+    x->ud = ud;
+    x->body_mode = req->body_mode;
+    x->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
+    x->sink = req->sink;
+    x->sinkbuf = req->body_mode == RB_BODY_SINK ? req->sinkbuf : NULL;
+    x->sink_ud = req->sink_ud;
+    x->pool_of = pool_for(h, &u);
+
+    const char *method = req->method ? req->method : "GET";
+    x->head_only = strcmp(method, "HEAD") == 0;
+    int has_body = req->body != NULL && !x->head_only;
+    x->body_len = has_body ? req->body_len : 0;
+    x->wbuf = build_request(method, &u, req->headers, has_body ? req->body : NULL, x->body_len, &x->wlen);
+    if (req->follow_redirects) {
+        struct h1_follow *f = rb_calloc(1, sizeof *f);
+        f->method = rb_strdup(method);
+        size_t nh = 0;
+        if (req->headers)
+            while (req->headers[nh]) nh++;
+        f->headers = rb_calloc(nh + 1, sizeof *f->headers);
+        for (size_t i = 0; i < nh; i++) f->headers[i] = rb_strdup(req->headers[i]);
+        f->timeout_s = req->timeout_s;
+        f->connect_timeout_s = req->connect_timeout_s;
+        f->stall_s = req->stall_s;
+        f->insecure = req->insecure;
+        f->ca_file = req->ca_file ? rb_strdup(req->ca_file) : NULL;
+        f->affinity = req->affinity;
+        x->follow = f;
+    }
 
     uint64_t now = rb_now_us();
     x->resp.start_us = now;
@@ -588,20 +698,171 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
         h->sweeping = 1;
         uv_timer_start(&h->sweep, on_sweep, H1_SWEEP_MS, H1_SWEEP_MS);
     }
-
-    h1_conn *c = x->pool_of->idle;
-    if (c) {
-        idle_unlink(c);
-        uv_ref((uv_handle_t *)&c->tcp);
-        c->state = C_BUSY;
-        c->x = x;
-        rb_h1_parse_start(&c->ps, x->head_only, c->pool->authority);
-        x->conn = c;
-        send_request(c);
-    } else {
-        start_on_new_conn(x);
-    }
+    dispatch(x);
     return x;
+}
+
+void rb_h1_follow_free(struct h1_follow *f)
+{
+    if (!f) return;
+    for (char **h = f->headers; h && *h; h++) {
+        memset(*h, 0, strlen(*h));   /* may hold credentials */
+        free(*h);
+    }
+    free(f->headers);
+    free(f->method);
+    free(f->ca_file);
+    free(f);
+}
+
+/* The scheme and authority of a URL ("http://host:port"), for comparing origins. */
+static size_t origin_len(const char *url)
+{
+    const char *a = strstr(url, "://");
+    if (!a) return strlen(url);
+    a += 3;
+    return (size_t)(a - url) + strcspn(a, "/?#");
+}
+
+/* Location resolved against base (it may be relative), or NULL when it is not
+ * a usable http(s) URL. */
+static char *resolve_location(const char *base, const char *loc)
+{
+    CURLU *u = curl_url();
+    char *out = NULL, *res = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, loc, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK &&
+        (strncmp(out, "http://", 7) == 0 || strncmp(out, "https://", 8) == 0))
+        res = rb_strdup(out);
+    curl_free(out);
+    curl_url_cleanup(u);
+    return res;
+}
+
+/* The response was a redirect (its connection already released): the same
+ * transfer requests the Location, as a built-in request when the client
+ * can take it, else through libcurl. Credentials (Authorization, Cookie)
+ * are not sent to another origin. */
+static void follow_redirect(rb_xfer *x)
+{
+    struct h1_follow *f = x->follow;
+    const char *base = x->cur_url ? x->cur_url : x->url;
+    char loc[8192];
+    rb_http_header(&x->resp, "Location", loc, sizeof loc);
+    if (++f->redirects > H1_MAX_REDIRS) {
+        finish_err(x, RB_ERR_OTHER, "too many redirects (more than %d)", H1_MAX_REDIRS);
+        return;
+    }
+    char *next = resolve_location(base, loc);
+    if (!next) {   /* the Location itself is not quoted: a presigned URL is a credential */
+        finish_err(x, RB_ERR_OTHER, "HTTP %ld redirect to a Location that is not an http(s) URL", x->resp.status);
+        return;
+    }
+    size_t ob = origin_len(base), on = origin_len(next);
+    int same = ob == on && strncasecmp(base, next, ob) == 0;
+    size_t nh = 0;
+    while (f->headers[nh]) nh++;
+    const char **hdrs = rb_calloc(nh + 1, sizeof *hdrs);
+    size_t k = 0;
+    for (size_t i = 0; i < nh; i++)
+        if (same || !(header_is(f->headers[i], "Authorization") || header_is(f->headers[i], "Cookie")))
+            hdrs[k++] = f->headers[i];
+    /* the next response starts from nothing */
+    x->resp.status = 0;
+    x->resp.headers_len = 0;
+    if (x->resp.headers) x->resp.headers[0] = 0;
+    x->resp.bytes_received = 0;
+    x->resp.body_len = 0;
+    x->redirecting = 0;
+    x->retried = 0;
+    x->got_byte = 0;
+    free(x->cur_url);
+    x->cur_url = next;
+    h1_url u;
+    if (parse_url(next, &u) == 0) {
+        free(x->wbuf);
+        x->wbuf = build_request(f->method, &u, hdrs, NULL, 0, &x->wlen);
+        x->pool_of = pool_for(x->loop->h1, &u);
+        free(hdrs);
+        dispatch(x);
+        return;
+    }
+    uint64_t now = rb_now_us();
+    double left = 0;
+    if (x->deadline_us) {
+        if (now >= x->deadline_us) {
+            free(hdrs);
+            finish_err(x, RB_ERR_TIMEOUT, "operation timed out after %llu ms (following a redirect)",
+                       (unsigned long long)((now - x->resp.start_us) / 1000));
+            return;
+        }
+        left = (double)(x->deadline_us - now) / 1e6;
+    }
+    rb_http_req r = {
+        .method = f->method,
+        .url = next,
+        .headers = hdrs,
+        .body_mode = x->body_mode,
+        .max_body = x->max_body,
+        .sink = x->sink,
+        .sink_ud = x->sink_ud,
+        .timeout_s = left,
+        .connect_timeout_s = f->connect_timeout_s,
+        .stall_s = f->stall_s,
+        .follow_redirects = 1,
+        .insecure = f->insecure,
+        .ca_file = f->ca_file,
+        .affinity = f->affinity,
+    };
+    rb_h1 *h = x->loop->h1;
+    if (h->n_xfers) h->n_xfers--;
+    x->h1 = 0;   /* libcurl's from here on */
+    x->curl_offset_us = now - x->resp.start_us;
+    char err[256];
+    int rc = rb_http_curl_begin(x, &r, err, sizeof err);
+    free(hdrs);
+    if (rc < 0) {
+        x->resp.err = RB_ERR_OTHER;
+        snprintf(x->resp.error, sizeof x->resp.error, "%s", err);
+        x->resp.total_us = now - x->resp.start_us;
+        rb_http_finish_xfer(x);
+    }
+}
+
+void rb_h1_resume(rb_xfer *x)
+{
+    if (!x->paused) return;
+    x->paused = 0;
+    h1_conn *c = x->conn;
+    if (!c) return;
+    x->last_io_us = rb_now_us();
+    char *held = x->hold;
+    if (held) {
+        size_t hb = x->hold_body, hl = x->hold_len;
+        x->hold = NULL;
+        if (hb) {
+            int rc = rb_http_take_body(x, held, hb);
+            if (rc == RB_SINK_PAUSE) {
+                x->hold = held;
+                x->paused = 1;
+                return;
+            }
+            if (rc < 0) {
+                free(held);
+                finish_err(x, RB_ERR_OTHER, "%s", x->abort_msg);
+                return;
+            }
+        }
+        /* the rest may end the transfer (x freed: the connection moved on)
+         * or pause it again (held anew) */
+        unsigned nreq = c->nreq;
+        conn_feed(c, held + hb, hl - hb);
+        free(held);
+        if (c->state == C_CLOSING || c->nreq != nreq || x->paused) return;
+    }
+    int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    if (rc < 0) conn_failed(c, rc);
 }
 
 void rb_h1_release(rb_xfer *x)

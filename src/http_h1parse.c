@@ -260,6 +260,11 @@ rb_h1_event rb_h1_parse(rb_h1_parser *ps, const char *p, size_t n, size_t *used)
     }
 }
 
+int rb_h1_parse_in_body(const rb_h1_parser *ps)
+{
+    return ps->state != P_HEAD && ps->state != P_DONE && ps->state != P_ERROR;
+}
+
 rb_h1_event rb_h1_parse_end(rb_h1_parser *ps, int eof)
 {
     switch (ps->state) {

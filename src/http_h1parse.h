@@ -72,6 +72,8 @@ rb_h1_event rb_h1_parse(rb_h1_parser *ps, const char *p, size_t n, size_t *used)
  * response (a body delimited by the close), RB_H1_ERROR with err set when a
  * body was cut short, RB_H1_MORE when no body had begun. */
 rb_h1_event rb_h1_parse_end(rb_h1_parser *ps, int eof);
+/* Whether the head is parsed and body bytes (or chunk framing) come next. */
+int rb_h1_parse_in_body(const rb_h1_parser *ps);
 /* Frees the parser's buffer. */
 void rb_h1_parse_free(rb_h1_parser *ps);
 

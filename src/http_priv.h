@@ -56,6 +56,7 @@ struct rb_xfer {
     rb_body_mode body_mode;
     size_t max_body;
     rb_sink_fn sink;
+    rb_sinkbuf_fn sinkbuf;    /* built-in transfers: where body bytes may be read in place */
     void *sink_ud;
     size_t body_cap;
     int aborted;              /* a callback asked to abort */
@@ -67,6 +68,7 @@ struct rb_xfer {
     rb_http_resp resp;
     size_t headers_cap;
     char curl_err[CURL_ERROR_SIZE];
+    uint64_t curl_offset_us;  /* libcurl began this long after start_us (a redirected built-in transfer) */
     rb_xfer *prev, *next;
     /* built-in client (http_h1.c) */
     int h1;                   /* 1: a built-in transfer */
@@ -82,6 +84,11 @@ struct rb_xfer {
     uint64_t connect_limit_us;/* connect timeout */
     uint64_t stall_us;        /* stall limit, 0: off */
     uint64_t last_io_us;      /* last byte moved */
+    char *hold;               /* paused by the sink: a body piece it refused, then unparsed bytes */
+    size_t hold_body, hold_len;
+    struct h1_follow *follow; /* the request again, for redirects (GET/HEAD that follow them) */
+    int redirecting;          /* this response is a redirect being followed: its body is dropped */
+    char *cur_url;            /* after a redirect: the URL now requested (else url) */
     char url[];               /* the request URL (built-in transfers only) */
 };
 
@@ -100,12 +107,24 @@ void rb_http_finish_xfer(rb_xfer *x);
  * pool or its built-in connection released. */
 void rb_http_free_xfer(rb_xfer *x);
 
+/* Sets up a linked transfer x (not yet begun) to run through libcurl: its
+ * easy handle, options and headers, added to its shard. Returns 0, or -1
+ * with err set (x is left for the caller to unlink and free). Used by
+ * rb_http_start and by a built-in transfer redirected where the built-in
+ * client does not go. */
+int rb_http_curl_begin(rb_xfer *x, const rb_http_req *req, char *err, size_t errlen);
+
 /* Whether the built-in client can take this request (plain http:// to an IP
- * literal, body in memory, response kept or discarded, no redirects). */
+ * literal, body in memory, response kept, discarded or sunk; redirects only
+ * for GET and HEAD). */
 int rb_h1_eligible(const rb_loop *l, const rb_http_req *req);
 /* Starts a built-in transfer; NULL with err set when the request is invalid. */
 rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
                      char *err, size_t errlen);
+/* Resumes a built-in transfer its sink paused (rb_http_resume). */
+void rb_h1_resume(rb_xfer *x);
+/* Frees what a built-in transfer keeps for redirects. */
+void rb_h1_follow_free(struct h1_follow *f);
 /* Detaches a built-in transfer from its connection (closing the connection
  * when the response is incomplete). */
 void rb_h1_release(rb_xfer *x);

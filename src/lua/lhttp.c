@@ -6,8 +6,9 @@
  * (streamed, never copied whole); response bodies are kept, discarded, or
  * streamed through a SHA-256 verifier. A verified body expected to be at
  * least ASYNC_VERIFY_MIN bytes is hashed on the loop's hashing worker
- * (rb_hashq): when its queue is full the sink pauses the transfer and the
- * queue's space callback resumes it; when the transfer ends, the operation
+ * (rb_hashq), received straight into the queue's buffers where the
+ * built-in HTTP client runs the transfer: when the queue is full the sink
+ * pauses the transfer and the queue's space callback resumes it; when the transfer ends, the operation
  * completes once the worker has hashed the last bytes (so its end time is
  * when the result was known). Misuse (no URL, a header with a newline)
  * raises. */
@@ -90,6 +91,17 @@ static int verify_sink(void *ud, const char *buf, size_t n)
         c->kept += k;
     }
     return 0;
+}
+
+/* Where the built-in HTTP client may read the next body bytes: straight
+ * into the hash queue's chunk, so they are never copied on this thread.
+ * NULL when the queue is full: the transfer pauses until hash_space. */
+static char *verify_buf(void *ud, size_t *room)
+{
+    req_ctx *c = ud;
+    char *p = rb_hashq_space(c->hs, room);
+    if (!p) c->paused = 1;
+    return p;
 }
 
 /* The hash queue has room again: the transfer goes on (and may end within
@@ -519,6 +531,7 @@ static int l_request(lua_State *L)
         req.sink_ud = c;
         rb_hashq *q = vsize >= (int64_t)ASYNC_VERIFY_MIN ? rb_loop_hashq(vu->rt->loop) : NULL;
         if (q) c->hs = rb_hashq_open(q, hash_space, hash_done, c);   /* NULL: inline after all */
+        if (c->hs) req.sinkbuf = verify_buf;
     }
     char err[RB_ERRLEN];
     c->xfer = rb_http_start(vu->rt->loop, &req, on_done, c, err, sizeof err);

@@ -4,7 +4,11 @@
  * reads, interim 1xx responses, HEAD with a length, 204, a server that
  * resets, truncates, stalls or never answers, oversized headers, a closed
  * port, keep-alive reuse, and a reused connection the server dropped (the
- * request must be retried on a new one). Every case runs through both
+ * request must be retried on a new one), bodies handed to a sink (read in
+ * place into the sink's buffer, paused and resumed both ways), and
+ * redirects (relative, to another origin without the credentials, to a
+ * host name, which the built-in client hands to libcurl, and a loop). Every
+ * case runs through both
  * clients, the built-in one (RB_HTTP_AUTO) and libcurl, and both must agree
  * on what the caller sees. Loopback only; every wait is bounded. */
 #include "rb_http.h"
@@ -46,7 +50,21 @@ static const route routes[] = {
     {"/bighead", {big_head}, 0, THEN_CLOSE},
     {"/dropnext", {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}, 0, THEN_DROP_NEXT},
     {"/echo", {NULL}, 0, THEN_KEEP},
+    {"/redir-rel", {"HTTP/1.1 302 Found\r\nLocation: len\r\nContent-Length: 9\r\n\r\nredirect!"}, 0, THEN_KEEP},
+    {"/redir-chunked", {"HTTP/1.1 301 Moved\r\nLocation: /chunked\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+     0, THEN_KEEP},
+    {"/redir-loop", {"HTTP/1.1 307 Again\r\nLocation: /redir-loop\r\nContent-Length: 0\r\n\r\n"}, 0, THEN_KEEP},
+    {"/redir-same", {NULL}, 0, THEN_KEEP},    /* 307 to /echo on this origin (generated) */
+    {"/redir-other", {NULL}, 0, THEN_KEEP},   /* 307 to /echo on the other listener */
+    {"/redir-name", {NULL}, 0, THEN_KEEP},    /* 302 to http://localhost:PORT/len */
+    {"/big", {NULL}, 0, THEN_KEEP},           /* BIG_BODY bytes of pattern() */
 };
+
+#define BIG_BODY (3u << 20)
+static unsigned char pattern(size_t i)
+{
+    return (unsigned char)(i * 7 + (i >> 11));
+}
 
 typedef struct srv_conn {
     uv_tcp_t tcp;
@@ -63,7 +81,8 @@ typedef struct srv_conn {
 
 static srv_conn *srv_conns;
 
-static uv_tcp_t listener;
+static uv_tcp_t listener, listener2;
+static int port, port2;
 static int accepted;         /* connections accepted */
 static char echo_buf[4096];
 
@@ -148,6 +167,22 @@ static void srv_request(srv_conn *c)
         if (strcmp(routes[i].path, path) == 0) r = &routes[i];
     if (!r) {
         srv_send(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 45);
+    } else if (strncmp(r->path, "/redir-", 7) == 0 && !r->pieces[0]) {
+        int to = strcmp(r->path, "/redir-other") == 0 ? port2 : port;
+        const char *host = strcmp(r->path, "/redir-name") == 0 ? "localhost" : "127.0.0.1";
+        const char *target = strcmp(r->path, "/redir-name") == 0 ? "/len" : "/echo";
+        int n = snprintf(echo_buf, sizeof echo_buf,
+                         "HTTP/1.1 307 Temporary\r\nLocation: http://%s:%d%s\r\nContent-Length: 0\r\n\r\n", host, to, target);
+        srv_send(c, echo_buf, (size_t)n);
+        c->requests++;
+    } else if (strcmp(r->path, "/big") == 0) {
+        int n = snprintf(echo_buf, sizeof echo_buf, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", BIG_BODY);
+        srv_send(c, echo_buf, (size_t)n);
+        char *payload = malloc(BIG_BODY);
+        for (size_t i = 0; i < BIG_BODY; i++) payload[i] = (char)pattern(i);
+        srv_send(c, payload, BIG_BODY);
+        free(payload);
+        c->requests++;
     } else if (strcmp(r->path, "/echo") == 0) {
         /* answers with the request's head and body, so the test sees what was sent */
         int n = snprintf(echo_buf, sizeof echo_buf, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", head + body);
@@ -210,7 +245,8 @@ typedef struct result {
     char body[1024];
     size_t body_len;
     char headers[2048];
-    uint64_t bytes_sent, ttfb_us, total_us;
+    uint64_t bytes_sent, bytes_received, ttfb_us, total_us;
+    char url[256];           /* effective URL */
 } result;
 
 static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
@@ -225,19 +261,36 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     if (r->body) snprintf(res->body, sizeof res->body, "%s", r->body);
     if (r->headers) snprintf(res->headers, sizeof res->headers, "%s", r->headers);
     res->bytes_sent = r->bytes_sent;
+    res->bytes_received = r->bytes_received;
+    if (r->effective_url) snprintf(res->url, sizeof res->url, "%s", r->effective_url);
     res->ttfb_us = r->ttfb_us;
     res->total_us = r->total_us;
 }
 
 static rb_loop *loop;
-static int port;
+
+/* Runs a request to completion (at most 10 s) through engine e. */
+static result run_req(rb_http_engine e, const rb_http_req *req)
+{
+    result res;
+    memset(&res, 0, sizeof res);
+    rb_loop_set_engine(loop, e);
+    char err[256];
+    if (!rb_http_start(loop, req, on_done, &res, err, sizeof err)) {
+        CHECKF(0, "start %s: %s", req->url, err);
+        return res;
+    }
+    uint64_t t0 = rb_now_us();
+    while (!res.done && rb_now_us() - t0 < 10 * 1000000ull)
+        uv_run(rb_loop_uv(loop), UV_RUN_ONCE);
+    CHECKF(res.done, "%s %s did not finish in 10 s", req->method ? req->method : "GET", req->url);
+    return res;
+}
 
 /* Runs one request to completion (at most 10 s). */
 static result fetch(rb_http_engine e, const char *method, const char *path, const char *body,
                     double timeout_s, double stall_s, size_t max_body)
 {
-    result res;
-    memset(&res, 0, sizeof res);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
     static const char *const headers[] = {"X-Custom: yes", "Accept:", NULL};
@@ -251,17 +304,7 @@ static result fetch(rb_http_engine e, const char *method, const char *path, cons
     req.timeout_s = timeout_s;
     req.stall_s = stall_s;
     req.max_body = max_body;
-    rb_loop_set_engine(loop, e);
-    char err[256];
-    if (!rb_http_start(loop, &req, on_done, &res, err, sizeof err)) {
-        CHECKF(0, "start %s: %s", path, err);
-        return res;
-    }
-    uint64_t t0 = rb_now_us();
-    while (!res.done && rb_now_us() - t0 < 10 * 1000000ull)
-        uv_run(rb_loop_uv(loop), UV_RUN_ONCE);
-    CHECKF(res.done, "%s %s did not finish in 10 s", method, path);
-    return res;
+    return run_req(e, &req);
 }
 
 static const char *engine(rb_http_engine e)
@@ -362,6 +405,197 @@ static void cases(rb_http_engine e)
 
 /* Many concurrent requests on the built-in client: all finish, and each
  * connection serves many of them. */
+/* ---- sinks and redirects --------------------------------------------------------- */
+
+typedef struct sinker {
+    result *res;
+    rb_xfer *x;
+    int use_buf;             /* offer a buffer to read into (rb_sinkbuf_fn) */
+    int pause_every;         /* every Nth sink call refuses the bytes (RB_SINK_PAUSE) */
+    int nobuf_every;         /* every Nth buffer request finds no room */
+    int calls, buf_calls, pauses;
+    char buf[100 * 1000];    /* a ring the bytes are read into */
+    size_t at;               /* where the next bytes go in buf */
+    size_t got, in_place;    /* bytes taken; of them, at the address offered */
+    char *offered;
+    int bad;                 /* a /big byte differed from pattern() */
+    char text[64];           /* the first bytes, for small bodies */
+    uv_timer_t resume;
+} sinker;
+
+static void sinker_resume(uv_timer_t *t)
+{
+    sinker *k = t->data;
+    if (!k->res->done) rb_http_resume(k->x);
+}
+
+static void sinker_pause(sinker *k)
+{
+    k->pauses++;
+    uv_timer_start(&k->resume, sinker_resume, 2, 0);
+}
+
+static int t_sink(void *ud, const char *p, size_t n)
+{
+    sinker *k = ud;
+    if (k->pause_every && ++k->calls % k->pause_every == 0) {
+        sinker_pause(k);
+        return RB_SINK_PAUSE;
+    }
+    if (k->offered && p == k->offered) k->in_place += n;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)p[i] != pattern(k->got + i)) k->bad = 1;
+        if (k->got + i < sizeof k->text - 1) k->text[k->got + i] = p[i];
+    }
+    k->got += n;
+    if (p >= k->buf && p < k->buf + sizeof k->buf) k->at = (size_t)(p - k->buf) + n;
+    k->offered = NULL;
+    return 0;
+}
+
+static char *t_sinkbuf(void *ud, size_t *room)
+{
+    sinker *k = ud;
+    if (k->nobuf_every && ++k->buf_calls % k->nobuf_every == 0) {
+        sinker_pause(k);
+        return NULL;
+    }
+    if (k->at == sizeof k->buf) k->at = 0;
+    k->offered = k->buf + k->at;
+    *room = sizeof k->buf - k->at;
+    return k->offered;
+}
+
+/* Runs a GET whose body goes to a sinker (at most 10 s). */
+static result fetch_sink(rb_http_engine e, const char *path, sinker *k)
+{
+    result res;
+    memset(&res, 0, sizeof res);
+    k->res = &res;
+    uv_timer_init(rb_loop_uv(loop), &k->resume);
+    k->resume.data = k;
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    rb_http_req req;
+    memset(&req, 0, sizeof req);
+    req.url = url;
+    req.body_mode = RB_BODY_SINK;
+    req.sink = t_sink;
+    req.sinkbuf = k->use_buf ? t_sinkbuf : NULL;
+    req.sink_ud = k;
+    req.timeout_s = 10;
+    req.follow_redirects = 1;
+    rb_loop_set_engine(loop, e);
+    char err[256];
+    k->x = rb_http_start(loop, &req, on_done, &res, err, sizeof err);
+    CHECKF(k->x != NULL, "start %s: %s", path, err);
+    uint64_t t0 = rb_now_us();
+    while (k->x && !res.done && rb_now_us() - t0 < 10 * 1000000ull)
+        uv_run(rb_loop_uv(loop), UV_RUN_ONCE);
+    CHECKF(res.done, "sink GET %s did not finish in 10 s", path);
+    uv_timer_stop(&k->resume);
+    uv_close((uv_handle_t *)&k->resume, NULL);
+    uv_run(rb_loop_uv(loop), UV_RUN_NOWAIT);
+    return res;
+}
+
+static void sink_cases(rb_http_engine e)
+{
+    const char *en = engine(e);
+    static sinker k;
+    result r;
+
+    memset(&k, 0, sizeof k);
+    k.use_buf = 1;
+    r = fetch_sink(e, "/big", &k);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && k.got == BIG_BODY && r.bytes_received == BIG_BODY && !k.bad,
+           "%s sink /big: %ld %s got %zu bad %d", en, r.status, r.error, k.got, k.bad);
+    /* the built-in client reads the body into the sink's buffer; libcurl copies it there */
+    if (e == RB_HTTP_AUTO)
+        CHECKF(k.in_place > BIG_BODY / 2, "%s sink /big: only %zu of %u bytes read in place", en, k.in_place, BIG_BODY);
+    else
+        CHECKF(k.in_place == 0, "%s sink /big: libcurl does not use the buffer (%zu)", en, k.in_place);
+
+    memset(&k, 0, sizeof k);
+    k.use_buf = 1;
+    k.pause_every = 5;
+    r = fetch_sink(e, "/big", &k);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && k.got == BIG_BODY && !k.bad && k.pauses > 0,
+           "%s sink /big pausing: %ld %s got %zu bad %d pauses %d", en, r.status, r.error, k.got, k.bad, k.pauses);
+
+    memset(&k, 0, sizeof k);
+    k.use_buf = 1;
+    k.nobuf_every = 3;
+    r = fetch_sink(e, "/big", &k);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && k.got == BIG_BODY && !k.bad,
+           "%s sink /big without room: %ld %s got %zu bad %d", en, r.status, r.error, k.got, k.bad);
+    if (e == RB_HTTP_AUTO) CHECKF(k.pauses > 0, "%s sink /big: the full buffer never paused the transfer", en);
+
+    memset(&k, 0, sizeof k);
+    k.use_buf = 1;
+    k.pause_every = 2;
+    r = fetch_sink(e, "/chunked", &k);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(k.text, "hello world") == 0,
+           "%s sink /chunked: %ld %s '%s'", en, r.status, r.error, k.text);
+
+    /* a redirect's own body never reaches the sink */
+    memset(&k, 0, sizeof k);
+    k.use_buf = 1;
+    r = fetch_sink(e, "/redir-rel", &k);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(k.text, "hello") == 0 && r.bytes_received == 5,
+           "%s sink /redir-rel: %ld %s '%s'", en, r.status, r.error, k.text);
+}
+
+/* Runs a GET (or HEAD) with credentials that follows redirects or not. */
+static result fetch_follow(rb_http_engine e, const char *method, const char *path, int follow)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    static const char *const headers[] = {"Authorization: Bearer sekrit", "X-Custom: yes", NULL};
+    rb_http_req req;
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.url = url;
+    req.headers = headers;
+    req.timeout_s = 10;
+    req.follow_redirects = follow;
+    return run_req(e, &req);
+}
+
+static void redirect_cases(rb_http_engine e)
+{
+    const char *en = engine(e);
+    char want[128];
+    result r = fetch_follow(e, "GET", "/redir-rel", 1);
+    snprintf(want, sizeof want, "http://127.0.0.1:%d/len", port);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(r.body, "hello") == 0 && strcmp(r.url, want) == 0 &&
+               strstr(r.headers, "X-Test: a") && !strstr(r.headers, "302"),
+           "%s /redir-rel: %ld %s '%s' %s [%s]", en, r.status, r.error, r.body, r.url, r.headers);
+    r = fetch_follow(e, "GET", "/redir-rel", 0);
+    CHECKF(r.status == 302 && r.err == RB_ERR_NONE && strcmp(r.body, "redirect!") == 0,
+           "%s /redir-rel not followed: %ld %s '%s'", en, r.status, r.error, r.body);
+    r = fetch_follow(e, "GET", "/redir-chunked", 1);
+    CHECKF(r.status == 200 && strcmp(r.body, "hello world") == 0, "%s /redir-chunked: %ld %s '%s'", en, r.status,
+           r.error, r.body);
+    r = fetch_follow(e, "HEAD", "/redir-rel", 1);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && r.body_len == 0, "%s HEAD /redir-rel: %ld %s", en, r.status, r.error);
+    /* credentials go to the same origin only */
+    r = fetch_follow(e, "GET", "/redir-same", 1);
+    CHECKF(r.status == 200 && strstr(r.body, "Authorization: Bearer sekrit") && strstr(r.body, "X-Custom: yes"),
+           "%s /redir-same: %ld %s '%s'", en, r.status, r.error, r.body);
+    r = fetch_follow(e, "GET", "/redir-other", 1);
+    CHECKF(r.status == 200 && strstr(r.body, "GET /echo") && !strstr(r.body, "sekrit") && strstr(r.body, "X-Custom: yes"),
+           "%s /redir-other: %ld %s '%s'", en, r.status, r.error, r.body);
+    /* a host name: the built-in client hands the transfer to libcurl */
+    r = fetch_follow(e, "GET", "/redir-name", 1);
+    snprintf(want, sizeof want, "http://localhost:%d/len", port);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(r.body, "hello") == 0 && strcmp(r.url, want) == 0 &&
+               r.ttfb_us > 0 && r.ttfb_us <= r.total_us,
+           "%s /redir-name: %ld %s '%s' %s", en, r.status, r.error, r.body, r.url);
+    r = fetch_follow(e, "GET", "/redir-loop", 1);
+    CHECKF(r.err != RB_ERR_NONE && strstr(r.error, "edirect"), "%s /redir-loop: %ld %d %s", en, r.status, r.err, r.error);
+}
+
 static int conc_done;
 static void conc_cb(rb_xfer *x, rb_http_resp *r, void *ud)
 {
@@ -421,11 +655,23 @@ int main(void)
     uv_tcp_getsockname(&listener, (struct sockaddr *)&ss, &len);
     port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 
+    uv_tcp_init(uv, &listener2);
+    CHECK(uv_tcp_bind(&listener2, (const struct sockaddr *)&a, 0) == 0);
+    CHECK(uv_listen((uv_stream_t *)&listener2, 128, srv_accept) == 0);
+    len = sizeof ss;
+    uv_tcp_getsockname(&listener2, (struct sockaddr *)&ss, &len);
+    port2 = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+
     cases(RB_HTTP_AUTO);
     cases(RB_HTTP_LIBCURL);
+    sink_cases(RB_HTTP_AUTO);
+    sink_cases(RB_HTTP_LIBCURL);
+    redirect_cases(RB_HTTP_AUTO);
+    redirect_cases(RB_HTTP_LIBCURL);
     concurrent();
 
     uv_close((uv_handle_t *)&listener, NULL);
+    uv_close((uv_handle_t *)&listener2, NULL);
     for (srv_conn *c = srv_conns; c; c = c->next) srv_close(c);
     for (int i = 0; i < 10 && srv_conns; i++) uv_run(uv, UV_RUN_NOWAIT);
     rb_loop_free(loop);
