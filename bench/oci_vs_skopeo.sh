@@ -157,6 +157,7 @@ run_regbench() { # W LAYERS SIZE
     if [ "$w" != S ]; then
         local blob best=0 i s rbest=0 rs
         blob=$(largest_blob "$w")
+        timeout $T sync   # the push's write-back would otherwise overlap the first turns
         for i in 1 2 3; do
             /usr/bin/time -f "%e %U %S %M" -o "$work/time-curl-$w-$i" timeout $T curl -sf -o /dev/null \
                 -w '%{speed_download}\n' "$url/v2/rb/$(echo "$w" | tr A-Z a-z)/blobs/$blob" >"$work/curl-$w-$i"
@@ -347,7 +348,8 @@ How it is measured (bench/oci_vs_skopeo.sh):
   wall time, process start included.
 - curl: best of 3 \`curl -s -o /dev/null\` GETs of the largest blob from the
   registry regbench pushed to, right after regbench's run (page cache warm for
-  both). Each GET is followed by a verified pull of the same image alone
+  both; \`sync\` first, so that the push's write-back is over). Each GET is
+  followed by a verified pull of the same image alone
   (\`--set pull_only=true\`: no generation, no push; the pull phase's blob
   bytes over its duration), so that curl and regbench take turns under the
   same conditions; target 2 compares the best of each three. (The pull in the
