@@ -130,6 +130,17 @@ static void chunk_put(rb_hashq *q, chunk *c)
     }
 }
 
+/* An idle chunk from the pool, or NULL when it is empty. (locked) */
+static chunk *pool_take(rb_hashq *q)
+{
+    chunk *c = q->pool;
+    if (c) {
+        q->pool = c->next;
+        q->n_pool--;
+    }
+    return c;
+}
+
 static void stream_destroy(rb_hashq_stream *s)
 {
     rb_sha256_free(s->h);
@@ -345,10 +356,7 @@ int rb_hashq_write(rb_hashq_stream *s, const void *data, size_t n)
     }
     s->held += need;
     q->held += need;
-    for (; got < need && q->pool; got++) {
-        chunk *c = q->pool;
-        q->pool = c->next;
-        q->n_pool--;
+    for (chunk *c; got < need && (c = pool_take(q)); got++) {
         c->next = fresh;
         fresh = c;
     }
@@ -401,7 +409,6 @@ void *rb_hashq_space(rb_hashq_stream *s, size_t *room)
         *room = t->cap - t->len;
         return t->data + t->len;
     }
-    chunk *c = NULL;
     pthread_mutex_lock(&q->mu);
     if (!has_room(q, s, 1, RB_HASHQ_STREAM_CHUNKS, RB_HASHQ_TOTAL_CHUNKS)) {
         wait_add(q, s);
@@ -411,11 +418,7 @@ void *rb_hashq_space(rb_hashq_stream *s, size_t *room)
     }
     s->held++;
     q->held++;
-    if (q->pool) {
-        c = q->pool;
-        q->pool = c->next;
-        q->n_pool--;
-    }
+    chunk *c = pool_take(q);
     pthread_mutex_unlock(&q->mu);
     if (!c) c = rb_malloc(sizeof *c + RB_HASHQ_CHUNK);
     c->next = NULL;

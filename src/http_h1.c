@@ -413,10 +413,16 @@ static void start_on_new_conn(rb_xfer *x)
 
 /* ---- the response ------------------------------------------------------------- */
 
-/* The response is complete: the connection goes idle (or closes), then the
- * transfer's owner hears of it. */
 static void follow_redirect(rb_xfer *x);
 
+/* The URL requested now: the original, or the last redirect's Location. */
+static const char *url_now(const rb_xfer *x)
+{
+    return x->cur_url ? x->cur_url : x->url;
+}
+
+/* The response is complete: the connection goes idle (or closes), then the
+ * transfer's owner hears of it (or, for a redirect, the Location is requested). */
 static void conn_complete(h1_conn *c, int leftover)
 {
     rb_xfer *x = c->x;
@@ -441,7 +447,7 @@ static void conn_complete(h1_conn *c, int leftover)
     }
     x->resp.bytes_sent = x->body_len;   /* the server answered: the request went out */
     x->resp.total_us = rb_now_us() - x->resp.start_us;
-    if (!x->resp.effective_url) x->resp.effective_url = rb_strdup(x->cur_url ? x->cur_url : x->url);
+    if (!x->resp.effective_url) x->resp.effective_url = rb_strdup(url_now(x));
     rb_http_finish_xfer(x);
 }
 
@@ -747,7 +753,7 @@ static char *resolve_location(const char *base, const char *loc)
 static void follow_redirect(rb_xfer *x)
 {
     struct h1_follow *f = x->follow;
-    const char *base = x->cur_url ? x->cur_url : x->url;
+    const char *base = url_now(x);
     char loc[8192];
     rb_http_header(&x->resp, "Location", loc, sizeof loc);
     if (++f->redirects > H1_MAX_REDIRS) {

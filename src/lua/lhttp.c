@@ -8,9 +8,9 @@
  * least ASYNC_VERIFY_MIN bytes is hashed on the loop's hashing worker
  * (rb_hashq), received straight into the queue's buffers where the
  * built-in HTTP client runs the transfer: when the queue is full the sink
- * pauses the transfer and the queue's space callback resumes it; when the transfer ends, the operation
- * completes once the worker has hashed the last bytes (so its end time is
- * when the result was known). Misuse (no URL, a header with a newline)
+ * pauses the transfer and the queue's space callback resumes it; when the
+ * transfer ends, the operation completes once the worker has hashed the
+ * last bytes (so its end time is when the result was known). Misuse (no URL, a header with a newline)
  * raises. */
 #include "rbl.h"
 #include "loci.h"
