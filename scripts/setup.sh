@@ -1,26 +1,42 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian bookworm machine: installs the build
 # dependencies (Debian packages), the registries regbench launches (the crane
-# registry from the Go module proxy, Debian's docker-registry) and the peer
-# tools its tests and benchmarks compare against (wrk, nginx, skopeo, umoci).
+# registry and distribution 3 from the Go module proxy, Debian's
+# docker-registry) and the peer tools its tests and benchmarks compare against
+# (wrk, nginx, skopeo, umoci, benchstat, Chromium, clang's sanitizer and
+# libFuzzer runtimes). Then it probes each capability the tests rely on (a
+# libFuzzer link, an ASan/UBSan link, a headless Chromium start, a new enough
+# Go) and stops at once, naming the missing package, when one fails.
 # Safe to run again: each step is skipped when its result is already there.
+#
+# Environment:
+#   REGBENCH_DISTRIBUTION3  a distribution 3 `registry` binary to use instead of
+#                           installing one (setup then checks it and leaves
+#                           /usr/local/bin/registry alone)
 set -euo pipefail
 
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
 SUDO=$(need_root)
+die() { echo "setup: $*" >&2; exit 1; }
 
-PKGS=(build-essential cmake pkg-config
+# Debian packages, and what needs each.
+PKGS=(build-essential            # gcc, make: the build; gcc's libasan/libubsan for the sanitizer pass
+      cmake pkg-config           # the build
       liblua5.4-dev libcurl4-openssl-dev zlib1g-dev libjansson-dev libyaml-dev
-      libssl-dev libuv1-dev
-      docker-registry apache2-utils nginx-light wrk skopeo umoci curl ca-certificates
-      python3 chromium clang time
-      golang-go)
+      libssl-dev libuv1-dev      # the libraries regbench links
+      docker-registry            # distribution 2.8, a registry regbench launches
+      apache2-utils              # htpasswd: bcrypt entries for distribution's basic auth
+      nginx-light wrk            # bench/http_vs_wrk.sh and the HTTP tests' peer
+      skopeo umoci               # interop tests and bench/oci_vs_skopeo.sh
+      curl ca-certificates python3 time
+      chromium                   # the report opened in a real browser (test_report_browser)
+      clang libclang-rt-14-dev   # the libFuzzer pass: clang and its compiler-rt archives
+      golang-go)                 # only a fallback when no Go toolchain is on PATH
 
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# golang-go is only a fallback when no Go toolchain is on PATH.
 if command -v go >/dev/null 2>&1; then
   tmp=(); for p in "${missing[@]}"; do [ "$p" = golang-go ] || tmp+=("$p"); done; missing=("${tmp[@]}")
 fi
@@ -36,20 +52,87 @@ for svc in docker-registry nginx; do
   $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done
 
+# ---- probes: each capability the tests use, tried for real -------------------
+probe_dir=$(mktemp -d /tmp/regbench-setup.XXXXXX)
+trap 'rm -rf "$probe_dir"' EXIT
+
+# Go: the `go install` lines below need the newest `go` directive of their
+# modules (golang.org/x/perf: 1.26.0; go-containerregistry v0.22.1: 1.25.0;
+# distribution v3.0.0: 1.23.7). GOTOOLCHAIN may be local, so check here.
+GO_MIN=1.26.0
+command -v go >/dev/null 2>&1 || die "no Go toolchain on PATH: install Go $GO_MIN or newer (https://go.dev/dl/)"
+go_have=$(go env GOVERSION 2>/dev/null | sed 's/^go//; s/[^0-9.].*//')
+if [ "$(printf '%s\n%s\n' "$GO_MIN" "$go_have" | sort -V | head -n1)" != "$GO_MIN" ]; then
+  die "Go $go_have is too old: the go install lines need Go $GO_MIN or newer ($(command -v go)); Debian's golang-go is not new enough, install Go from https://go.dev/dl/"
+fi
+
+# gcc with AddressSanitizer + UndefinedBehaviorSanitizer (test pass 2).
+printf 'int main(void){int a[2]={0,1};return a[1]-1;}\n' >"$probe_dir/san.c"
+if ! gcc -fsanitize=address,undefined "$probe_dir/san.c" -o "$probe_dir/san" 2>"$probe_dir/san.log" \
+   || ! "$probe_dir/san"; then
+  cat "$probe_dir/san.log" >&2
+  die "gcc cannot link -fsanitize=address,undefined: install libasan8 and libubsan1 (with gcc-12, from build-essential)"
+fi
+
+# clang with libFuzzer + ASan (test pass 3); the archives are in libclang-rt-14-dev.
+printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n){(void)d;(void)n;return 0;}\n' \
+  >"$probe_dir/fuzz.c"
+if ! clang -fsanitize=fuzzer,address,undefined "$probe_dir/fuzz.c" -o "$probe_dir/fuzz" 2>"$probe_dir/fuzz.log" \
+   || ! "$probe_dir/fuzz" -runs=1 >/dev/null 2>&1; then
+  cat "$probe_dir/fuzz.log" >&2
+  die "clang cannot link -fsanitize=fuzzer,address: install libclang-rt-14-dev (compiler-rt for clang 14)"
+fi
+
+# headless Chromium renders a page (test_report_browser).
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$CHROMIUM" ] || die "no chromium on PATH: install the chromium package"
+printf '<!doctype html><p id=x>regbench-probe</p>\n' >"$probe_dir/probe.html"
+if ! timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+     --disable-component-update --disable-sync --disable-quic --user-data-dir="$probe_dir/profile" \
+     --dump-dom "file://$probe_dir/probe.html" 2>"$probe_dir/chromium.log" | grep -q regbench-probe; then
+  tail -n 20 "$probe_dir/chromium.log" >&2
+  die "headless chromium did not render a page: reinstall the chromium package"
+fi
+
+# ---- Go tools ------------------------------------------------------------------
 GOBIN_DIR="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
+# put_on_path NAME: install $GOBIN_DIR/NAME as /usr/local/bin/NAME when it differs.
+put_on_path() {
+  if [ ! -x "/usr/local/bin/$1" ] || ! cmp -s "$GOBIN_DIR/$1" "/usr/local/bin/$1"; then
+    $SUDO install -m 0755 "$GOBIN_DIR/$1" "/usr/local/bin/$1"
+  fi
+}
+
 CRANE_VERSION=v0.22.1
 if ! "$GOBIN_DIR/crane" version 2>/dev/null | grep -q "${CRANE_VERSION#v}"; then
   echo "setup: go install crane@$CRANE_VERSION" >&2
   go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
 fi
-# Put crane on PATH for everyone (regbench also looks in the Go bin directory).
-if [ ! -x /usr/local/bin/crane ] || ! cmp -s "$GOBIN_DIR/crane" /usr/local/bin/crane; then
-  $SUDO install -m 0755 "$GOBIN_DIR/crane" /usr/local/bin/crane
+put_on_path crane   # regbench also looks in the Go bin directory
+
+# distribution 3: the `registry` binary (a launcher kind, and the replay tests' log source).
+DIST3_VERSION=v3.0.0
+if [ -n "${REGBENCH_DISTRIBUTION3:-}" ]; then
+  "$REGBENCH_DISTRIBUTION3" --version 2>/dev/null | grep -q ' v3\.' \
+    || die "REGBENCH_DISTRIBUTION3=$REGBENCH_DISTRIBUTION3 is not a distribution 3 registry binary ('--version' does not say v3.x)"
+  dist3=$REGBENCH_DISTRIBUTION3
+else
+  if ! "$GOBIN_DIR/registry" --version 2>/dev/null | grep -q " $DIST3_VERSION"; then
+    echo "setup: go install distribution/v3 registry@$DIST3_VERSION" >&2
+    go install "github.com/distribution/distribution/v3/cmd/registry@$DIST3_VERSION"
+  fi
+  put_on_path registry
+  dist3=/usr/local/bin/registry
 fi
+
 # benchstat reads the bench.txt files regbench writes (tests check that it does).
-if ! [ -x "$GOBIN_DIR/benchstat" ] && ! command -v benchstat >/dev/null 2>&1; then
-  echo "setup: go install benchstat" >&2
-  go install golang.org/x/perf/cmd/benchstat@latest
+# Pinned (it was @latest on 2026-09-08) so a fresh machine gets what was tested.
+BENCHSTAT_VERSION=v0.0.0-20260908200009-22c9c6c9d4da
+if ! [ -x "$GOBIN_DIR/benchstat" ]; then
+  echo "setup: go install benchstat@$BENCHSTAT_VERSION" >&2
+  go install "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION"
 fi
-[ -x "$GOBIN_DIR/benchstat" ] && $SUDO install -m 0755 "$GOBIN_DIR/benchstat" /usr/local/bin/benchstat
-echo "setup: ok (crane $(crane version 2>/dev/null), $(docker-registry --version 2>/dev/null | head -n1))" >&2
+put_on_path benchstat
+
+echo "setup: ok (crane $(crane version 2>/dev/null), $(docker-registry --version 2>/dev/null | head -n1)," \
+     "$("$dist3" --version 2>/dev/null | head -n1), go $go_have)" >&2
