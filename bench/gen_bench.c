@@ -4,8 +4,8 @@
  * (issue 3) is a ratio of at most 1.5. Also reports streaming throughput
  * (rb_layer_read into a 1 MiB buffer, what an upload does) and peak RSS.
  * usage: gen_bench [SIZE (default 1GB)] [--quick] */
-#include "rb_gen.h"
-#include "rb_util.h"
+#include "image/rb_gen.h"
+#include "util/rb_util.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>

@@ -15,7 +15,7 @@ if [ -n "$BUILD" ] && [ -x "$BUILD/bench/gen_bench" ]; then
 else
   TMP=$(mktemp -d)
   trap 'rm -rf "$TMP"' EXIT
-  gcc -std=c11 -D_GNU_SOURCE -O2 -I"$SRC/include" "$SRC/bench/gen_bench.c" "$SRC"/src/gen_*.c "$SRC/src/util.c" \
+  gcc -std=c11 -D_GNU_SOURCE -O2 -I"$SRC/include" "$SRC/bench/gen_bench.c" "$SRC"/src/image/gen_*.c "$SRC"/src/util/*.c \
       -o "$TMP/gen_bench" -lz -lcrypto -ljansson -lpthread -lm
   BIN="$TMP/gen_bench"
 fi

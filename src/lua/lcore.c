@@ -5,8 +5,8 @@
  * rb.phase) lives in regbench.lua, the embedded prelude. */
 #include "rbl.h"
 #include "loci.h"
-#include "rb_gen.h"
-#include "rb_util.h"
+#include "image/rb_gen.h"
+#include "util/rb_util.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -14,9 +14,9 @@
  * raises. */
 #include "rbl.h"
 #include "loci.h"
-#include "rb_digest.h"
-#include "rb_hashq.h"
-#include "rb_util.h"
+#include "util/rb_digest.h"
+#include "net/rb_hashq.h"
+#include "util/rb_util.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "limage.h"
-#include "rb_gen.h"
-#include "rb_util.h"
+#include "image/rb_gen.h"
+#include "util/rb_util.h"
 
 typedef struct ud_layer { rb_layer *l; rb_format f; } ud_layer;
 typedef struct ud_blob { rb_blob b; } ud_blob;

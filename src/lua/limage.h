@@ -18,7 +18,7 @@
 #include <lua.h>
 #include <stddef.h>
 
-#include "rb_gen.h"
+#include "image/rb_gen.h"
 
 #define RBL_LAYER_MT "regbench.layer"
 #define RBL_BLOB_MT "regbench.blob"

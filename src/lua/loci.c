@@ -7,10 +7,10 @@
 #include "rbl.h"
 #include "loci.h"
 #include "limage.h"
-#include "rb_auth.h"
-#include "rb_digest.h"
-#include "rb_manifest.h"
-#include "rb_util.h"
+#include "net/rb_auth.h"
+#include "util/rb_digest.h"
+#include "image/rb_manifest.h"
+#include "util/rb_util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include <lua.h>
 #include <stdint.h>
 
-#include "rb_gen.h"
+#include "image/rb_gen.h"
 
 #define RBL_READER_MT "regbench.reader"
 

@@ -6,11 +6,11 @@
  * action, guards against scripts that never yield, handles SIGINT/SIGTERM,
  * and writes the results (after every phase, and at the end). */
 #include "rbl.h"
-#include "rb_events.h"
-#include "rb_html.h"
-#include "rb_progress.h"
-#include "rb_results.h"
-#include "rb_util.h"
+#include "run/rb_events.h"
+#include "results/rb_html.h"
+#include "run/rb_progress.h"
+#include "results/rb_results.h"
+#include "util/rb_util.h"
 #include "limage.h"
 #include "loci.h"
 

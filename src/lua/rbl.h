@@ -11,13 +11,13 @@
 #include <lauxlib.h>
 #include <stdint.h>
 
-#include "rb_http.h"
-#include "rb_launch.h"
-#include "rb_metrics.h"
-#include "rb_prom.h"
-#include "rb_results.h"
-#include "rb_runtime.h"
-#include "rb_sampler.h"
+#include "net/rb_http.h"
+#include "registry/rb_launch.h"
+#include "measure/rb_metrics.h"
+#include "registry/rb_prom.h"
+#include "results/rb_results.h"
+#include "run/rb_runtime.h"
+#include "registry/rb_sampler.h"
 
 typedef struct rb_rt rb_rt;
 

@@ -4,15 +4,15 @@
  * the suite's results.json (rewritten after each run, so a crash keeps what
  * finished), then checks thresholds, compares with a baseline, and writes
  * the views: summary.md, summary.csv, timeseries.csv, bench.txt. */
-#include "rb_compare.h"
-#include "rb_html.h"
-#include "rb_report.h"
-#include "rb_results.h"
-#include "rb_runtime.h"
-#include "rb_suite.h"
-#include "rb_summary.h"
-#include "rb_threshold.h"
-#include "rb_util.h"
+#include "results/rb_compare.h"
+#include "results/rb_html.h"
+#include "results/rb_report.h"
+#include "results/rb_results.h"
+#include "run/rb_runtime.h"
+#include "suite/rb_suite.h"
+#include "results/rb_summary.h"
+#include "suite/rb_threshold.h"
+#include "util/rb_util.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -7,8 +7,8 @@
  * inside its array, and a Bearer realm is an http(s) URL without spaces; on
  * failure the message is non-empty. Built by tests/fuzz/CMakeLists.txt
  * (-DREGBENCH_FUZZ=ON, clang); see tests/fuzz/README.md. */
-#include "rb_auth.h"
-#include "rb_util.h"
+#include "net/rb_auth.h"
+#include "util/rb_util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -28,7 +28,7 @@
  * Built by tests/fuzz/CMakeLists.txt (-DREGBENCH_FUZZ=ON, clang) with small
  * limits (H1_MAX_HEAD 1024, H1_MAX_LINE 128) that inputs can reach; see
  * tests/fuzz/README.md. */
-#include "http_h1parse.h"
+#include "net/http_h1parse.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -8,9 +8,9 @@
  * and no manifests, an index has no layers, and rb_manifest_pick returns an
  * entry of the index (or NULL) for a few platforms. Built by
  * tests/fuzz/CMakeLists.txt (-DREGBENCH_FUZZ=ON, clang); see README.md. */
-#include "rb_digest.h"
-#include "rb_manifest.h"
-#include "rb_util.h"
+#include "util/rb_digest.h"
+#include "image/rb_manifest.h"
+#include "util/rb_util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

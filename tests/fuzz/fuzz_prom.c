@@ -5,7 +5,7 @@
  * name shorter than a line's 2048-byte limit, and every kept name is found
  * again by rb_prom_get. Built by tests/fuzz/CMakeLists.txt
  * (-DREGBENCH_FUZZ=ON, clang); see tests/fuzz/README.md. */
-#include "rb_prom.h"
+#include "registry/rb_prom.h"
 
 #include <math.h>
 #include <stdint.h>

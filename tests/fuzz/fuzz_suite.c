@@ -8,8 +8,8 @@
  *     tests/fuzz/fuzz_suite.c src/suite.c src/util.c src/launch.c \
  *     $(pkg-config --cflags --libs yaml-0.1 libcurl) -lpthread -lm -o fuzz_suite
  *   ./fuzz_suite -max_total_time=60 tests/fuzz/corpus/suite */
-#include "rb_suite.h"
-#include "rb_util.h"
+#include "suite/rb_suite.h"
+#include "util/rb_util.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -6,9 +6,9 @@
  * (none), 2 repetitions (untested: the threshold alone decides); run-level
  * results files; added/removed keys; repeated phase names; and the
  * `regbench compare` command's exit codes and messages. */
-#include "rb_compare.h"
-#include "rb_report.h"
-#include "rb_util.h"
+#include "results/rb_compare.h"
+#include "results/rb_report.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <jansson.h>

@@ -3,8 +3,8 @@
  * bytes, sizes within 1%, compressibility near the request, determinism,
  * seed sensitivity, shared layers, the digest cache, the blob reader contract,
  * canonical config/manifest/index documents and bad-input messages. */
-#include "rb_gen.h"
-#include "rb_util.h"
+#include "image/rb_gen.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <jansson.h>

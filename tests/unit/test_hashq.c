@@ -6,9 +6,9 @@
  * chunks queued (or while the worker hashes them), cancelled while
  * finishing, or left open at rb_hashq_free are freed without callbacks
  * (ASan checks the leaks); bytes received in place need no copy. Every loop is bounded; an alarm ends a hang. */
-#include "rb_digest.h"
-#include "rb_hashq.h"
-#include "rb_util.h"
+#include "util/rb_digest.h"
+#include "net/rb_hashq.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <stdint.h>

@@ -5,8 +5,8 @@
  * 0.1% of the exact one; merging must equal adding all samples to one
  * histogram; min, max, mean and stddev must be exact. Samples come from a
  * fixed-seed PRNG (splitmix64) so failures reproduce. */
-#include "rb_hist.h"
-#include "rb_util.h"
+#include "measure/rb_hist.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <math.h>

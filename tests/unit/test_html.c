@@ -7,9 +7,9 @@
  * chart present with data marks, "no data" notes instead of empty charts,
  * escaping, balanced <svg>/<figure>/<section>, the atomic writer, and the
  * exit codes of `regbench report`. */
-#include "rb_html.h"
-#include "rb_report.h"
-#include "rb_util.h"
+#include "results/rb_html.h"
+#include "results/rb_report.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <jansson.h>

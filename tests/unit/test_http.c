@@ -11,8 +11,8 @@
  * case runs through both
  * clients, the built-in one (RB_HTTP_AUTO) and libcurl, and both must agree
  * on what the caller sees. Loopback only; every wait is bounded. */
-#include "rb_http.h"
-#include "rb_util.h"
+#include "net/rb_http.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <stdio.h>

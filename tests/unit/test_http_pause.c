@@ -7,9 +7,9 @@
  * bytes ends the transfer at once (not at its timeout); rb_loop_free with a
  * paused transfer and with a hash stream waiting for its digest. Bounded:
  * transfer timeouts, socket timeouts and an alarm. */
-#include "rb_hashq.h"
-#include "rb_http.h"
-#include "rb_util.h"
+#include "net/rb_hashq.h"
+#include "net/rb_http.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <arpa/inet.h>

@@ -3,8 +3,8 @@
  * loopback and checks they answer, log, report a version and disappear when
  * stopped; also the error paths: program missing, registry dying at start,
  * registry never becoming ready, and rb_launch_kill_all. */
-#include "rb_launch.h"
-#include "rb_util.h"
+#include "registry/rb_launch.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <curl/curl.h>

@@ -5,8 +5,8 @@
  * summary.csv / timeseries.csv have the expected rows and RFC 4180 quoting.
  * With `--write-bench DIR` it instead writes DIR/old.txt and DIR/new.txt
  * (6 repetitions each, push 20% slower in new) for test_benchstat.sh. */
-#include "rb_report.h"
-#include "rb_util.h"
+#include "results/rb_report.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <jansson.h>

@@ -5,8 +5,8 @@
  * was recorded: counts, bytes, error classes, rates, latency percentiles
  * against the histogram, custom metrics, CSV row counts and quoting, no NaN,
  * and that no temp file is left behind. */
-#include "rb_results.h"
-#include "rb_util.h"
+#include "results/rb_results.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <dirent.h>

@@ -2,9 +2,9 @@
  * while loading it with libcurl: a few hundred GET /v2/ and a monolithic
  * ~20 MB blob upload. Checks the phase summaries (CPU, RSS, storage growth on
  * disk), the bounded time series, and that a vanished process is noticed. */
-#include "rb_launch.h"
-#include "rb_sampler.h"
-#include "rb_util.h"
+#include "registry/rb_launch.h"
+#include "registry/rb_sampler.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <curl/curl.h>

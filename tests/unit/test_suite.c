@@ -6,8 +6,8 @@
  * line announces ("# expect: ...", and optionally "# expect-at: LINE:COL" on
  * the second line), prefixed with "PATH:LINE:COL: ". The corpus is found via
  * RB_SRC (set by ctest) or, failing that, the CMake cache above the binary. */
-#include "rb_suite.h"
-#include "rb_util.h"
+#include "suite/rb_suite.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <dirent.h>

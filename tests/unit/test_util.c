@@ -2,7 +2,7 @@
  * use): decimal and binary size units, fractions that must come out as whole
  * bytes, durations with several parts, and every malformed input rejected
  * with a message. */
-#include "rb_util.h"
+#include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <math.h>

@@ -1,0 +1,87 @@
+/* rb_results: views of the metrics store written at the end of a run (and
+ * after every phase, so a crash loses at most the phase in flight):
+ * results.json (schema in docs/results-schema.md), metrics.csv (one row per
+ * phase x metric), timeseries.csv (one row per phase x second) and the
+ * readable per-phase table printed on stdout. */
+#ifndef RB_RESULTS_H
+#define RB_RESULTS_H
+
+#include <stdio.h>
+#include <stdint.h>
+
+#include "measure/rb_metrics.h"
+#include "registry/rb_sampler.h"
+
+#define RB_RESULTS_SCHEMA "regbench/results/v1"
+
+/* Registry resources over one phase (from the sampler), if sampled. */
+typedef struct rb_phase_registry {
+    int valid;
+    double cpu_pct_avg, cpu_pct_max;
+    uint64_t rss_peak_bytes, rss_end_bytes;
+    uint64_t disk_read_bytes, disk_write_bytes;
+    int64_t storage_bytes;    /* -1: unknown */
+    char **prom_names;        /* the registry's own metrics over the phase (Prometheus): */
+    double *prom_values;      /* counters as deltas, gauges as end values */
+    size_t n_prom;
+} rb_phase_registry;
+
+/* One point of the client's own resource series. */
+typedef struct rb_client_point {
+    uint64_t t_us;            /* since the run started */
+    double cpu_pct;           /* CPU % since the previous point (100 = one core) */
+    uint64_t rss_bytes;
+} rb_client_point;
+
+/* Everything about a run that is not in the metrics store. */
+typedef struct rb_run_info {
+    const char *scenario;        /* path of the scenario file */
+    const char *started_at;      /* ISO-8601 UTC */
+    const char *status;          /* "ok", "failed" (script error), "interrupted", "running" */
+    const char *error;           /* the error message when failed, or NULL */
+    int exit_code;
+    const char *reg_kind;        /* "crane", "distribution", "external" */
+    const char *reg_url;
+    const char *reg_storage;     /* "memory", "disk", "unknown" */
+    const char *reg_version;     /* or NULL */
+    long reg_pid;                /* 0 when not launched */
+    int insecure;                /* TLS verification was turned off (--insecure) */
+    const char *http_client;     /* "auto" or "libcurl" (--http-client), or NULL */
+    const char *auth_user;       /* user name the run authenticated as, or NULL (never a secret) */
+    const char **param_names;    /* the scenario's parameters, as given/defaulted */
+    const char **param_values;   /* their values as text */
+    size_t n_params;
+    /* Per-phase registry resources, indexed like metrics->phases; may be NULL. */
+    const rb_phase_registry *phase_registry;
+    /* Per-phase warnings (e.g. "regbench was the bottleneck"), indexed like
+     * metrics->phases, each NULL or a message; may be NULL. */
+    const char *const *phase_warnings;
+    /* Time series of the registry process (sampler) and of regbench itself. */
+    const rb_sampler_point *reg_series;
+    size_t n_reg_series;
+    uint64_t reg_series_offset_us;   /* sampler start relative to the run start */
+    const rb_client_point *client_series;
+    size_t n_client_series;
+} rb_run_info;
+
+#include <jansson.h>
+
+/* The machine a run measured on: kernel, CPU model, cores, memory (new reference). */
+json_t *rb_environment_json(void);
+/* The whole results document (new reference). */
+json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info);
+/* The JSON object of phase number `index` of m, as in results.json's phases[]
+ * (new reference). */
+json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size_t index);
+/* Writes a results document (from rb_results_json) as DIR/results.json,
+ * atomically. Returns 0 or -1. */
+int rb_results_write_doc(const char *dir, const json_t *doc, char *err, size_t errlen);
+/* Writes DIR/results.json atomically (temp file + rename). Returns 0 or -1. */
+int rb_results_write_json(const char *dir, const rb_metrics *m, const rb_run_info *info,
+                          char *err, size_t errlen);
+/* Writes DIR/metrics.csv and DIR/timeseries.csv. Returns 0 or -1. */
+int rb_results_write_csv(const char *dir, const rb_metrics *m, char *err, size_t errlen);
+/* Prints the readable per-phase table (and custom metrics) to out. */
+void rb_results_print_table(FILE *out, const rb_metrics *m);
+
+#endif

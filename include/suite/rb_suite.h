@@ -1,0 +1,124 @@
+/* rb_suite: loads a suite file (YAML, see docs/suite-format.md) into plain C
+ * structs, with errors that name file:line:column and the accepted keys or
+ * values, and expands it into the list of runs: every (registry, scenario,
+ * parameter combination) with its repetitions. No Lua here. */
+#ifndef RB_SUITE_H
+#define RB_SUITE_H
+
+#include <stddef.h>
+
+#include "net/rb_http.h"
+#include "registry/rb_launch.h"
+
+typedef struct rb_kv {
+    char *key;
+    char *value;
+} rb_kv;
+
+typedef struct rb_suite_registry {
+    char *name;
+    int external;             /* 1: kind external (url), 0: launched */
+    rb_reg_kind kind;         /* launched kinds */
+    rb_storage storage;
+    int port;
+    char *htpasswd;           /* absolute path, or NULL */
+    int pull_through;         /* distribution only: a pull-through cache of a crane regbench starts */
+    char *url;                /* external */
+    char *username;           /* external, or NULL */
+    char *password_env;       /* name of the variable holding the password, or NULL */
+    int insecure;
+    char *ca_file;            /* absolute path of extra CA certificates, or NULL */
+    int retries;              /* retries of failed requests (0..100) */
+    rb_http_engine http_client; /* HTTP client for small plain-HTTP requests */
+    long registry_pid;
+    int line;                 /* where it was defined */
+} rb_suite_registry;
+
+typedef struct rb_matrix_axis {
+    char *key;
+    char **values;
+    size_t n_values;
+} rb_matrix_axis;
+
+typedef struct rb_suite_scenario {
+    char *name;
+    char *file;               /* absolute path */
+    rb_kv *params;
+    size_t n_params;
+    rb_matrix_axis *matrix;
+    size_t n_matrix;
+    int repetitions;          /* 0: the suite's */
+    char **registries;        /* names it runs on; NULL/0: all */
+    size_t n_registries;
+    int line;
+} rb_suite_scenario;
+
+typedef struct rb_threshold {
+    char *expr;               /* as written, e.g. "push.p95 < 500ms" */
+    char *metric;             /* "errors", "ops" or "KIND.STAT" */
+    char *kind;               /* KIND, or NULL for errors/ops */
+    char *stat;               /* STAT, or NULL */
+    char op[3];               /* "<", "<=", ">", ">=", "==", "!=" */
+    double value;             /* latency stats: milliseconds */
+    char *scenario, *registry, *phase;   /* filters, or NULL */
+    int line;
+} rb_threshold;
+
+typedef struct rb_suite {
+    char *path;               /* the file, as given */
+    char *dir;                /* its directory (relative paths resolve here) */
+    char *name;
+    char *description;
+    int repetitions;          /* default 1 */
+    rb_suite_registry *registries;
+    size_t n_registries;
+    rb_suite_scenario *scenarios;
+    size_t n_scenarios;
+    rb_threshold *thresholds;
+    size_t n_thresholds;
+    char *out_dir;            /* as written ({time} not yet replaced), or NULL */
+    char *baseline;           /* absolute path, or NULL */
+    double compare_threshold_pct;   /* default 5 */
+} rb_suite;
+
+/* One run of the expanded suite (repetitions are not expanded). */
+typedef struct rb_suite_run {
+    const rb_suite_registry *registry;
+    const rb_suite_scenario *scenario;
+    rb_kv *params;            /* fixed params + this matrix combination */
+    size_t n_params;
+    char *label;              /* "level=6,vus=10" (matrix values only), "" without a matrix */
+    int repetitions;
+} rb_suite_run;
+
+/* Limits that keep a hostile or mistaken suite bounded. */
+#define RB_SUITE_MAX_NODES 100000    /* YAML nodes after alias expansion */
+#define RB_SUITE_MAX_DEPTH 64        /* nesting of sequences and mappings */
+#define RB_SUITE_MAX_COMBOS 10000    /* matrix combinations per scenario */
+#define RB_SUITE_MAX_BYTES (16u << 20)   /* size of a suite file */
+
+/* Loads and checks a suite file. Returns NULL with "FILE:LINE:COL: message"
+ * in err for any problem (YAML syntax, unknown key, wrong type, bad value,
+ * missing file); only a suite file that cannot be read at all gives
+ * "FILE: message" without a position. */
+rb_suite *rb_suite_load(const char *path, char *err, size_t errlen);
+/* Same as rb_suite_load for a suite held in memory (len bytes, NULs are
+ * errors). name is used in messages and as s->path; relative paths resolve
+ * against base_dir, or the directory of name when base_dir is NULL. */
+rb_suite *rb_suite_load_buffer(const char *data, size_t len, const char *name,
+                               const char *base_dir, char *err, size_t errlen);
+/* Frees a suite (NULL ok). */
+void rb_suite_free(rb_suite *s);
+/* Expands the suite into runs, in order registry x scenario x combination. */
+rb_suite_run *rb_suite_expand(const rb_suite *s, size_t *n_runs);
+/* Frees what rb_suite_expand returned. */
+void rb_suite_runs_free(rb_suite_run *runs, size_t n);
+/* Parses one threshold expression into t (expr, metric, kind, stat, op,
+ * value; t is zeroed first, so the filters are NULL and line 0). Returns 0,
+ * or -1 with a message naming what is wrong and what is accepted (t is then
+ * left zeroed). */
+int rb_threshold_parse(const char *expr, rb_threshold *t, char *err, size_t errlen);
+/* Frees the strings of a threshold (t itself is not freed) and zeroes it. */
+void rb_threshold_clear(rb_threshold *t);
+
+#endif

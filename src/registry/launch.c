@@ -1,0 +1,765 @@
+/* launch: runs the registry under test (crane or distribution) as a child
+ * process on a loopback port. The child gets its own process group and
+ * PR_SET_PDEATHSIG; its stdout and stderr go through a pipe that a drain
+ * thread copies into <workdir>/registry.log for the life of the process (crane
+ * blocks when nobody reads its per-request log lines, and the same thread
+ * spots crane's "serving on port N"). Readiness is GET /v2/ answering 200 or
+ * 401. No shell is ever involved: fork/exec with argv only. */
+#include "registry/rb_launch.h"
+#include "util/rb_util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define MAX_LIVE 32          /* registries running at once */
+#define STOP_GRACE_MS 3000   /* SIGTERM → SIGKILL */
+#define POLL_MS 50           /* readiness poll period */
+#define TAIL_LINES 10        /* log lines quoted when the registry dies early */
+
+struct rb_registry_proc {
+    rb_reg_kind kind;
+    rb_storage storage;
+    pid_t pid;               /* also the process group id */
+    int reaped;              /* waitpid collected it: pid must not be signalled again */
+    int exit_status;         /* raw waitpid status once reaped */
+    int port;
+    int debug_port;          /* distribution only */
+    char *url;
+    char *metrics_url;
+    char *version;
+    char *storage_dir;
+    char *log_path;
+    char *config_path;
+    /* drain thread */
+    int pipe_rd;
+    int log_fd;
+    pthread_t drain;
+    int drain_started;
+    atomic_int drain_stop;   /* ask the drain thread to finish after the child is gone */
+    atomic_int seen_port;    /* crane's "serving on port N", 0 until seen */
+};
+
+/* Live registry process groups, read by rb_launch_kill_all from signal
+ * handlers: plain stores of whole ints, 0 = free slot. */
+static volatile sig_atomic_t live_pgids[MAX_LIVE];
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int live_add(pid_t pgid)
+{
+    int rc = -1;
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live_pgids[i] == 0) { live_pgids[i] = (sig_atomic_t)pgid; rc = 0; break; }
+    pthread_mutex_unlock(&live_lock);
+    return rc;
+}
+
+static void live_remove(pid_t pgid)
+{
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live_pgids[i] == (sig_atomic_t)pgid) live_pgids[i] = 0;
+    pthread_mutex_unlock(&live_lock);
+}
+
+void rb_launch_kill_all(void)
+{
+    for (int i = 0; i < MAX_LIVE; i++) {
+        pid_t g = (pid_t)live_pgids[i];
+        if (g > 0) kill(-g, SIGKILL);
+    }
+}
+
+int rb_launch_parse_kind(const char *s, rb_reg_kind *kind)
+{
+    if (!s) return -1;
+    if (strcmp(s, "crane") == 0) { *kind = RB_REG_CRANE; return 0; }
+    if (strcmp(s, "distribution") == 0) { *kind = RB_REG_DISTRIBUTION; return 0; }
+    return -1;
+}
+
+int rb_launch_parse_storage(const char *s, rb_storage *st)
+{
+    if (!s) return -1;
+    if (strcmp(s, "memory") == 0) { *st = RB_STORAGE_MEMORY; return 0; }
+    if (strcmp(s, "disk") == 0) { *st = RB_STORAGE_DISK; return 0; }
+    return -1;
+}
+
+const char *rb_launch_kind_name(rb_reg_kind kind)
+{
+    return kind == RB_REG_DISTRIBUTION ? "distribution" : "crane";
+}
+
+const char *rb_launch_storage_name(rb_storage st)
+{
+    return st == RB_STORAGE_DISK ? "disk" : "memory";
+}
+
+/* ---- finding programs ---------------------------------------------------- */
+
+static int is_executable(const char *path)
+{
+    struct stat st;
+    return path && *path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* Looks `name` up in $PATH; returns a malloc'd absolute-ish path or NULL. */
+static char *search_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path) return NULL;
+    char *copy = rb_strdup(path);
+    char *save = NULL;
+    char *found = NULL;
+    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        if (!*dir) continue;   /* empty entry would mean ".": never search cwd */
+        char *cand = rb_asprintf("%s/%s", dir, name);
+        if (is_executable(cand)) { found = cand; break; }
+        free(cand);
+    }
+    free(copy);
+    return found;
+}
+
+/* Child side of every fork: own group, die with the parent, stdin from
+ * /dev/null, default signal handling, no inherited fds but 0-2. Only
+ * async-signal-safe calls. out_fd (or -1) becomes stdout, err_fd stderr. */
+static void child_setup(pid_t parent, int out_fd, int err_fd)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);   /* parent died before prctl */
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    int sigs[] = { SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &dfl, NULL);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull < 0) _exit(127);
+    if (dup2(devnull, 0) < 0) _exit(127);
+    if (dup2(out_fd >= 0 ? out_fd : devnull, 1) < 0) _exit(127);
+    if (dup2(err_fd >= 0 ? err_fd : devnull, 2) < 0) _exit(127);
+    close_range(3, ~0U, 0);
+}
+
+/* Runs argv[0] (a path) with argv, captures up to outlen-1 bytes of its stdout
+ * (stderr too if with_stderr) into out, waits at most timeout_ms. Returns the
+ * exit code, or -1 on failure to run / timeout. */
+static int run_capture(char *const argv[], int with_stderr, char *out, size_t outlen, int timeout_ms)
+{
+    out[0] = 0;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return -1;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) { close(p[0]); close(p[1]); return -1; }
+    if (pid == 0) {
+        child_setup(parent, p[1], with_stderr ? p[1] : -1);
+        execve(argv[0], argv, environ);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t used = 0;
+    uint64_t deadline = rb_now_us() + (uint64_t)timeout_ms * 1000u;
+    int timed_out = 0;
+    for (;;) {
+        uint64_t now = rb_now_us();
+        if (now >= deadline) { timed_out = 1; break; }
+        struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+        int n = poll(&pfd, 1, (int)((deadline - now) / 1000u) + 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) continue;
+        char buf[512];
+        ssize_t r = read(p[0], buf, sizeof buf);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        size_t take = (size_t)r;
+        if (used + take > outlen - 1) take = outlen - 1 - used;
+        memcpy(out + used, buf, take);
+        used += take;
+    }
+    out[used] = 0;
+    close(p[0]);
+    if (timed_out) kill(-pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (timed_out || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = 0;
+    size_t lead = strspn(s, " \t\r\n");
+    if (lead) memmove(s, s + lead, n - lead + 1);
+}
+
+static char *find_crane(char *err, size_t errlen)
+{
+    const char *over = getenv("REGBENCH_CRANE");
+    if (over && *over) {
+        if (is_executable(over)) return rb_strdup(over);
+        rb_err(err, errlen, "crane not found: REGBENCH_CRANE=%s is not an executable file; "
+               "run scripts/setup.sh to install it", over);
+        return NULL;
+    }
+    char *p = search_path("crane");
+    if (p) return p;
+    const char *gopath = getenv("GOPATH");
+    if (gopath && *gopath) {
+        char *first = rb_strdup(gopath);
+        char *colon = strchr(first, ':');
+        if (colon) *colon = 0;
+        p = rb_asprintf("%s/bin/crane", first);
+        free(first);
+        if (is_executable(p)) return p;
+        free(p);
+    }
+    char *go = search_path("go");
+    if (go) {
+        char out[1024];
+        char *argv[] = { go, "env", "GOPATH", NULL };
+        if (run_capture(argv, 0, out, sizeof out, 10000) == 0) {
+            trim(out);
+            char *colon = strchr(out, ':');
+            if (colon) *colon = 0;
+            if (*out) {
+                p = rb_asprintf("%s/bin/crane", out);
+                if (is_executable(p)) { free(go); return p; }
+                free(p);
+            }
+        }
+        free(go);
+    }
+    const char *home = getenv("HOME");
+    if (home && *home) {
+        p = rb_asprintf("%s/go/bin/crane", home);
+        if (is_executable(p)) return p;
+        free(p);
+    }
+    rb_err(err, errlen, "crane not found (not on PATH, not in $GOPATH/bin or ~/go/bin); "
+           "run scripts/setup.sh to install it");
+    return NULL;
+}
+
+static char *find_distribution(char *err, size_t errlen)
+{
+    const char *over = getenv("REGBENCH_DOCKER_REGISTRY");
+    if (over && *over) {
+        if (is_executable(over)) return rb_strdup(over);
+        rb_err(err, errlen, "docker-registry (distribution) not found: REGBENCH_DOCKER_REGISTRY=%s "
+               "is not an executable file; run scripts/setup.sh to install it", over);
+        return NULL;
+    }
+    char *p = search_path("docker-registry");
+    if (p) return p;
+    rb_err(err, errlen, "docker-registry (distribution) not found on PATH; "
+           "run scripts/setup.sh to install it");
+    return NULL;
+}
+
+/* "crane v0.22.1" / "distribution 2.8.2+ds1" (last word of the output). */
+static char *query_version(rb_reg_kind kind, const char *prog)
+{
+    char out[1024];
+    char *argv_c[] = { (char *)prog, "version", NULL };
+    char *argv_d[] = { (char *)prog, "--version", NULL };
+    int rc = run_capture(kind == RB_REG_CRANE ? argv_c : argv_d, 0, out, sizeof out, 10000);
+    trim(out);
+    char *nl = strchr(out, '\n');
+    if (nl) *nl = 0;
+    trim(out);
+    if (rc != 0 || !*out)
+        return rb_asprintf("%s (unknown version)", rb_launch_kind_name(kind));
+    const char *last = strrchr(out, ' ');
+    last = last ? last + 1 : out;
+    return rb_asprintf("%s %s", rb_launch_kind_name(kind), last);
+}
+
+/* ---- ports, config ------------------------------------------------------- */
+
+/* Binds n loopback sockets on port 0 at once (so the ports differ), reads the
+ * ports and closes them. Another process could take a port before the
+ * registry binds it; distribution offers nothing better. */
+static int free_ports(int *ports, int n, char *err, size_t errlen)
+{
+    int fds[4];
+    int rc = 0;
+    for (int i = 0; i < n; i++) fds[i] = -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a, sizeof a) < 0 ||
+            getsockname(fds[i], (struct sockaddr *)&a, &len) < 0)
+            rc = rb_err(err, errlen, "picking a free loopback port: %s", strerror(errno));
+        else
+            ports[i] = ntohs(a.sin_port);
+    }
+    for (int i = 0; i < n; i++) if (fds[i] >= 0) close(fds[i]);
+    return rc;
+}
+
+/* Writes s as a YAML double-quoted scalar; refuses control characters. */
+static int yaml_quoted(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const char *p = s; *p; p++) {
+        if ((unsigned char)*p < 0x20) return -1;
+        if (*p == '"' || *p == '\\') fputc('\\', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+    return 0;
+}
+
+static int write_dist_config(const rb_registry_proc *r, const rb_launch_opts *o, char *err, size_t errlen)
+{
+    FILE *f = fopen(r->config_path, "w");
+    if (!f) return rb_err(err, errlen, "writing %s: %s", r->config_path, strerror(errno));
+    int bad = 0;
+    fprintf(f, "# Written by regbench for one benchmark run; loopback only.\n"
+               "version: 0.1\n"
+               "log:\n  level: info\n  formatter: text\n"
+               "storage:\n");
+    if (r->storage == RB_STORAGE_DISK) {
+        fprintf(f, "  filesystem:\n    rootdirectory: ");
+        bad |= yaml_quoted(f, r->storage_dir);
+        fputc('\n', f);
+    } else {
+        fprintf(f, "  inmemory: {}\n");
+    }
+    fprintf(f, "  delete:\n    enabled: true\n"
+               "  cache:\n    blobdescriptor: inmemory\n"
+               "http:\n  addr: 127.0.0.1:%d\n"
+               "  debug:\n    addr: 127.0.0.1:%d\n"
+               "    prometheus:\n      enabled: true\n      path: /metrics\n",
+            r->port, r->debug_port);
+    if (o->proxy_url) {
+        fprintf(f, "proxy:\n  remoteurl: ");
+        bad |= yaml_quoted(f, o->proxy_url);
+        fputc('\n', f);
+    }
+    if (o->htpasswd) {
+        fprintf(f, "auth:\n  htpasswd:\n    realm: regbench\n    path: ");
+        bad |= yaml_quoted(f, o->htpasswd);
+        fputc('\n', f);
+    }
+    if (fclose(f) != 0) return rb_err(err, errlen, "writing %s: %s", r->config_path, strerror(errno));
+    if (bad) return rb_err(err, errlen, "storage or htpasswd path contains control characters");
+    return 0;
+}
+
+/* ---- drain thread -------------------------------------------------------- */
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;   /* disk full: keep draining, lose the log */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Copies the child's output into the log until EOF (or until asked to stop
+ * and nothing more arrives), watching for "serving on port N". */
+static void *drain_main(void *arg)
+{
+    rb_registry_proc *r = arg;
+    char line[512];
+    size_t ll = 0;
+    int looking = 1;
+    for (;;) {
+        struct pollfd pfd = { .fd = r->pipe_rd, .events = POLLIN };
+        int n = poll(&pfd, 1, 100);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) {
+            if (atomic_load(&r->drain_stop)) break;
+            continue;
+        }
+        if (n < 0) break;
+        char buf[16384];
+        ssize_t got = read(r->pipe_rd, buf, sizeof buf);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (got <= 0) break;
+        write_all(r->log_fd, buf, (size_t)got);
+        for (ssize_t i = 0; looking && i < got; i++) {
+            if (buf[i] != '\n') {
+                if (ll < sizeof line - 1) line[ll++] = buf[i];
+                continue;
+            }
+            line[ll] = 0;
+            ll = 0;
+            const char *m = strstr(line, "serving on port ");
+            if (m) {
+                int port = atoi(m + strlen("serving on port "));
+                if (port > 0 && port < 65536) { atomic_store(&r->seen_port, port); looking = 0; }
+            }
+        }
+    }
+    return NULL;
+}
+
+/* ---- process state ------------------------------------------------------- */
+
+/* Non-blocking: 1 if the child has exited (it is then reaped), 0 if not. */
+static int check_exited(rb_registry_proc *r)
+{
+    if (r->reaped) return 1;
+    int status;
+    pid_t w = waitpid(r->pid, &status, WNOHANG);
+    if (w == r->pid) {
+        live_remove(r->pid);
+        r->reaped = 1;
+        r->exit_status = status;
+        return 1;
+    }
+    if (w < 0 && errno == ECHILD) {   /* someone else reaped it */
+        live_remove(r->pid);
+        r->reaped = 1;
+        r->exit_status = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Ends the process group: SIGTERM, up to grace_ms, SIGKILL. The leader is
+ * detected with WNOWAIT so the pgid cannot be reused while stragglers get
+ * their SIGKILL; then it is reaped. */
+static void terminate(rb_registry_proc *r, int grace_ms)
+{
+    if (r->reaped || r->pid <= 0) return;
+    kill(-r->pid, SIGTERM);
+    uint64_t deadline = rb_now_us() + (uint64_t)grace_ms * 1000u;
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        int w = waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        if (w == 0 && si.si_pid == r->pid) break;
+        if (w < 0 && errno == ECHILD) break;
+        if (rb_now_us() >= deadline) break;
+        struct timespec ts = { 0, 20 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    kill(-r->pid, SIGKILL);   /* leader (if still up) and any stragglers */
+    live_remove(r->pid);
+    int status = 0;
+    while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR) {}
+    r->reaped = 1;
+    r->exit_status = status;
+}
+
+static void finish_drain(rb_registry_proc *r)
+{
+    if (r->drain_started) {
+        atomic_store(&r->drain_stop, 1);
+        pthread_join(r->drain, NULL);
+        r->drain_started = 0;
+    }
+    if (r->pipe_rd >= 0) { close(r->pipe_rd); r->pipe_rd = -1; }
+    if (r->log_fd >= 0) { close(r->log_fd); r->log_fd = -1; }
+}
+
+static void free_proc(rb_registry_proc *r)
+{
+    free(r->url);
+    free(r->metrics_url);
+    free(r->version);
+    free(r->storage_dir);
+    free(r->log_path);
+    free(r->config_path);
+    free(r);
+}
+
+/* Last TAIL_LINES lines of the log into buf (empty if none). */
+static void log_tail(const char *path, char *buf, size_t len)
+{
+    buf[0] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char data[4096];
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)sizeof data - 1 ? size - (off_t)sizeof data + 1 : 0;
+    ssize_t n = pread(fd, data, sizeof data - 1, from);
+    close(fd);
+    if (n <= 0) return;
+    data[n] = 0;
+    while (n > 0 && data[n - 1] == '\n') data[--n] = 0;
+    int lines = 0;
+    char *start = data;
+    for (char *p = data + n; p > data; p--) {
+        if (p[-1] == '\n' && ++lines == TAIL_LINES) { start = p; break; }
+    }
+    size_t sl = strlen(start);
+    if (sl > len - 1) { start += sl - (len - 1); sl = len - 1; }   /* keep the end */
+    memcpy(buf, start, sl);
+    buf[sl] = 0;
+}
+
+static void describe_status(int status, char *buf, size_t len)
+{
+    if (WIFEXITED(status)) snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status)) snprintf(buf, len, "was killed by signal %d", WTERMSIG(status));
+    else snprintf(buf, len, "stopped");
+}
+
+static size_t discard_body(char *p, size_t size, size_t n, void *ud)
+{
+    return size * n;
+}
+
+/* One GET /v2/: returns the HTTP status, 0 if no answer. */
+static long probe_v2(CURL *h)
+{
+    if (curl_easy_perform(h) != CURLE_OK) return 0;
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    return code;
+}
+
+/* Waits until GET /v2/ answers 200/401, the child dies or the timeout hits. */
+static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, char *err, size_t errlen)
+{
+    uint64_t deadline = rb_now_us() + (uint64_t)(timeout_s * 1e6);
+    CURL *h = NULL;
+    const char *name = rb_launch_kind_name(r->kind);
+    char tail[2048], how[64];
+    int rc = -1;
+    for (;;) {
+        if (check_exited(r)) {
+            finish_drain(r);
+            log_tail(r->log_path, tail, sizeof tail);
+            describe_status(r->exit_status, how, sizeof how);
+            rb_err(err, errlen, "%s %s before answering GET /v2/; last lines of %s:\n%s",
+                   name, how, r->log_path, *tail ? tail : "(empty log)");
+            break;
+        }
+        if (!port_known) {
+            int p = atomic_load(&r->seen_port);
+            if (p > 0) { r->port = p; port_known = 1; }
+        }
+        if (port_known && !h) {
+            r->url = rb_asprintf("http://127.0.0.1:%d", r->port);
+            char *v2 = rb_asprintf("%s/v2/", r->url);
+            h = curl_easy_init();
+            if (!h) { free(v2); rb_err(err, errlen, "curl_easy_init failed"); break; }
+            curl_easy_setopt(h, CURLOPT_URL, v2);
+            curl_easy_setopt(h, CURLOPT_PROXY, "");          /* never via an http_proxy */
+            curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+            curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2000L);
+            curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+            free(v2);   /* libcurl copied it */
+        }
+        if (h) {
+            long code = probe_v2(h);
+            if (code == 200 || code == 401) { rc = 0; break; }
+        }
+        if (rb_now_us() >= deadline) {
+            log_tail(r->log_path, tail, sizeof tail);
+            rb_err(err, errlen, "%s did not answer GET /v2/ within %.1f s%s; last lines of %s:\n%s",
+                   name, timeout_s, port_known ? "" : " (never printed its port)",
+                   r->log_path, *tail ? tail : "(empty log)");
+            break;
+        }
+        struct timespec ts = { 0, POLL_MS * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    if (h) curl_easy_cleanup(h);
+    return rc;
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t errlen)
+{
+    if (!o || !o->workdir || !*o->workdir) { rb_err(err, errlen, "launch: workdir is required"); return NULL; }
+    if (o->port < 0 || o->port > 65535) { rb_err(err, errlen, "launch: bad port %d", o->port); return NULL; }
+    if (o->kind != RB_REG_CRANE && o->kind != RB_REG_DISTRIBUTION) { rb_err(err, errlen, "launch: bad kind"); return NULL; }
+    if (o->htpasswd && o->kind == RB_REG_CRANE) {
+        rb_err(err, errlen, "launch: crane has no authentication; htpasswd needs distribution");
+        return NULL;
+    }
+    if (o->proxy_url && (o->kind == RB_REG_CRANE || (strncmp(o->proxy_url, "http://", 7) != 0 &&
+                                                     strncmp(o->proxy_url, "https://", 8) != 0))) {
+        rb_err(err, errlen, "launch: a pull-through cache needs distribution and an http(s) upstream URL");
+        return NULL;
+    }
+    struct stat st;
+    if (stat(o->workdir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        rb_err(err, errlen, "launch: workdir %s is not a directory", o->workdir);
+        return NULL;
+    }
+    if (o->htpasswd && access(o->htpasswd, R_OK) < 0) {
+        rb_err(err, errlen, "launch: htpasswd file %s: %s", o->htpasswd, strerror(errno));
+        return NULL;
+    }
+    char *prog = o->kind == RB_REG_CRANE ? find_crane(err, errlen) : find_distribution(err, errlen);
+    if (!prog) return NULL;
+
+    rb_registry_proc *r = rb_calloc(1, sizeof *r);
+    r->kind = o->kind;
+    r->storage = o->storage;
+    r->pipe_rd = -1;
+    r->log_fd = -1;
+    r->port = o->port;
+    r->log_path = rb_asprintf("%s/registry.log", o->workdir);
+    if (o->storage == RB_STORAGE_DISK) {
+        r->storage_dir = o->disk_dir ? rb_strdup(o->disk_dir) : rb_asprintf("%s/registry-storage", o->workdir);
+        if (rb_mkdir_p(r->storage_dir) < 0) {
+            rb_err(err, errlen, "launch: creating storage directory %s: %s", r->storage_dir, strerror(errno));
+            goto fail;
+        }
+    }
+    r->version = query_version(o->kind, prog);
+
+    char portbuf[64];
+    char *argv[8];
+    int port_known = 1;
+    if (o->kind == RB_REG_CRANE) {
+        /* Port 0 goes to crane itself; the drain thread reads the real one. */
+        snprintf(portbuf, sizeof portbuf, "127.0.0.1:%d", o->port);
+        port_known = o->port != 0;
+        int i = 0;
+        argv[i++] = prog;
+        argv[i++] = "registry";
+        argv[i++] = "serve";
+        argv[i++] = "--address";
+        argv[i++] = portbuf;
+        if (r->storage_dir) { argv[i++] = "--disk"; argv[i++] = r->storage_dir; }
+        argv[i] = NULL;
+    } else {
+        int ports[2];
+        if (free_ports(ports, 2, err, errlen) < 0) goto fail;
+        if (o->port) r->debug_port = ports[0] == o->port ? ports[1] : ports[0];
+        else { r->port = ports[0]; r->debug_port = ports[1]; }
+        r->metrics_url = rb_asprintf("http://127.0.0.1:%d/metrics", r->debug_port);
+        r->config_path = rb_asprintf("%s/registry-config.yml", o->workdir);
+        if (write_dist_config(r, o, err, errlen) < 0) goto fail;
+        argv[0] = prog;
+        argv[1] = "serve";
+        argv[2] = r->config_path;
+        argv[3] = NULL;
+    }
+
+    /* distribution lets REGISTRY_* variables override its config (e.g. the
+     * listen address): drop them so only our config counts. */
+    size_t nenv = 0;
+    for (char **e = environ; *e; e++) nenv++;
+    char **envp = rb_calloc(nenv + 1, sizeof *envp);
+    size_t k = 0;
+    for (char **e = environ; *e; e++)
+        if (o->kind != RB_REG_DISTRIBUTION || strncmp(*e, "REGISTRY_", 9) != 0) envp[k++] = *e;
+    envp[k] = NULL;
+
+    r->log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (r->log_fd < 0) {
+        rb_err(err, errlen, "launch: opening %s: %s", r->log_path, strerror(errno));
+        free(envp);
+        goto fail;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        rb_err(err, errlen, "launch: pipe: %s", strerror(errno));
+        free(envp);
+        goto fail;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        rb_err(err, errlen, "launch: fork: %s", strerror(errno));
+        close(p[0]); close(p[1]);
+        free(envp);
+        goto fail;
+    }
+    if (pid == 0) {
+        child_setup(parent, p[1], p[1]);
+        execve(prog, argv, envp);
+        static const char msg[] = "regbench: exec of the registry failed\n";
+        ssize_t ignored = write(2, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(127);
+    }
+    setpgid(pid, pid);   /* same as the child does: no window where it is in our group */
+    free(envp);
+    close(p[1]);
+    r->pid = pid;
+    r->pipe_rd = p[0];
+    if (live_add(pid) < 0) {
+        rb_err(err, errlen, "launch: more than %d registries running", MAX_LIVE);
+        terminate(r, 0);
+        finish_drain(r);
+        goto fail;
+    }
+    if (pthread_create(&r->drain, NULL, drain_main, r) != 0) {
+        rb_err(err, errlen, "launch: cannot start the log drain thread");
+        terminate(r, 0);
+        finish_drain(r);
+        goto fail;
+    }
+    r->drain_started = 1;
+
+    double timeout = o->ready_timeout_s > 0 ? o->ready_timeout_s : 30.0;
+    if (wait_ready(r, port_known, timeout, err, errlen) < 0) {
+        terminate(r, 1000);
+        finish_drain(r);
+        goto fail;
+    }
+    free(prog);
+    return r;
+
+fail:
+    free(prog);
+    free_proc(r);
+    return NULL;
+}
+
+const char *rb_launch_url(const rb_registry_proc *r) { return r ? r->url : NULL; }
+pid_t rb_launch_pid(const rb_registry_proc *r) { return r ? r->pid : -1; }
+const char *rb_launch_version(const rb_registry_proc *r) { return r ? r->version : NULL; }
+const char *rb_launch_metrics_url(const rb_registry_proc *r) { return r ? r->metrics_url : NULL; }
+const char *rb_launch_storage_dir(const rb_registry_proc *r) { return r ? r->storage_dir : NULL; }
+const char *rb_launch_log_path(const rb_registry_proc *r) { return r ? r->log_path : NULL; }
+
+int rb_launch_alive(rb_registry_proc *r)
+{
+    if (!r) return 0;
+    return check_exited(r) ? 0 : 1;
+}
+
+void rb_launch_stop(rb_registry_proc *r)
+{
+    if (!r) return;
+    terminate(r, STOP_GRACE_MS);
+    finish_drain(r);
+    free_proc(r);
+}
