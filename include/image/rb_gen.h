@@ -139,8 +139,6 @@ ssize_t rb_blob_read(rb_blob_reader *r, void *buf, size_t n);
 int rb_blob_rewind(rb_blob_reader *r);
 /* Frees the reader (NULL ok). */
 void rb_blob_close(rb_blob_reader *r);
-/* Fills hex (65 bytes) with the SHA-256 of data. */
-void rb_sha256_hex(const void *data, size_t len, char hex[65]);
 
 /* ---- images and indexes -------------------------------------------------- */
 

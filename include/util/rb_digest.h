@@ -9,6 +9,9 @@
 
 typedef struct rb_sha256 rb_sha256;
 
+/* Fills hex (65 bytes) with the SHA-256 of data, in one call. */
+void rb_sha256_hex(const void *data, size_t len, char hex[65]);
+
 /* Starts a hash. */
 rb_sha256 *rb_sha256_new(void);
 /* Adds bytes. */

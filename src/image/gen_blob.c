@@ -4,9 +4,9 @@
  * demand. Readers are pull-style and never block, so libcurl's read callback
  * can call rb_blob_read directly. */
 #include "gen_internal.h"
+#include "util/rb_digest.h"
 #include "util/rb_util.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +16,6 @@ struct rb_bytes {
     size_t len;
     unsigned char data[];
 };
-
-void rb_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    unsigned char md[32];
-    unsigned mdlen = 0;
-    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
 
 void rb_blob_from_bytes(rb_blob *out, const void *data, size_t len, const char *media_type)
 {

@@ -10,6 +10,7 @@
  * uncompressed streams hashed on two threads) and remembered in the cache
  * directory (small JSON files keyed by the SHA-256 of the parameters). */
 #include "gen_internal.h"
+#include "util/rb_digest.h"
 #include "util/rb_util.h"
 
 #include <errno.h>

@@ -6,6 +6,7 @@
 #include "rbl.h"
 #include "loci.h"
 #include "image/rb_gen.h"
+#include "util/rb_digest.h"
 #include "util/rb_util.h"
 
 #include <ctype.h>

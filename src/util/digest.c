@@ -12,6 +12,15 @@ struct rb_sha256 {
     EVP_MD_CTX *ctx;
 };
 
+void rb_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char md[32];
+    unsigned mdlen = 0;
+    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
 rb_sha256 *rb_sha256_new(void)
 {
     rb_sha256 *h = rb_malloc(sizeof *h);

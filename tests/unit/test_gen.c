@@ -4,6 +4,7 @@
  * seed sensitivity, shared layers, the digest cache, the blob reader contract,
  * canonical config/manifest/index documents and bad-input messages. */
 #include "image/rb_gen.h"
+#include "util/rb_digest.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
