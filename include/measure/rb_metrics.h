@@ -29,6 +29,12 @@ typedef enum {
 
 /* Short lowercase name of an error class ("connect", "timeout", "4xx", ...). */
 const char *rb_err_class_name(rb_err_class c);
+/* The one mapping from an error to its metric class, used by every binding
+ * and output: a class name ("connect", "timeout", "4xx", "5xx", "integrity",
+ * "auth", "other") is that class; "http" (an error object's class for an
+ * unexpected response) is 4xx or 5xx by status, else other; NULL or "" is
+ * by status alone (RB_ERR_NONE below 400); any other name is other. */
+rb_err_class rb_err_class_of(const char *name, long status);
 
 /* One finished operation, as recorded by whoever ran it. */
 typedef struct rb_op_record {

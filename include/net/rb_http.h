@@ -6,8 +6,9 @@
  * handles are pooled and connections are kept alive in the multi handle's
  * cache. Request bodies come from memory or a pull callback, response
  * bodies go to a bounded buffer, a sink callback (which may pause the
- * transfer until its consumer catches up), or nowhere; nothing here needs a
- * whole body in memory. Only the loop thread may call these. */
+ * transfer until its consumer catches up), nowhere, or through a digest
+ * check (hashed on a worker thread when large); nothing here needs a whole
+ * body in memory. Only the loop thread may call these. */
 #ifndef RB_HTTP_H
 #define RB_HTTP_H
 
@@ -67,6 +68,8 @@ typedef enum {
     RB_BODY_BUFFER = 0,   /* keep the body in resp->body (up to max_body bytes, else error) */
     RB_BODY_DISCARD,      /* count the bytes, keep nothing */
     RB_BODY_SINK,         /* hand every piece to sink() */
+    RB_BODY_VERIFY,       /* check the body against verify_digest and verify_size as it streams,
+                             keeping nothing (but the first bytes of a non-2xx response) */
 } rb_body_mode;
 
 /* Fills up to n bytes of request body into buf; returns the count, 0 at the
@@ -99,6 +102,8 @@ typedef struct rb_http_req {
     rb_sink_fn sink;
     rb_sinkbuf_fn sinkbuf;        /* optional, see rb_sinkbuf_fn */
     void *sink_ud;
+    const char *verify_digest;    /* RB_BODY_VERIFY: "sha256:<64 hex>" the body must have */
+    int64_t verify_size;          /* RB_BODY_VERIFY: its size, -1: unknown (then hashed inline) */
     double timeout_s;             /* whole transfer; 0: none */
     double connect_timeout_s;     /* 0: 10 s */
     double stall_s;               /* fail when no byte moves for this long; 0: off */
@@ -110,9 +115,12 @@ typedef struct rb_http_req {
 
 typedef struct rb_http_resp {
     long status;                  /* 0 when no response */
-    rb_err_class err;             /* RB_ERR_NONE, or why the transfer failed (status >= 400 is not an error here) */
+    rb_err_class err;             /* RB_ERR_NONE, or why the transfer failed (status >= 400 is not an
+                                     an error here; RB_ERR_INTEGRITY: a verified body did not match,
+                                     or a body was cut short) */
     char error[256];              /* message when err != RB_ERR_NONE */
-    char *body;                   /* RB_BODY_BUFFER: the body, NUL-terminated */
+    char *body;                   /* RB_BODY_BUFFER: the body, NUL-terminated (RB_BODY_VERIFY:
+                                     the first 4 KB of a non-2xx response's body) */
     size_t body_len;
     char *headers;                /* header lines of the final response, "Name: value\r\n"... */
     size_t headers_len;
@@ -123,6 +131,7 @@ typedef struct rb_http_resp {
     uint64_t ttfb_us;             /* from start: first response byte */
     uint64_t total_us;            /* from start: done */
     char *effective_url;          /* last URL used (after redirects) */
+    int verified;                 /* RB_BODY_VERIFY: 1 when the body matched its digest and size */
 } rb_http_resp;
 
 /* Called on the loop thread when a transfer ends; resp is valid during the
@@ -142,7 +151,5 @@ void rb_http_resume(rb_xfer *x);
 /* Finds response header `name` (case-insensitive); copies its value into buf.
  * Returns 1 if found, 0 if not. */
 int rb_http_header(const rb_http_resp *r, const char *name, char *buf, size_t len);
-/* Makes the error class for an HTTP status (4xx, 5xx, or none). */
-rb_err_class rb_http_status_class(long status);
 
 #endif

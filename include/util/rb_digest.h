@@ -35,6 +35,9 @@ typedef struct rb_verifier {
 
 /* Starts verifying against digest (must be rb_digest_valid) and size (-1: any). */
 void rb_verifier_init(rb_verifier *v, const char *digest, int64_t size);
+/* Starts a verifier that only counts bytes, for a body hashed elsewhere
+ * (rb_hashq): no hash context is made; finish with rb_verifier_check. */
+void rb_verifier_init_count(rb_verifier *v, const char *digest, int64_t size);
 /* Adds bytes; returns -1 as soon as more than the expected size arrived. */
 int rb_verifier_update(rb_verifier *v, const void *data, size_t len);
 /* Counts bytes that are hashed elsewhere (rb_hashq); returns -1 as soon as

@@ -1,52 +1,30 @@
 /* lhttp: rb.http.request, the HTTP operation under scenarios and the OCI
- * client. The calling VU yields while the transfer runs on the loop; the
- * completion handler records the operation in the VU's phase and resumes the
- * VU with a response table, or nil and an error message for a network
- * failure or an integrity error. Request bodies are strings or blob readers
- * (streamed, never copied whole); response bodies are kept, discarded, or
- * streamed through a SHA-256 verifier. A verified body expected to be at
- * least ASYNC_VERIFY_MIN bytes is hashed on the loop's hashing worker
- * (rb_hashq), received straight into the queue's buffers where the
- * built-in HTTP client runs the transfer: when the queue is full the sink
- * pauses the transfer and the queue's space callback resumes it; when the
- * transfer ends, the operation completes once the worker has hashed the
- * last bytes (so its end time is when the result was known). Misuse (no URL, a header with a newline)
- * raises. */
+ * client. Checks the request table, starts the transfer on the loop and
+ * yields; the completion handler records the operation in the VU's phase
+ * and resumes the VU with a response table, or nil, "class: message" and
+ * the class for a network failure or an integrity error. Request bodies are
+ * strings or blob readers (streamed, never copied whole); response bodies
+ * are kept, discarded, or verified against a digest by the HTTP core
+ * (RB_BODY_VERIFY). Misuse (no URL, a header with a newline) raises. */
 #include "rbl.h"
 #include "loci.h"
 #include "util/rb_digest.h"
-#include "net/rb_hashq.h"
 #include "util/rb_util.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ERROR_BODY_KEEP 4096   /* bytes of a verified body kept for error messages */
-/* Verified bodies expected to be this large or larger are hashed on the
- * worker thread; smaller ones inline, which costs less than the copy and the
- * hand-over for them. */
-#define ASYNC_VERIFY_MIN (4u << 20)
-
 typedef struct req_ctx {
     rb_vu *vu;
     char kind[64];
     int discard;
     int nested;               /* 1: not a top-level operation of the phase */
+    int verify;               /* the body was checked against a digest */
     rbl_reader *reader;       /* streamed request body, or NULL */
     int reader_ref;           /* anchors the reader while the transfer runs */
     uint64_t remaining;       /* body bytes still to send from the reader */
     uint64_t upload_done_us;  /* when the last body byte was handed over */
-    int verify_req;           /* the body was streamed through the verifier */
-    int verifying;            /* the verifier still holds a hash */
-    rb_verifier ver;
-    rb_hashq_stream *hs;      /* hashes the body on the worker thread, or NULL: inline */
-    rb_xfer *xfer;            /* the transfer until it ends */
-    int paused;               /* verify_sink paused the transfer: the hash queue was full */
-    rb_http_resp held;        /* the ended transfer's result while its last bytes are hashed */
-    int integrity_fail;
-    char keep[ERROR_BODY_KEEP];
-    size_t kept;
     char *auth_header;        /* wiped and freed when done */
     long expect[8];           /* statuses >= 400 that are not errors here (e.g. 404 for a HEAD probe) */
     int n_expect;
@@ -68,64 +46,12 @@ static ssize_t reader_read(void *ud, char *buf, size_t n)
     return got;
 }
 
-static int verify_sink(void *ud, const char *buf, size_t n)
-{
-    req_ctx *c = ud;
-    if (c->hs) {
-        if (rb_hashq_write(c->hs, buf, n) == RB_HASHQ_FULL) {
-            c->paused = 1;   /* hash_space resumes it */
-            return RB_SINK_PAUSE;
-        }
-        if (rb_verifier_count(&c->ver, n) < 0) {
-            c->integrity_fail = 1;
-            return -1;
-        }
-    } else if (rb_verifier_update(&c->ver, buf, n) < 0) {
-        c->integrity_fail = 1;
-        return -1;
-    }
-    if (c->kept < sizeof c->keep) {
-        size_t k = sizeof c->keep - c->kept;
-        if (k > n) k = n;
-        memcpy(c->keep + c->kept, buf, k);
-        c->kept += k;
-    }
-    return 0;
-}
-
-/* Where the built-in HTTP client may read the next body bytes: straight
- * into the hash queue's chunk, so they are never copied on this thread.
- * NULL when the queue is full: the transfer pauses until hash_space. */
-static char *verify_buf(void *ud, size_t *room)
-{
-    req_ctx *c = ud;
-    char *p = rb_hashq_space(c->hs, room);
-    if (!p) c->paused = 1;
-    return p;
-}
-
-/* The hash queue has room again: the transfer goes on (and may end within
- * rb_http_resume, freeing c). */
-static void hash_space(rb_hashq_stream *s, void *ud)
-{
-    (void)s;
-    req_ctx *c = ud;
-    if (c->paused && c->xfer) {
-        c->paused = 0;
-        rb_http_resume(c->xfer);
-    }
-}
-
 static void ctx_free(req_ctx *c)
 {
     if (c->reader) {
         c->reader->busy = 0;
         luaL_unref(c->vu->rt->L, LUA_REGISTRYINDEX, c->reader_ref);
     }
-    if (c->verifying) rb_verifier_free(&c->ver);
-    rb_hashq_close(c->hs);
-    free(c->held.headers);
-    free(c->held.effective_url);
     if (c->auth_header) {
         memset(c->auth_header, 0, strlen(c->auth_header));
         free(c->auth_header);
@@ -187,30 +113,21 @@ static int resp_index(lua_State *L)
     return 1;
 }
 
-/* Records the operation and resumes the VU with its result; digest is the
- * worker's for a body hashed there (NULL: hashed inline). Frees c. */
-static void complete(req_ctx *c, rb_http_resp *r, const char *digest)
+/* The transfer ended: records the operation and resumes the VU with its
+ * result. Frees c. */
+static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
 {
+    (void)x;
+    req_ctx *c = ud;
     rb_vu *vu = c->vu;
     rb_rt *rt = vu->rt;
     if (rt->stop) {     /* run ending: the VU will not be resumed */
         ctx_free(c);
         return;
     }
-    char ierr[RB_ERRLEN] = "";
-    rb_err_class cls = r->err != RB_ERR_NONE ? r->err : rb_http_status_class(r->status);
+    rb_err_class cls = r->err != RB_ERR_NONE ? r->err : rb_err_class_of(NULL, r->status);
     for (int i = 0; i < c->n_expect && cls != RB_ERR_NONE && r->err == RB_ERR_NONE; i++)
         if (c->expect[i] == r->status) cls = RB_ERR_NONE;
-    int ok2xx = r->status >= 200 && r->status < 300;
-    if (c->integrity_fail) {
-        cls = RB_ERR_INTEGRITY;
-        snprintf(ierr, sizeof ierr, "body larger than the expected %lld bytes", (long long)c->ver.expect_size);
-    } else if (c->verifying && r->err == RB_ERR_NONE && ok2xx) {
-        int bad = digest ? rb_verifier_check(&c->ver, digest, ierr, sizeof ierr)
-                         : rb_verifier_finish(&c->ver, ierr, sizeof ierr);
-        if (bad < 0) cls = RB_ERR_INTEGRITY;
-        c->verifying = 0;
-    }
     rb_op_record rec = {
         .kind = c->kind,
         .start_us = r->start_us,
@@ -221,14 +138,13 @@ static void complete(req_ctx *c, rb_http_resp *r, const char *digest)
     };
     rbl_record(vu, &rec);
     lua_State *co = vu->co;
-    if (cls == RB_ERR_INTEGRITY || r->err != RB_ERR_NONE) {
+    if (r->err != RB_ERR_NONE) {
+        /* nil, "class: message", class (as io returns nil, message, errno) */
         lua_pushnil(co);
-        if (cls == RB_ERR_INTEGRITY)
-            lua_pushfstring(co, "integrity: %s", ierr);
-        else
-            lua_pushfstring(co, "%s: %s", rb_err_class_name(r->err), r->error);
+        lua_pushfstring(co, "%s: %s", rb_err_class_name(r->err), r->error);
+        lua_pushstring(co, rb_err_class_name(r->err));
         ctx_free(c);
-        rbl_wake(vu, 2);
+        rbl_wake(vu, 3);
         return;
     }
     lua_createtable(co, 0, 8);
@@ -237,16 +153,10 @@ static void complete(req_ctx *c, rb_http_resp *r, const char *digest)
     lua_pushlstring(co, r->headers ? r->headers : "", r->headers ? r->headers_len : 0);
     lua_rawsetp(co, -2, &raw_headers_key);
     luaL_setmetatable(co, RESP_MT);
-    if (c->verify_req) {
-        /* verified body: only the first bytes are kept, for error messages */
-        if (!ok2xx) {
-            lua_pushlstring(co, c->keep, c->kept);
-            lua_setfield(co, -2, "body");
-        } else {
-            lua_pushboolean(co, 1);
-            lua_setfield(co, -2, "verified");
-        }
-    } else if (!c->discard) {
+    if (c->verify && r->verified) {
+        lua_pushboolean(co, 1);
+        lua_setfield(co, -2, "verified");
+    } else if (!c->discard || c->verify) {   /* (a verified error response: its first bytes) */
         lua_pushlstring(co, r->body ? r->body : "", r->body_len);
         lua_setfield(co, -2, "body");
     }
@@ -274,43 +184,6 @@ static void complete(req_ctx *c, rb_http_resp *r, const char *digest)
     }
     ctx_free(c);
     rbl_wake(vu, 1);
-}
-
-/* The worker hashed the last bytes (digest), or the loop is being torn down
- * (NULL): the operation ends now. */
-static void hash_done(rb_hashq_stream *s, const char *digest, void *ud)
-{
-    (void)s;
-    req_ctx *c = ud;
-    rb_http_resp *r = &c->held;
-    r->total_us = rb_now_us() - r->start_us;
-    if (!digest) {
-        r->err = RB_ERR_OTHER;
-        snprintf(r->error, sizeof r->error, "cancelled");
-    }
-    complete(c, r, digest);
-}
-
-static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
-{
-    (void)x;
-    req_ctx *c = ud;
-    c->xfer = NULL;
-    int ok2xx = r->status >= 200 && r->status < 300;
-    if (c->hs && !c->vu->rt->stop && r->err == RB_ERR_NONE && ok2xx && !c->integrity_fail) {
-        /* the worker may still be hashing: keep the result until hash_done */
-        c->held = *r;
-        c->held.body = NULL;
-        c->held.headers = NULL;
-        c->held.effective_url = r->effective_url ? rb_strdup(r->effective_url) : NULL;
-        if (r->headers) {
-            c->held.headers = rb_malloc(r->headers_len + 1);
-            memcpy(c->held.headers, r->headers, r->headers_len + 1);
-        }
-        rb_hashq_finish(c->hs);
-        return;
-    }
-    complete(c, r, NULL);
 }
 
 /* Reads a duration field (number of seconds or "500ms"); def when absent. */
@@ -524,18 +397,13 @@ static int l_request(lua_State *L)
         req.read_size = (int64_t)body_len;
     }
     if (vdigest && strcmp(req.method, "HEAD") != 0) {
-        rb_verifier_init(&c->ver, vdigest, vsize);
-        c->verifying = c->verify_req = 1;
-        req.body_mode = RB_BODY_SINK;
-        req.sink = verify_sink;
-        req.sink_ud = c;
-        rb_hashq *q = vsize >= (int64_t)ASYNC_VERIFY_MIN ? rb_loop_hashq(vu->rt->loop) : NULL;
-        if (q) c->hs = rb_hashq_open(q, hash_space, hash_done, c);   /* NULL: inline after all */
-        if (c->hs) req.sinkbuf = verify_buf;
+        c->verify = 1;
+        req.body_mode = RB_BODY_VERIFY;
+        req.verify_digest = vdigest;
+        req.verify_size = vsize;
     }
     char err[RB_ERRLEN];
-    c->xfer = rb_http_start(vu->rt->loop, &req, on_done, c, err, sizeof err);
-    if (!c->xfer) {
+    if (!rb_http_start(vu->rt->loop, &req, on_done, c, err, sizeof err)) {
         ctx_free(c);
         return luaL_error(L, "rb.http.request: %s", err);
     }

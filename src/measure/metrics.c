@@ -19,6 +19,18 @@ const char *rb_err_class_name(rb_err_class c)
     return (c >= 0 && c < RB_ERR__COUNT) ? names[c] : "other";
 }
 
+rb_err_class rb_err_class_of(const char *name, long status)
+{
+    if (!name || !name[0] || strcmp(name, "http") == 0) {
+        if (status >= 500) return RB_ERR_HTTP5XX;
+        if (status >= 400) return RB_ERR_HTTP4XX;
+        return name && name[0] ? RB_ERR_OTHER : RB_ERR_NONE;
+    }
+    for (int c = 1; c < RB_ERR__COUNT; c++)
+        if (strcmp(name, rb_err_class_name((rb_err_class)c)) == 0) return (rb_err_class)c;
+    return RB_ERR_OTHER;
+}
+
 const char *rb_metric_type_name(rb_metric_type t)
 {
     switch (t) {

@@ -1,211 +1,32 @@
-/* http: the event loop and HTTP transfers (see rb_http.h). libcurl's multi
- * interface in socket-action style on libuv: socket_cb starts and stops a
- * uv_poll per socket, timer_cb arms one uv_timer, and after every action
- * check_done() reads finished transfers with curl_multi_info_read and calls
- * their owners. Easy handles go back to a pool after use (reset, not freed),
- * and the multi handle keeps connections alive between transfers. A sink
- * that cannot take bytes yet pauses its transfer (CURL_WRITEFUNC_PAUSE) and
- * its owner resumes it; the loop also owns the hashing queue (rb_hashq) those
- * sinks feed, so that it is cancelled and freed with the transfers. */
+/* http: the event loop and the entry point of HTTP transfers (see
+ * rb_http.h). A loop is a libuv loop with two engines on it: libcurl
+ * (http_curl.c) and the built-in HTTP/1.1 client (http_h1.c). rb_http_start
+ * checks a request, makes its transfer (xfer.c) and hands it to the engine
+ * that should run it; the loop also owns the hashing queue (rb_hashq) that
+ * verified bodies feed, so that it is cancelled and freed with the
+ * transfers. */
 #include "net/rb_http.h"
 #include "net/rb_hashq.h"
+#include "util/rb_digest.h"
 #include "util/rb_util.h"
-#include "http_priv.h"
+#include "http_curl.h"
+#include "http_h1.h"
 
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#define BLOB_BUFSIZE (256 * 1024)   /* libcurl buffers for blob transfers (defaults: 16 KB down, 64 KB up) */
-#define POOL_MAX 4096
-
-/* Per-socket state: the uv_poll watching it. A connection socket made by
- * open_socket keeps its poll handle until close_socket, also while its
- * connection waits in libcurl's cache between transfers (idle): creating a
- * uv_poll and closing it around every request cost five epoll_ctl calls and
- * an ioctl per request. An idle socket stays watched for reading, which
- * costs nothing (an idle keep-alive connection receives nothing unless the
- * server closes it; then the watch stops and libcurl finds the connection
- * dead when it next looks at it). */
-typedef struct sock_ctx {
-    uv_poll_t poll;
-    curl_socket_t fd;
-    rb_loop *loop;
-    rb_shard *shard;          /* whose multi handle watches it now */
-    int events;               /* UV_READABLE|UV_WRITABLE being watched; 0: stopped */
-    int owned;                /* made by open_socket: lives until close_socket */
-    int idle;                 /* libcurl removed it (connection cached) */
-} sock_ctx;
-
-static void check_done(rb_shard *sh);
-
-static void on_poll_close(uv_handle_t *h)
-{
-    free(h->data);
-}
-
-static void on_poll(uv_poll_t *req, int status, int events)
-{
-    sock_ctx *c = req->data;
-    if (c->idle) {            /* the server closed a cached connection, or sent junk */
-        uv_poll_stop(&c->poll);
-        c->events = 0;
-        return;
-    }
-    int flags = 0;
-    if (status < 0) flags = CURL_CSELECT_ERR;
-    if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
-    if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
-    int running;
-    rb_shard *sh = c->shard;
-    curl_multi_socket_action(sh->multi, c->fd, flags, &running);
-    check_done(sh);
-}
-
-static sock_ctx *owned_ctx(rb_loop *l, curl_socket_t s)
-{
-    return s >= 0 && (size_t)s < l->n_socks ? l->socks[s] : NULL;
-}
-
-static int socket_cb(CURL *easy, curl_socket_t s, int action, void *userp, void *socketp)
-{
-    rb_shard *sh = userp;
-    rb_loop *l = sh->loop;
-    sock_ctx *c = socketp;
-    (void)easy;
-    if (!c) c = owned_ctx(l, s);
-    if (action == CURL_POLL_REMOVE) {
-        if (!c) return 0;
-        curl_multi_assign(sh->multi, s, NULL);
-        if (c->owned) {
-            c->idle = 1;
-            uv_unref((uv_handle_t *)&c->poll);   /* an idle socket must not keep the loop running */
-            if (c->events != UV_READABLE) {
-                uv_poll_stop(&c->poll);
-                c->events = 0;
-            }
-            return 0;
-        }
-        uv_poll_stop(&c->poll);
-        c->poll.data = c;
-        uv_close((uv_handle_t *)&c->poll, on_poll_close);
-        return 0;
-    }
-    if (!c) {
-        c = rb_calloc(1, sizeof *c);
-        c->fd = s;
-        c->loop = l;
-        if (uv_poll_init_socket(&l->uv, &c->poll, s) != 0) {
-            free(c);
-            return -1;
-        }
-        c->poll.data = c;
-    }
-    c->shard = sh;
-    if (!socketp) curl_multi_assign(sh->multi, s, c);
-    if (c->idle) {
-        c->idle = 0;
-        uv_ref((uv_handle_t *)&c->poll);
-    }
-    int events = 0;
-    if (action == CURL_POLL_IN || action == CURL_POLL_INOUT) events |= UV_READABLE;
-    if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT) events |= UV_WRITABLE;
-    if (events != c->events) {   /* uv_poll_start costs an epoll_ctl DEL and ADD */
-        uv_poll_start(&c->poll, events, on_poll);
-        c->events = events;
-    }
-    return 0;
-}
-
-/* CURLOPT_OPENSOCKETFUNCTION: makes a connection's socket and its poll handle. */
-static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
-{
-    rb_loop *l = ud;
-    (void)purpose;
-    curl_socket_t s = socket(a->family, a->socktype, a->protocol);
-    if (s < 0) return CURL_SOCKET_BAD;
-    if ((size_t)s >= l->n_socks) {
-        size_t n = l->n_socks ? l->n_socks : 1024;
-        while (n <= (size_t)s) n *= 2;
-        l->socks = rb_realloc(l->socks, n * sizeof *l->socks);
-        memset(l->socks + l->n_socks, 0, (n - l->n_socks) * sizeof *l->socks);
-        l->n_socks = n;
-    }
-    sock_ctx *c = rb_calloc(1, sizeof *c);
-    c->fd = s;
-    c->loop = l;
-    c->owned = 1;
-    if (uv_poll_init_socket(&l->uv, &c->poll, s) != 0) {
-        free(c);
-        close(s);
-        return CURL_SOCKET_BAD;
-    }
-    c->poll.data = c;
-    l->socks[s] = c;
-    return s;
-}
-
-/* CURLOPT_CLOSESOCKETFUNCTION: closes the poll handle (out of epoll at once), then the socket. */
-static int close_socket(void *ud, curl_socket_t s)
-{
-    rb_loop *l = ud;
-    sock_ctx *c = owned_ctx(l, s);
-    if (c) {
-        l->socks[s] = NULL;
-        uv_close((uv_handle_t *)&c->poll, on_poll_close);
-    }
-    return close(s);
-}
-
-static void on_timer(uv_timer_t *t)
-{
-    rb_shard *sh = t->data;
-    int running;
-    curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done(sh);
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-    rb_shard *sh = userp;
-    (void)multi;
-    if (timeout_ms < 0)
-        uv_timer_stop(&sh->timer);
-    else
-        uv_timer_start(&sh->timer, on_timer, (uint64_t)timeout_ms, 0);
-    return 0;
-}
 
 rb_loop *rb_loop_new(char *err, size_t errlen)
 {
-    static int curl_ready;
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            rb_err(err, errlen, "libcurl initialisation failed");
-            return NULL;
-        }
-        curl_ready = 1;
-    }
     rb_loop *l = rb_calloc(1, sizeof *l);
     if (uv_loop_init(&l->uv) != 0) {
         free(l);
         rb_err(err, errlen, "libuv loop initialisation failed");
         return NULL;
     }
-    for (int i = 0; i < N_SHARDS; i++) {
-        rb_shard *sh = &l->shards[i];
-        sh->loop = l;
-        sh->multi = curl_multi_init();
-        uv_timer_init(&l->uv, &sh->timer);
-        sh->timer.data = sh;
-        curl_multi_setopt(sh->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-        curl_multi_setopt(sh->multi, CURLMOPT_SOCKETDATA, sh);
-        curl_multi_setopt(sh->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-        curl_multi_setopt(sh->multi, CURLMOPT_TIMERDATA, sh);
-        curl_multi_setopt(sh->multi, CURLMOPT_MAXCONNECTS, 8192L);
+    if (rb_curl_init(l, err, errlen) < 0) {
+        uv_loop_close(&l->uv);
+        free(l);
+        return NULL;
     }
     /* libcurl reads five proxy variables from the environment for every
      * transfer; when none is set, say so once (same behaviour, no getenv). */
@@ -214,19 +35,12 @@ rb_loop *rb_loop_new(char *err, size_t errlen)
     l->no_proxy_env = 1;
     for (const char *const *v = proxy_env; *v; v++)
         if (getenv(*v)) l->no_proxy_env = 0;
-    l->pool = rb_calloc(POOL_MAX, sizeof *l->pool);
     return l;
 }
 
 uv_loop_t *rb_loop_uv(rb_loop *l)
 {
     return &l->uv;
-}
-
-rb_hashq *rb_loop_hashq(rb_loop *l)
-{
-    if (!l->hashq) l->hashq = rb_hashq_new(&l->uv);
-    return l->hashq;
 }
 
 size_t rb_loop_active(const rb_loop *l)
@@ -239,57 +53,6 @@ void rb_loop_set_engine(rb_loop *l, rb_http_engine e)
     l->engine = e;
 }
 
-void rb_http_link(rb_xfer *x)
-{
-    rb_loop *l = x->loop;
-    x->next = l->xfers;
-    if (l->xfers) l->xfers->prev = x;
-    l->xfers = x;
-    l->n_active++;
-}
-
-static void xfer_unlink(rb_xfer *x)
-{
-    rb_loop *l = x->loop;
-    if (x->prev) x->prev->next = x->next; else l->xfers = x->next;
-    if (x->next) x->next->prev = x->prev;
-    x->prev = x->next = NULL;
-    l->n_active--;
-}
-
-void rb_http_free_xfer(rb_xfer *x)
-{
-    rb_loop *l = x->loop;
-    if (x->easy) {
-        curl_multi_remove_handle(x->shard->multi, x->easy);
-        /* a handle that ended paused may still hold bytes back: not reused */
-        if (l->n_pool < POOL_MAX && !x->paused && !x->no_reuse) {
-            curl_easy_reset(x->easy);
-            l->pool[l->n_pool++] = x->easy;
-        } else {
-            curl_easy_cleanup(x->easy);
-        }
-    }
-    if (x->h1) rb_h1_release(x);
-    curl_slist_free_all(x->headers);
-    free(x->body);
-    free(x->wbuf);
-    free(x->hold);
-    free(x->cur_url);
-    rb_h1_follow_free(x->follow);
-    free(x->resp.body);
-    free(x->resp.headers);
-    free(x->resp.effective_url);
-    free(x);
-}
-
-void rb_http_finish_xfer(rb_xfer *x)
-{
-    xfer_unlink(x);
-    x->done(x, &x->resp, x->ud);
-    rb_http_free_xfer(x);
-}
-
 void rb_loop_cancel_all(rb_loop *l)
 {
     while (l->xfers) {
@@ -297,7 +60,7 @@ void rb_loop_cancel_all(rb_loop *l)
         x->resp.err = RB_ERR_OTHER;
         snprintf(x->resp.error, sizeof x->resp.error, "cancelled");
         x->resp.total_us = rb_now_us() - x->resp.start_us;
-        rb_http_finish_xfer(x);
+        rb_xfer_finish(x);
     }
     rb_hashq_cancel(l->hashq);
 }
@@ -308,180 +71,11 @@ void rb_loop_free(rb_loop *l)
     rb_loop_cancel_all(l);
     rb_h1_free(l);
     rb_hashq_free(l->hashq);   /* joins its worker; its handle closes in the uv_run below */
-    for (size_t i = 0; i < l->n_pool; i++)
-        curl_easy_cleanup(l->pool[i]);
-    free(l->pool);
-    for (int i = 0; i < N_SHARDS; i++) {
-        curl_multi_cleanup(l->shards[i].multi);   /* closes sockets, and so their polls */
-        uv_close((uv_handle_t *)&l->shards[i].timer, NULL);
-    }
+    rb_curl_free(l);
     uv_run(&l->uv, UV_RUN_NOWAIT);  /* let close callbacks run */
     uv_loop_close(&l->uv);
     free(l->socks);
     free(l);
-}
-
-static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
-{
-    rb_xfer *x = ud;
-    size_t n = size * nitems;
-    if (x->read) {
-        ssize_t got = x->read(x->read_ud, buf, n);
-        if (got < 0) {
-            x->aborted = 1;
-            snprintf(x->abort_msg, sizeof x->abort_msg, "request body source failed");
-            return CURL_READFUNC_ABORT;
-        }
-        return (size_t)got;
-    }
-    size_t left = x->body_len - x->body_off;
-    if (n > left) n = left;
-    memcpy(buf, x->body + x->body_off, n);
-    x->body_off += n;
-    return n;
-}
-
-static int on_seek(void *ud, curl_off_t offset, int origin)
-{
-    rb_xfer *x = ud;
-    if (x->read || origin != SEEK_SET || offset < 0 || (size_t)offset > x->body_len)
-        return CURL_SEEKFUNC_CANTSEEK;
-    x->body_off = (size_t)offset;
-    return CURL_SEEKFUNC_OK;
-}
-
-/* Appends n bytes to a growable NUL-terminated buffer (*len excludes the NUL). */
-static void buf_append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
-{
-    if (*len + n + 1 > *cap) {
-        size_t c = *cap ? *cap : 1024;
-        while (c < *len + n + 1) c *= 2;
-        *buf = rb_realloc(*buf, c);
-        *cap = c;
-    }
-    memcpy(*buf + *len, p, n);
-    *len += n;
-    (*buf)[*len] = 0;
-}
-
-int rb_http_take_body(rb_xfer *x, const char *p, size_t n)
-{
-    if (x->aborted) return -1;   /* the sink failed on bytes rb_http_resume handed over */
-    if (x->body_mode == RB_BODY_SINK) {
-        int rc = x->sink(x->sink_ud, p, n);
-        if (rc == RB_SINK_PAUSE) return RB_SINK_PAUSE;   /* nothing taken */
-        x->resp.bytes_received += n;
-        if (rc != 0) {
-            x->aborted = 1;
-            snprintf(x->abort_msg, sizeof x->abort_msg, "response body sink failed");
-            return -1;
-        }
-        return 0;
-    }
-    x->resp.bytes_received += n;
-    if (x->body_mode == RB_BODY_BUFFER) {
-        if (x->resp.body_len + n > x->max_body) {
-            x->aborted = 1;
-            snprintf(x->abort_msg, sizeof x->abort_msg,
-                     "response body larger than the %zu-byte limit", x->max_body);
-            return -1;
-        }
-        buf_append(&x->resp.body, &x->resp.body_len, &x->body_cap, p, n);
-    }
-    return 0;
-}
-
-static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    rb_xfer *x = ud;
-    size_t n = size * nmemb;
-    int rc = rb_http_take_body(x, ptr, n);
-    if (rc == RB_SINK_PAUSE) {   /* libcurl keeps the bytes and offers them again on resume */
-        x->paused = 1;
-        return CURL_WRITEFUNC_PAUSE;
-    }
-    return rc == 0 ? n : 0;
-}
-
-void rb_http_take_header(rb_xfer *x, const char *p, size_t n)
-{
-    /* A status line starts a new response (redirects, 100-continue): keep only the last. */
-    if (n >= 5 && strncmp(p, "HTTP/", 5) == 0)
-        x->resp.headers_len = 0;
-    if (x->resp.headers_len + n + 1 > 256 * 1024)
-        return;   /* bound header memory; ignore the excess */
-    buf_append(&x->resp.headers, &x->resp.headers_len, &x->headers_cap, p, n);
-}
-
-static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
-{
-    size_t n = size * nitems;
-    rb_http_take_header(ud, buf, n);
-    return n;
-}
-
-rb_err_class rb_http_status_class(long status)
-{
-    if (status >= 500) return RB_ERR_HTTP5XX;
-    if (status >= 400) return RB_ERR_HTTP4XX;
-    return RB_ERR_NONE;
-}
-
-static rb_err_class classify(CURLcode c)
-{
-    switch (c) {
-    case CURLE_OK: return RB_ERR_NONE;
-    case CURLE_OPERATION_TIMEDOUT: return RB_ERR_TIMEOUT;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SSL_CONNECT_ERROR:
-        return RB_ERR_CONNECT;
-    case CURLE_PARTIAL_FILE:          /* fewer bytes than the server promised */
-        return RB_ERR_INTEGRITY;
-    default: return RB_ERR_OTHER;
-    }
-}
-
-static void finish(rb_xfer *x, CURLcode code)
-{
-    rb_http_resp *r = &x->resp;
-    CURL *e = x->easy;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_off_t up = 0, t = 0;
-    curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &up);
-    r->bytes_sent = (uint64_t)up;
-    curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t);
-    r->connect_us = t ? (uint64_t)t + x->curl_offset_us : 0;
-    curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t);
-    r->ttfb_us = (uint64_t)t + x->curl_offset_us;
-    r->total_us = rb_now_us() - r->start_us;
-    char *eff = NULL;
-    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
-    if (eff) r->effective_url = rb_strdup(eff);
-    if (x->aborted) {
-        r->err = RB_ERR_OTHER;
-        snprintf(r->error, sizeof r->error, "%s", x->abort_msg);
-    } else if (code != CURLE_OK) {
-        r->err = classify(code);
-        snprintf(r->error, sizeof r->error, "%s", x->curl_err[0] ? x->curl_err : curl_easy_strerror(code));
-    }
-    rb_http_finish_xfer(x);
-}
-
-static void check_done(rb_shard *sh)
-{
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(sh->multi, &left))) {
-        if (msg->msg != CURLMSG_DONE) continue;
-        rb_xfer *x = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        if (x) finish(x, msg->data.result);
-    }
 }
 
 rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
@@ -495,173 +89,18 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
         rb_err(err, errlen, "body sink missing");
         return NULL;
     }
+    if (req->body_mode == RB_BODY_VERIFY && (!req->verify_digest || !rb_digest_valid(req->verify_digest))) {
+        rb_err(err, errlen, "cannot verify against '%s': expected sha256:<64 hex>",
+               req->verify_digest ? req->verify_digest : "(none)");
+        return NULL;
+    }
     if (l->engine == RB_HTTP_AUTO && rb_h1_eligible(l, req))
         return rb_h1_start(l, req, done, ud, err, errlen);
-    rb_xfer *x = rb_calloc(1, sizeof *x);
-    x->loop = l;
-    x->done = done;
-    x->ud = ud;
-    x->resp.start_us = rb_now_us();
-    rb_http_link(x);
-    if (rb_http_curl_begin(x, req, err, errlen) < 0) {
-        xfer_unlink(x);
-        rb_http_free_xfer(x);
+    rb_xfer *x = rb_xfer_new(l, req, 0, done, ud);
+    rb_xfer_link(x);
+    if (rb_curl_begin(x, req, err, errlen) < 0) {
+        rb_xfer_drop(x);
         return NULL;
     }
     return x;
-}
-
-int rb_http_curl_begin(rb_xfer *x, const rb_http_req *req, char *err, size_t errlen)
-{
-    rb_loop *l = x->loop;
-    x->shard = &l->shards[req->affinity % N_SHARDS];
-    x->body_mode = req->body_mode;
-    x->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
-    x->sink = req->sink;
-    x->sink_ud = req->sink_ud;
-    x->easy = l->n_pool ? l->pool[--l->n_pool] : curl_easy_init();
-    CURL *e = x->easy;
-    const char *method = req->method ? req->method : "GET";
-
-    curl_easy_setopt(e, CURLOPT_URL, req->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    if (req->read || req->body_mode == RB_BODY_SINK) {
-        /* Blobs: fewer, larger recv/send calls and callbacks. Small requests keep
-         * libcurl's defaults so thousands of VUs stay within their memory budget. */
-        curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)BLOB_BUFSIZE);
-        curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)BLOB_BUFSIZE);
-    }
-    if (l->no_proxy_env) {
-        curl_easy_setopt(e, CURLOPT_PROXY, "");
-        curl_easy_setopt(e, CURLOPT_NOPROXY, "");
-    }
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, l);
-    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
-    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, l);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)((req->connect_timeout_s > 0 ? req->connect_timeout_s : 10.0) * 1000));
-    if (req->timeout_s > 0)
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(req->timeout_s * 1000));
-    if (req->stall_s > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)(req->stall_s + 0.999));
-    }
-    if (req->follow_redirects) {
-        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-        curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
-    }
-    if (req->insecure) {
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (req->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file);
-
-    int has_body = req->body || req->read;
-    if (strcmp(method, "GET") == 0 && !has_body) {
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else if (strcmp(method, "HEAD") == 0) {
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else {
-        if (has_body || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
-            strcmp(method, "PATCH") == 0) {
-            curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-            curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-            curl_easy_setopt(e, CURLOPT_READDATA, x);
-            curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
-            curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
-            if (req->read) {
-                x->read = req->read;
-                x->read_ud = req->read_ud;
-                if (req->read_size >= 0)
-                    curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->read_size);
-            } else {
-                if (req->body_len) {
-                    x->body = rb_malloc(req->body_len);
-                    memcpy(x->body, req->body, req->body_len);
-                }
-                x->body_len = req->body_len;
-                curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
-            }
-            /* no "Expect: 100-continue" round trip */
-            x->headers = curl_slist_append(x->headers, "Expect:");
-        }
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-    }
-    if (req->headers)
-        for (const char *const *h = req->headers; *h; h++)
-            x->headers = curl_slist_append(x->headers, *h);
-    if (x->headers)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-
-    CURLMcode mc = curl_multi_add_handle(x->shard->multi, e);
-    if (mc != CURLM_OK) {
-        rb_err(err, errlen, "cannot start transfer: %s", curl_multi_strerror(mc));
-        return -1;
-    }
-    return 0;
-}
-
-void rb_http_cancel(rb_xfer *x)
-{
-    if (!x) return;
-    xfer_unlink(x);
-    rb_http_free_xfer(x);
-}
-
-void rb_http_resume(rb_xfer *x)
-{
-    if (x->h1) {
-        rb_h1_resume(x);
-        return;
-    }
-    if (!x->paused) return;
-    x->paused = 0;
-    /* libcurl hands the held bytes to on_write within this call (the sink
-     * may pause again), then arms the multi timer through timer_cb so the
-     * transfer goes on from the loop. */
-    CURLcode rc = curl_easy_pause(x->easy, CURLPAUSE_CONT);
-    if (rc != CURLE_OK) {
-        /* the sink failed on the held bytes: libcurl returns before arming
-         * its timer, so end the transfer now rather than at its timeout */
-        x->no_reuse = 1;
-        finish(x, rc);
-    }
-}
-
-int rb_http_header(const rb_http_resp *r, const char *name, char *buf, size_t len)
-{
-    if (!r->headers) return 0;
-    size_t nlen = strlen(name);
-    const char *p = r->headers;
-    while (*p) {
-        const char *eol = strstr(p, "\n");
-        if (!eol) eol = p + strlen(p);
-        if ((size_t)(eol - p) > nlen && strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
-            const char *v = p + nlen + 1;
-            while (v < eol && (*v == ' ' || *v == '\t')) v++;
-            const char *end = eol;
-            while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
-            size_t n = (size_t)(end - v);
-            if (len) {
-                if (n >= len) n = len - 1;
-                memcpy(buf, v, n);
-                buf[n] = 0;
-            }
-            return 1;
-        }
-        p = *eol ? eol + 1 : eol;
-    }
-    return 0;
 }

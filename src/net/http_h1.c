@@ -21,8 +21,9 @@
  * connection before any response byte is retried once on a new connection,
  * as libcurl does. Timeouts (connect, whole transfer, stall) are checked by a
  * sweep timer every H1_SWEEP_MS while built-in transfers run. */
+#include "http_h1.h"
+#include "http_curl.h"
 #include "http_h1parse.h"
-#include "http_priv.h"
 #include "util/rb_util.h"
 
 #include <arpa/inet.h>
@@ -84,6 +85,10 @@ typedef struct h1_url {
     size_t path_len;
     struct sockaddr_storage addr;
 } h1_url;
+
+static void h1_release(rb_xfer *x);
+static void h1_resume(rb_xfer *x);
+static const rb_xfer_engine h1_engine = {h1_release, h1_resume};
 
 /* Parses an http:// URL whose host is an IP literal; 0 ok, -1 not for us. */
 static int parse_url(const char *url, h1_url *u)
@@ -239,7 +244,7 @@ static void finish_err(rb_xfer *x, rb_err_class cls, const char *fmt, ...)
     vsnprintf(x->resp.error, sizeof x->resp.error, fmt, ap);
     va_end(ap);
     x->resp.total_us = rb_now_us() - x->resp.start_us;
-    rb_http_finish_xfer(x);
+    rb_xfer_finish(x);
 }
 
 static void start_on_new_conn(rb_xfer *x);
@@ -317,9 +322,9 @@ static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
     h1_conn *c = hd->data;
     rb_xfer *x = c->x;
     (void)suggested;
-    if (x && x->sinkbuf && !x->redirecting && !x->paused && rb_h1_parse_in_body(&c->ps)) {
+    if (x && rb_xfer_has_body_buf(x) && !x->redirecting && !x->paused && rb_h1_parse_in_body(&c->ps)) {
         size_t room = 0;
-        char *p = x->sinkbuf(x->sink_ud, &room);
+        char *p = rb_xfer_body_buf(x, &room);
         buf->base = p;
         buf->len = p ? room : 0;
         return;
@@ -448,7 +453,7 @@ static void conn_complete(h1_conn *c, int leftover)
     x->resp.bytes_sent = x->body_len;   /* the server answered: the request went out */
     x->resp.total_us = rb_now_us() - x->resp.start_us;
     if (!x->resp.effective_url) x->resp.effective_url = rb_strdup(url_now(x));
-    rb_http_finish_xfer(x);
+    rb_xfer_finish(x);
 }
 
 /* The sink refused a body piece (d, dn): keep it and the unparsed bytes
@@ -484,7 +489,7 @@ static void conn_feed(h1_conn *c, const char *p, size_t n)
         case RB_H1_MORE:
             return;
         case RB_H1_HEAD: {   /* a 1xx head is followed by the real one */
-            rb_http_take_header(x, c->ps.data, c->ps.data_len);
+            rb_xfer_take_header(x, c->ps.data, c->ps.data_len);
             x->resp.status = c->ps.status;
             long st = c->ps.status;
             char loc[8];
@@ -494,7 +499,7 @@ static void conn_feed(h1_conn *c, const char *p, size_t n)
         }
         case RB_H1_BODY: {
             if (x->redirecting) break;   /* a redirect's body is dropped */
-            int rc = rb_http_take_body(x, c->ps.data, c->ps.data_len);
+            int rc = rb_xfer_take_body(x, c->ps.data, c->ps.data_len);
             if (rc == RB_SINK_PAUSE) {
                 hold(c, c->ps.data, c->ps.data_len, p, n);
                 return;
@@ -548,7 +553,7 @@ static void on_sweep(uv_timer_t *t)
         if (due->fail_pending) {   /* its error was set when it failed to start */
             due->fail_pending = 0;
             due->resp.total_us = now - due->resp.start_us;
-            rb_http_finish_xfer(due);
+            rb_xfer_finish(due);
         } else {
             finish_err(due, RB_ERR_TIMEOUT, "%s", why);
         }
@@ -657,17 +662,10 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
     }
     rb_h1 *h = h1_state(l);
     size_t ulen = strlen(req->url);
-    rb_xfer *x = rb_calloc(1, sizeof *x + ulen + 1);
+    rb_xfer *x = rb_xfer_new(l, req, ulen + 1, done, ud);
     memcpy(x->url, req->url, ulen + 1);
-    x->loop = l;
     x->h1 = 1;
-    x->done = done;
-    x->ud = ud;
-    x->body_mode = req->body_mode;
-    x->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
-    x->sink = req->sink;
-    x->sinkbuf = req->body_mode == RB_BODY_SINK ? req->sinkbuf : NULL;
-    x->sink_ud = req->sink_ud;
+    x->eng = &h1_engine;
     x->pool_of = pool_for(h, &u);
 
     const char *method = req->method ? req->method : "GET";
@@ -692,13 +690,12 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
         x->follow = f;
     }
 
-    uint64_t now = rb_now_us();
-    x->resp.start_us = now;
+    uint64_t now = x->resp.start_us;
     x->last_io_us = now;
     x->deadline_us = req->timeout_s > 0 ? now + (uint64_t)(req->timeout_s * 1e6) : 0;
     x->connect_limit_us = (uint64_t)((req->connect_timeout_s > 0 ? req->connect_timeout_s : 10.0) * 1e6);
     x->stall_us = req->stall_s > 0 ? (uint64_t)((req->stall_s + 0.999) * 1e6) : 0;
-    rb_http_link(x);
+    rb_xfer_link(x);
     h->n_xfers++;
     if (!h->sweeping) {
         h->sweeping = 1;
@@ -708,7 +705,7 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
     return x;
 }
 
-void rb_h1_follow_free(struct h1_follow *f)
+static void follow_free(struct h1_follow *f)
 {
     if (!f) return;
     for (char **h = f->headers; h && *h; h++) {
@@ -810,9 +807,6 @@ static void follow_redirect(rb_xfer *x)
         .url = next,
         .headers = hdrs,
         .body_mode = x->body_mode,
-        .max_body = x->max_body,
-        .sink = x->sink,
-        .sink_ud = x->sink_ud,
         .timeout_s = left,
         .connect_timeout_s = f->connect_timeout_s,
         .stall_s = f->stall_s,
@@ -821,22 +815,21 @@ static void follow_redirect(rb_xfer *x)
         .ca_file = f->ca_file,
         .affinity = f->affinity,
     };
-    rb_h1 *h = x->loop->h1;
-    if (h->n_xfers) h->n_xfers--;
-    x->h1 = 0;   /* libcurl's from here on */
     x->curl_offset_us = now - x->resp.start_us;
     char err[256];
-    int rc = rb_http_curl_begin(x, &r, err, sizeof err);
+    int rc = rb_curl_begin(x, &r, err, sizeof err);   /* libcurl's from here on */
     free(hdrs);
+    h1_release(x);                                    /* hdrs pointed into x->follow */
+    x->h1 = 0;
     if (rc < 0) {
         x->resp.err = RB_ERR_OTHER;
         snprintf(x->resp.error, sizeof x->resp.error, "%s", err);
         x->resp.total_us = now - x->resp.start_us;
-        rb_http_finish_xfer(x);
+        rb_xfer_finish(x);
     }
 }
 
-void rb_h1_resume(rb_xfer *x)
+static void h1_resume(rb_xfer *x)
 {
     if (!x->paused) return;
     x->paused = 0;
@@ -848,7 +841,7 @@ void rb_h1_resume(rb_xfer *x)
         size_t hb = x->hold_body, hl = x->hold_len;
         x->hold = NULL;
         if (hb) {
-            int rc = rb_http_take_body(x, held, hb);
+            int rc = rb_xfer_take_body(x, held, hb);
             if (rc == RB_SINK_PAUSE) {
                 x->hold = held;
                 x->paused = 1;
@@ -871,11 +864,16 @@ void rb_h1_resume(rb_xfer *x)
     if (rc < 0) conn_failed(c, rc);
 }
 
-void rb_h1_release(rb_xfer *x)
+/* The transfer lets go of the client: its connection (closed when the
+ * response is incomplete: it cannot be reused) and what it kept for redirects. */
+static void h1_release(rb_xfer *x)
 {
-    if (x->conn) conn_close(x->conn);   /* response incomplete: the connection cannot be reused */
+    if (!x->h1) return;
+    if (x->conn) conn_close(x->conn);
     rb_h1 *h = x->loop->h1;
     if (h && h->n_xfers) h->n_xfers--;
+    follow_free(x->follow);
+    x->follow = NULL;
 }
 
 static void on_sweep_closed(uv_handle_t *hd)

@@ -7,11 +7,14 @@
  * request must be retried on a new one), bodies handed to a sink (read in
  * place into the sink's buffer, paused and resumed both ways), and
  * redirects (relative, to another origin without the credentials, to a
- * host name, which the built-in client hands to libcurl, and a loop). Every
+ * host name, which the built-in client hands to libcurl, and a loop), and
+ * verified bodies (matching, wrong digest, wrong size either way, cut short,
+ * an error response, hashed inline and on the worker thread). Every
  * case runs through both
  * clients, the built-in one (RB_HTTP_AUTO) and libcurl, and both must agree
  * on what the caller sees. Loopback only; every wait is bounded. */
 #include "net/rb_http.h"
+#include "util/rb_digest.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
@@ -58,9 +61,13 @@ static const route routes[] = {
     {"/redir-other", {NULL}, 0, THEN_KEEP},   /* 307 to /echo on the other listener */
     {"/redir-name", {NULL}, 0, THEN_KEEP},    /* 302 to http://localhost:PORT/len */
     {"/big", {NULL}, 0, THEN_KEEP},           /* BIG_BODY bytes of pattern() */
+    {"/huge", {NULL}, 0, THEN_KEEP},          /* HUGE_BODY bytes of pattern(): hashed on the worker */
+    {"/missing", {"HTTP/1.1 404 Not Found\r\nContent-Length: 36\r\n\r\n{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}"}, 0,
+     THEN_KEEP},
 };
 
 #define BIG_BODY (3u << 20)
+#define HUGE_BODY (6u << 20)   /* over the 4 MiB from which verified bodies are hashed on the worker */
 static unsigned char pattern(size_t i)
 {
     return (unsigned char)(i * 7 + (i >> 11));
@@ -175,12 +182,13 @@ static void srv_request(srv_conn *c)
                          "HTTP/1.1 307 Temporary\r\nLocation: http://%s:%d%s\r\nContent-Length: 0\r\n\r\n", host, to, target);
         srv_send(c, echo_buf, (size_t)n);
         c->requests++;
-    } else if (strcmp(r->path, "/big") == 0) {
-        int n = snprintf(echo_buf, sizeof echo_buf, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", BIG_BODY);
+    } else if (strcmp(r->path, "/big") == 0 || strcmp(r->path, "/huge") == 0) {
+        unsigned size = strcmp(r->path, "/big") == 0 ? BIG_BODY : HUGE_BODY;
+        int n = snprintf(echo_buf, sizeof echo_buf, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", size);
         srv_send(c, echo_buf, (size_t)n);
-        char *payload = malloc(BIG_BODY);
-        for (size_t i = 0; i < BIG_BODY; i++) payload[i] = (char)pattern(i);
-        srv_send(c, payload, BIG_BODY);
+        char *payload = malloc(size);
+        for (size_t i = 0; i < size; i++) payload[i] = (char)pattern(i);
+        srv_send(c, payload, size);
         free(payload);
         c->requests++;
     } else if (strcmp(r->path, "/echo") == 0) {
@@ -247,6 +255,7 @@ typedef struct result {
     char headers[2048];
     uint64_t bytes_sent, bytes_received, ttfb_us, total_us;
     char url[256];           /* effective URL */
+    int verified;
 } result;
 
 static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
@@ -265,6 +274,7 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     if (r->effective_url) snprintf(res->url, sizeof res->url, "%s", r->effective_url);
     res->ttfb_us = r->ttfb_us;
     res->total_us = r->total_us;
+    res->verified = r->verified;
 }
 
 static rb_loop *loop;
@@ -597,6 +607,90 @@ static void redirect_cases(rb_http_engine e)
 }
 
 static int conc_done;
+/* ---- verified bodies (RB_BODY_VERIFY) ------------------------------------------ */
+
+/* A GET of path verified against digest and size. */
+static result fetch_verified(rb_http_engine e, const char *path, const char *digest, int64_t size)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    rb_http_req req;
+    memset(&req, 0, sizeof req);
+    req.url = url;
+    req.timeout_s = 10;
+    req.body_mode = RB_BODY_VERIFY;
+    req.verify_digest = digest;
+    req.verify_size = size;
+    return run_req(e, &req);
+}
+
+/* "sha256:<hex>" of the first n bytes of pattern(). */
+static void pattern_digest(size_t n, char out[72])
+{
+    unsigned char *p = malloc(n);
+    for (size_t i = 0; i < n; i++) p[i] = pattern(i);
+    char hex[65];
+    rb_sha256_hex(p, n, hex);
+    snprintf(out, 72, "sha256:%s", hex);
+    free(p);
+}
+
+static void verify_cases(rb_http_engine e)
+{
+    const char *en = engine(e);
+    char big[72], huge[72], hello[72], hex[65];
+    pattern_digest(BIG_BODY, big);
+    pattern_digest(HUGE_BODY, huge);
+    rb_sha256_hex("hello", 5, hex);
+    snprintf(hello, sizeof hello, "sha256:%s", hex);
+    result r;
+
+    /* matches: inline (3 MiB), on the worker (6 MiB), size unknown (inline) */
+    r = fetch_verified(e, "/big", big, BIG_BODY);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && r.verified && r.bytes_received == BIG_BODY && r.body_len == 0,
+           "%s verify /big: %ld %s verified %d got %llu", en, r.status, r.error, r.verified,
+           (unsigned long long)r.bytes_received);
+    r = fetch_verified(e, "/huge", huge, HUGE_BODY);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && r.verified && r.bytes_received == HUGE_BODY,
+           "%s verify /huge: %ld %s verified %d", en, r.status, r.error, r.verified);
+    r = fetch_verified(e, "/len", hello, -1);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && r.verified, "%s verify /len: %ld %s", en, r.status, r.error);
+
+    /* mismatches are integrity errors that say what differed */
+    r = fetch_verified(e, "/huge", big, HUGE_BODY);
+    CHECKF(r.err == RB_ERR_INTEGRITY && !r.verified && strstr(r.error, "digest mismatch"),
+           "%s verify /huge, wrong digest: %d %s", en, r.err, r.error);
+    r = fetch_verified(e, "/big", big, -1);
+    CHECKF(r.err == RB_ERR_NONE && r.verified, "%s verify /big, size unknown: %d %s", en, r.err, r.error);
+    r = fetch_verified(e, "/len", big, -1);
+    CHECKF(r.err == RB_ERR_INTEGRITY && strstr(r.error, "digest mismatch"), "%s verify /len, wrong digest: %s", en,
+           r.error);
+    r = fetch_verified(e, "/big", big, BIG_BODY - 1);
+    CHECKF(r.err == RB_ERR_INTEGRITY && strstr(r.error, "larger than the expected"),
+           "%s verify /big, expected smaller: %d %s", en, r.err, r.error);
+    r = fetch_verified(e, "/huge", huge, HUGE_BODY + 1);
+    CHECKF(r.err == RB_ERR_INTEGRITY && strstr(r.error, "size mismatch"),
+           "%s verify /huge, expected larger: %d %s", en, r.err, r.error);
+    r = fetch_verified(e, "/partial", hello, 10);
+    CHECKF(r.err == RB_ERR_INTEGRITY, "%s verify /partial (cut short): %d %s", en, r.err, r.error);
+
+    /* an error response is not verified: its first bytes come back for the message */
+    r = fetch_verified(e, "/missing", big, BIG_BODY);
+    CHECKF(r.status == 404 && r.err == RB_ERR_NONE && !r.verified && strstr(r.body, "BLOB_UNKNOWN"),
+           "%s verify /missing: %ld %d '%s'", en, r.status, r.err, r.body);
+
+    /* a bad digest is refused at the start */
+    rb_http_req req;
+    memset(&req, 0, sizeof req);
+    req.url = "http://127.0.0.1:1/x";
+    req.body_mode = RB_BODY_VERIFY;
+    req.verify_digest = "md5:abc";
+    char err[256];
+    rb_loop_set_engine(loop, e);
+    CHECKF(!rb_http_start(loop, &req, on_done, NULL, err, sizeof err) && strstr(err, "sha256"),
+           "%s verify with a bad digest started", en);
+}
+
 static void conc_cb(rb_xfer *x, rb_http_resp *r, void *ud)
 {
     (void)x;
@@ -668,6 +762,8 @@ int main(void)
     sink_cases(RB_HTTP_LIBCURL);
     redirect_cases(RB_HTTP_AUTO);
     redirect_cases(RB_HTTP_LIBCURL);
+    verify_cases(RB_HTTP_AUTO);
+    verify_cases(RB_HTTP_LIBCURL);
     concurrent();
 
     uv_close((uv_handle_t *)&listener, NULL);

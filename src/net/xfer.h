@@ -1,16 +1,21 @@
-/* http_priv: what the two halves of rb_http share, private to src/http*.c.
- * http.c runs transfers through libcurl; http_h1.c is regbench's own
- * HTTP/1.1 client for plain-HTTP requests whose bodies are in memory (the
- * small, frequent requests: pings, manifests, HEAD probes, upload sessions),
- * where libcurl's per-request work would make regbench the bottleneck. Both
- * kinds of transfer are an rb_xfer on the same loop list, end through
- * rb_http_finish, and look the same to callers. */
-#ifndef RB_HTTP_PRIV_H
-#define RB_HTTP_PRIV_H
+/* xfer: one HTTP transfer as both clients run it, private to src/net/.
+ * The loop (http.c) owns a list of transfers; an engine runs each one:
+ * libcurl (http_curl.c) or the built-in HTTP/1.1 client (http_h1.c), which
+ * hands a transfer over to libcurl after a redirect it cannot follow
+ * itself. Whatever the engine, a transfer takes its response bytes through
+ * xfer.c by its body mode (buffer, discard, sink, or verified against a
+ * digest, inline or on the loop's hashing worker) and ends through
+ * rb_xfer_finish, which makes the integrity decision and calls the owner.
+ * An engine plugs in through rb_xfer_engine (release and resume hooks), so
+ * xfer.c calls no engine directly and the modules form no cycle:
+ * http.c -> http_h1.c -> http_curl.c -> xfer.c. */
+#ifndef RB_XFER_H
+#define RB_XFER_H
 
 #include <curl/curl.h>
 
 #include "net/rb_http.h"
+#include "util/rb_digest.h"
 
 /* Transfers are spread over several libcurl multi handles by the caller's
  * affinity (the VU): libcurl 7.x looks for a reusable connection by walking
@@ -19,6 +24,10 @@
  * always lands on the same shard, so its connection is still reused. */
 #define N_SHARDS 16
 #define DEFAULT_MAX_BODY (64u << 20)
+/* Verified bodies expected to be this large or larger are hashed on the
+ * worker thread; smaller ones inline, which costs less than the hand-over. */
+#define ASYNC_VERIFY_MIN (4u << 20)
+#define VERIFY_KEEP 4096     /* bytes of a verified body kept for an error response's message */
 
 typedef struct rb_shard {
     rb_loop *loop;
@@ -44,8 +53,27 @@ struct rb_loop {
     struct rb_hashq *hashq;   /* made by rb_loop_hashq, or NULL */
 };
 
+/* What the engine running a transfer does for xfer.c. */
+typedef struct rb_xfer_engine {
+    /* Gives back what the engine holds for x (easy handle, connection); the
+     * transfer is unlinked, its response complete. Runs once. */
+    void (*release)(rb_xfer *x);
+    /* Goes on with a transfer its sink paused (rb_http_resume). */
+    void (*resume)(rb_xfer *x);
+} rb_xfer_engine;
+
+/* A verified body (RB_BODY_VERIFY): hashed inline or on the worker. */
+typedef struct rb_xfer_verify {
+    rb_verifier ver;          /* digest, size and byte count (no hash context when hs is set) */
+    struct rb_hashq_stream *hs; /* the worker hashes the body, or NULL: inline */
+    int too_big;              /* more bytes than the expected size arrived */
+    char keep[VERIFY_KEEP];   /* the first bytes, for a non-2xx response's body */
+    size_t kept;
+} rb_xfer_verify;
+
 struct rb_xfer {
     rb_loop *loop;
+    const rb_xfer_engine *eng;/* who runs it now */
     rb_shard *shard;
     CURL *easy;               /* libcurl transfer, or NULL for a built-in one */
     struct curl_slist *headers;
@@ -56,12 +84,15 @@ struct rb_xfer {
     rb_body_mode body_mode;
     size_t max_body;
     rb_sink_fn sink;
-    rb_sinkbuf_fn sinkbuf;    /* built-in transfers: where body bytes may be read in place */
+    rb_sinkbuf_fn sinkbuf;    /* where body bytes may be read in place (built-in transfers) */
     void *sink_ud;
+    rb_xfer_verify *verify;   /* RB_BODY_VERIFY, else NULL */
     size_t body_cap;
     int aborted;              /* a callback asked to abort */
     int paused;               /* the sink paused it; rb_http_resume goes on */
     int no_reuse;             /* ended paused or mid-resume: do not pool its easy handle */
+    int released;             /* the engine gave back what it held */
+    int linked;               /* on the loop's list */
     char abort_msg[128];
     rb_http_done_fn done;
     void *ud;
@@ -92,43 +123,30 @@ struct rb_xfer {
     char url[];               /* the request URL (built-in transfers only) */
 };
 
+/* Makes a transfer for req (url_len extra bytes for x->url), started now,
+ * not yet linked and with no engine: the body mode and limits are set, and
+ * a verified body is prepared (on the worker when it is large). */
+rb_xfer *rb_xfer_new(rb_loop *l, const rb_http_req *req, size_t url_len, rb_http_done_fn done, void *ud);
+/* Links a new transfer into the loop's list. */
+void rb_xfer_link(rb_xfer *x);
+/* The response is complete (x->resp filled, or its error set): the engine
+ * lets go, then the owner is called, after the worker has hashed the last
+ * bytes of a verified body; x is freed. */
+void rb_xfer_finish(rb_xfer *x);
+/* Unlinks and frees a transfer without calling its owner (it did not start,
+ * or was cancelled). */
+void rb_xfer_drop(rb_xfer *x);
 /* Takes n response body bytes by the transfer's body mode; returns 0,
  * RB_SINK_PAUSE (a sink that cannot take them yet: nothing was taken), or -1
  * with x->aborted and x->abort_msg set. */
-int rb_http_take_body(rb_xfer *x, const char *p, size_t n);
+int rb_xfer_take_body(rb_xfer *x, const char *p, size_t n);
+/* Where the next body bytes may be received in place, or NULL: see
+ * rb_sinkbuf_fn (a verified body offers the hashing worker's chunk). */
+char *rb_xfer_body_buf(rb_xfer *x, size_t *room);
+/* Whether the transfer's body may be received in place (rb_xfer_body_buf). */
+int rb_xfer_has_body_buf(const rb_xfer *x);
 /* Appends a response header line to x->resp.headers (bounded; a status line
  * starts over). */
-void rb_http_take_header(rb_xfer *x, const char *p, size_t n);
-/* Links a new transfer into the loop's list. */
-void rb_http_link(rb_xfer *x);
-/* Unlinks a finished transfer, calls its owner, frees it. */
-void rb_http_finish_xfer(rb_xfer *x);
-/* Frees a transfer (unlinked or not yet linked): its easy handle back to the
- * pool or its built-in connection released. */
-void rb_http_free_xfer(rb_xfer *x);
-
-/* Sets up a linked transfer x (not yet begun) to run through libcurl: its
- * easy handle, options and headers, added to its shard. Returns 0, or -1
- * with err set (x is left for the caller to unlink and free). Used by
- * rb_http_start and by a built-in transfer redirected where the built-in
- * client does not go. */
-int rb_http_curl_begin(rb_xfer *x, const rb_http_req *req, char *err, size_t errlen);
-
-/* Whether the built-in client can take this request (plain http:// to an IP
- * literal, body in memory, response kept, discarded or sunk; redirects only
- * for GET and HEAD). */
-int rb_h1_eligible(const rb_loop *l, const rb_http_req *req);
-/* Starts a built-in transfer; NULL with err set when the request is invalid. */
-rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
-                     char *err, size_t errlen);
-/* Resumes a built-in transfer its sink paused (rb_http_resume). */
-void rb_h1_resume(rb_xfer *x);
-/* Frees what a built-in transfer keeps for redirects. */
-void rb_h1_follow_free(struct h1_follow *f);
-/* Detaches a built-in transfer from its connection (closing the connection
- * when the response is incomplete). */
-void rb_h1_release(rb_xfer *x);
-/* Closes every built-in connection and frees the client's state. */
-void rb_h1_free(rb_loop *l);
+void rb_xfer_take_header(rb_xfer *x, const char *p, size_t n);
 
 #endif
