@@ -344,16 +344,25 @@ static int l_json_decode(lua_State *L)
 
 /* ---- recording ------------------------------------------------------------------------ */
 
-static rb_err_class class_of(const char *s)
+/* The metric class of argument idx: nil (none), a class name, or an error
+ * object {class=, status=} (rb_err_class_of decides). */
+static rb_err_class err_arg(lua_State *L, int idx)
 {
-    if (!s) return RB_ERR_NONE;
-    for (int c = 0; c < RB_ERR__COUNT; c++)
-        if (strcmp(s, rb_err_class_name((rb_err_class)c)) == 0) return (rb_err_class)c;
-    if (strcmp(s, "http") == 0) return RB_ERR_OTHER;
-    return RB_ERR_OTHER;
+    if (lua_isnoneornil(L, idx)) return RB_ERR_NONE;
+    if (lua_type(L, idx) == LUA_TTABLE) {
+        lua_getfield(L, idx, "class");
+        lua_getfield(L, idx, "status");
+        const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "other";
+        long status = lua_isinteger(L, -1) ? (long)lua_tointeger(L, -1) : 0;
+        rb_err_class c = rb_err_class_of(name, status);
+        lua_pop(L, 2);
+        return c;
+    }
+    return rb_err_class_of(luaL_checkstring(L, idx), 0);
 }
 
-/* core.record(kind, start_s, end_s, bytes, err_class|nil, top_level[, force_top]):
+/* core.record(kind, start_s, end_s, bytes, err|nil, top_level[, force_top]):
+ * err is a class name or an error object (see err_arg);
  * inside an rb.rate iteration operations are nested unless force_top (the
  * iteration itself). */
 static int l_record(lua_State *L)
@@ -365,7 +374,7 @@ static int l_record(lua_State *L)
         .start_us = (uint64_t)(luaL_checknumber(L, 2) * 1e6),
         .end_us = (uint64_t)(luaL_checknumber(L, 3) * 1e6),
         .bytes = (uint64_t)luaL_optinteger(L, 4, 0),
-        .err = class_of(luaL_optstring(L, 5, NULL)),
+        .err = err_arg(L, 5),
         .top_level = top,
     };
     rb_metrics_record(&rt->metrics, rt->current ? rt->current->phase : NULL, &r);

@@ -42,12 +42,15 @@ local function new_error(class, t)
   return setmetatable(t, Error)
 end
 
--- An error object from a network failure string "class: message".
-local function net_error(msg, op)
+-- An error object from a failed request: rb.http.request's message
+-- ("class: message") and class. A failure that is neither a timeout nor an
+-- integrity error is a connect error here.
+local function net_error(msg, op, cls)
   if getmetatable(msg) == Error then return msg end
-  local class, text = tostring(msg):match("^(%w+): (.*)$")
-  if class == "other" or not class then class = "connect"; text = text or msg end
-  return new_error(class, {message = text, op = op})
+  local text = tostring(msg)
+  if cls and text:sub(1, #cls + 2) == cls .. ": " then text = text:sub(#cls + 3) end
+  if cls == "other" or not cls then cls = "connect" end
+  return new_error(cls, {message = text, op = op})
 end
 
 -- An error object from an HTTP response the flow did not expect.
@@ -62,17 +65,6 @@ local function http_error(r, op)
   end
   local class = (r.status == 401 or r.status == 403) and "auth" or "http"
   return new_error(class, {status = r.status, code = code, message = message or ("unexpected HTTP " .. r.status), op = op})
-end
-
--- The metrics class of an error object.
-local function metric_class(e)
-  if not e then return nil end
-  if e.class == "http" then
-    if e.status and e.status >= 500 then return "5xx" end
-    if e.status and e.status >= 400 then return "4xx" end
-    return "other"
-  end
-  return e.class
 end
 
 ---------------------------------------------------------------------------
@@ -190,9 +182,9 @@ function Registry:_token(ch, scope)
   if scope and scope ~= "" then q[#q + 1] = "scope=" .. scope:gsub("[^%w%-._~]", function(c)
     return ("%%%02X"):format(c:byte()) end) end
   local url = ch.realm .. (ch.realm:find("?", 1, true) and "&" or "?") .. table.concat(q, "&")
-  local r, e = rb.http.request{url = url, credentials = self._creds, op = "auth_token", nested = true,
+  local r, e, cls = rb.http.request{url = url, credentials = self._creds, op = "auth_token", nested = true,
                                timeout = 30, insecure = self._insecure, ca_file = self._ca_file, max_body = 1 << 20}
-  if not r then return nil, net_error(e, "auth_token") end
+  if not r then return nil, net_error(e, "auth_token", cls) end
   if r.status ~= 200 then
     local err = http_error(r, "auth_token")
     err.class = "auth"
@@ -234,7 +226,7 @@ function Registry:_req(args, scope)
       args.bearer = tok
     end
     local sent_basic, sent_bearer = args.credentials ~= nil, args.bearer
-    local r, e = rb.http.request(args)
+    local r, e, cls = rb.http.request(args)
     local retry = false
     if r and r.status == 401 and auth_tries < 2 then
       local ch, perr = C.parse_challenge(r.headers["www-authenticate"] or "")
@@ -261,7 +253,7 @@ function Registry:_req(args, scope)
       end
       auth_tries = auth_tries + 1
       retry = true
-    elseif attempt < self.retries and ((not r and not tostring(e):match("^integrity")) or (r and RETRYABLE[r.status])) then
+    elseif attempt < self.retries and ((not r and cls ~= "integrity") or (r and RETRYABLE[r.status])) then
       attempt = attempt + 1
       C.count("retries")
       if attempt == 1 then C.count("retried_requests") end
@@ -273,7 +265,7 @@ function Registry:_req(args, scope)
       rb.sleep(wait)
       retry = true
     end
-    if not retry then return r, e end
+    if not retry then return r, e, cls end
     if args.body and type(args.body) ~= "string" then
       args.body:seek(offset)   -- resend the same bytes
     end
@@ -298,18 +290,18 @@ function Registry:_base(repo) return self.url .. "/v2/" .. repo end
 ---------------------------------------------------------------------------
 function Registry:ping()
   local t0 = rb.now()
-  local r, e = self:_req({url = self.url .. "/v2/", op = "ping_request", discard_body = true, timeout = 30}, "")
-  local err = not r and net_error(e, "ping") or (r.status ~= 200 and http_error(r, "ping")) or nil
-  C.record("ping", t0, rb.now(), 0, metric_class(err), true)
+  local r, e, e_cls = self:_req({url = self.url .. "/v2/", op = "ping_request", discard_body = true, timeout = 30}, "")
+  local err = not r and net_error(e, "ping", e_cls) or (r.status ~= 200 and http_error(r, "ping")) or nil
+  C.record("ping", t0, rb.now(), 0, (err), true)
   if err then return nil, err end
   return true
 end
 
 -- The request for a HEAD; returns exists (boolean), size, or nil, err.
 function Registry:_head(repo, digest)
-  local r, e = self:_req({method = "HEAD", url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_head",
+  local r, e, e_cls = self:_req({method = "HEAD", url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_head",
                           expect = {404}}, pull_scope(repo))
-  if not r then return nil, net_error(e, "blob_head") end
+  if not r then return nil, net_error(e, "blob_head", e_cls) end
   if r.status == 200 then return true, tonumber(r.headers["content-length"]) end
   if r.status == 404 then return false end
   return nil, http_error(r, "blob_head")
@@ -319,7 +311,7 @@ function Registry:blob_exists(repo, digest)
   check_repo(repo, 2); check_digest(digest, 2)
   local t0 = rb.now()
   local ok, size_or_err = self:_head(repo, digest)
-  C.record("blob_exists", t0, rb.now(), 0, ok == nil and metric_class(size_or_err) or nil, true)
+  C.record("blob_exists", t0, rb.now(), 0, ok == nil and size_or_err or nil, true)
   if ok == nil then return nil, size_or_err end
   return ok, size_or_err
 end
@@ -329,8 +321,8 @@ function Registry:_open(repo, query, op, body)
   local url = self:_base(repo) .. "/blobs/uploads/" .. (query and ("?" .. query) or "")
   local args = {method = "POST", url = url, op = op or "blob_upload_open",
                 headers = body and {["Content-Type"] = "application/octet-stream"} or nil, body = body}
-  local r, e = self:_req(args, push_scope(repo))
-  if not r then return nil, net_error(e, op or "blob_upload_open") end
+  local r, e, e_cls = self:_req(args, push_scope(repo))
+  if not r then return nil, net_error(e, op or "blob_upload_open", e_cls) end
   return r
 end
 
@@ -349,7 +341,7 @@ function Registry:mount(repo, digest, from)
   check_repo(repo, 2); check_digest(digest, 2); check_repo(from, 2)
   local t0 = rb.now()
   local mounted, err = self:_mount(repo, digest, from)
-  C.record("mount", t0, rb.now(), 0, metric_class(mounted == nil and err or nil), true)
+  C.record("mount", t0, rb.now(), 0, (mounted == nil and err or nil), true)
   if mounted == nil then return nil, err end
   return mounted
 end
@@ -365,11 +357,11 @@ end
 -- PUTs the whole blob from reader rd to upload session loc (and closes rd);
 -- returns bytes sent, or nil, err.
 local function put_whole(self, repo, loc, digest, rd)
-  local p, pe = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
+  local p, pe, pe_cls = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
                            headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
                           push_scope(repo))
   rd:close()
-  if not p then return nil, net_error(pe, "blob_upload_put") end
+  if not p then return nil, net_error(pe, "blob_upload_put", pe_cls) end
   if p.status ~= 201 then return nil, http_error(p, "blob_upload_put") end
   record_split(p, "blob_upload_data", "blob_upload_commit")
   return p.bytes_sent
@@ -413,11 +405,11 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
     local offset = 0
     while offset < size do
       local n = math.min(chunk_size, size - offset)
-      local p, pe = self:_req({method = "PATCH", url = loc, body = rd, body_length = n, _offset = offset,
+      local p, pe, pe_cls = self:_req({method = "PATCH", url = loc, body = rd, body_length = n, _offset = offset,
                                headers = {["Content-Type"] = "application/octet-stream",
                                           ["Content-Range"] = offset .. "-" .. (offset + n - 1)},
                                op = "blob_upload_chunk"}, push_scope(repo))
-      if not p then rd:close(); return nil, net_error(pe, "blob_upload_chunk") end
+      if not p then rd:close(); return nil, net_error(pe, "blob_upload_chunk", pe_cls) end
       if p.status ~= 202 then rd:close(); return nil, http_error(p, "blob_upload_chunk") end
       sent = sent + p.bytes_sent
       offset = offset + n
@@ -430,18 +422,18 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
       end
     end
   elseif mode == "stream" then
-    local p, pe = self:_req({method = "PATCH", url = loc, body = rd,
+    local p, pe, pe_cls = self:_req({method = "PATCH", url = loc, body = rd,
                              headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_stream"},
                             push_scope(repo))
-    if not p then rd:close(); return nil, net_error(pe, "blob_upload_stream") end
+    if not p then rd:close(); return nil, net_error(pe, "blob_upload_stream", pe_cls) end
     if p.status ~= 202 then rd:close(); return nil, http_error(p, "blob_upload_stream") end
     sent = p.bytes_sent
     loc = resolve(self, p.headers["location"]) or loc
   end
   rd:close()
-  local c, ce = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), op = "blob_upload_commit",
+  local c, ce, ce_cls = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), op = "blob_upload_commit",
                            headers = {["Content-Type"] = "application/octet-stream"}}, push_scope(repo))
-  if not c then return nil, net_error(ce, "blob_upload_commit") end
+  if not c then return nil, net_error(ce, "blob_upload_commit", ce_cls) end
   if c.status ~= 201 then return nil, http_error(c, "blob_upload_commit") end
   return sent
 end
@@ -480,7 +472,7 @@ function Registry:_push_one(repo, blob, mode, chunk, skip, from, top)
     sent, err = self:_upload(repo, blob, digest, size, mode, chunk, session)
     if sent then C.count("blobs_uploaded") end
   end
-  C.record("blob_push", t0, rb.now(), sent or 0, metric_class(err), top)
+  C.record("blob_push", t0, rb.now(), sent or 0, (err), top)
   if err then return nil, err end
   return how, sent
 end
@@ -501,9 +493,9 @@ end
 -- manifests, blobs, tags
 ---------------------------------------------------------------------------
 function Registry:_put_manifest(repo, ref, bytes, media_type)
-  local r, e = self:_req({method = "PUT", url = self:_base(repo) .. "/manifests/" .. ref, body = bytes,
+  local r, e, e_cls = self:_req({method = "PUT", url = self:_base(repo) .. "/manifests/" .. ref, body = bytes,
                           headers = {["Content-Type"] = media_type}, op = "manifest_put"}, push_scope(repo))
-  if not r then return nil, net_error(e, "manifest_put") end
+  if not r then return nil, net_error(e, "manifest_put", e_cls) end
   if r.status ~= 201 then return nil, http_error(r, "manifest_put") end
   local want = rb.sha256(bytes)
   local got = r.headers["docker-content-digest"]
@@ -520,7 +512,7 @@ function Registry:put_manifest(repo, ref, bytes, media_type)
   if type(media_type) ~= "string" or media_type == "" then error("put_manifest: media_type is required", 2) end
   local t0 = rb.now()
   local d, e = self:_put_manifest(repo, ref, bytes, media_type)
-  C.record("manifest_push", t0, rb.now(), #bytes, metric_class(not d and e or nil), true)
+  C.record("manifest_push", t0, rb.now(), #bytes, (not d and e or nil), true)
   if not d then return nil, e end
   return d
 end
@@ -528,9 +520,9 @@ end
 -- GETs a manifest; verifies it against ref when ref is a digest.
 -- Returns {digest, media_type, bytes, manifest=parsed}, or nil, err.
 function Registry:_get_manifest(repo, ref, want_digest)
-  local r, e = self:_req({url = self:_base(repo) .. "/manifests/" .. ref, headers = {Accept = ACCEPT},
+  local r, e, e_cls = self:_req({url = self:_base(repo) .. "/manifests/" .. ref, headers = {Accept = ACCEPT},
                           op = "manifest_get", max_body = MANIFEST_MAX}, pull_scope(repo))
-  if not r then return nil, net_error(e, "manifest_get") end
+  if not r then return nil, net_error(e, "manifest_get", e_cls) end
   if r.status ~= 200 then return nil, http_error(r, "manifest_get") end
   local d = rb.sha256(r.body)
   want_digest = want_digest or (C.digest_valid(ref) and ref or nil)
@@ -553,7 +545,7 @@ function Registry:get_manifest(repo, ref)
   check_repo(repo, 2); check_ref(ref, 2)
   local t0 = rb.now()
   local m, e = self:_get_manifest(repo, ref)
-  C.record("manifest_pull", t0, rb.now(), m and #m.bytes or 0, metric_class(not m and e or nil), true)
+  C.record("manifest_pull", t0, rb.now(), m and #m.bytes or 0, (not m and e or nil), true)
   if not m then return nil, e end
   return m
 end
@@ -561,10 +553,10 @@ end
 -- DELETE of /v2/<repo>/<what>/<ref> as the operation `kind` (request `op`).
 function Registry:_delete(repo, what, ref, op, kind)
   local t0 = rb.now()
-  local r, e = self:_req({method = "DELETE", url = self:_base(repo) .. "/" .. what .. "/" .. ref, op = op},
+  local r, e, e_cls = self:_req({method = "DELETE", url = self:_base(repo) .. "/" .. what .. "/" .. ref, op = op},
                          push_scope(repo))
-  local err = not r and net_error(e, op) or ((r.status ~= 202 and r.status ~= 200) and http_error(r, op)) or nil
-  C.record(kind, t0, rb.now(), 0, metric_class(err), true)
+  local err = not r and net_error(e, op, e_cls) or ((r.status ~= 202 and r.status ~= 200) and http_error(r, op)) or nil
+  C.record(kind, t0, rb.now(), 0, (err), true)
   if err then return nil, err end
   return true
 end
@@ -590,10 +582,10 @@ function Registry:_get_blob(repo, digest, size, verify, range)
     args.verify = {digest = digest, size = size}
     args.discard_body = nil
   end
-  local r, e = self:_req(args, pull_scope(repo))
+  local r, e, e_cls = self:_req(args, pull_scope(repo))
   if not r then
-    if tostring(e):match("^integrity") then C.count("integrity_errors") end
-    return nil, net_error(e, "blob_get")
+    if e_cls == "integrity" then C.count("integrity_errors") end
+    return nil, net_error(e, "blob_get", e_cls)
   end
   if r.status ~= 200 and r.status ~= 206 then return nil, http_error(r, "blob_get") end
   local t = r.timings
@@ -617,7 +609,7 @@ function Registry:get_blob(repo, digest, opts)
   end
   local t0 = rb.now()
   local n, e = self:_get_blob(repo, digest, opts.size, opts.verify ~= false, opts.range)
-  C.record("blob_pull", t0, rb.now(), n or 0, metric_class(not n and e or nil), true)
+  C.record("blob_pull", t0, rb.now(), n or 0, (not n and e or nil), true)
   if not n then return nil, e end
   return {digest = digest, bytes = n, verified = (opts.verify ~= false and not opts.range) and true or false,
           status = e.status}
@@ -637,8 +629,8 @@ function Registry:tags(repo, opts)
     if n then q[#q + 1] = "n=" .. n end
     if last then q[#q + 1] = "last=" .. last end
     local url = self:_base(repo) .. "/tags/list" .. (#q > 0 and ("?" .. table.concat(q, "&")) or "")
-    local r, e = self:_req({url = url, op = "tags_list", max_body = 16 << 20}, pull_scope(repo))
-    if not r then err = net_error(e, "tags_list"); break end
+    local r, e, e_cls = self:_req({url = url, op = "tags_list", max_body = 16 << 20}, pull_scope(repo))
+    if not r then err = net_error(e, "tags_list", e_cls); break end
     if r.status ~= 200 then err = http_error(r, "tags_list"); break end
     local j = C.json_decode(r.body)
     if type(j) ~= "table" then err = new_error("http", {status = 200, message = "tags list is not JSON", op = "tags_list"}); break end
@@ -651,7 +643,7 @@ function Registry:tags(repo, opts)
     if added == 0 or not n or #page < n then break end
     last = page[#page]
   end
-  C.record("tags", t0, rb.now(), 0, metric_class(err), true)
+  C.record("tags", t0, rb.now(), 0, (err), true)
   if err then return nil, err end
   return list
 end
@@ -747,7 +739,7 @@ function Registry:push(repo, tag, image, opts)
     if not ok then error("push: " .. tostring(c), 2) end
     res, err = self:_push_image(repo, tag, {c, l, m, mt}, mode, chunk, skip, conc, o.from)
   end
-  C.record("push", t0, rb.now(), res and res.bytes_sent or 0, metric_class(err), true)
+  C.record("push", t0, rb.now(), res and res.bytes_sent or 0, (err), true)
   if err then return nil, err end
   return res
 end
@@ -802,7 +794,7 @@ function Registry:pull(repo, ref, opts)
     res.verified = verify
   end
   local t2 = rb.now()
-  C.record("pull", t0, t2, res.bytes, metric_class(err), true)
+  C.record("pull", t0, t2, res.bytes, (err), true)
   if err then return nil, err end
   res.timings = {total = t2 - t0, manifest = t1 - t0, blobs = t2 - t1}
   return res

@@ -191,24 +191,21 @@ function rb.rate(opts)
   local function iteration(i, intended)
     local ok, kind, extra = pcall(fn, i)
     local now = rb.now()
-    local err_class, bytes = nil, 0
+    local err, bytes = nil, 0   -- an error object or class name: C maps it to a metric class
     if not ok then
-      err_class = "other"
+      err = "other"
       stats.failed = stats.failed + 1
       if stats.failed == 1 then io.stderr:write("regbench: rb.rate: an iteration failed: ", tostring(kind), "\n") end
       kind = nil
     elseif kind == nil and extra ~= nil then
-      err_class = type(extra) == "table" and extra.class or "other"
-      if err_class == "http" then
-        err_class = (extra.status or 0) >= 500 and "5xx" or "4xx"
-      end
+      err = (type(extra) == "table" or type(extra) == "string") and extra or "other"
       stats.failed = stats.failed + 1
     elseif math.type(extra) == "integer" then
       bytes = extra
     end
     if type(kind) ~= "string" then kind = default_kind end
     if kind ~= "iteration" then kind = "iteration/" .. kind end
-    C.record(kind, intended, now, bytes, err_class, true, true)
+    C.record(kind, intended, now, bytes, err, true, true)
     active = active - 1
   end
   while true do

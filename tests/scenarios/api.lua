@@ -80,8 +80,8 @@ rb.phase("fields", function()
   local r2 = assert(rb.http.request{url = reg.url .. "/v2/", discard_body = true})
   assert(r2.body == nil and r2.bytes_received >= 0)
   -- a network failure is returned, not raised
-  local none, nerr = rb.http.request{url = "http://127.0.0.1:1/v2/", timeout = 2}
-  assert(none == nil and nerr:match("^connect"), nerr)
+  local none, nerr, ncls = rb.http.request{url = "http://127.0.0.1:1/v2/", timeout = 2}
+  assert(none == nil and nerr:match("^connect: ") and ncls == "connect", nerr)
   -- misuse raises
   assert(not pcall(rb.http.request, {url = "ftp://x"}))
   assert(not pcall(rb.http.request, {uri = "http://x"}))
