@@ -210,7 +210,5 @@ int rb_layout_write(const char *dir, rb_image *const *images, const char *const 
                     rb_index *const *indexes, const char *const *index_refs, size_t n_indexes,
                     void (*progress)(void *ctx, uint64_t done), void *ctx, char *err, size_t errlen);
 
-/* The `regbench gen` command; argv[0] = "gen". Exit code: 0 ok, 2 bad input, 1 failure. */
-int rb_cmd_gen(int argc, char **argv);
 
 #endif

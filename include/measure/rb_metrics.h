@@ -69,6 +69,19 @@ typedef struct rb_counter {
     uint64_t value;
 } rb_counter;
 
+/* The registry's view of one phase: its resources (from the sampler) and
+ * its own metrics (Prometheus), when they were measured. */
+typedef struct rb_phase_registry {
+    int valid;                /* 1: sampled */
+    double cpu_pct_avg, cpu_pct_max;
+    uint64_t rss_peak_bytes, rss_end_bytes;
+    uint64_t disk_read_bytes, disk_write_bytes;
+    int64_t storage_bytes;    /* -1: unknown */
+    char **prom_names;        /* the registry's own metrics over the phase (Prometheus): */
+    double *prom_values;      /* counters as deltas, gauges as end values */
+    size_t n_prom;
+} rb_phase_registry;
+
 typedef struct rb_phase {
     char *name;
     int index;                /* position in the run, 0-based */
@@ -85,7 +98,8 @@ typedef struct rb_phase {
     uint64_t rss_peak_bytes;            /* client peak RSS during the phase */
     rb_counter *counters;     /* built-in event counters, in first-use order */
     size_t n_counters;
-    void *user;               /* for other modules to hang data on (e.g. registry samples) */
+    rb_phase_registry registry;   /* the registry's view of the phase (filled by the run at its end) */
+    char *warning;            /* e.g. "regbench was the bottleneck", or NULL */
 } rb_phase;
 
 typedef enum { RB_METRIC_TREND, RB_METRIC_COUNTER, RB_METRIC_GAUGE, RB_METRIC_RATE } rb_metric_type;

@@ -35,8 +35,5 @@ void rb_compare_print(const json_t *cmp, FILE *out);
  * Returns 0, or -1 with a message in err. */
 int rb_parse_threshold(const char *s, double *pct, char *err, size_t errlen);
 
-/* `regbench compare BASELINE NEW [--threshold 5%] [--json OUT]` (argv[0] is
- * "compare"). Returns the exit code: 1 regression, 0 none, 2 bad input. */
-int rb_cmd_compare(int argc, char **argv);
 
 #endif

@@ -24,9 +24,5 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
 int rb_write_report_html(const json_t *results, const json_t *baseline, const char *base_dir, const char *path,
                          char *err, size_t errlen);
 
-/* `regbench report RESULTS.json [--baseline OTHER.json] [--threshold 5%]
- * [--out FILE]` (argv[0] is "report"). Exit code 0, 2 for bad input
- * (usage, missing or unreadable results), 1 when the report cannot be written. */
-int rb_cmd_report(int argc, char **argv);
 
 #endif

@@ -14,18 +14,6 @@
 
 #define RB_RESULTS_SCHEMA "regbench/results/v1"
 
-/* Registry resources over one phase (from the sampler), if sampled. */
-typedef struct rb_phase_registry {
-    int valid;
-    double cpu_pct_avg, cpu_pct_max;
-    uint64_t rss_peak_bytes, rss_end_bytes;
-    uint64_t disk_read_bytes, disk_write_bytes;
-    int64_t storage_bytes;    /* -1: unknown */
-    char **prom_names;        /* the registry's own metrics over the phase (Prometheus): */
-    double *prom_values;      /* counters as deltas, gauges as end values */
-    size_t n_prom;
-} rb_phase_registry;
-
 /* One point of the client's own resource series. */
 typedef struct rb_client_point {
     uint64_t t_us;            /* since the run started */
@@ -51,11 +39,6 @@ typedef struct rb_run_info {
     const char **param_names;    /* the scenario's parameters, as given/defaulted */
     const char **param_values;   /* their values as text */
     size_t n_params;
-    /* Per-phase registry resources, indexed like metrics->phases; may be NULL. */
-    const rb_phase_registry *phase_registry;
-    /* Per-phase warnings (e.g. "regbench was the bottleneck"), indexed like
-     * metrics->phases, each NULL or a message; may be NULL. */
-    const char *const *phase_warnings;
     /* Time series of the registry process (sampler) and of regbench itself. */
     const rb_sampler_point *reg_series;
     size_t n_reg_series;

@@ -9,11 +9,7 @@
 
 #include "net/rb_http.h"
 #include "registry/rb_launch.h"
-
-typedef struct rb_kv {
-    char *key;
-    char *value;
-} rb_kv;
+#include "util/rb_util.h"
 
 typedef struct rb_suite_registry {
     char *name;
@@ -37,7 +33,9 @@ typedef struct rb_suite_registry {
 typedef struct rb_matrix_axis {
     char *key;
     char **values;
+    int *lines, *cols;        /* where each value is written */
     size_t n_values;
+    int line, col;            /* where the key is written */
 } rb_matrix_axis;
 
 typedef struct rb_suite_scenario {
@@ -107,6 +105,16 @@ rb_suite *rb_suite_load(const char *path, char *err, size_t errlen);
  * against base_dir, or the directory of name when base_dir is NULL. */
 rb_suite *rb_suite_load_buffer(const char *data, size_t len, const char *name,
                                const char *base_dir, char *err, size_t errlen);
+/* A parameter a scenario declares (as its rb.param calls do). */
+typedef struct rb_param_decl {
+    const char *name;
+    const char *type;         /* integer, number, boolean, string, size, duration */
+} rb_param_decl;
+/* Checks scenario sc's params and matrix against the parameters it declares:
+ * every key must be declared and every value must be of its type
+ * (rb_param_parse). Returns 0, or -1 with "FILE:LINE:COL: ..." in err. */
+int rb_suite_check_params(const rb_suite *s, const rb_suite_scenario *sc, const rb_param_decl *decl, size_t n,
+                          char *err, size_t errlen);
 /* Frees a suite (NULL ok). */
 void rb_suite_free(rb_suite *s);
 /* Expands the suite into runs, in order registry x scenario x combination. */

@@ -10,6 +10,14 @@
 
 #define RB_ERRLEN 512
 
+/* A key and its value, as text; line and col say where a file gave it
+ * (1-based, 0 when it came from elsewhere). */
+typedef struct rb_kv {
+    char *key;
+    char *value;
+    int line, col;
+} rb_kv;
+
 /* Monotonic time in microseconds since an arbitrary origin. */
 uint64_t rb_now_us(void);
 /* Wall-clock time in microseconds since the Unix epoch. */
@@ -24,6 +32,22 @@ int rb_parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
 /* Parses a duration: a number with unit us, ms, s, m or h, or several joined
  * ("1m30s"); a bare number is seconds. Returns 0 and sets *seconds, or -1. */
 int rb_parse_duration(const char *s, double *seconds, char *err, size_t errlen);
+/* A scenario parameter's value parsed by its type (rb.param's types). */
+typedef struct rb_param_value {
+    enum { RB_PV_INTEGER, RB_PV_NUMBER, RB_PV_BOOLEAN, RB_PV_STRING, RB_PV_SIZE, RB_PV_DURATION } kind;
+    long long i;              /* integer, boolean (0/1), size (bytes) */
+    double d;                 /* number, duration (seconds) */
+    const char *s;            /* string: the text itself */
+} rb_param_value;
+/* What a parameter type accepts, for messages ("an integer, e.g. 10"), or
+ * NULL when type is not one of integer, number, boolean, string, size,
+ * duration. */
+const char *rb_param_accepts(const char *type);
+/* Parses text as a value of parameter type `type`, the one rule for values
+ * given as text (--set, a suite's params and matrix). Returns 0, or -1 with
+ * the reason in err. */
+int rb_param_parse(const char *type, const char *text, rb_param_value *out, char *err, size_t errlen);
+
 /* Formats a byte count for people with decimal units ("1.50 GB"). */
 void rb_format_bytes(double bytes, char *buf, size_t len);
 

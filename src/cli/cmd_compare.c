@@ -3,6 +3,7 @@
  * results.json), prints the comparison table and optionally writes the
  * comparison as JSON. Exit code: 1 when a regression beyond the threshold was
  * found, 0 otherwise, 2 for bad input (usage, unreadable or foreign files). */
+#include "cli/rb_cli.h"
 #include "results/rb_compare.h"
 #include "results/rb_report.h"
 #include "util/rb_util.h"

@@ -2,6 +2,7 @@
  * as an OCI image layout so that other clients (skopeo, crane, oras) can push
  * exactly the same images. Image i is named "image-<i>" (ref.name); its first
  * --shared layers are common to all images, the others are unique. */
+#include "cli/rb_cli.h"
 #include "image/rb_gen.h"
 #include "util/rb_util.h"
 

@@ -4,6 +4,7 @@
  * beside RESULTS.json). The run records of a suite are completed from each
  * run's own results.json under the suite directory. Exit code 0, 2 for bad
  * input, 1 when the report cannot be written. */
+#include "cli/rb_cli.h"
 #include "results/rb_compare.h"
 #include "run/rb_events.h"
 #include "results/rb_summary.h"

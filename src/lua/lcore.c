@@ -4,6 +4,7 @@
  * value or raise on misuse. Policy (rb.param's conversions, rb.parallel,
  * rb.phase) lives in regbench.lua, the embedded prelude. */
 #include "rbl.h"
+#include "lcore.h"
 #include "loci.h"
 #include "image/rb_gen.h"
 #include "util/rb_digest.h"
@@ -107,7 +108,7 @@ static int l_phase_begin(lua_State *L)
     phase_guard *g = lua_newuserdatauv(L, sizeof *g, 0);
     memset(g, 0, sizeof *g);
     luaL_setmetatable(L, PHASE_MT);
-    g->p = rbl_phase_begin(rt, name);
+    g->p = rb_run_phase_begin(rt->run, name);
     g->vu = vu;
     g->prev = vu ? vu->phase : NULL;
     if (vu) vu->phase = g->p;
@@ -123,43 +124,25 @@ static int phase_close(lua_State *L)
     rb_rt *rt = rbl_rt(L);
     if (!lua_isnoneornil(L, 2) || rt->unwinding) g->p->cut = 1;
     if (g->vu && g->vu->phase == g->p) g->vu->phase = g->prev;
-    rbl_phase_end(rt, g->p);
+    rb_run_phase_end(rt->run, g->p);
     return 0;
 }
 
-/* core.override(name): the --set value for name (marking it used), or nil. */
+/* core.override(name): the value given for name (--set, a suite), marking it used; or nil. */
 static int l_override(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
-    rb_rt *rt = rbl_rt(L);
-    for (size_t i = 0; i < rt->n_set; i++) {
-        if (strcmp(rt->set_keys[i], name) == 0) {
-            rt->set_used[i] = 1;
-            lua_pushstring(L, rt->set_values[i]);
-            return 1;
-        }
-    }
-    return 0;
+    const char *v = rb_run_given(rbl_rt(L)->run, luaL_checkstring(L, 1));
+    if (!v) return 0;
+    lua_pushstring(L, v);
+    return 1;
 }
 
 /* core.declare(name, type, doc, default_text, value_text) */
 static int l_declare(lua_State *L)
 {
-    rb_rt *rt = rbl_rt(L);
     const char *f[5];
     for (int i = 0; i < 5; i++) f[i] = luaL_checkstring(L, i + 1);
-    size_t n = rt->n_params + 1;
-    rt->param_names = rb_realloc(rt->param_names, n * sizeof(char *));
-    rt->param_types = rb_realloc(rt->param_types, n * sizeof(char *));
-    rt->param_docs = rb_realloc(rt->param_docs, n * sizeof(char *));
-    rt->param_defaults = rb_realloc(rt->param_defaults, n * sizeof(char *));
-    rt->param_values = rb_realloc(rt->param_values, n * sizeof(char *));
-    rt->param_names[n - 1] = rb_strdup(f[0]);
-    rt->param_types[n - 1] = rb_strdup(f[1]);
-    rt->param_docs[n - 1] = rb_strdup(f[2]);
-    rt->param_defaults[n - 1] = rb_strdup(f[3]);
-    rt->param_values[n - 1] = rb_strdup(f[4]);
-    rt->n_params = n;
+    rb_run_declare(rbl_rt(L)->run, f[0], f[1], f[2], f[3], f[4]);
     return 0;
 }
 
@@ -212,6 +195,36 @@ static int l_parse_duration(lua_State *L)
     return 1;
 }
 
+/* core.parse_param(type, text) -> value | nil, reason: a parameter value
+ * given as text (--set, a suite), by the same rule the suite loader checks. */
+static int l_parse_param(lua_State *L)
+{
+    const char *type = luaL_checkstring(L, 1), *text = luaL_checkstring(L, 2);
+    rb_param_value v;
+    char err[RB_ERRLEN];
+    if (rb_param_parse(type, text, &v, err, sizeof err) < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    switch (v.kind) {
+    case RB_PV_INTEGER: case RB_PV_SIZE: lua_pushinteger(L, (lua_Integer)v.i); break;
+    case RB_PV_NUMBER: case RB_PV_DURATION: lua_pushnumber(L, v.d); break;
+    case RB_PV_BOOLEAN: lua_pushboolean(L, (int)v.i); break;
+    case RB_PV_STRING: lua_pushvalue(L, 2); break;
+    }
+    return 1;
+}
+
+/* core.param_accepts(type) -> what the type accepts (text), or nil for an unknown type */
+static int l_param_accepts(lua_State *L)
+{
+    const char *a = rb_param_accepts(luaL_checkstring(L, 1));
+    if (!a) return 0;
+    lua_pushstring(L, a);
+    return 1;
+}
+
 /* core.sha256(bytes) -> "sha256:<hex>" */
 static int l_sha256(lua_State *L)
 {
@@ -226,34 +239,34 @@ static int l_sha256(lua_State *L)
 static int l_registry_target(lua_State *L)
 {
     rbl_action(L, 0);
-    rb_rt *rt = rbl_rt(L);
+    const rb_run_target *t = rb_run_target_info(rbl_rt(L)->run);
     lua_createtable(L, 0, 5);
-    lua_pushstring(L, rt->reg_url);
+    lua_pushstring(L, t->url);
     lua_setfield(L, -2, "url");
-    lua_pushstring(L, rt->reg_kind);
+    lua_pushstring(L, t->kind);
     lua_setfield(L, -2, "kind");
-    lua_pushstring(L, rt->reg_storage);
+    lua_pushstring(L, t->storage);
     lua_setfield(L, -2, "storage");
-    if (rt->reg_version) {
-        lua_pushstring(L, rt->reg_version);
+    if (t->version) {
+        lua_pushstring(L, t->version);
         lua_setfield(L, -2, "version");
     }
-    if (rt->reg_pid) {
-        lua_pushinteger(L, rt->reg_pid);
+    if (t->pid) {
+        lua_pushinteger(L, t->pid);
         lua_setfield(L, -2, "pid");
     }
-    if (rt->prom_url) {
-        lua_pushstring(L, rt->prom_url);
+    if (t->metrics_url) {
+        lua_pushstring(L, t->metrics_url);
         lua_setfield(L, -2, "metrics_url");
         /* the debug server also serves expvar at /debug/vars (pull-through cache counters) */
-        const char *slash = strstr(rt->prom_url + 7, "/");
-        lua_pushlstring(L, rt->prom_url, slash ? (size_t)(slash - rt->prom_url) : strlen(rt->prom_url));
+        const char *slash = strstr(t->metrics_url + 7, "/");
+        lua_pushlstring(L, t->metrics_url, slash ? (size_t)(slash - t->metrics_url) : strlen(t->metrics_url));
         lua_setfield(L, -2, "debug_url");
     }
-    if (rt->upstream) {
-        lua_pushstring(L, rb_launch_url(rt->upstream));
+    if (t->upstream_url) {
+        lua_pushstring(L, t->upstream_url);
         lua_setfield(L, -2, "upstream_url");
-        lua_pushstring(L, rb_launch_log_path(rt->upstream));
+        lua_pushstring(L, t->upstream_log);
         lua_setfield(L, -2, "upstream_log");
     }
     return 1;
@@ -305,7 +318,7 @@ static int metric_new(lua_State *L, rb_metric_type type)
     char err[RB_ERRLEN];
     rb_rt *rt = rbl_rt(L);
     /* entries are made on the first :add, so only tag sets that got values show */
-    if (rb_metrics_type_ok(&rt->metrics, name, type, err, sizeof err) < 0)
+    if (rb_metrics_type_ok(rt->metrics, name, type, err, sizeof err) < 0)
         return luaL_error(L, "%s", err);
     lmetric *m = lua_newuserdatauv(L, sizeof *m, 0);
     m->type = type;
@@ -361,7 +374,7 @@ static int metric_add(lua_State *L)
     }
     char err[RB_ERRLEN];
     rb_rt *rt = rbl_rt(L);
-    rb_metric *mt = rb_metrics_custom(&rt->metrics, m->name, tags, m->type, err, sizeof err);
+    rb_metric *mt = rb_metrics_custom(rt->metrics, m->name, tags, m->type, err, sizeof err);
     if (!mt) return luaL_error(L, "%s", err);
     rb_metric_add(mt, v);
     return 0;
@@ -395,6 +408,7 @@ int rbl_open_core(lua_State *L)
         {"phase_begin", l_phase_begin},
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},
         {"parse_size", l_parse_size}, {"parse_duration", l_parse_duration},
+        {"parse_param", l_parse_param}, {"param_accepts", l_param_accepts},
         {"registry_target", l_registry_target}, {"sha256", l_sha256},
         {"target_credentials", l_target_credentials}, {"target_options", l_target_options},
         {"trend", l_trend}, {"counter", l_counter}, {"gauge", l_gauge}, {"rate", l_rate},

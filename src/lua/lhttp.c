@@ -7,6 +7,7 @@
  * are kept, discarded, or verified against a digest by the HTTP core
  * (RB_BODY_VERIFY). Misuse (no URL, a header with a newline) raises. */
 #include "rbl.h"
+#include "lhttp.h"
 #include "loci.h"
 #include "util/rb_digest.h"
 #include "util/rb_util.h"
@@ -121,7 +122,7 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     req_ctx *c = ud;
     rb_vu *vu = c->vu;
     rb_rt *rt = vu->rt;
-    if (rt->stop) {     /* run ending: the VU will not be resumed */
+    if (rb_run_stopping(rt->run)) {     /* run ending: the VU will not be resumed */
         ctx_free(c);
         return;
     }

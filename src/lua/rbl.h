@@ -1,9 +1,11 @@
-/* rbl: what the Lua bindings share: the runtime (rb_rt) with its virtual
- * users (rb_vu), and the few calls a binding needs to yield a VU and to
- * resume it when its operation ends. A binding that starts an operation
- * calls rbl_action() (which also checks it runs in a VU), starts the work on
- * the loop, and returns lua_yield(L, 0); the completion handler pushes the
- * results onto vu->co and calls rbl_wake(vu, nresults). */
+/* rbl: the VU scheduler's interface to the bindings (lrt.c): the runtime
+ * (rb_rt) with its virtual users (rb_vu), and the few calls a binding needs
+ * to yield a VU and to resume it when its operation ends. A binding that
+ * starts an operation calls rbl_action() (which also checks it runs in a VU
+ * and starts the run at the first action), starts the work on the loop, and
+ * returns lua_yield(L, 0); the completion handler pushes the results onto
+ * vu->co and calls rbl_wake(vu, nresults). The run itself (registry,
+ * phases, results) is rb_run's: bindings call it through rt->run. */
 #ifndef RBL_H
 #define RBL_H
 
@@ -11,13 +13,9 @@
 #include <lauxlib.h>
 #include <stdint.h>
 
-#include "net/rb_http.h"
-#include "registry/rb_launch.h"
 #include "measure/rb_metrics.h"
-#include "registry/rb_prom.h"
-#include "results/rb_results.h"
-#include "run/rb_runtime.h"
-#include "registry/rb_sampler.h"
+#include "net/rb_http.h"
+#include "run/rb_run.h"
 
 typedef struct rb_rt rb_rt;
 
@@ -47,10 +45,10 @@ typedef struct rb_vu {
 
 struct rb_rt {
     lua_State *L;
-    rb_loop *loop;
-    rb_metrics metrics;
-    const rb_run_opts *opts;
-    char *out_dir;
+    rb_run *run;                  /* the run this state schedules */
+    rb_loop *loop;                /* rb_run_loop(run) */
+    rb_metrics *metrics;          /* rb_run_metrics(run) */
+    const rb_run_opts *opts;      /* rb_run_options(run) */
     rb_vu *current;               /* the VU running now, or NULL */
     uint64_t slice_start_us;      /* when `current` was resumed */
     uint64_t slice_busy_us;       /* Lua time since then, long C calls excluded */
@@ -58,52 +56,25 @@ struct rb_rt {
     uint64_t guard_us;
     rb_vu *ready_head, *ready_tail;
     uv_idle_t idle;
-    uv_async_t signal_async;      /* wakes the loop when SIGINT/SIGTERM arrive */
     int n_vus_live;               /* spawned and not finished */
     int next_vu_id;
     rb_vu *main;
-    int stop;                     /* stop running VUs: fatal error or signal */
-    int interrupted;              /* by SIGINT / SIGTERM */
-    int input_error;              /* the failure was bad input (exit 2) */
+    int input_error;              /* the failure raised is bad input (exit 2) */
     int help_done;                /* --help mode reached the first action */
-    int acted;                    /* the first action happened */
     int guard_tripped;            /* the yield guard ended a VU */
     int guard_yield;              /* the guard hook yielded out of the running VU */
     int unwinding;                /* a failed VU's thread is being reset */
     char *guard_msg;              /* why it did */
     int n_failed_unseen;          /* VUs that failed and whose error no join has seen */
     char *first_unseen;           /* the first such error */
-    char *fatal;                  /* first fatal error message */
-    /* parameters */
-    char **set_keys, **set_values;
-    int *set_used;
-    size_t n_set;
-    char **param_names, **param_values, **param_types, **param_docs, **param_defaults;
-    size_t n_params;
-    /* the registry under test */
-    rb_registry_proc *reg;
-    rb_registry_proc *upstream;   /* the crane behind a pull-through cache, or NULL */
-    char *reg_url, *reg_kind, *reg_storage, *reg_version;
-    long reg_pid;
-    struct rb_events *events;     /* the event log, once the run has started */
-    rb_sampler *sampler;          /* samples the registry process, or NULL */
-    uint64_t sampler_start_us;    /* when it started (rb_now_us) */
-    int sampler_open;             /* regbench phases open while the sampler's phase runs */
-    char *prom_url;               /* the registry's Prometheus endpoint, or NULL */
-    uv_timer_t client_timer;      /* samples regbench's own CPU and RSS, and watches the registry */
-    rb_client_point *client_series;
-    size_t n_client, cap_client;
-    uint32_t client_stride;       /* keep every n-th sample once the series is full */
-    uint32_t client_skip;
-    double client_last_cpu;
-    uint64_t client_last_us;
 };
 
 /* The runtime of a Lua state (stored in its extra space). */
 rb_rt *rbl_rt(lua_State *L);
 /* Called by every binding that acts (spawns, sleeps, does I/O): checks the
- * caller is a VU coroutine (when `yields`), validates --set keys and
- * launches the registry on first use. Returns the calling VU. Raises on misuse. */
+ * caller is a VU coroutine (when `yields`), checks the given parameters and
+ * starts the run (launching the registry) on first use. Returns the calling
+ * VU. Raises on misuse, and when the run cannot start. */
 rb_vu *rbl_action(lua_State *L, int yields);
 /* Makes `vu` runnable; nargs values are already on vu->co's stack. */
 void rbl_wake(rb_vu *vu, int nargs);
@@ -118,13 +89,16 @@ int rbl_input_error(lua_State *L, const char *fmt, ...);
 rb_vu *rbl_vu_new(lua_State *L, int nargs);
 /* Checks that argument idx is a VU handle. */
 rb_vu *rbl_check_vu(lua_State *L, int idx);
-/* Opens a measured phase in the metrics store and the registry sampler. */
-rb_phase *rbl_phase_begin(rb_rt *rt, const char *name);
-/* Closes it (records the registry's resources for it) and checkpoints results. */
-void rbl_phase_end(rb_rt *rt, rb_phase *p);
 
-/* Binding tables, each pushes one table of functions. */
-int rbl_open_core(lua_State *L);
-int rbl_open_http(lua_State *L);
+/* Sets up the scheduler on a new Lua state for run: the VU metatable, the
+ * ready queue, the yield guard (guard_s seconds). */
+void rbl_rt_init(rb_rt *rt, lua_State *L, rb_run *run, double guard_s);
+/* Runs the loop until the main VU and all it waits for are done or the run
+ * stops; then fails the run for what went wrong (deadlock, failed VUs no
+ * join saw, --set keys nobody declared). */
+void rbl_rt_run(rb_rt *rt);
+/* Closes the loop's handles and the Lua state, and frees what rt holds
+ * (the run stays). */
+void rbl_rt_close(rb_rt *rt);
 
 #endif

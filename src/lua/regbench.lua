@@ -37,16 +37,6 @@ end
 ---------------------------------------------------------------------------
 -- Parameters
 ---------------------------------------------------------------------------
-local TYPES = { integer = true, number = true, boolean = true, string = true,
-                size = true, duration = true }
-local ACCEPTS = {
-  integer = "an integer, e.g. 10",
-  number = "a number, e.g. 0.5",
-  boolean = "true or false (also yes/no, 1/0)",
-  string = "any text",
-  size = "a size such as 512, 10MB (10^6 bytes) or 1MiB (2^20 bytes); units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB",
-  duration = "a duration such as 500ms, 30s, 2m or 1m30s (a bare number is seconds)",
-}
 local declared = {}
 
 local function infer(default)
@@ -58,21 +48,17 @@ local function infer(default)
   return nil
 end
 
--- Converts v (a string from --set, or the script's default) to type typ.
--- Returns the value, or nil and a reason.
+-- Converts v to type typ: text (a default written as a string, --set, a
+-- suite) by the core's one rule for parameter text; a default of a Lua type
+-- as it is. Returns the value, or nil and a reason.
 local function convert(typ, v)
+  if type(v) == "string" then return core.parse_param(typ, v) end
   if typ == "string" then return tostring(v) end
   if typ == "boolean" then
     if type(v) == "boolean" then return v end
-    local s = tostring(v):lower()
-    if s == "true" or s == "yes" or s == "1" or s == "on" then return true end
-    if s == "false" or s == "no" or s == "0" or s == "off" then return false end
     return nil
   end
-  if typ == "integer" then
-    local n = math.tointeger(tonumber(v))
-    return n
-  end
+  if typ == "integer" then return math.tointeger(v) end
   if typ == "number" then return tonumber(v) end
   if typ == "size" then return core.parse_size(v) end
   if typ == "duration" then return core.parse_duration(v) end
@@ -94,21 +80,22 @@ function rb.param(name, default, opts)
   opts = opts or {}
   if declared[name] then error("rb.param: parameter '" .. name .. "' declared twice", 2) end
   local typ = opts.type or infer(default)
-  if not typ or not TYPES[typ] then
+  local accepts = typ and core.param_accepts(typ)
+  if not accepts then
     error(("rb.param: parameter '%s': unknown type %s (integer, number, boolean, string, size, duration)")
           :format(name, tostring(opts.type or type(default))), 2)
   end
   local value, why = convert(typ, default)
   if value == nil then
     error(("rb.param: parameter '%s': default %s is not %s%s"):format(
-          name, show(default), ACCEPTS[typ], why and (": " .. why) or ""), 2)
+          name, show(default), accepts, why and (": " .. why) or ""), 2)
   end
   local given = core.override(name)
   if given ~= nil then
     value, why = convert(typ, given)
     if value == nil then
       core.input_error(("parameter '%s': '%s' is not valid; it accepts %s"):format(
-                       name, given, ACCEPTS[typ]), 0)
+                       name, given, accepts), 0)
     end
   end
   declared[name] = true

@@ -65,6 +65,10 @@ static void phase_free(rb_phase *p)
     for (size_t i = 0; i < p->n_counters; i++)
         free(p->counters[i].name);
     free(p->counters);
+    for (size_t i = 0; i < p->registry.n_prom; i++) free(p->registry.prom_names[i]);
+    free(p->registry.prom_names);
+    free(p->registry.prom_values);
+    free(p->warning);
     free(p);
 }
 
@@ -87,6 +91,7 @@ rb_phase *rb_metrics_phase_begin(rb_metrics *m, const char *name)
 {
     rb_phase *p = rb_calloc(1, sizeof *p);
     p->name = rb_strdup(name);
+    p->registry.storage_bytes = -1;
     p->index = (int)m->n_phases;
     p->open = 1;
     p->step_s = 1;

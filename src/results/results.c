@@ -198,7 +198,7 @@ static json_t *phase_registry_json(const rb_phase_registry *r)
     return o;
 }
 
-static json_t *phase_json(const rb_phase *p, const rb_phase_registry *reg, const char *warning)
+static json_t *phase_json(const rb_phase *p)
 {
     double dur = phase_duration_s(p);
     json_t *o = json_object();
@@ -228,10 +228,10 @@ static json_t *phase_json(const rb_phase *p, const rb_phase_registry *reg, const
     json_object_set_new(client, "rss_peak_bytes", jint(phase_rss_peak(p)));
     json_object_set_new(o, "client", client);
 
-    if (reg && reg->valid)
-        json_object_set_new(o, "registry", phase_registry_json(reg));
+    if (p->registry.valid)
+        json_object_set_new(o, "registry", phase_registry_json(&p->registry));
     json_t *warnings = json_array();
-    if (warning) json_array_append_new(warnings, json_string(warning));
+    if (p->warning) json_array_append_new(warnings, json_string(p->warning));
     json_object_set_new(o, "warnings", warnings);
     json_object_set_new(o, "timeseries", timeseries_json(p));
     return o;
@@ -358,16 +358,15 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     for (size_t i = 0; i < m->n_phases; i++) {
         const rb_phase *p = m->phases[i];
         if (phase_skipped(m, p)) continue;
-        json_array_append_new(phases, phase_json(p, info->phase_registry ? &info->phase_registry[i] : NULL,
-                                                 info->phase_warnings ? info->phase_warnings[i] : NULL));
+        json_array_append_new(phases, phase_json(p));
     }
     json_object_set_new(root, "phases", phases);
 
     json_t *warnings = json_array();
-    for (size_t i = 0; info->phase_warnings && i < m->n_phases; i++)
-        if (info->phase_warnings[i] && !phase_skipped(m, m->phases[i]))
+    for (size_t i = 0; i < m->n_phases; i++)
+        if (m->phases[i]->warning && !phase_skipped(m, m->phases[i]))
             json_array_append_new(warnings, json_sprintf("phase \"%s\": %s", m->phases[i]->name,
-                                                         info->phase_warnings[i]));
+                                                         m->phases[i]->warning));
     json_object_set_new(root, "warnings", warnings);
 
     json_t *rs = json_object();
@@ -450,8 +449,8 @@ static int commit_tmp(FILE *f, char *tmp, char *final, int failed, char *err, si
 json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size_t index)
 {
     (void)m;
-    return phase_json(m->phases[index], info && info->phase_registry ? &info->phase_registry[index] : NULL,
-                      info && info->phase_warnings ? info->phase_warnings[index] : NULL);
+    (void)info;
+    return phase_json(m->phases[index]);
 }
 
 int rb_results_write_doc(const char *dir, const json_t *doc, char *err, size_t errlen)

@@ -562,6 +562,8 @@ static int parse_params(lctx *c, const ynode *m, rb_suite_scenario *sc)
             return errat(c, v, "parameter '%s' must have a scalar value, not %s", k->str, tname(v));
         sc->params[sc->n_params].key = rb_strdup(k->str);
         sc->params[sc->n_params].value = rb_strdup(v->str);
+        sc->params[sc->n_params].line = v->line;
+        sc->params[sc->n_params].col = v->col;
         sc->n_params++;
     }
     return 0;
@@ -591,7 +593,11 @@ static int parse_matrix(lctx *c, const ynode *m, rb_suite_scenario *sc)
             return errat(c, v, "matrix axis '%s' has more than %d values", k->str, MAX_ITEMS);
         rb_matrix_axis *ax = &sc->matrix[sc->n_matrix++];
         ax->key = rb_strdup(k->str);
+        ax->line = k->line;
+        ax->col = k->col;
         ax->values = rb_calloc(v->n, sizeof *ax->values);
+        ax->lines = rb_calloc(v->n, sizeof *ax->lines);
+        ax->cols = rb_calloc(v->n, sizeof *ax->cols);
         for (size_t j = 0; j < v->n; j++) {
             const ynode *e = v->items[j];
             if (e->type != YN_SCALAR || e->is_null)
@@ -599,6 +605,8 @@ static int parse_matrix(lctx *c, const ynode *m, rb_suite_scenario *sc)
             for (size_t q = 0; q < ax->n_values; q++)
                 if (strcmp(ax->values[q], e->str) == 0)
                     return errat(c, e, "value '%s' appears twice in matrix axis '%s'", e->str, k->str);
+            ax->lines[ax->n_values] = e->line;
+            ax->cols[ax->n_values] = e->col;
             ax->values[ax->n_values++] = rb_strdup(e->str);
         }
         combos *= v->n;
@@ -1040,6 +1048,63 @@ rb_suite *rb_suite_load(const char *path, char *err, size_t errlen)
     return s;
 }
 
+/* ---- scenario parameters, checked against what the scenario declares ---- */
+
+/* "a, b, c" of the declared names, into buf. */
+static void decl_names(const rb_param_decl *decl, size_t n, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && off < len; i++) {
+        int w = snprintf(buf + off, len - off, "%s%s", i ? ", " : "", decl[i].name);
+        if (w < 0) break;
+        off += (size_t)w;
+    }
+}
+
+/* The declaration of key (written at line:col), or NULL with a message. */
+static const rb_param_decl *find_decl(const rb_suite *s, const rb_suite_scenario *sc, const rb_param_decl *decl,
+                                      size_t n, const char *key, int line, int col, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(decl[i].name, key) == 0) return &decl[i];
+    char names[1024];
+    decl_names(decl, n, names, sizeof names);
+    rb_err(err, errlen, "%s:%d:%d: scenario '%s' has no parameter '%s' (%s declares %s)", s->path, line, col,
+           sc->name, key, sc->file, n ? names : "no parameters");
+    return NULL;
+}
+
+/* Checks a value (written at line:col) against its declaration's type. */
+static int check_value(const rb_suite *s, const rb_suite_scenario *sc, const rb_param_decl *d, const char *value,
+                       int line, int col, char *err, size_t errlen)
+{
+    rb_param_value v;
+    char why[RB_ERRLEN];
+    if (rb_param_parse(d->type, value, &v, why, sizeof why) < 0)
+        return rb_err(err, errlen, "%s:%d:%d: scenario '%s': parameter '%s': %s", s->path, line, col, sc->name,
+                      d->name, why);
+    return 0;
+}
+
+int rb_suite_check_params(const rb_suite *s, const rb_suite_scenario *sc, const rb_param_decl *decl, size_t n,
+                          char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sc->n_params; i++) {
+        const rb_kv *kv = &sc->params[i];
+        const rb_param_decl *d = find_decl(s, sc, decl, n, kv->key, kv->line, kv->col, err, errlen);
+        if (!d || check_value(s, sc, d, kv->value, kv->line, kv->col, err, errlen) < 0) return -1;
+    }
+    for (size_t i = 0; i < sc->n_matrix; i++) {
+        const rb_matrix_axis *ax = &sc->matrix[i];
+        const rb_param_decl *d = find_decl(s, sc, decl, n, ax->key, ax->line, ax->col, err, errlen);
+        if (!d) return -1;
+        for (size_t j = 0; j < ax->n_values; j++)
+            if (check_value(s, sc, d, ax->values[j], ax->lines[j], ax->cols[j], err, errlen) < 0) return -1;
+    }
+    return 0;
+}
+
 void rb_suite_free(rb_suite *s)
 {
     if (!s) return;
@@ -1065,6 +1130,8 @@ void rb_suite_free(rb_suite *s)
         for (size_t j = 0; j < sc->n_matrix; j++) {
             for (size_t q = 0; q < sc->matrix[j].n_values; q++) free(sc->matrix[j].values[q]);
             free(sc->matrix[j].values);
+            free(sc->matrix[j].lines);
+            free(sc->matrix[j].cols);
             free(sc->matrix[j].key);
         }
         free(sc->matrix);

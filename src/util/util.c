@@ -249,3 +249,94 @@ int rb_mkdir_p(const char *path)
     if (!S_ISDIR(st.st_mode)) { errno = ENOTDIR; return -1; }
     return 0;
 }
+
+/* ---- scenario parameter values ------------------------------------------------ */
+
+static const struct { const char *type; const char *accepts; } param_types[] = {
+    {"integer", "an integer, e.g. 10"},
+    {"number", "a number, e.g. 0.5"},
+    {"boolean", "true or false (also yes/no, 1/0, on/off)"},
+    {"string", "any text"},
+    {"size", "a size such as 512, 10MB (10^6 bytes) or 1MiB (2^20 bytes); units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB"},
+    {"duration", "a duration such as 500ms, 30s, 2m or 1m30s (a bare number is seconds)"},
+};
+
+const char *rb_param_accepts(const char *type)
+{
+    for (size_t i = 0; i < sizeof param_types / sizeof param_types[0]; i++)
+        if (strcmp(param_types[i].type, type) == 0) return param_types[i].accepts;
+    return NULL;
+}
+
+/* A number as Lua's tonumber reads one (decimal or 0x hex, surrounding
+ * spaces allowed), finite; *integral is 1 when it was written as an integer. */
+static int param_number(const char *text, double *d, long long *i, int *integral)
+{
+    char buf[128];
+    const char *p = text;
+    while (isspace((unsigned char)*p)) p++;
+    size_t n = strlen(p);
+    while (n > 0 && isspace((unsigned char)p[n - 1])) n--;
+    if (n == 0 || n >= sizeof buf) return -1;
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    const char *q = buf[0] == '-' || buf[0] == '+' ? buf + 1 : buf;
+    int hex = q[0] == '0' && (q[1] == 'x' || q[1] == 'X');
+    if (strpbrk(buf, "nN") || (!hex && strpbrk(buf, "iIpP"))) return -1;   /* no inf, nan */
+    char *end;
+    errno = 0;
+    if (!strpbrk(buf, hex ? ".pP" : ".eE")) {
+        long long v = strtoll(buf, &end, hex ? 16 : 10);
+        if (*end || end == buf || errno) return -1;
+        *i = v;
+        *d = (double)v;
+        *integral = 1;
+        return 0;
+    }
+    double v = strtod(buf, &end);
+    if (*end || end == buf || !isfinite(v)) return -1;
+    *d = v;
+    *integral = 0;
+    if (v == floor(v) && v >= -9.2e18 && v <= 9.2e18) {
+        *i = (long long)v;
+        *integral = 2;   /* a float with an integer value (Lua's math.tointeger accepts it) */
+    }
+    return 0;
+}
+
+int rb_param_parse(const char *type, const char *text, rb_param_value *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    const char *accepts = rb_param_accepts(type);
+    if (!accepts) return rb_err(err, errlen, "unknown parameter type '%s'", type);
+    int integral = 0;
+    if (strcmp(type, "string") == 0) {
+        out->kind = RB_PV_STRING;
+        out->s = text;
+        return 0;
+    }
+    if (strcmp(type, "boolean") == 0) {
+        static const char *yes[] = {"true", "yes", "1", "on"}, *no[] = {"false", "no", "0", "off"};
+        out->kind = RB_PV_BOOLEAN;
+        for (int k = 0; k < 4; k++) {
+            if (strcasecmp(text, yes[k]) == 0) { out->i = 1; return 0; }
+            if (strcasecmp(text, no[k]) == 0) { out->i = 0; return 0; }
+        }
+        return rb_err(err, errlen, "'%s' is not %s", text, accepts);
+    }
+    if (strcmp(type, "integer") == 0 || strcmp(type, "number") == 0) {
+        out->kind = type[0] == 'i' ? RB_PV_INTEGER : RB_PV_NUMBER;
+        if (param_number(text, &out->d, &out->i, &integral) < 0 || (type[0] == 'i' && !integral))
+            return rb_err(err, errlen, "'%s' is not %s", text, accepts);
+        return 0;
+    }
+    if (strcmp(type, "size") == 0) {
+        uint64_t v;
+        out->kind = RB_PV_SIZE;
+        if (rb_parse_size(text, &v, err, errlen) < 0) return -1;
+        out->i = (long long)v;
+        return 0;
+    }
+    out->kind = RB_PV_DURATION;
+    return rb_parse_duration(text, &out->d, err, errlen);
+}

@@ -6,6 +6,7 @@
  * (none), 2 repetitions (untested: the threshold alone decides); run-level
  * results files; added/removed keys; repeated phase names; and the
  * `regbench compare` command's exit codes and messages. */
+#include "cli/rb_cli.h"
 #include "results/rb_compare.h"
 #include "results/rb_report.h"
 #include "util/rb_util.h"

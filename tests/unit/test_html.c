@@ -7,6 +7,7 @@
  * chart present with data marks, "no data" notes instead of empty charts,
  * escaping, balanced <svg>/<figure>/<section>, the atomic writer, and the
  * exit codes of `regbench report`. */
+#include "cli/rb_cli.h"
 #include "results/rb_html.h"
 #include "results/rb_report.h"
 #include "util/rb_util.h"

@@ -238,8 +238,10 @@ static void test_full(void)
         .scenario = "scenarios/x.lua", .started_at = "2026-01-02T03:04:05Z", .status = "running",
         .error = NULL, .exit_code = 0, .reg_kind = "crane", .reg_url = "http://127.0.0.1:5000",
         .reg_storage = "memory", .reg_version = "v0.22.1", .reg_pid = 4242,
-        .param_names = pn, .param_values = pv, .n_params = 2, .phase_registry = regs,
+        .param_names = pn, .param_values = pv, .n_params = 2,
     };
+    for (size_t i = 0; i < m.n_phases && i < 4; i++)   /* the run fills each phase's registry view */
+        m.phases[i]->registry = regs[i];
 
     char tmpl[] = "/tmp/rb-test-results-XXXXXX";
     char *dir = mkdtemp(tmpl);

@@ -1,15 +1,12 @@
-/* suite_run: `regbench suite`. Loads a suite (rb_suite), runs each
- * (registry, scenario, parameter combination, repetition) with
- * rb_run_scenario into its own directory, gathers every run's results into
- * the suite's results.json (rewritten after each run, so a crash keeps what
- * finished), then checks thresholds, compares with a baseline, and writes
- * the views: summary.md, summary.csv, timeseries.csv, bench.txt. */
+/* suite_run: a suite run, without Lua (see rb_suite_run.h). Each run's
+ * scenario goes to the caller's runner with its parameters as given (no
+ * text round trip); each run's own results.json is folded into the suite
+ * document as soon as the run ends. */
+#include "run/rb_suite_run.h"
 #include "results/rb_compare.h"
 #include "results/rb_html.h"
 #include "results/rb_report.h"
 #include "results/rb_results.h"
-#include "run/rb_runtime.h"
-#include "suite/rb_suite.h"
 #include "results/rb_summary.h"
 #include "suite/rb_threshold.h"
 #include "util/rb_util.h"
@@ -19,33 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#ifndef REGBENCH_SOURCE_DIR
-#define REGBENCH_SOURCE_DIR "."
-#endif
-
-static void usage(FILE *out)
-{
-    fputs("Usage: regbench suite [FILE] [options]\n"
-          "  FILE                  a suite (default: suites/default.yaml)\n"
-          "  --out DIR             results directory (default from the suite, or results/<name>-<time>)\n"
-          "  --baseline FILE       compare with these results (overrides the suite's baseline)\n"
-          "  --repetitions N       override every repetition count\n"
-          "  --only NAME[,NAME]    run only these scenarios\n"
-          "  --quiet               no live progress\n"
-          "Exit codes: 0 ok, 1 a run failed, 2 bad input, 99 a threshold failed or a regression,\n"
-          "130 interrupted. See docs/suite-format.md.\n", out);
-}
-
-/* Replaces "{time}" in pattern with stamp. */
-static char *expand_time(const char *pattern, const char *stamp)
-{
-    const char *p = strstr(pattern, "{time}");
-    if (!p) return rb_strdup(pattern);
-    return rb_asprintf("%.*s%s%s", (int)(p - pattern), pattern, stamp, p + 6);
-}
 
 /* A path component from free text: keeps [A-Za-z0-9_.=,+-], maps the rest to '_'. */
 static char *safe_component(const char *s)
@@ -139,7 +109,7 @@ static json_t *run_record(const rb_suite_run *run, int rep, const char *rel_dir,
 
 
 /* Writes results.json and every view of the suite document into dir. */
-static void write_outputs(const char *dir, json_t *suite, const rb_suite *s)
+static void write_outputs(const char *dir, json_t *suite)
 {
     char err[RB_ERRLEN];
     char *p = rb_asprintf("%s/results.json", dir);
@@ -161,7 +131,6 @@ static void write_outputs(const char *dir, json_t *suite, const rb_suite *s)
     if (rb_write_report_html(suite, NULL, dir, p, err, sizeof err) < 0)
         fprintf(stderr, "regbench: warning: no report.html: %s\n", err);
     free(p);
-    (void)s;
 }
 
 static int in_list(const char *csv, const char *name)
@@ -176,105 +145,11 @@ static int in_list(const char *csv, const char *name)
     return 0;
 }
 
-int rb_cmd_suite(int argc, char **argv)
+int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
 {
-    const char *file = NULL, *out = NULL, *baseline = NULL, *only = NULL;
-    int quiet = 0, reps_override = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return RB_EXIT_OK; }
-        if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) { quiet = 1; continue; }
-        if (strncmp(a, "--", 2) == 0) {
-            if (i + 1 >= argc) { fprintf(stderr, "regbench: option %s needs a value\n", a); return RB_EXIT_USAGE; }
-            const char *v = argv[++i];
-            if (strcmp(a, "--out") == 0) out = v;
-            else if (strcmp(a, "--baseline") == 0) baseline = v;
-            else if (strcmp(a, "--only") == 0) only = v;
-            else if (strcmp(a, "--repetitions") == 0) {
-                char *end;
-                long n = strtol(v, &end, 10);
-                if (*end || n < 1 || n > 1000) {
-                    fprintf(stderr, "regbench: bad --repetitions '%s': expected 1 to 1000\n", v);
-                    return RB_EXIT_USAGE;
-                }
-                reps_override = (int)n;
-            } else {
-                fprintf(stderr, "regbench: unknown option '%s' for suite (see regbench suite --help)\n", a);
-                return RB_EXIT_USAGE;
-            }
-            continue;
-        }
-        if (file) { fprintf(stderr, "regbench: one suite file at a time ('%s' and '%s')\n", file, a); return RB_EXIT_USAGE; }
-        file = a;
-    }
-    char *default_file = NULL;
-    if (!file) {
-        file = "suites/default.yaml";
-        if (access(file, R_OK) != 0) {
-            default_file = rb_asprintf("%s/suites/default.yaml", REGBENCH_SOURCE_DIR);
-            file = default_file;
-        }
-    }
     char err[RB_ERRLEN];
-    rb_suite *s = rb_suite_load(file, err, sizeof err);
-    if (!s) {
-        fprintf(stderr, "regbench: %s\n", err);
-        free(default_file);
-        return RB_EXIT_USAGE;
-    }
-    if (baseline) {
-        free(s->baseline);
-        s->baseline = rb_strdup(baseline);
-    }
-    json_t *base_doc = NULL;
-    if (s->baseline) {
-        base_doc = rb_results_load(s->baseline, err, sizeof err);
-        if (!base_doc) {
-            fprintf(stderr, "regbench: baseline: %s\n", err);
-            rb_suite_free(s);
-            free(default_file);
-            return RB_EXIT_USAGE;
-        }
-    }
     size_t n_runs = 0;
     rb_suite_run *runs = rb_suite_expand(s, &n_runs);
-    if (only) {
-        for (const char *p = only; *p;) {   /* every name must exist */
-            const char *c = strchr(p, ',');
-            size_t len = c ? (size_t)(c - p) : strlen(p);
-            int found = 0;
-            for (size_t i = 0; i < s->n_scenarios; i++)
-                if (strlen(s->scenarios[i].name) == len && strncmp(s->scenarios[i].name, p, len) == 0) found = 1;
-            if (!found) {
-                fprintf(stderr, "regbench: --only: no scenario '%.*s' in %s\n", (int)len, p, file);
-                rb_suite_runs_free(runs, n_runs);
-                rb_suite_free(s);
-                json_decref(base_doc);
-                free(default_file);
-                return RB_EXIT_USAGE;
-            }
-            if (!c) break;
-            p = c + 1;
-        }
-    }
-
-    char stamp[32];
-    rb_format_utc(rb_wall_us(), stamp, sizeof stamp);
-    for (char *p = stamp; *p; p++) if (*p == ':') *p = '-';
-    char *dir;
-    if (out) dir = rb_strdup(out);
-    else if (s->out_dir) dir = expand_time(s->out_dir, stamp);
-    else dir = rb_asprintf("results/%s-%s", s->name, stamp);
-    if (rb_mkdir_p(dir) < 0) {
-        fprintf(stderr, "regbench: cannot create output directory '%s': %s\n", dir, strerror(errno));
-        rb_suite_runs_free(runs, n_runs);
-        rb_suite_free(s);
-        json_decref(base_doc);
-        free(dir);
-        free(default_file);
-        return RB_EXIT_USAGE;
-    }
-
     char started[32];
     uint64_t t0 = rb_now_us();
     rb_format_utc(rb_wall_us(), started, sizeof started);
@@ -286,7 +161,7 @@ int rb_cmd_suite(int argc, char **argv)
     json_object_set_new(suite, "tool", tool);
     json_t *sinfo = json_object();
     json_object_set_new(sinfo, "name", json_string(s->name));
-    json_object_set_new(sinfo, "file", json_string(file));
+    json_object_set_new(sinfo, "file", json_string(o->file));
     json_object_set_new(sinfo, "description", s->description ? json_string(s->description) : json_null());
     json_object_set_new(suite, "suite", sinfo);
     json_object_set_new(suite, "started_at", json_string(started));
@@ -303,55 +178,52 @@ int rb_cmd_suite(int argc, char **argv)
 
     size_t total = 0, done = 0;
     for (size_t i = 0; i < n_runs; i++)
-        if (!only || in_list(only, runs[i].scenario->name))
-            total += (size_t)(reps_override ? reps_override : runs[i].repetitions);
+        if (!o->only || in_list(o->only, runs[i].scenario->name))
+            total += (size_t)(o->repetitions ? o->repetitions : runs[i].repetitions);
 
     int failed_runs = 0, interrupted = 0;
     for (size_t i = 0; i < n_runs && !interrupted; i++) {
         rb_suite_run *run = &runs[i];
-        if (only && !in_list(only, run->scenario->name)) continue;
-        int reps = reps_override ? reps_override : run->repetitions;
-        const char **sets = rb_calloc(run->n_params + 1, sizeof *sets);
-        for (size_t k = 0; k < run->n_params; k++)
-            sets[k] = rb_asprintf("%s=%s", run->params[k].key, run->params[k].value);
+        if (o->only && !in_list(o->only, run->scenario->name)) continue;
+        int reps = o->repetitions ? o->repetitions : run->repetitions;
         for (int rep = 1; rep <= reps && !interrupted; rep++) {
             done++;
             char *c1 = safe_component(run->registry->name), *c2 = safe_component(run->scenario->name),
                  *c3 = safe_component(run->label);
             char *rel = rb_asprintf("runs/%s/%s/%s/rep%d", c1, c2, c3, rep);
-            char *abs = rb_asprintf("%s/%s", dir, rel);
+            char *abs = rb_asprintf("%s/%s", o->dir, rel);
             free(c1); free(c2); free(c3);
             fprintf(stderr, "regbench: [%zu/%zu] %s %s%s%s rep %d/%d\n", done, total, run->registry->name,
                     run->scenario->name, run->label[0] ? " " : "", run->label, rep, reps);
-            rb_run_opts o;
-            memset(&o, 0, sizeof o);
-            o.scenario = run->scenario->file;
-            o.set = sets;
-            o.n_set = run->n_params;
-            o.out_dir = abs;
-            o.quiet = quiet;
-            o.max_vus = 100000;
+            rb_run_opts ro;
+            memset(&ro, 0, sizeof ro);
+            ro.scenario = run->scenario->file;
+            ro.params = run->params;
+            ro.n_params = run->n_params;
+            ro.out_dir = abs;
+            ro.quiet = o->quiet;
+            ro.max_vus = 100000;
             const rb_suite_registry *r = run->registry;
             /* an external registry, or a launched one with htpasswd; without
              * `username`, the same environment variables as `regbench run` */
-            o.username = r->username ? r->username : getenv("REGBENCH_USERNAME");
-            o.password = r->password_env ? getenv(r->password_env) : getenv("REGBENCH_PASSWORD");
-            if (!o.username || !o.password) o.username = o.password = NULL;
-            o.ca_file = r->ca_file;
-            o.retries = r->retries;
-            o.http_client = r->http_client;
+            ro.username = r->username ? r->username : getenv("REGBENCH_USERNAME");
+            ro.password = r->password_env ? getenv(r->password_env) : getenv("REGBENCH_PASSWORD");
+            if (!ro.username || !ro.password) ro.username = ro.password = NULL;
+            ro.ca_file = r->ca_file;
+            ro.retries = r->retries;
+            ro.http_client = r->http_client;
             if (r->external) {
-                o.target_url = r->url;
-                o.insecure = r->insecure;
-                o.registry_pid = r->registry_pid;
+                ro.target_url = r->url;
+                ro.insecure = r->insecure;
+                ro.registry_pid = r->registry_pid;
             } else {
-                o.launch.kind = r->kind;
-                o.launch.storage = r->storage;
-                o.launch.port = r->port;
-                o.launch.htpasswd = r->htpasswd;
-                o.pull_through = r->pull_through;
+                ro.launch.kind = r->kind;
+                ro.launch.storage = r->storage;
+                ro.launch.port = r->port;
+                ro.launch.htpasswd = r->htpasswd;
+                ro.pull_through = r->pull_through;
             }
-            int rc = rb_run_scenario(&o);
+            int rc = o->runner(&ro);
             if (rc == RB_EXIT_INTERRUPTED) interrupted = 1;
             else if (rc != RB_EXIT_OK) failed_runs++;
             json_t *rec = run_record(run, rep, rel, abs, rc);
@@ -359,14 +231,12 @@ int rb_cmd_suite(int argc, char **argv)
             json_object_del(rec, "registry_info");
             json_array_append_new(runs_json, rec);
             json_object_set_new(suite, "duration_s", json_real((double)(rb_now_us() - t0) / 1e6));
-            char *p = rb_asprintf("%s/results.json", dir);
+            char *p = rb_asprintf("%s/results.json", o->dir);
             if (write_json_atomic(p, suite, err, sizeof err) < 0) fprintf(stderr, "regbench: %s\n", err);
             free(p);
             free(rel);
             free(abs);
         }
-        for (size_t k = 0; k < run->n_params; k++) free((char *)sets[k]);
-        free(sets);
     }
 
     /* thresholds, comparison, warnings */
@@ -386,8 +256,8 @@ int rb_cmd_suite(int argc, char **argv)
                 (long long)json_integer_value(json_object_get(run, "repetition")), json_string_value(w)));
     }
     int regressions = 0;
-    if (base_doc) {
-        json_t *cmp = rb_compare(base_doc, suite, s->compare_threshold_pct);
+    if (o->baseline) {
+        json_t *cmp = rb_compare(o->baseline, suite, s->compare_threshold_pct);
         regressions = (int)json_integer_value(json_object_get(cmp, "regressions"));
         fprintf(stdout, "\nComparison with %s:\n", s->baseline);
         rb_compare_print(cmp, stdout);
@@ -399,7 +269,7 @@ int rb_cmd_suite(int argc, char **argv)
     json_object_set_new(suite, "status", json_string(interrupted ? "interrupted" : failed_runs ? "failed" : "ok"));
     json_object_set_new(suite, "exit_code", json_integer(exit_code));
     json_object_set_new(suite, "duration_s", json_real((double)(rb_now_us() - t0) / 1e6));
-    write_outputs(dir, suite, s);
+    write_outputs(o->dir, suite);
 
     size_t ti;
     json_t *t;
@@ -416,12 +286,8 @@ int rb_cmd_suite(int argc, char **argv)
         }
     }
     fprintf(stderr, "regbench: suite %s: %zu run%s, %d failed%s; results in %s/ (summary.md)\n", s->name, done,
-            done == 1 ? "" : "s", failed_runs, interrupted ? ", interrupted" : "", dir);
+            done == 1 ? "" : "s", failed_runs, interrupted ? ", interrupted" : "", o->dir);
     json_decref(suite);
-    json_decref(base_doc);
     rb_suite_runs_free(runs, n_runs);
-    rb_suite_free(s);
-    free(dir);
-    free(default_file);
     return exit_code;
 }

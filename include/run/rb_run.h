@@ -1,0 +1,154 @@
+/* rb_run: one run's lifecycle, without Lua: open (output directory, event
+ * loop, metrics store, signal handling, client sampling), start at the
+ * scenario's first action (launch the registry or attach to --target, start
+ * the sampler and the event log), phases (sampler spans, Prometheus deltas,
+ * the "regbench was the bottleneck" rule, a checkpoint of the results after
+ * each), stop (an error, the registry dying, SIGINT/SIGTERM) and finish
+ * (status and exit code, results.json, the CSVs, the event log's end,
+ * report.html, the table on stdout). Whatever schedules the work (the Lua
+ * VUs in src/lua/, or a unit test) drives a run through these calls and
+ * runs its loop; the store (rb_metrics) is the single source of truth, and
+ * every output is a view of it. */
+#ifndef RB_RUN_H
+#define RB_RUN_H
+
+#include <stddef.h>
+
+#include "measure/rb_metrics.h"
+#include "net/rb_http.h"
+#include "registry/rb_launch.h"
+#include "util/rb_util.h"
+
+/* Exit codes shared by every command. */
+enum {
+    RB_EXIT_OK = 0,
+    RB_EXIT_SCRIPT = 1,       /* the scenario failed (Lua error) or the run failed */
+    RB_EXIT_USAGE = 2,        /* bad command line, parameter, file or input */
+    RB_EXIT_THRESHOLD = 99,   /* a threshold failed */
+    RB_EXIT_INTERRUPTED = 130,
+};
+
+typedef struct rb_run_opts {
+    const char *scenario;         /* path of the Lua file */
+    const rb_kv *params;          /* parameter values given (--set, or a suite's), n_params of them */
+    size_t n_params;
+    const char *out_dir;          /* results directory; NULL: results/<UTC timestamp> */
+    int quiet;                    /* no live progress */
+    int help;                     /* list the scenario's parameters instead of running */
+    const char *target_url;       /* use a running registry; NULL: launch one */
+    rb_launch_opts launch;        /* how to launch (workdir is filled in by the run) */
+    int pull_through;             /* launch a crane upstream and make the (distribution) registry its pull-through cache */
+    double yield_timeout_s;       /* instruction guard: max seconds a VU may run without yielding */
+    size_t max_vus;               /* cap on live VUs */
+    const char *username;         /* credentials for the registry under test, or NULL */
+    const char *password;
+    int insecure;                 /* skip TLS verification (recorded in the results) */
+    const char *ca_file;          /* extra CA bundle for TLS */
+    int retries;                  /* retries of failed requests (5xx, 429, network) */
+    rb_http_engine http_client;   /* which HTTP client takes small plain-HTTP requests */
+    double timeout_s;             /* longest a registry request may take; 0: 600 s */
+    double stall_timeout_s;       /* a transfer with no progress this long fails; 0: 60 s */
+    long registry_pid;            /* sample this process (for --target), 0: none */
+    double sample_interval_s;     /* registry and client resource sampling period; 0: 250 ms */
+} rb_run_opts;
+
+/* Why a run failed; decides its exit code and how the message is shown. */
+typedef enum {
+    RB_FAIL_SCRIPT,   /* the scenario raised: "scenario failed: MSG", exit 1 */
+    RB_FAIL_INPUT,    /* bad input (a parameter, a --set key): "MSG", exit 2 */
+    RB_FAIL_RUN,      /* the run could not go on (load error, deadlock, no registry): "MSG", exit 1 */
+} rb_fail_kind;
+
+/* The registry under test, once the run has started. */
+typedef struct rb_run_target {
+    const char *url;              /* base URL, no trailing slash */
+    const char *kind;             /* "crane", "distribution", "external" */
+    const char *storage;          /* "memory", "disk", "unknown" */
+    const char *version;          /* or NULL */
+    long pid;                     /* 0 when unknown */
+    const char *metrics_url;      /* its Prometheus endpoint, or NULL */
+    const char *upstream_url;     /* the crane behind a pull-through cache, or NULL */
+    const char *upstream_log;
+} rb_run_target;
+
+/* A parameter the scenario declared (rb.param). */
+typedef struct rb_run_param {
+    char *name, *type, *doc, *def, *value;   /* value: as used, as text */
+} rb_run_param;
+
+typedef struct rb_run rb_run;
+
+/* Opens a run: checks the scenario file and the given parameters (no key
+ * twice), makes the output directory (not in help mode), the event loop and
+ * the metrics store, and installs SIGINT/SIGTERM handling and client
+ * sampling. Returns NULL with a message in err (the exit code is then
+ * RB_EXIT_USAGE, or RB_EXIT_SCRIPT when *exit_code says so). */
+rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errlen);
+/* The options the run was opened with. */
+const rb_run_opts *rb_run_options(const rb_run *r);
+/* Its event loop and its metrics store. */
+rb_loop *rb_run_loop(rb_run *r);
+rb_metrics *rb_run_metrics(rb_run *r);
+/* Its output directory. */
+const char *rb_run_dir(const rb_run *r);
+
+/* The scenario's first action: launches the registry (or attaches to
+ * --target, sampling --registry-pid), starts the registry sampler and the
+ * event log. Runs once; later calls return what the first did. Returns 0,
+ * or -1 after failing the run (RB_FAIL_RUN, "cannot start the registry: ..."). */
+int rb_run_start(rb_run *r);
+/* 1 once rb_run_start has been called. */
+int rb_run_started(const rb_run *r);
+/* The registry under test; NULL before rb_run_start succeeded. */
+const rb_run_target *rb_run_target_info(const rb_run *r);
+
+/* Opens a measured phase (names may repeat): the metrics store's phase, a
+ * registry sampler span, a Prometheus snapshot. */
+rb_phase *rb_run_phase_begin(rb_run *r, const char *name);
+/* Closes it: the registry's view of the phase and the bottleneck warning
+ * go into the phase record, and the results are checkpointed (results.json,
+ * CSVs, the phase's event). Closing twice is harmless. */
+void rb_run_phase_end(rb_run *r, rb_phase *p);
+
+/* Fails the run (the first failure's message wins) and stops its loop. */
+void rb_run_fail(rb_run *r, rb_fail_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* 1 once the run is stopping: failed or interrupted. Also notices a signal
+ * that arrived while the loop was not running (call it from long work). */
+int rb_run_stopping(rb_run *r);
+/* 1 when SIGINT or SIGTERM stopped the run. */
+int rb_run_interrupted(const rb_run *r);
+/* The first failure's message, or NULL. */
+const char *rb_run_failure(const rb_run *r);
+
+/* Runs the loop until nothing is left to do or the run stops, with the live
+ * progress line (unless quiet); live(ud) tells how many VUs are alive. */
+void rb_run_loop_run(rb_run *r, int (*live)(void *), void *ud);
+
+/* Records a declared parameter (rb.param): name, type, doc, default and
+ * value as text. */
+void rb_run_declare(rb_run *r, const char *name, const char *type, const char *doc, const char *def,
+                    const char *value);
+/* The value given for parameter name (--set or a suite), marking it used;
+ * NULL when none was given. */
+const char *rb_run_given(rb_run *r, const char *name);
+/* The first given key no declared parameter used, or NULL. */
+const char *rb_run_unused_given(const rb_run *r);
+/* The declared parameters, in order. */
+const rb_run_param *rb_run_params(const rb_run *r, size_t *n);
+/* "a, b, c": the declared parameter names (into buf, truncated). */
+void rb_run_param_names(const rb_run *r, char *buf, size_t len);
+
+/* Ends the run: closes open phases (cut), decides status and exit code
+ * (interrupted 130; failed by kind; else 0), prints the failure, writes
+ * results.json, the CSVs, the event log's end and report.html, prints the
+ * per-phase table and the warnings. A run that failed on its input before
+ * it started writes nothing. Returns the exit code. */
+int rb_run_finish(rb_run *r);
+/* Stops the registry and frees the run (NULL ok). Call rb_run_close_loop
+ * first when handles of the caller's live on the loop. */
+void rb_run_free(rb_run *r);
+/* Cancels every transfer on the run's loop and closes its handles: timers of
+ * the caller marked with data == handle are freed, the run's own closed. */
+void rb_run_close_loop(rb_run *r);
+
+#endif

@@ -1,0 +1,284 @@
+/* cmd_run: `regbench run SCENARIO [options]`: parses run's options and
+ * credentials into rb_run_opts and runs the scenario through the Lua
+ * runtime (rb_lua_run_scenario). Exit codes as rb_run.h says. */
+#include "cli/rb_cli.h"
+#include "image/rb_gen.h"
+#include "lua/rb_lua.h"
+#include "net/rb_auth.h"
+#include "registry/rb_launch.h"
+#include "run/rb_run.h"
+#include "util/rb_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void rb_cmd_run_options(FILE *out)
+{
+    fputs(
+          "Options of run:\n"
+          "  --set KEY=VALUE        set a scenario parameter (repeatable)\n"
+          "  --out DIR              results directory (default results/<UTC time>)\n"
+          "  --registry KIND        registry to launch: crane (default) or distribution\n"
+          "  --storage KIND         its storage: memory (default) or disk\n"
+          "  --disk DIR             directory for disk storage (default DIR/registry-storage)\n"
+          "  --port N               port for the launched registry (default 0: a free one)\n"
+          "  --pull-through         launch distribution as a pull-through cache of a crane registry\n"
+          "                         (rb.registry.target().upstream is the crane)\n"
+          "  --htpasswd FILE        launched distribution requires basic auth with these users (bcrypt)\n"
+          "  --target URL           use a running registry at URL instead of launching one\n"
+          "  --quiet                no live progress on stderr\n"
+          "  --cache DIR            digest cache of generated layers (default $XDG_CACHE_HOME/regbench; '' off)\n"
+          "  --username USER        user for the registry (or REGBENCH_USERNAME, or ~/.docker/config.json)\n"
+          "  --password-stdin       read the password from standard input (or REGBENCH_PASSWORD)\n"
+          "  --insecure             do not verify TLS certificates (recorded in the results)\n"
+          "  --ca-file FILE         trust the CA certificates in FILE\n"
+          "  --retries N            retry failed requests (5xx, 429, network) up to N times (default 0)\n"
+          "  --http-client KIND     auto (default: built-in HTTP/1.1 client for small plain-HTTP\n"
+          "                         requests, libcurl for the rest) or libcurl (libcurl for all)\n"
+          "  --timeout DUR          longest one registry request may take (default 10m)\n"
+          "  --stall-timeout DUR    fail a transfer that moves no byte for this long (default 60s)\n"
+          "  --registry-pid PID     with --target: sample this process's CPU, memory and disk\n"
+          "  --sample-interval DUR  how often registry and client resources are sampled (default 250ms)\n"
+          "  --yield-timeout DUR    end a VU that runs this long without yielding (default 10s)\n"
+          "  --max-vus N            cap on live virtual users (default 100000)\n"
+          "\n", out);
+}
+
+static int bad(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "regbench: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see regbench --help)\n");
+    return RB_EXIT_USAGE;
+}
+
+/* Returns the value of option argv[*i] (advancing *i), or NULL if missing. */
+static const char *value_of(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) return NULL;
+    return argv[++*i];
+}
+
+/* Fills o->username/password from --username + --password-stdin, then
+ * REGBENCH_USERNAME/REGBENCH_PASSWORD, then the Docker config for --target's
+ * host. Secrets are never printed. Returns 0, or -1 after a message. */
+static int resolve_credentials(rb_run_opts *o, int password_stdin, char **user, char **password)
+{
+    if (password_stdin) {
+        if (!o->username && !getenv("REGBENCH_USERNAME")) {
+            fprintf(stderr, "regbench: --password-stdin needs --username (or REGBENCH_USERNAME)\n");
+            return -1;
+        }
+        char buf[4096];
+        if (!fgets(buf, sizeof buf, stdin)) {
+            fprintf(stderr, "regbench: --password-stdin: nothing on standard input\n");
+            return -1;
+        }
+        buf[strcspn(buf, "\r\n")] = 0;
+        *password = rb_strdup(buf);
+        memset(buf, 0, sizeof buf);
+    } else if (getenv("REGBENCH_PASSWORD")) {
+        *password = rb_strdup(getenv("REGBENCH_PASSWORD"));
+    }
+    if (!o->username && getenv("REGBENCH_USERNAME") && getenv("REGBENCH_USERNAME")[0])
+        o->username = getenv("REGBENCH_USERNAME");
+    if (o->username && !*password) {
+        fprintf(stderr, "regbench: a user name was given but no password (--password-stdin or REGBENCH_PASSWORD)\n");
+        return -1;
+    }
+    if (!o->username && *password) {
+        fprintf(stderr, "regbench: a password was given but no user name (--username or REGBENCH_USERNAME)\n");
+        return -1;
+    }
+    if (!o->username && o->target_url) {
+        const char *h = strstr(o->target_url, "://");
+        char host[512];
+        snprintf(host, sizeof host, "%s", h ? h + 3 : o->target_url);
+        host[strcspn(host, "/")] = 0;
+        char err[RB_ERRLEN];
+        int world = 0;
+        int found = rb_auth_docker_config(host, user, password, &world, err, sizeof err);
+        if (found < 0) {
+            fprintf(stderr, "regbench: %s\n", err);
+            return -1;
+        }
+        if (found > 0) {
+            o->username = *user;
+            fprintf(stderr, "regbench: using credentials for %s from the Docker config\n", host);
+            if (world)
+                fprintf(stderr, "regbench: warning: the Docker config file is readable by other users (chmod 600 it)\n");
+        }
+    }
+    o->password = *password;
+    return 0;
+}
+
+int rb_cmd_run(int argc, char **argv)
+{
+    rb_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.max_vus = 100000;
+    o.launch.kind = RB_REG_CRANE;
+    o.launch.storage = RB_STORAGE_MEMORY;
+    rb_kv *sets = rb_calloc((size_t)argc, sizeof *sets);
+    int registry_given = 0, storage_given = 0, password_stdin = 0, rc = RB_EXIT_USAGE;
+    char *password = NULL, *user = NULL;
+    char err[RB_ERRLEN];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o.help = 1;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o.quiet = 1;
+        } else if (strcmp(a, "--pull-through") == 0) {
+            o.pull_through = 1;
+        } else if (strcmp(a, "--insecure") == 0) {
+            o.insecure = 1;
+        } else if (strcmp(a, "--password-stdin") == 0) {
+            password_stdin = 1;
+        } else if (a[0] == '-' && a[1] == '-' && strcmp(a, "--") != 0) {
+            if (!(v = value_of(argc, argv, &i))) { rc = bad("option %s needs a value", a); goto out; }
+            if (strcmp(a, "--set") == 0) {
+                const char *eq = strchr(v, '=');
+                if (!eq || v == eq) { rc = bad("bad --set '%s': expected key=value", v); goto out; }
+                sets[o.n_params].key = rb_asprintf("%.*s", (int)(eq - v), v);
+                sets[o.n_params++].value = rb_strdup(eq + 1);
+            } else if (strcmp(a, "--out") == 0) {
+                o.out_dir = v;
+            } else if (strcmp(a, "--registry") == 0) {
+                if (rb_launch_parse_kind(v, &o.launch.kind) < 0) {
+                    rc = bad("bad --registry '%s': expected crane or distribution", v); goto out;
+                }
+                registry_given = 1;
+            } else if (strcmp(a, "--storage") == 0) {
+                if (rb_launch_parse_storage(v, &o.launch.storage) < 0) {
+                    rc = bad("bad --storage '%s': expected memory or disk", v); goto out;
+                }
+                storage_given = 1;
+            } else if (strcmp(a, "--disk") == 0) {
+                o.launch.disk_dir = v;
+                o.launch.storage = RB_STORAGE_DISK;
+            } else if (strcmp(a, "--port") == 0) {
+                char *end;
+                errno = 0;
+                long p = strtol(v, &end, 10);
+                if (errno || *end || end == v || p < 0 || p > 65535) {
+                    rc = bad("bad --port '%s': expected 0 (pick a free port) to 65535", v); goto out;
+                }
+                o.launch.port = (int)p;
+            } else if (strcmp(a, "--target") == 0) {
+                const char *host = strstr(v, "://");
+                if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
+                    !host[3] || host[3] == '/' || strpbrk(host + 3, " \t\r\n")) {
+                    rc = bad("bad --target '%s': expected a URL such as http://127.0.0.1:5000", v); goto out;
+                }
+                o.target_url = v;
+            } else if (strcmp(a, "--yield-timeout") == 0) {
+                if (rb_parse_duration(v, &o.yield_timeout_s, err, sizeof err) < 0) {
+                    rc = bad("bad --yield-timeout: %s", err); goto out;
+                }
+                if (o.yield_timeout_s <= 0) { rc = bad("bad --yield-timeout: %s is not positive; give a duration such as 10s", v); goto out; }
+            } else if (strcmp(a, "--username") == 0) {
+                if (!v[0] || strchr(v, ':')) { rc = bad("%s", "bad --username: it must be non-empty and without ':'"); goto out; }
+                o.username = v;
+            } else if (strcmp(a, "--htpasswd") == 0) {
+                if (access(v, R_OK) != 0) { rc = bad("cannot read --htpasswd '%s'", v); goto out; }
+                o.launch.htpasswd = v;
+            } else if (strcmp(a, "--cache") == 0) {
+                rb_gen_set_cache_dir(v);   /* "" turns the digest cache off */
+            } else if (strcmp(a, "--ca-file") == 0) {
+                if (access(v, R_OK) != 0) { rc = bad("cannot read --ca-file '%s'", v); goto out; }
+                o.ca_file = v;
+            } else if (strcmp(a, "--http-client") == 0) {
+                if (rb_http_parse_engine(v, &o.http_client) < 0) {
+                    rc = bad("bad --http-client '%s': expected auto or libcurl", v); goto out;
+                }
+            } else if (strcmp(a, "--retries") == 0) {
+                char *end;
+                errno = 0;
+                long n = strtol(v, &end, 10);
+                if (errno || *end || end == v || n < 0 || n > 100) {
+                    rc = bad("bad --retries '%s': expected 0 to 100", v); goto out;
+                }
+                o.retries = (int)n;
+            } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--stall-timeout") == 0) {
+                double d;
+                if (rb_parse_duration(v, &d, err, sizeof err) < 0 || d <= 0) {
+                    rc = bad("bad %s: expected a positive duration such as 30s or 10m", a); goto out;
+                }
+                if (a[2] == 't') o.timeout_s = d; else o.stall_timeout_s = d;
+            } else if (strcmp(a, "--sample-interval") == 0) {
+                if (rb_parse_duration(v, &o.sample_interval_s, err, sizeof err) < 0 ||
+                    o.sample_interval_s < 0.01 || o.sample_interval_s > 60) {
+                    rc = bad("bad --sample-interval '%s': expected 10ms to 60s", v); goto out;
+                }
+            } else if (strcmp(a, "--registry-pid") == 0) {
+                char *end;
+                errno = 0;
+                long n = strtol(v, &end, 10);
+                if (errno || *end || end == v || n < 1) {
+                    rc = bad("bad --registry-pid '%s': expected a process id", v); goto out;
+                }
+                o.registry_pid = n;
+            } else if (strcmp(a, "--max-vus") == 0) {
+                char *end;
+                errno = 0;
+                long long n = strtoll(v, &end, 10);
+                if (errno || *end || end == v || n < 1 || n > 10000000) {
+                    rc = bad("bad --max-vus '%s': expected 1 to 10000000", v); goto out;
+                }
+                o.max_vus = (size_t)n;
+            } else {
+                rc = bad("unknown option '%s' for run", a);
+                goto out;
+            }
+        } else if (!o.scenario) {
+            o.scenario = a;
+        } else {
+            rc = bad("unexpected argument '%s' (one scenario per run)", a);
+            goto out;
+        }
+    }
+    if (!o.scenario) {
+        if (o.help) {
+            fputs("Usage: regbench run SCENARIO.lua [options]\n", stdout);
+            rb_cmd_run_options(stdout);
+            rc = RB_EXIT_OK;
+            goto out;
+        }
+        rc = bad("%s", "run needs a scenario file, e.g. regbench run scenarios/example.lua");
+        goto out;
+    }
+    if (o.target_url && (registry_given || storage_given || o.launch.port || o.launch.disk_dir)) {
+        rc = bad("%s", "--target uses a running registry: it cannot be combined with --registry, --storage, --port or --disk");
+        goto out;
+    }
+    if (o.pull_through && (o.target_url || o.launch.kind != RB_REG_DISTRIBUTION)) {
+        rc = bad("%s", "--pull-through needs --registry distribution (the cache) and no --target");
+        goto out;
+    }
+    if (o.launch.htpasswd && (o.target_url || o.launch.kind != RB_REG_DISTRIBUTION)) {
+        rc = bad("%s", "--htpasswd applies to --registry distribution (crane has no authentication)");
+        goto out;
+    }
+    if (o.registry_pid && !o.target_url) {
+        rc = bad("%s", "--registry-pid is for --target: a launched registry is sampled anyway");
+        goto out;
+    }
+    if (resolve_credentials(&o, password_stdin, &user, &password) < 0) {
+        rc = RB_EXIT_USAGE;
+        goto out;
+    }
+    o.params = sets;
+    rc = rb_lua_run_scenario(&o);
+out:
+    if (password) { memset(password, 0, strlen(password)); free(password); }
+    free(user);
+    for (size_t i = 0; i < o.n_params; i++) { free(sets[i].key); free(sets[i].value); }
+    free(sets);
+    return rc;
+}
+

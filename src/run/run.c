@@ -1,0 +1,714 @@
+/* run: one run's lifecycle without Lua (see rb_run.h). The registry under
+ * test is launched at the first action (so a bad parameter never starts
+ * one); its sampler measures one span at a time, from the first open phase
+ * and anew at every phase end while others stay open, so overlapping phases
+ * each get the registry's cost since the last boundary. After every phase
+ * the results are checkpointed from one results document (results.json,
+ * CSVs, the phase's line in events.jsonl), so a crash loses at most the
+ * phase in flight. Signals: a plain handler records SIGINT/SIGTERM and wakes
+ * the loop through an async handle (uv_async_send is async-signal-safe);
+ * rb_run_stopping also sees the flag, so work that never returns to the
+ * loop (a VU busy in a loop) stops promptly. A second signal gets the
+ * default action; launched registries die with us through PDEATHSIG. */
+#include "run/rb_run.h"
+#include "run/rb_events.h"
+#include "run/rb_progress.h"
+#include "registry/rb_prom.h"
+#include "registry/rb_sampler.h"
+#include "results/rb_html.h"
+#include "results/rb_results.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CLIENT_SERIES_MAX 20000
+
+struct rb_run {
+    rb_run_opts opts;
+    char *out_dir;
+    rb_loop *loop;
+    rb_metrics metrics;
+    uv_async_t signal_async;      /* wakes the loop when SIGINT/SIGTERM arrive */
+    uv_timer_t client_timer;      /* samples regbench's own CPU and RSS, and watches the registry */
+    int handles;                  /* signal_async and client_timer are initialised */
+    rb_client_point *client_series;
+    size_t n_client, cap_client;
+    uint32_t client_stride;       /* keep every n-th sample once the series is full */
+    uint32_t client_skip;
+    double client_last_cpu;
+    uint64_t client_last_us;
+    /* state */
+    int started;                  /* rb_run_start was called */
+    int start_failed;
+    int stop;                     /* failed or interrupted */
+    int interrupted;
+    rb_fail_kind fail_kind;
+    char *fatal;                  /* the first failure's message */
+    /* parameters */
+    rb_kv *given;                 /* copies of opts.params */
+    int *given_used;
+    size_t n_given;
+    rb_run_param *params;
+    size_t n_params;
+    /* the registry under test */
+    rb_run_target target;
+    char *t_url, *t_kind, *t_storage, *t_version, *t_prom;
+    rb_registry_proc *reg;
+    rb_registry_proc *upstream;   /* the crane behind a pull-through cache, or NULL */
+    rb_sampler *sampler;          /* samples the registry process, or NULL */
+    uint64_t sampler_start_us;    /* when it started (rb_now_us) */
+    int sampler_open;             /* phases open while the sampler's span runs */
+    rb_prom *prom_begin;          /* per phase index: the registry's metrics when it began */
+    size_t n_prom_begin;
+    rb_events *events;            /* the event log, once the run has started */
+};
+
+static volatile sig_atomic_t g_signal;   /* SIGINT/SIGTERM seen */
+static uv_async_t *g_signal_async;
+
+static void save(rb_run *r, const char *status, int exit_code, const rb_phase *ended, int final);
+
+/* ---- signals -------------------------------------------------------------------- */
+
+static void on_stop_signal(int sig)
+{
+    g_signal = sig;
+    if (g_signal_async) uv_async_send(g_signal_async);
+    signal(sig, SIG_DFL);
+}
+
+static void stop_for_signal(rb_run *r)
+{
+    if (r->interrupted) return;
+    fprintf(stderr, "\nregbench: %s: stopping, writing results of what ran\n",
+            g_signal == SIGINT ? "interrupted" : "terminated");
+    r->interrupted = 1;
+    r->stop = 1;
+    uv_stop(rb_loop_uv(r->loop));
+}
+
+static void on_signal_async(uv_async_t *h)
+{
+    stop_for_signal(h->data);
+}
+
+static void fatal_signal(int sig)
+{
+    rb_launch_kill_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int rb_run_stopping(rb_run *r)
+{
+    if (g_signal && !r->interrupted && r->handles) stop_for_signal(r);
+    return r->stop;
+}
+
+int rb_run_interrupted(const rb_run *r)
+{
+    return r->interrupted;
+}
+
+const char *rb_run_failure(const rb_run *r)
+{
+    return r->fatal;
+}
+
+void rb_run_fail(rb_run *r, rb_fail_kind kind, const char *fmt, ...)
+{
+    if (!r->fatal) {
+        va_list ap;
+        va_start(ap, fmt);
+        char buf[8192];
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        r->fatal = rb_strdup(buf);
+        r->fail_kind = kind;
+    }
+    r->stop = 1;
+    uv_stop(rb_loop_uv(r->loop));
+}
+
+/* ---- client sampling and the registry's health ---------------------------------- */
+
+static int sample_ms(const rb_run *r)
+{
+    double s = r->opts.sample_interval_s;
+    return s > 0 ? (int)(s * 1000 + 0.5) : 250;
+}
+
+/* A registry that dies mid-run ends the run: results are written for what
+ * was measured, and the run is marked failed. */
+static void watch_registry(rb_run *r)
+{
+    if (r->stop) return;
+    int gone = 0;
+    if (r->reg && !rb_launch_alive(r->reg)) gone = 1;
+    if (r->upstream && !rb_launch_alive(r->upstream)) gone = 2;
+    if (!gone && r->opts.target_url && r->sampler && !rb_sampler_alive(r->sampler)) gone = 3;
+    if (!gone) return;
+    char *msg = rb_asprintf("the %s process exited during the run%s; the run stops here",
+                            gone == 2 ? "upstream registry" : "registry",
+                            gone == 3 ? " (--registry-pid)" : " (its log is registry.log in the output directory)");
+    fprintf(stderr, "\nregbench: %s\n", msg);
+    rb_run_fail(r, RB_FAIL_SCRIPT, "%s", msg);
+    free(msg);
+}
+
+/* Samples regbench's own CPU and RSS into a bounded series (when full, every
+ * other point is dropped and the stride doubles), and watches the registry. */
+static void on_client_sample(uv_timer_t *t)
+{
+    rb_run *r = t->data;
+    watch_registry(r);
+    if (++r->client_skip < r->client_stride) return;
+    r->client_skip = 0;
+    uint64_t now = rb_now_us();
+    double cpu = rb_self_cpu_s();
+    double dt = (double)(now - r->client_last_us) / 1e6;
+    rb_client_point pt = {
+        .t_us = now - r->metrics.run_start_us,
+        .cpu_pct = dt > 0 ? (cpu - r->client_last_cpu) / dt * 100.0 : 0,
+        .rss_bytes = rb_self_rss(),
+    };
+    r->client_last_us = now;
+    r->client_last_cpu = cpu;
+    if (r->n_client == CLIENT_SERIES_MAX) {
+        for (size_t i = 0; i < CLIENT_SERIES_MAX / 2; i++) r->client_series[i] = r->client_series[2 * i + 1];
+        r->n_client = CLIENT_SERIES_MAX / 2;
+        r->client_stride *= 2;
+    }
+    if (r->n_client == r->cap_client) {
+        r->cap_client = r->cap_client ? r->cap_client * 2 : 256;
+        r->client_series = rb_realloc(r->client_series, r->cap_client * sizeof *r->client_series);
+    }
+    r->client_series[r->n_client++] = pt;
+}
+
+/* ---- open ------------------------------------------------------------------------- */
+
+static char *default_out_dir(void)
+{
+    char stamp[32];
+    rb_format_utc(rb_wall_us(), stamp, sizeof stamp);
+    for (char *p = stamp; *p; p++) if (*p == ':') *p = '-';
+    return rb_asprintf("results/%s", stamp);
+}
+
+rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errlen)
+{
+    *exit_code = RB_EXIT_USAGE;
+    struct stat st;
+    if (stat(o->scenario, &st) < 0) {
+        rb_err(err, errlen, "cannot read scenario '%s': %s", o->scenario, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rb_err(err, errlen, "cannot read scenario '%s': not a regular file", o->scenario);
+        return NULL;
+    }
+    for (size_t i = 0; i < o->n_params; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(o->params[i].key, o->params[j].key) == 0) {
+                rb_err(err, errlen, "--set %s given twice", o->params[i].key);
+                return NULL;
+            }
+    rb_run *r = rb_calloc(1, sizeof *r);
+    r->opts = *o;
+    r->n_given = o->n_params;
+    r->given = rb_calloc(o->n_params + 1, sizeof *r->given);
+    r->given_used = rb_calloc(o->n_params + 1, sizeof *r->given_used);
+    for (size_t i = 0; i < o->n_params; i++) {
+        r->given[i].key = rb_strdup(o->params[i].key);
+        r->given[i].value = rb_strdup(o->params[i].value);
+    }
+    r->out_dir = o->out_dir ? rb_strdup(o->out_dir) : default_out_dir();
+    if (!o->help && rb_mkdir_p(r->out_dir) < 0) {
+        rb_err(err, errlen, "cannot create output directory '%s': %s", r->out_dir, strerror(errno));
+        rb_run_free(r);
+        return NULL;
+    }
+    r->loop = rb_loop_new(err, errlen);
+    if (!r->loop) {
+        *exit_code = RB_EXIT_SCRIPT;
+        rb_run_free(r);
+        return NULL;
+    }
+    rb_loop_set_engine(r->loop, o->http_client);
+    rb_metrics_init(&r->metrics);
+
+    uv_loop_t *uv = rb_loop_uv(r->loop);
+    uv_async_init(uv, &r->signal_async, on_signal_async);
+    r->signal_async.data = r;
+    uv_unref((uv_handle_t *)&r->signal_async);
+    g_signal = 0;
+    g_signal_async = &r->signal_async;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    uv_timer_init(uv, &r->client_timer);
+    r->client_timer.data = r;
+    r->handles = 1;
+    r->client_stride = 1;
+    r->client_last_us = rb_now_us();
+    r->client_last_cpu = rb_self_cpu_s();
+    uv_timer_start(&r->client_timer, on_client_sample, (uint64_t)sample_ms(r), (uint64_t)sample_ms(r));
+    uv_unref((uv_handle_t *)&r->client_timer);
+    signal(SIGSEGV, fatal_signal);
+    signal(SIGABRT, fatal_signal);
+    signal(SIGBUS, fatal_signal);
+    signal(SIGPIPE, SIG_IGN);
+    *exit_code = RB_EXIT_OK;
+    return r;
+}
+
+const rb_run_opts *rb_run_options(const rb_run *r) { return &r->opts; }
+rb_loop *rb_run_loop(rb_run *r) { return r->loop; }
+rb_metrics *rb_run_metrics(rb_run *r) { return &r->metrics; }
+const char *rb_run_dir(const rb_run *r) { return r->out_dir; }
+int rb_run_started(const rb_run *r) { return r->started; }
+
+const rb_run_target *rb_run_target_info(const rb_run *r)
+{
+    return r->started && !r->start_failed ? &r->target : NULL;
+}
+
+/* ---- parameters ------------------------------------------------------------------- */
+
+void rb_run_declare(rb_run *r, const char *name, const char *type, const char *doc, const char *def,
+                    const char *value)
+{
+    r->params = rb_realloc(r->params, (r->n_params + 1) * sizeof *r->params);
+    rb_run_param *p = &r->params[r->n_params++];
+    p->name = rb_strdup(name);
+    p->type = rb_strdup(type);
+    p->doc = rb_strdup(doc);
+    p->def = rb_strdup(def);
+    p->value = rb_strdup(value);
+}
+
+const char *rb_run_given(rb_run *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_given; i++)
+        if (strcmp(r->given[i].key, name) == 0) {
+            r->given_used[i] = 1;
+            return r->given[i].value;
+        }
+    return NULL;
+}
+
+const char *rb_run_unused_given(const rb_run *r)
+{
+    for (size_t i = 0; i < r->n_given; i++)
+        if (!r->given_used[i]) return r->given[i].key;
+    return NULL;
+}
+
+const rb_run_param *rb_run_params(const rb_run *r, size_t *n)
+{
+    *n = r->n_params;
+    return r->params;
+}
+
+void rb_run_param_names(const rb_run *r, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < r->n_params && off < len; i++) {
+        int w = snprintf(buf + off, len - off, "%s%s", i ? ", " : "", r->params[i].name);
+        if (w < 0) break;
+        off += (size_t)w;
+    }
+}
+
+/* ---- start: the registry under test ------------------------------------------------ */
+
+static int attach_target(rb_run *r, char *err, size_t errlen)
+{
+    const rb_run_opts *o = &r->opts;
+    r->t_url = rb_strdup(o->target_url);
+    size_t n = strlen(r->t_url);
+    while (n > 0 && r->t_url[n - 1] == '/') r->t_url[--n] = 0;
+    r->t_kind = rb_strdup("external");
+    r->t_storage = rb_strdup("unknown");
+    if (o->registry_pid > 0) {
+        char serr[RB_ERRLEN];
+        r->target.pid = o->registry_pid;
+        r->sampler_start_us = rb_now_us();
+        r->sampler = rb_sampler_start((pid_t)o->registry_pid, NULL, sample_ms(r), serr, sizeof serr);
+        if (!r->sampler) return rb_err(err, errlen, "--registry-pid %ld: %s", o->registry_pid, serr);
+    }
+    return 0;
+}
+
+static int launch(rb_run *r, char *err, size_t errlen)
+{
+    const rb_run_opts *o = &r->opts;
+    rb_launch_opts lo = o->launch;
+    lo.workdir = r->out_dir;
+    if (o->pull_through) {
+        char *updir = rb_asprintf("%s/upstream", r->out_dir);
+        rb_launch_opts uo = {.kind = RB_REG_CRANE, .storage = RB_STORAGE_MEMORY, .workdir = updir};
+        if (rb_mkdir_p(updir) == 0)
+            r->upstream = rb_launch_start(&uo, err, errlen);
+        else
+            rb_err(err, errlen, "cannot create %s", updir);
+        free(updir);
+        if (!r->upstream) return -1;
+        lo.proxy_url = rb_launch_url(r->upstream);
+        r->target.upstream_url = rb_launch_url(r->upstream);
+        r->target.upstream_log = rb_launch_log_path(r->upstream);
+    }
+    r->reg = rb_launch_start(&lo, err, errlen);
+    if (!r->reg) return -1;
+    r->t_url = rb_strdup(rb_launch_url(r->reg));
+    r->t_kind = rb_strdup(rb_launch_kind_name(lo.kind));
+    r->t_storage = rb_strdup(rb_launch_storage_name(lo.storage));
+    const char *v = rb_launch_version(r->reg);
+    r->t_version = v ? rb_strdup(v) : NULL;
+    r->target.pid = (long)rb_launch_pid(r->reg);
+    char serr[RB_ERRLEN];
+    r->sampler_start_us = rb_now_us();
+    r->sampler = rb_sampler_start((pid_t)r->target.pid, rb_launch_storage_dir(r->reg), sample_ms(r), serr, sizeof serr);
+    const char *mu = rb_launch_metrics_url(r->reg);
+    if (mu) r->t_prom = rb_strdup(mu);
+    if (!r->sampler)
+        fprintf(stderr, "regbench: warning: registry resources will not be sampled: %s\n", serr);
+    return 0;
+}
+
+/* What rb_results needs besides the metrics store; free with info_free. */
+typedef struct run_info {
+    rb_run_info info;
+    char started[32];
+    const char **pnames, **pvalues;
+    rb_sampler_point *series;
+} run_info;
+
+static void info_fill(rb_run *r, run_info *ri, const char *status, int exit_code)
+{
+    memset(ri, 0, sizeof *ri);
+    rb_run_info *info = &ri->info;
+    rb_format_utc(rb_wall_us() - (rb_now_us() - r->metrics.run_start_us), ri->started, sizeof ri->started);
+    info->scenario = r->opts.scenario;
+    info->started_at = ri->started;
+    info->status = status;
+    info->error = r->fatal;
+    info->exit_code = exit_code;
+    info->reg_kind = r->t_kind ? r->t_kind : (r->opts.target_url ? "external" : rb_launch_kind_name(r->opts.launch.kind));
+    info->reg_url = r->t_url ? r->t_url : "";
+    info->reg_storage = r->t_storage ? r->t_storage : "unknown";
+    info->reg_version = r->t_version;
+    info->reg_pid = r->target.pid;
+    info->insecure = r->opts.insecure;
+    info->http_client = rb_http_engine_name(r->opts.http_client);
+    info->auth_user = r->opts.username;
+    ri->pnames = rb_calloc(r->n_params + 1, sizeof *ri->pnames);
+    ri->pvalues = rb_calloc(r->n_params + 1, sizeof *ri->pvalues);
+    for (size_t i = 0; i < r->n_params; i++) {
+        ri->pnames[i] = r->params[i].name;
+        ri->pvalues[i] = r->params[i].value;
+    }
+    info->param_names = ri->pnames;
+    info->param_values = ri->pvalues;
+    info->n_params = r->n_params;
+    if (r->sampler) {
+        size_t n = rb_sampler_series(r->sampler, NULL, 0);
+        ri->series = rb_calloc(n + 1, sizeof *ri->series);
+        info->n_reg_series = rb_sampler_series(r->sampler, ri->series, n);
+        info->reg_series = ri->series;
+        info->reg_series_offset_us = r->sampler_start_us - r->metrics.run_start_us;
+    }
+    info->client_series = r->client_series;
+    info->n_client_series = r->n_client;
+}
+
+static void info_free(run_info *ri)
+{
+    free(ri->pnames);
+    free(ri->pvalues);
+    free(ri->series);
+}
+
+/* The event log, events.jsonl: "start" once the registry is known, then
+ * "phase" at every phase end and "end" last (written by save). */
+static void log_start(rb_run *r)
+{
+    char err[RB_ERRLEN];
+    r->events = rb_events_open(r->out_dir, err, sizeof err);
+    if (!r->events) {
+        fprintf(stderr, "regbench: warning: no event log: %s\n", err);
+        return;
+    }
+    run_info ri;
+    info_fill(r, &ri, "running", -1);
+    json_t *doc = rb_results_json(&r->metrics, &ri.info);
+    info_free(&ri);
+    static const char *drop[] = {"phases", "metrics", "warnings", "registry_timeseries", "client_timeseries", NULL};
+    for (int i = 0; drop[i]; i++) json_object_del(doc, drop[i]);
+    rb_events_write(r->events, "start", doc);
+}
+
+int rb_run_start(rb_run *r)
+{
+    if (r->started) return r->start_failed ? -1 : 0;
+    r->started = 1;
+    char err[RB_ERRLEN];
+    int rc = r->opts.target_url ? attach_target(r, err, sizeof err) : launch(r, err, sizeof err);
+    if (rc < 0) {
+        r->start_failed = 1;
+        rb_run_fail(r, RB_FAIL_RUN, "cannot start the registry: %s", err);
+        return -1;
+    }
+    r->target.url = r->t_url;
+    r->target.kind = r->t_kind;
+    r->target.storage = r->t_storage;
+    r->target.version = r->t_version;
+    r->target.metrics_url = r->t_prom;
+    log_start(r);
+    return 0;
+}
+
+/* ---- phases ------------------------------------------------------------------------- */
+
+static int counter_like(const char *name)
+{
+    size_t n = strcspn(name, "{");
+    return (n > 6 && strncmp(name + n - 6, "_total", 6) == 0) ||
+           (n > 6 && strncmp(name + n - 6, "_count", 6) == 0) ||
+           (n > 4 && strncmp(name + n - 4, "_sum", 4) == 0) ||
+           (n > 7 && strncmp(name + n - 7, "_bucket", 7) == 0);
+}
+
+/* The phase's Prometheus view: counters as deltas since it began, gauges as they end. */
+static void prom_phase_end(rb_run *r, rb_phase *p)
+{
+    rb_prom end;
+    char err[RB_ERRLEN];
+    if (rb_prom_scrape(r->t_prom, &end, err, sizeof err) < 0) return;
+    const rb_prom *begin = (size_t)p->index < r->n_prom_begin ? &r->prom_begin[p->index] : NULL;
+    rb_phase_registry *reg = &p->registry;
+    reg->prom_names = rb_calloc(end.n ? end.n : 1, sizeof(char *));
+    reg->prom_values = rb_calloc(end.n ? end.n : 1, sizeof(double));
+    for (size_t i = 0; i < end.n; i++) {
+        double v = end.values[i];
+        if (counter_like(end.names[i])) {
+            double b = begin ? rb_prom_get(begin, end.names[i]) : 0;
+            if (b > 0) v -= b;
+            if (v == 0) continue;   /* keep the view short: only what moved */
+        }
+        reg->prom_names[reg->n_prom] = rb_strdup(end.names[i]);
+        reg->prom_values[reg->n_prom] = v;
+        reg->n_prom++;
+    }
+    rb_prom_free(&end);
+}
+
+rb_phase *rb_run_phase_begin(rb_run *r, const char *name)
+{
+    rb_phase *p = rb_metrics_phase_begin(&r->metrics, name);
+    if (r->t_prom) {
+        size_t need = (size_t)p->index + 1;
+        if (need > r->n_prom_begin) {
+            r->prom_begin = rb_realloc(r->prom_begin, need * sizeof *r->prom_begin);
+            memset(r->prom_begin + r->n_prom_begin, 0, (need - r->n_prom_begin) * sizeof *r->prom_begin);
+            r->n_prom_begin = need;
+        }
+        char err[RB_ERRLEN];
+        rb_prom_scrape(r->t_prom, &r->prom_begin[p->index], err, sizeof err);
+    }
+    if (r->sampler && r->sampler_open++ == 0)
+        rb_sampler_phase_begin(r->sampler);
+    return p;
+}
+
+void rb_run_phase_end(rb_run *r, rb_phase *p)
+{
+    if (!p->open) return;
+    rb_metrics_phase_end(&r->metrics, p);
+    if (r->sampler && r->sampler_open > 0) {
+        rb_sampler_summary s;
+        rb_sampler_phase_end(r->sampler, &s);
+        rb_phase_registry *reg = &p->registry;
+        reg->valid = 1;
+        reg->cpu_pct_avg = s.cpu_pct_avg;
+        reg->cpu_pct_max = s.cpu_pct_max;
+        reg->rss_peak_bytes = s.rss_peak_bytes;
+        reg->rss_end_bytes = s.rss_end_bytes;
+        reg->disk_read_bytes = s.disk_read_bytes;
+        reg->disk_write_bytes = s.disk_write_bytes;
+        reg->storage_bytes = s.storage_bytes;
+        if (--r->sampler_open > 0)
+            rb_sampler_phase_begin(r->sampler);
+        /* Was regbench itself the limit? Its CPU near a full core while the registry idles. */
+        double dur = (double)(p->end_us - p->start_us) / 1e6;
+        double client_pct = dur > 0 ? p->cpu_s / dur * 100.0 : 0;
+        if (dur >= 0.5 && client_pct >= 85.0 && s.cpu_pct_avg < 50.0 && !p->warning)
+            p->warning = rb_asprintf("regbench used %.0f%% of a core while the registry used %.0f%%: "
+                                     "the client may have been the bottleneck", client_pct, s.cpu_pct_avg);
+    }
+    if (r->t_prom) prom_phase_end(r, p);
+    save(r, "running", -1, p, 0);
+}
+
+/* ---- the loop ------------------------------------------------------------------------ */
+
+void rb_run_loop_run(rb_run *r, int (*live)(void *), void *ud)
+{
+    uv_loop_t *uv = rb_loop_uv(r->loop);
+    rb_progress *prog = (!r->opts.help && !r->opts.quiet) ? rb_progress_start(uv, &r->metrics, live, ud) : NULL;
+    uv_run(uv, UV_RUN_DEFAULT);
+    rb_progress_stop(prog);
+}
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+/* Writes what the run knows now, from one results document: results.json
+ * and the CSVs always; the phase's event when `ended` is given; and at the
+ * end (`final`) the "end" event and report.html. */
+static void save(rb_run *r, const char *status, int exit_code, const rb_phase *ended, int final)
+{
+    run_info ri;
+    info_fill(r, &ri, status, exit_code);
+    json_t *doc = rb_results_json(&r->metrics, &ri.info);
+    char err[RB_ERRLEN];
+    if (rb_results_write_doc(r->out_dir, doc, err, sizeof err) < 0 ||
+        rb_results_write_csv(r->out_dir, &r->metrics, err, sizeof err) < 0)
+        fprintf(stderr, "regbench: cannot write results: %s\n", err);
+    if (ended && r->events) {
+        json_t *o = json_object();
+        json_object_set_new(o, "phase", rb_results_phase_json(&r->metrics, &ri.info, (size_t)ended->index));
+        rb_events_write(r->events, "phase", o);
+    }
+    if (final) {
+        if (r->events) {
+            json_t *o = json_object();
+            static const char *keep[] = {"status", "error", "exit_code", "run_duration_s", "metrics", "warnings",
+                                         "registry_timeseries", "client_timeseries", NULL};
+            for (int i = 0; keep[i]; i++)
+                if (json_object_get(doc, keep[i])) json_object_set(o, keep[i], json_object_get(doc, keep[i]));
+            rb_events_write(r->events, "end", o);
+            rb_events_close(r->events);
+            r->events = NULL;
+        }
+        char *path = rb_asprintf("%s/report.html", r->out_dir);
+        if (rb_write_report_html(doc, NULL, r->out_dir, path, err, sizeof err) < 0)
+            fprintf(stderr, "regbench: warning: no report.html: %s\n", err);
+        free(path);
+    }
+    json_decref(doc);
+    info_free(&ri);
+}
+
+/* Closes every phase still open at the end of the run: a phase whose
+ * function never returned (error, interrupt, deadlock) is marked cut. */
+static void close_phases(rb_run *r)
+{
+    for (size_t i = 0; i < r->metrics.n_phases; i++) {
+        rb_phase *p = r->metrics.phases[i];
+        if (!p->open || p == r->metrics.implicit) continue;
+        p->cut = 1;
+        rb_run_phase_end(r, p);
+    }
+    rb_metrics_close_all(&r->metrics);
+}
+
+int rb_run_finish(rb_run *r)
+{
+    close_phases(r);
+    int exit_code = RB_EXIT_OK;
+    const char *status = "ok";
+    if (r->interrupted) {
+        exit_code = RB_EXIT_INTERRUPTED;
+        status = "interrupted";
+    } else if (r->fatal) {
+        /* a scenario that failed because its registry died: say so first */
+        if (r->fail_kind == RB_FAIL_SCRIPT && !strstr(r->fatal, "process exited during the run") &&
+            ((r->reg && !rb_launch_alive(r->reg)) || (r->upstream && !rb_launch_alive(r->upstream)))) {
+            char *m = rb_asprintf("the registry process exited during the run (its log is registry.log "
+                                  "in the output directory); the scenario then failed: %s", r->fatal);
+            free(r->fatal);
+            r->fatal = m;
+        }
+        exit_code = r->fail_kind == RB_FAIL_INPUT ? RB_EXIT_USAGE : RB_EXIT_SCRIPT;
+        status = "failed";
+        fprintf(stderr, "regbench: %s%s\n", r->fail_kind == RB_FAIL_SCRIPT ? "scenario failed: " : "", r->fatal);
+    }
+    if (r->opts.help || (r->fail_kind == RB_FAIL_INPUT && r->fatal && !r->started))
+        return exit_code;   /* nothing ran: nothing to write */
+    save(r, status, exit_code, NULL, 1);
+    if (r->metrics.n_phases || r->metrics.n_metrics) rb_results_print_table(stdout, &r->metrics);
+    fflush(stdout);
+    for (size_t i = 0; i < r->metrics.n_phases; i++)
+        if (r->metrics.phases[i]->warning)
+            fprintf(stderr, "regbench: warning: phase \"%s\": %s\n", r->metrics.phases[i]->name,
+                    r->metrics.phases[i]->warning);
+    if (r->opts.insecure)
+        fprintf(stderr, "regbench: warning: TLS certificates were not verified (--insecure)\n");
+    fprintf(stderr, "regbench: results in %s/\n", r->out_dir);
+    return exit_code;
+}
+
+/* ---- teardown ------------------------------------------------------------------------------ */
+
+/* Closes a handle others allocated (timers mark themselves with
+ * data == handle and are freed); the run's own are closed below. */
+static void close_one(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (uv_is_closing(h)) return;
+    if (h->type == UV_TIMER && h->data == (void *)h)
+        uv_close(h, (uv_close_cb)free);
+}
+
+void rb_run_close_loop(rb_run *r)
+{
+    if (!r || !r->loop) return;
+    rb_loop_cancel_all(r->loop);
+    uv_walk(rb_loop_uv(r->loop), close_one, NULL);
+    if (r->handles) {
+        r->handles = 0;
+        g_signal_async = NULL;
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        uv_close((uv_handle_t *)&r->signal_async, NULL);
+        uv_close((uv_handle_t *)&r->client_timer, NULL);
+    }
+    uv_run(rb_loop_uv(r->loop), UV_RUN_NOWAIT);
+}
+
+void rb_run_free(rb_run *r)
+{
+    if (!r) return;
+    rb_run_close_loop(r);
+    rb_loop_free(r->loop);
+    if (r->events) rb_events_close(r->events);
+    for (size_t i = 0; i < r->n_prom_begin; i++) rb_prom_free(&r->prom_begin[i]);
+    free(r->prom_begin);
+    free(r->client_series);
+    rb_metrics_free(&r->metrics);
+    rb_sampler_stop(r->sampler);
+    rb_launch_stop(r->reg);
+    rb_launch_stop(r->upstream);
+    for (size_t i = 0; i < r->n_given; i++) { free(r->given[i].key); free(r->given[i].value); }
+    free(r->given);
+    free(r->given_used);
+    for (size_t i = 0; i < r->n_params; i++) {
+        free(r->params[i].name); free(r->params[i].type); free(r->params[i].doc);
+        free(r->params[i].def); free(r->params[i].value);
+    }
+    free(r->params);
+    free(r->t_url); free(r->t_kind); free(r->t_storage); free(r->t_version); free(r->t_prom);
+    free(r->fatal);
+    free(r->out_dir);
+    free(r);
+}
