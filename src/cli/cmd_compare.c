@@ -4,6 +4,7 @@
  * comparison as JSON. Exit code: 1 when a regression beyond the threshold was
  * found, 0 otherwise, 2 for bad input (usage, unreadable or foreign files). */
 #include "cli/rb_cli.h"
+#include "util/rb_atomic.h"
 #include "results/rb_compare.h"
 #include "results/rb_report.h"
 #include "util/rb_util.h"
@@ -26,18 +27,15 @@ static void usage(FILE *f)
             "exit code: 1 when a regression was found, 0 when none, 2 for bad input\n");
 }
 
-/* Writes the comparison JSON to path via path.tmp + rename. */
+/* Writes the comparison JSON to path atomically. */
 static int write_json(const json_t *cmp, const char *path)
 {
-    char *tmp = rb_asprintf("%s.tmp", path);
-    int rc = json_dump_file(cmp, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-    if (rc != 0) {
-        fprintf(stderr, "regbench compare: cannot write %s: %s\n", path, strerror(errno ? errno : EIO));
-        unlink(tmp);
+    char err[RB_ERRLEN];
+    if (rb_write_json_atomic(path, cmp, err, sizeof err) < 0) {
+        fprintf(stderr, "regbench compare: %s\n", err);
+        return -1;
     }
-    free(tmp);
-    return rc;
+    return 0;
 }
 
 int rb_cmd_compare(int argc, char **argv)

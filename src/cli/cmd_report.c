@@ -5,6 +5,7 @@
  * run's own results.json under the suite directory. Exit code 0, 2 for bad
  * input, 1 when the report cannot be written. */
 #include "cli/rb_cli.h"
+#include "util/rb_atomic.h"
 #include "results/rb_compare.h"
 #include "run/rb_events.h"
 #include "results/rb_summary.h"
@@ -66,10 +67,7 @@ static int rebuild_if_needed(const char *in, const char *dir, char *err, size_t 
     if (!needed) goto out;
     json_t *doc = rb_events_rebuild(log, err, errlen);
     if (!doc) { rc = -1; goto out; }
-    char *tmp = rb_asprintf("%s.tmp", res);
-    if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) != 0 ||
-        rename(tmp, res) != 0) {
-        rb_err(err, errlen, "cannot write %s", res);
+    if (rb_write_json_atomic(res, doc, err, errlen) < 0) {
         rc = -1;
     } else {
         fprintf(stderr, "regbench: rebuilt %s from %s\n", res, log);
@@ -80,7 +78,6 @@ static int rebuild_if_needed(const char *in, const char *dir, char *err, size_t 
         free(md);
         json_decref(suite);
     }
-    free(tmp);
     json_decref(doc);
 out:
     free(log);

@@ -11,6 +11,7 @@
  * directory (small JSON files keyed by the SHA-256 of the parameters). */
 #include "gen_internal.h"
 #include "util/rb_digest.h"
+#include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -704,17 +705,14 @@ static void cache_store(const gen_plan *pl, const rb_layer_info *info)
     int ok = rb_mkdir_p(path) == 0;
     *slash = '/';
     if (ok) {
-        char *tmp = rb_asprintf("%s.%ld.tmp", path, (long)getpid());
-        FILE *f = fopen(tmp, "w");
-        if (f) {
+        rb_atomic a;
+        FILE *f = rb_atomic_open(&a, path, NULL, 0);
+        if (f) {   /* a cache: a failed write is only a miss next time */
             fprintf(f, "{\"key\": \"%s\", \"digest\": \"%s\", \"diff_id\": \"%s\", \"size\": %" PRIu64
                        ", \"uncompressed_size\": %" PRIu64 "}\n",
                     key, info->digest, info->diff_id, info->size, info->uncompressed_size);
-            if (fclose(f) == 0)
-                rename(tmp, path);
+            rb_atomic_commit(&a, 0, NULL, 0);
         }
-        unlink(tmp);
-        free(tmp);
     }
     free(path);
 }

@@ -3,6 +3,7 @@
  * the generator through a fixed buffer. Blobs already present with the right
  * size are kept; index.json keeps entries of other ref names. */
 #include "gen_internal.h"
+#include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -33,15 +34,12 @@ static int write_blob(lw *w, const rb_blob *b, char *err, size_t errlen)
         w->done += b->size;
         return 0;
     }
-    char *tmp = rb_asprintf("%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    int rc = -1;
-    rb_blob_reader *r = NULL;
-    if (!f) {
-        rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    r = rb_blob_open(b, err, errlen);
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, errlen);
+    free(path);
+    if (!f) return -1;
+    int failed = 1;
+    rb_blob_reader *r = rb_blob_open(b, err, errlen);
     if (!r)
         goto out;
     uint64_t total = 0, last = 0;
@@ -53,10 +51,8 @@ static int write_blob(lw *w, const rb_blob *b, char *err, size_t errlen)
         }
         if (n == 0)
             break;
-        if (fwrite(w->buf, 1, (size_t)n, f) != (size_t)n) {
-            rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-            goto out;
-        }
+        if (fwrite(w->buf, 1, (size_t)n, f) != (size_t)n)
+            break;   /* the commit reports the write error */
         total += (uint64_t)n;
         w->done += (uint64_t)n;
         if (w->progress && total - last >= (64u << 20)) {
@@ -64,31 +60,19 @@ static int write_blob(lw *w, const rb_blob *b, char *err, size_t errlen)
             w->progress(w->ctx, w->done);
         }
     }
-    if (total != b->size) {
+    if (!ferror(f) && total != b->size) {
         rb_err(err, errlen, "blob %s: produced %llu bytes, expected %llu", b->digest,
                (unsigned long long)total, (unsigned long long)b->size);
         goto out;
     }
-    if (fclose(f) != 0) {
-        f = NULL;
-        rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    f = NULL;
-    if (rename(tmp, path) != 0) {
-        rb_err(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    rc = 0;
+    failed = 0;
 out:
-    if (f)
-        fclose(f);
-    if (rc < 0)
-        unlink(tmp);
     rb_blob_close(r);
-    free(tmp);
-    free(path);
-    return rc;
+    if (failed) {
+        rb_atomic_commit(&a, 1, NULL, 0);
+        return -1;
+    }
+    return rb_atomic_commit(&a, 0, err, errlen);
 }
 
 static int write_image_blobs(lw *w, const rb_image *img, char *err, size_t errlen)
@@ -112,26 +96,6 @@ static json_t *ref_descriptor(const rb_blob *m, const char *ref)
     return d;
 }
 
-static int write_text(const char *path, const char *text, char *err, size_t errlen)
-{
-    char *tmp = rb_asprintf("%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    int ok = fputs(text, f) >= 0;
-    ok = (fclose(f) == 0) && ok;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        rb_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return ok ? 0 : -1;
-}
-
 int rb_layout_write(const char *dir, rb_image *const *images, const char *const *refs, size_t n,
                     rb_index *const *indexes, const char *const *index_refs, size_t n_indexes,
                     void (*progress)(void *ctx, uint64_t done), void *ctx, char *err, size_t errlen)
@@ -144,7 +108,7 @@ int rb_layout_write(const char *dir, rb_image *const *images, const char *const 
     }
     free(blobs);
     char *p = rb_asprintf("%s/oci-layout", dir);
-    int rc = write_text(p, "{\"imageLayoutVersion\":\"1.0.0\"}", err, errlen);
+    int rc = rb_write_text_atomic(p, "{\"imageLayoutVersion\":\"1.0.0\"}", err, errlen);
     free(p);
     if (rc < 0)
         return -1;
@@ -192,7 +156,7 @@ int rb_layout_write(const char *dir, rb_image *const *images, const char *const 
     json_decref(ix);
     char *withnl = rb_asprintf("%s\n", text);
     free(text);
-    rc = write_text(ipath, withnl, err, errlen);
+    rc = rb_write_text_atomic(ipath, withnl, err, errlen);
     free(withnl);
     free(ipath);
     if (rc == 0 && progress)

@@ -5,6 +5,7 @@
  * point of every phase. Files are written to NAME.tmp and renamed into place.
  * Formats are documented in docs/results-schema.md. */
 #include "results/rb_report.h"
+#include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -346,44 +347,12 @@ int rb_write_gobench(const json_t *suite, FILE *out)
     return ferror(out) ? -1 : 0;
 }
 
-/* Opens PATH.tmp; sets *tmp (caller frees). */
-static FILE *open_tmp(const char *path, char **tmp, char *err, size_t errlen)
-{
-    *tmp = rb_asprintf("%s.tmp", path);
-    FILE *f = fopen(*tmp, "w");
-    if (!f) {
-        rb_err(err, errlen, "cannot write %s: %s", *tmp, strerror(errno));
-        free(*tmp);
-        *tmp = NULL;
-    }
-    return f;
-}
-
-/* Closes f and renames tmp over path (or removes tmp when failed). Frees tmp. */
-static int commit_tmp(FILE *f, char *tmp, const char *path, int failed, char *err, size_t errlen)
-{
-    int rc = 0;
-    errno = 0;
-    if (ferror(f)) failed = 1;
-    if (fclose(f) != 0) failed = 1;
-    if (failed) {
-        rc = rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
-        unlink(tmp);
-    } else if (rename(tmp, path) != 0) {
-        rc = rb_err(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return rc;
-}
-
 int rb_write_gobench_file(const json_t *suite, const char *path, char *err, size_t errlen)
 {
-    char *tmp;
-    FILE *f = open_tmp(path, &tmp, err, errlen);
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, errlen);
     if (!f) return -1;
-    int failed = rb_write_gobench(suite, f) != 0;
-    return commit_tmp(f, tmp, path, failed, err, errlen);
+    return rb_atomic_commit(&a, rb_write_gobench(suite, f) != 0, err, errlen);
 }
 
 /* ---- CSV --------------------------------------------------------------------- */
@@ -432,8 +401,8 @@ static void csv_run_prefix(FILE *f, const json_t *run)
 
 int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_t errlen)
 {
-    char *tmp;
-    FILE *f = open_tmp(path, &tmp, err, errlen);
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, errlen);
     if (!f) return -1;
     fputs("registry,scenario,label,repetition,phase,status,duration_s,ops,errors,ops_per_s,"
           "throughput_MBps,p50_ms,p90_ms,p95_ms,p99_ms,p999_ms,max_ms,client_cpu_s,"
@@ -469,7 +438,7 @@ int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_
             fputc('\n', f);
         }
     }
-    return commit_tmp(f, tmp, path, 0, err, errlen);
+    return rb_atomic_commit(&a, 0, err, errlen);
 }
 
 /* Element i of the array at ts[key] as CSV ("" when missing). */
@@ -483,8 +452,8 @@ static void csv_elem(FILE *f, const json_t *ts, const char *key, size_t i)
 
 int rb_write_timeseries_csv(const json_t *suite, const char *path, char *err, size_t errlen)
 {
-    char *tmp;
-    FILE *f = open_tmp(path, &tmp, err, errlen);
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, errlen);
     if (!f) return -1;
     fputs("registry,scenario,label,repetition,phase,t_s,ops,errors,bytes,latency_mean_ms,latency_max_ms\n", f);
     size_t i, j;
@@ -513,5 +482,5 @@ int rb_write_timeseries_csv(const json_t *suite, const char *path, char *err, si
             }
         }
     }
-    return commit_tmp(f, tmp, path, 0, err, errlen);
+    return rb_atomic_commit(&a, 0, err, errlen);
 }

@@ -11,6 +11,7 @@
 #include "results/rb_groups.h"
 #include "results/rb_compare.h"
 #include "results/rb_report.h"
+#include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -1821,21 +1822,13 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
 int rb_write_report_html(const json_t *results, const json_t *baseline, const char *base_dir, const char *path,
                          char *err, size_t errlen)
 {
-    char *tmp = rb_asprintf("%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, errlen);
+    if (!f) return -1;
     char why[RB_ERRLEN] = "";
-    int rc = rb_report_html(results, baseline, base_dir, f, why, sizeof why);
-    if (fclose(f) != 0 && rc == 0) rc = rb_err(why, sizeof why, "%s", strerror(errno));
-    if (rc == 0 && rename(tmp, path) != 0) rc = rb_err(why, sizeof why, "%s", strerror(errno));
-    if (rc != 0) {
-        rb_err(err, errlen, "cannot write %s: %s", path, why);
-        unlink(tmp);
+    if (rb_report_html(results, baseline, base_dir, f, why, sizeof why) < 0) {
+        rb_atomic_commit(&a, 1, NULL, 0);
+        return rb_err(err, errlen, "cannot write %s: %s", path, why);
     }
-    free(tmp);
-    return rc;
+    return rb_atomic_commit(&a, 0, err, errlen);
 }

@@ -5,6 +5,7 @@
  * time step) and the readable per-phase table on stdout. Every number is
  * finite: a rate over a zero duration is 0, never NaN or inf. */
 #include "results/rb_results.h"
+#include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -412,38 +413,13 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     return root;
 }
 
-/* Opens DIR/NAME.tmp for writing; sets *tmp and *final (caller frees). */
-static FILE *open_tmp(const char *dir, const char *name, char **tmp, char **final,
-                      char *err, size_t errlen)
+/* Opens DIR/NAME for writing atomically (rb_atomic). */
+static FILE *open_out(rb_atomic *a, const char *dir, const char *name, char *err, size_t errlen)
 {
-    *final = rb_asprintf("%s/%s", dir, name);
-    *tmp = rb_asprintf("%s/%s.tmp", dir, name);
-    FILE *f = fopen(*tmp, "w");
-    if (!f) {
-        rb_err(err, errlen, "cannot write %s: %s", *tmp, strerror(errno));
-        free(*tmp);
-        free(*final);
-        *tmp = *final = NULL;
-    }
+    char *path = rb_asprintf("%s/%s", dir, name);
+    FILE *f = rb_atomic_open(a, path, err, errlen);
+    free(path);
     return f;
-}
-
-/* Flushes and closes f, then renames tmp over final. Frees both names. */
-static int commit_tmp(FILE *f, char *tmp, char *final, int failed, char *err, size_t errlen)
-{
-    int rc = 0;
-    if (fflush(f) != 0 || ferror(f)) failed = 1;
-    if (fclose(f) != 0) failed = 1;
-    if (failed) {
-        rc = rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
-        unlink(tmp);
-    } else if (rename(tmp, final) != 0) {
-        rc = rb_err(err, errlen, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    free(final);
-    return rc;
 }
 
 json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size_t index)
@@ -455,14 +431,13 @@ json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size
 
 int rb_results_write_doc(const char *dir, const json_t *doc, char *err, size_t errlen)
 {
-    char *tmp, *final;
-    FILE *f = open_tmp(dir, "results.json", &tmp, &final, err, errlen);
+    rb_atomic a;
+    FILE *f = open_out(&a, dir, "results.json", err, errlen);
     if (!f) return -1;
-    errno = 0;
     int failed = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
                                     JSON_REAL_PRECISION(15)) != 0;
     if (!failed) failed = fputc('\n', f) == EOF;
-    return commit_tmp(f, tmp, final, failed, err, errlen);
+    return rb_atomic_commit(&a, failed, err, errlen);
 }
 
 int rb_results_write_json(const char *dir, const rb_metrics *m, const rb_run_info *info,
@@ -584,10 +559,9 @@ static void csv_metric(FILE *f, const rb_metric *mt, double run_s)
 
 int rb_results_write_csv(const char *dir, const rb_metrics *m, char *err, size_t errlen)
 {
-    char *tmp, *final;
-    FILE *f = open_tmp(dir, "metrics.csv", &tmp, &final, err, errlen);
+    rb_atomic a;
+    FILE *f = open_out(&a, dir, "metrics.csv", err, errlen);
     if (!f) return -1;
-    errno = 0;
     fputs("phase_index,phase,metric,value\n", f);
     for (size_t i = 0; i < m->n_phases; i++) {
         const rb_phase *p = m->phases[i];
@@ -610,11 +584,10 @@ int rb_results_write_csv(const char *dir, const rb_metrics *m, char *err, size_t
     double run_s = run_duration_s(m);
     for (size_t i = 0; i < m->n_metrics; i++)
         csv_metric(f, m->metrics[i], run_s);
-    if (commit_tmp(f, tmp, final, 0, err, errlen) < 0) return -1;
+    if (rb_atomic_commit(&a, 0, err, errlen) < 0) return -1;
 
-    f = open_tmp(dir, "timeseries.csv", &tmp, &final, err, errlen);
+    f = open_out(&a, dir, "timeseries.csv", err, errlen);
     if (!f) return -1;
-    errno = 0;
     fputs("phase_index,phase,t_s,ops,errors,bytes,latency_mean_ms,latency_max_ms\n", f);
     for (size_t i = 0; i < m->n_phases; i++) {
         const rb_phase *p = m->phases[i];
@@ -630,7 +603,7 @@ int rb_results_write_csv(const char *dir, const rb_metrics *m, char *err, size_t
                     roundn((double)t->lat_max_us / 1000.0, 3));
         }
     }
-    return commit_tmp(f, tmp, final, 0, err, errlen);
+    return rb_atomic_commit(&a, 0, err, errlen);
 }
 
 /* ---- table ----------------------------------------------------------------- */

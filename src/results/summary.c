@@ -6,6 +6,7 @@
 #include "results/rb_summary.h"
 #include "results/rb_groups.h"
 #include "results/rb_report.h"
+#include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -289,22 +290,9 @@ void rb_summary_md(const json_t *suite, FILE *out)
 
 int rb_write_summary_md(const json_t *suite, const char *path, char *err, size_t errlen)
 {
-    char *tmp = rb_asprintf("%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        rb_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, errlen);
+    if (!f) return -1;
     rb_summary_md(suite, f);
-    int bad = ferror(f);
-    if (fclose(f) != 0) bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        rb_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return rb_atomic_commit(&a, 0, err, errlen);
 }

@@ -9,6 +9,7 @@
 #include "results/rb_results.h"
 #include "results/rb_summary.h"
 #include "suite/rb_threshold.h"
+#include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -28,16 +29,6 @@ static char *safe_component(const char *s)
             *p = '_';
     if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0) out[0] = '_';
     return out;
-}
-
-static int write_json_atomic(const char *path, json_t *doc, char *err, size_t errlen)
-{
-    char *tmp = rb_asprintf("%s.tmp", path);
-    int rc = json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-    if (rc != 0) rb_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    free(tmp);
-    return rc;
 }
 
 static json_t *registries_json(const rb_suite *s)
@@ -113,7 +104,7 @@ static void write_outputs(const char *dir, json_t *suite)
 {
     char err[RB_ERRLEN];
     char *p = rb_asprintf("%s/results.json", dir);
-    if (write_json_atomic(p, suite, err, sizeof err) < 0) fprintf(stderr, "regbench: %s\n", err);
+    if (rb_write_json_atomic(p, suite, err, sizeof err) < 0) fprintf(stderr, "regbench: %s\n", err);
     free(p);
     p = rb_asprintf("%s/summary.csv", dir);
     if (rb_write_summary_csv(suite, p, err, sizeof err) < 0) fprintf(stderr, "regbench: %s\n", err);
@@ -232,7 +223,7 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
             json_array_append_new(runs_json, rec);
             json_object_set_new(suite, "duration_s", json_real((double)(rb_now_us() - t0) / 1e6));
             char *p = rb_asprintf("%s/results.json", o->dir);
-            if (write_json_atomic(p, suite, err, sizeof err) < 0) fprintf(stderr, "regbench: %s\n", err);
+            if (rb_write_json_atomic(p, suite, err, sizeof err) < 0) fprintf(stderr, "regbench: %s\n", err);
             free(p);
             free(rel);
             free(abs);

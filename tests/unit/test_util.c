@@ -2,7 +2,11 @@
  * use): decimal and binary size units, fractions that must come out as whole
  * bytes, durations with several parts, and every malformed input rejected
  * with a message. */
+#include "util/rb_atomic.h"
 #include "util/rb_util.h"
+
+#include <dirent.h>
+#include <unistd.h>
 #include "rbtest.h"
 
 #include <math.h>
@@ -146,8 +150,74 @@ static void test_misc(void)
     CHECK(b >= a);
 }
 
+/* Parameter text by type: the one rule --set and suites share. */
+static void test_params(void)
+{
+    rb_param_value v;
+    char err[RB_ERRLEN];
+    CHECK(rb_param_parse("integer", "10", &v, err, sizeof err) == 0 && v.i == 10);
+    CHECK(rb_param_parse("integer", " 0x1f ", &v, err, sizeof err) == 0 && v.i == 31);
+    CHECK(rb_param_parse("integer", "3.0", &v, err, sizeof err) == 0 && v.i == 3);
+    CHECK(rb_param_parse("integer", "1e3", &v, err, sizeof err) == 0 && v.i == 1000);
+    CHECK(rb_param_parse("integer", "1.5", &v, err, sizeof err) < 0 && strstr(err, "not an integer"));
+    CHECK(rb_param_parse("integer", "abc", &v, err, sizeof err) < 0);
+    CHECK(rb_param_parse("integer", "", &v, err, sizeof err) < 0);
+    CHECK(rb_param_parse("number", "0.25", &v, err, sizeof err) == 0 && v.d == 0.25);
+    CHECK(rb_param_parse("number", "inf", &v, err, sizeof err) < 0);
+    CHECK(rb_param_parse("number", "nan", &v, err, sizeof err) < 0);
+    CHECK(rb_param_parse("boolean", "Yes", &v, err, sizeof err) == 0 && v.i == 1);
+    CHECK(rb_param_parse("boolean", "off", &v, err, sizeof err) == 0 && v.i == 0);
+    CHECK(rb_param_parse("boolean", "maybe", &v, err, sizeof err) < 0 && strstr(err, "true or false"));
+    CHECK(rb_param_parse("size", "10MB", &v, err, sizeof err) == 0 && v.i == 10000000);
+    CHECK(rb_param_parse("size", "-5MB", &v, err, sizeof err) < 0 && strstr(err, "bad size"));
+    CHECK(rb_param_parse("duration", "1m30s", &v, err, sizeof err) == 0 && v.d == 90);
+    CHECK(rb_param_parse("string", "anything", &v, err, sizeof err) == 0 && !strcmp(v.s, "anything"));
+    CHECK(rb_param_parse("colour", "red", &v, err, sizeof err) < 0 && strstr(err, "unknown parameter type"));
+    CHECK(rb_param_accepts("size") && !rb_param_accepts("colour"));
+}
+
+/* Files written whole or not at all, and no temporary file left behind. */
+static void test_atomic(void)
+{
+    char tmpl[] = "/tmp/rb-test-atomic-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    CHECK(dir != NULL);
+    if (!dir) return;
+    char err[RB_ERRLEN];
+    char *path = rb_asprintf("%s/a.txt", dir);
+    CHECK(rb_write_text_atomic(path, "one\n", err, sizeof err) == 0);
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, sizeof err);
+    CHECK(f != NULL);
+    if (f) {
+        fputs("half-written", f);
+        CHECK(rb_atomic_commit(&a, 1, err, sizeof err) < 0 && strstr(err, "cannot write"));
+    }
+    FILE *r = fopen(path, "r");
+    char buf[64] = "";
+    CHECK(r && fgets(buf, sizeof buf, r) && !strcmp(buf, "one\n"));   /* the old file stands */
+    if (r) fclose(r);
+    DIR *d = opendir(dir);
+    int entries = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.') entries++;
+    if (d) closedir(d);
+    CHECKF(entries == 1, "the failed write left %d files", entries);
+    char *missing = rb_asprintf("%s/no/such/dir/x.json", dir);
+    json_t *doc = json_pack("{s:i}", "a", 1);
+    CHECK(rb_write_json_atomic(missing, doc, err, sizeof err) < 0 && strstr(err, "x.json"));
+    CHECK(rb_write_json_atomic(path, doc, err, sizeof err) == 0);
+    json_decref(doc);
+    unlink(path);
+    rmdir(dir);
+    free(missing);
+    free(path);
+}
+
 int main(void)
 {
+    test_params();
+    test_atomic();
     test_size();
     test_duration();
     test_misc();
