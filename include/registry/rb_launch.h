@@ -36,6 +36,31 @@ typedef struct rb_launch_opts {
 
 typedef struct rb_registry_proc rb_registry_proc;
 
+/* The registry options a command line or a suite gives, by name, for the
+ * one check of which go together (rb_launch_check). */
+typedef enum {
+    RB_LOPT_TARGET,           /* a running registry's URL (--target, kind external) */
+    RB_LOPT_KIND,             /* crane or distribution (--registry, kind) */
+    RB_LOPT_STORAGE, RB_LOPT_PORT, RB_LOPT_DISK, RB_LOPT_HTPASSWD, RB_LOPT_PULL_THROUGH,
+    RB_LOPT_REGISTRY_PID,     /* a running registry's process to sample */
+    RB_LOPT__COUNT
+} rb_launch_opt;
+
+/* What was asked for: given[o] is 1 for each option given. */
+typedef struct rb_launch_choice {
+    int given[RB_LOPT__COUNT];
+    rb_reg_kind kind;         /* when given[RB_LOPT_KIND] (default crane) */
+} rb_launch_choice;
+
+/* The one check of which registry options go together: a running registry
+ * (a target) takes none of the launch options; a registry process to sample
+ * needs a target; htpasswd and a pull-through cache need distribution.
+ * names[o] is how the caller spells option o in messages ("--port",
+ * "'port'"). Returns 0, or -1 with a message in err and the option at fault
+ * in *bad. */
+int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__COUNT], rb_launch_opt *bad,
+                    char *err, size_t errlen);
+
 /* Parses "crane" / "distribution" into *kind; returns 0 or -1. */
 int rb_launch_parse_kind(const char *s, rb_reg_kind *kind);
 /* Parses "memory" / "disk" into *st; returns 0 or -1. */

@@ -252,20 +252,19 @@ int rb_cmd_run(int argc, char **argv)
         rc = bad("%s", "run needs a scenario file, e.g. regbench run scenarios/example.lua");
         goto out;
     }
-    if (o.target_url && (registry_given || storage_given || o.launch.port || o.launch.disk_dir)) {
-        rc = bad("%s", "--target uses a running registry: it cannot be combined with --registry, --storage, --port or --disk");
-        goto out;
-    }
-    if (o.pull_through && (o.target_url || o.launch.kind != RB_REG_DISTRIBUTION)) {
-        rc = bad("%s", "--pull-through needs --registry distribution (the cache) and no --target");
-        goto out;
-    }
-    if (o.launch.htpasswd && (o.target_url || o.launch.kind != RB_REG_DISTRIBUTION)) {
-        rc = bad("%s", "--htpasswd applies to --registry distribution (crane has no authentication)");
-        goto out;
-    }
-    if (o.registry_pid && !o.target_url) {
-        rc = bad("%s", "--registry-pid is for --target: a launched registry is sampled anyway");
+    static const char *const names[RB_LOPT__COUNT] = {"--target", "--registry", "--storage", "--port", "--disk",
+                                                        "--htpasswd", "--pull-through", "--registry-pid"};
+    rb_launch_choice ch = {.kind = o.launch.kind};
+    ch.given[RB_LOPT_TARGET] = o.target_url != NULL;
+    ch.given[RB_LOPT_KIND] = registry_given;
+    ch.given[RB_LOPT_STORAGE] = storage_given;
+    ch.given[RB_LOPT_PORT] = o.launch.port != 0;
+    ch.given[RB_LOPT_DISK] = o.launch.disk_dir != NULL;
+    ch.given[RB_LOPT_HTPASSWD] = o.launch.htpasswd != NULL;
+    ch.given[RB_LOPT_PULL_THROUGH] = o.pull_through;
+    ch.given[RB_LOPT_REGISTRY_PID] = o.registry_pid != 0;
+    if (rb_launch_check(&ch, names, NULL, err, sizeof err) < 0) {
+        rc = bad("%s", err);
         goto out;
     }
     if (resolve_credentials(&o, password_stdin, &user, &password) < 0) {

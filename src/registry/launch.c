@@ -600,18 +600,55 @@ static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, cha
 
 /* ---- public -------------------------------------------------------------- */
 
+int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__COUNT], rb_launch_opt *bad,
+                    char *err, size_t errlen)
+{
+    static const rb_launch_opt launched_only[] = {RB_LOPT_KIND, RB_LOPT_STORAGE, RB_LOPT_PORT, RB_LOPT_DISK,
+                                                  RB_LOPT_HTPASSWD, RB_LOPT_PULL_THROUGH};
+    rb_launch_opt dummy;
+    if (!bad) bad = &dummy;
+    if (c->given[RB_LOPT_TARGET]) {
+        for (size_t i = 0; i < sizeof launched_only / sizeof launched_only[0]; i++)
+            if (c->given[launched_only[i]]) {
+                *bad = launched_only[i];
+                return rb_err(err, errlen, "%s applies to launched registries only; %s uses a running registry",
+                              names[*bad], names[RB_LOPT_TARGET]);
+            }
+        return 0;
+    }
+    if (c->given[RB_LOPT_REGISTRY_PID]) {
+        *bad = RB_LOPT_REGISTRY_PID;
+        return rb_err(err, errlen, "%s applies to a running registry (%s) only: a launched registry is sampled anyway",
+                      names[*bad], names[RB_LOPT_TARGET]);
+    }
+    rb_reg_kind kind = c->given[RB_LOPT_KIND] ? c->kind : RB_REG_CRANE;
+    if (kind != RB_REG_DISTRIBUTION && c->given[RB_LOPT_HTPASSWD]) {
+        *bad = RB_LOPT_HTPASSWD;
+        return rb_err(err, errlen, "%s applies to %s distribution only: crane has no authentication", names[*bad],
+                      names[RB_LOPT_KIND]);
+    }
+    if (kind != RB_REG_DISTRIBUTION && c->given[RB_LOPT_PULL_THROUGH]) {
+        *bad = RB_LOPT_PULL_THROUGH;
+        return rb_err(err, errlen, "%s applies to %s distribution only: the pull-through cache is a distribution",
+                      names[*bad], names[RB_LOPT_KIND]);
+    }
+    return 0;
+}
+
 rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t errlen)
 {
     if (!o || !o->workdir || !*o->workdir) { rb_err(err, errlen, "launch: workdir is required"); return NULL; }
     if (o->port < 0 || o->port > 65535) { rb_err(err, errlen, "launch: bad port %d", o->port); return NULL; }
     if (o->kind != RB_REG_CRANE && o->kind != RB_REG_DISTRIBUTION) { rb_err(err, errlen, "launch: bad kind"); return NULL; }
-    if (o->htpasswd && o->kind == RB_REG_CRANE) {
-        rb_err(err, errlen, "launch: crane has no authentication; htpasswd needs distribution");
-        return NULL;
-    }
-    if (o->proxy_url && (o->kind == RB_REG_CRANE || (strncmp(o->proxy_url, "http://", 7) != 0 &&
-                                                     strncmp(o->proxy_url, "https://", 8) != 0))) {
-        rb_err(err, errlen, "launch: a pull-through cache needs distribution and an http(s) upstream URL");
+    static const char *const names[RB_LOPT__COUNT] = {"target", "kind", "storage", "port", "disk_dir",
+                                                        "htpasswd", "proxy_url", "registry pid"};
+    rb_launch_choice ch = {.kind = o->kind};
+    ch.given[RB_LOPT_KIND] = 1;
+    ch.given[RB_LOPT_HTPASSWD] = o->htpasswd != NULL;
+    ch.given[RB_LOPT_PULL_THROUGH] = o->proxy_url != NULL;
+    if (rb_launch_check(&ch, names, NULL, err, errlen) < 0) return NULL;
+    if (o->proxy_url && strncmp(o->proxy_url, "http://", 7) != 0 && strncmp(o->proxy_url, "https://", 8) != 0) {
+        rb_err(err, errlen, "launch: the pull-through cache's upstream must be an http(s) URL");
         return NULL;
     }
     struct stat st;

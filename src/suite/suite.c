@@ -467,15 +467,22 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
     free(kind);
     if (bad) return -1;
 
-    static const char *const launched_only[] = {"storage", "port", "htpasswd", "pull_through", NULL};
-    static const char *const external_only[] = {"url", "registry_pid", NULL};
-    const char *const *wrong = r->external ? launched_only : external_only;
-    for (size_t i = 0; wrong[i]; i++)
-        if ((v = map_get(m, wrong[i])))
-            return errat(c, v,
-                         "'%s' applies to %s only; registry '%s' is %s", wrong[i],
-                         r->external ? "launched registries (kind crane or distribution)" : "kind external",
-                         r->name, r->external ? "external" : "launched");
+    /* which options go together: one check for suites and command lines */
+    static const char *const names[RB_LOPT__COUNT] = {"kind external", "kind", "'storage'", "'port'", "'disk'",
+                                                        "'htpasswd'", "'pull_through'", "'registry_pid'"};
+    static const char *const keys[RB_LOPT__COUNT] = {NULL, NULL, "storage", "port", NULL, "htpasswd",
+                                                       "pull_through", "registry_pid"};
+    rb_launch_choice ch = {.kind = r->kind};
+    ch.given[RB_LOPT_TARGET] = r->external;
+    ch.given[RB_LOPT_KIND] = !r->external;
+    for (int o = 0; o < RB_LOPT__COUNT; o++)
+        if (keys[o] && map_get(m, keys[o])) ch.given[o] = 1;
+    rb_launch_opt wrong;
+    char why[RB_ERRLEN];
+    if (rb_launch_check(&ch, names, &wrong, why, sizeof why) < 0)
+        return errat(c, keys[wrong] ? map_get(m, keys[wrong]) : m, "registry '%s': %s", r->name, why);
+    if (!r->external && (v = map_get(m, "url")))
+        return errat(c, v, "'url' applies to kind external only; registry '%s' is launched", r->name);
 
     if ((v = map_get(m, "storage"))) {
         char *st = NULL;
@@ -490,16 +497,8 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
         if (get_long(c, v, "port", 0, 65535, &l) < 0) return -1;
         r->port = (int)l;
     }
-    if ((v = map_get(m, "htpasswd"))) {
-        if (r->kind != RB_REG_DISTRIBUTION)
-            return errat(c, v, "'htpasswd' applies to kind distribution only; registry '%s' is crane", r->name);
-        if (get_file(c, v, "htpasswd", &r->htpasswd) < 0) return -1;
-    }
-    if ((v = map_get(m, "pull_through"))) {
-        if (r->kind != RB_REG_DISTRIBUTION)
-            return errat(c, v, "'pull_through' applies to kind distribution only; registry '%s' is crane", r->name);
-        if (get_bool(c, v, "pull_through", &r->pull_through) < 0) return -1;
-    }
+    if ((v = map_get(m, "htpasswd")) && get_file(c, v, "htpasswd", &r->htpasswd) < 0) return -1;
+    if ((v = map_get(m, "pull_through")) && get_bool(c, v, "pull_through", &r->pull_through) < 0) return -1;
     if ((v = map_get(m, "url"))) {
         if (get_str(c, v, "url", &r->url) < 0) return -1;
         const char *rest = NULL;
