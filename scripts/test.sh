@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# All tests on a fresh machine: set up, build, and run every test with ctest,
-# three times over:
+# All tests on a fresh machine: set up, build, and run every test with ctest:
+#   0. the core configured without Lua (-DREGBENCH_LUA=OFF): it must build,
+#      and its unit tests (and the layering rules) pass;
 #   1. the normal build: unit tests of the core, and integration tests that
 #      start real crane and distribution registries on loopback (including
 #      the README's main command and the report opened in headless Chromium);
@@ -12,6 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+
+echo "== the core without Lua (configured with -DREGBENCH_LUA=OFF: core, commands, unit tests)" >&2
+bash scripts/build.sh build-core -DREGBENCH_LUA=OFF
+(cd build-core && ctest --output-on-failure --no-tests=error -j2 -L unit)
 
 echo "== tests (normal build)" >&2
 bash scripts/build.sh build

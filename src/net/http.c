@@ -43,6 +43,11 @@ uv_loop_t *rb_loop_uv(rb_loop *l)
     return &l->uv;
 }
 
+rb_hashq *rb_loop_hashq(rb_loop *l)
+{
+    return rb_xfer_hashq(l);
+}
+
 size_t rb_loop_active(const rb_loop *l)
 {
     return l->n_active;
@@ -103,4 +108,15 @@ rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done,
         return NULL;
     }
     return x;
+}
+
+void rb_http_cancel(rb_xfer *x)
+{
+    if (!x) return;
+    rb_xfer_drop(x);
+}
+
+void rb_http_resume(rb_xfer *x)
+{
+    if (x->eng) x->eng->resume(x);
 }

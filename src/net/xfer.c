@@ -35,7 +35,7 @@ rb_xfer *rb_xfer_new(rb_loop *l, const rb_http_req *req, size_t url_len, rb_http
     x->sink_ud = req->sink_ud;
     if (req->body_mode == RB_BODY_VERIFY) {
         rb_xfer_verify *v = rb_calloc(1, sizeof *v);
-        rb_hashq *q = req->verify_size >= (int64_t)ASYNC_VERIFY_MIN ? rb_loop_hashq(l) : NULL;
+        rb_hashq *q = req->verify_size >= (int64_t)ASYNC_VERIFY_MIN ? rb_xfer_hashq(l) : NULL;
         if (q) v->hs = rb_hashq_open(q, hash_space, hash_done, x);   /* NULL: inline after all */
         if (v->hs)
             rb_verifier_init_count(&v->ver, req->verify_digest, req->verify_size);   /* no SHA context here */
@@ -266,23 +266,10 @@ void rb_xfer_take_header(rb_xfer *x, const char *p, size_t n)
     buf_append(&x->resp.headers, &x->resp.headers_len, &x->headers_cap, p, n);
 }
 
-/* ---- the public calls that need no engine ------------------------------------ */
-
-rb_hashq *rb_loop_hashq(rb_loop *l)
+rb_hashq *rb_xfer_hashq(rb_loop *l)
 {
     if (!l->hashq) l->hashq = rb_hashq_new(&l->uv);
     return l->hashq;
-}
-
-void rb_http_cancel(rb_xfer *x)
-{
-    if (!x) return;
-    rb_xfer_drop(x);
-}
-
-void rb_http_resume(rb_xfer *x)
-{
-    if (x->eng) x->eng->resume(x);
 }
 
 int rb_http_header(const rb_http_resp *r, const char *name, char *buf, size_t len)

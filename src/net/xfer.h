@@ -13,8 +13,9 @@
 #define RB_XFER_H
 
 #include <curl/curl.h>
+#include <uv.h>
 
-#include "net/rb_http.h"
+#include "net/rb_http_types.h"
 #include "util/rb_digest.h"
 
 /* Transfers are spread over several libcurl multi handles by the caller's
@@ -145,6 +146,9 @@ int rb_xfer_take_body(rb_xfer *x, const char *p, size_t n);
 char *rb_xfer_body_buf(rb_xfer *x, size_t *room);
 /* Whether the transfer's body may be received in place (rb_xfer_body_buf). */
 int rb_xfer_has_body_buf(const rb_xfer *x);
+/* The loop's hashing queue, made on first use (rb_loop_hashq); NULL if it
+ * cannot be made. */
+struct rb_hashq *rb_xfer_hashq(rb_loop *l);
 /* Appends a response header line to x->resp.headers (bounded; a status line
  * starts over). */
 void rb_xfer_take_header(rb_xfer *x, const char *p, size_t n);
