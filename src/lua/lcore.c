@@ -115,7 +115,8 @@ static int l_phase_begin(lua_State *L)
     return 1;
 }
 
-/* __close (and core.phase_end): an error object as 2nd argument marks the phase cut. */
+/* __close of the phase guard: an error object as 2nd argument (the phase's
+ * function raised), or a failed VU being unwound, marks the phase cut. */
 static int phase_close(lua_State *L)
 {
     phase_guard *g = luaL_checkudata(L, 1, PHASE_MT);

@@ -1,8 +1,10 @@
 -- oci.lua: the OCI distribution client, compiled into the binary. It is the
 -- protocol policy: which requests, in which order, with what headers, how
 -- authentication and retries go, and what each operation records. The C
--- side (loci.c, lhttp.c) moves and verifies the bytes. Facts about crane and
--- distribution that shape it: ../shared/notes/registry-facts.md.
+-- side (loci.c, lhttp.c and the HTTP core) moves and verifies the bytes.
+-- The registry behaviours that shape it (relative Locations, distribution
+-- ignoring a POST's body, crane repeating tag pages) are in
+-- docs/architecture.md, "The registries' quirks".
 --
 -- Every method returns its result, or nil and an error object for failures
 -- the registry or network cause; misuse (bad repository name, wrong argument
