@@ -34,9 +34,10 @@ assert(p.status == 201 and p.bytes_sent == #body, p.status)
 local g = assert(rb.http.request{url = reg.url .. "/v2/docs/http/blobs/" .. digest, op = "blob_get"})
 assert(rb.sha256(g.body) == digest)
 
--- A network failure returns nil and "<class>: <message>"; it does not raise.
-local none, err = rb.http.request{url = "http://127.0.0.1:1/v2/", timeout = 2}
-assert(none == nil and err:match("^connect: "), err)
+-- A network failure returns nil, "<class>: <message>" and the class; it
+-- does not raise.
+local none, err, class = rb.http.request{url = "http://127.0.0.1:1/v2/", timeout = 2}
+assert(none == nil and class == "connect" and err:match("^connect: "), err)
 
 -- Misuse raises.
 assert(not pcall(rb.http.request, {url = "ftp://example.com/"}))   -- not http(s)
