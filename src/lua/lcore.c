@@ -3,7 +3,7 @@
  * Thin bindings: check arguments, call the runtime or the core, return a
  * value or raise on misuse. Policy (rb.param's conversions, rb.parallel,
  * rb.phase) lives in regbench.lua, the embedded prelude. */
-#include "rbl.h"
+#include "lrt.h"
 #include "lcore.h"
 #include "loci.h"
 #include "image/rb_gen.h"

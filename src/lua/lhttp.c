@@ -6,7 +6,7 @@
  * strings or blob readers (streamed, never copied whole); response bodies
  * are kept, discarded, or verified against a digest by the HTTP core
  * (RB_BODY_VERIFY). Misuse (no URL, a header with a newline) raises. */
-#include "rbl.h"
+#include "lrt.h"
 #include "lhttp.h"
 #include "loci.h"
 #include "util/rb_digest.h"

@@ -4,7 +4,7 @@
  * bodies, and recording of composite operations (push, pull) and event
  * counters into the calling VU's phase. The protocol flow itself is policy
  * and lives in oci.lua. */
-#include "rbl.h"
+#include "lrt.h"
 #include "loci.h"
 #include "limage.h"
 #include "net/rb_auth.h"

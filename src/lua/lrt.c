@@ -5,7 +5,7 @@
  * libcurl callback. A count hook guards against VUs that never yield and
  * ends VUs still running when the run stops. Everything else about the run
  * (the registry, phases, results, signals) is rb_run's. */
-#include "rbl.h"
+#include "lrt.h"
 #include "util/rb_util.h"
 
 #include <stdio.h>

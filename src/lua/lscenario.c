@@ -5,7 +5,7 @@
  * and every VU it waits for are done, and finishes the run. In help mode the
  * scenario runs until its first action, which lists its parameters. */
 #include "lua/rb_lua.h"
-#include "rbl.h"
+#include "lrt.h"
 #include "lcore.h"
 #include "lhttp.h"
 #include "limage.h"

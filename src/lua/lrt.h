@@ -1,4 +1,4 @@
-/* rbl: the VU scheduler's interface to the bindings (lrt.c): the runtime
+/* lrt: the VU scheduler's interface to the bindings (lrt.c): the runtime
  * (rb_rt) with its virtual users (rb_vu), and the few calls a binding needs
  * to yield a VU and to resume it when its operation ends. A binding that
  * starts an operation calls rbl_action() (which also checks it runs in a VU
@@ -6,8 +6,8 @@
  * returns lua_yield(L, 0); the completion handler pushes the results onto
  * vu->co and calls rbl_wake(vu, nresults). The run itself (registry,
  * phases, results) is rb_run's: bindings call it through rt->run. */
-#ifndef RBL_H
-#define RBL_H
+#ifndef LRT_H
+#define LRT_H
 
 #include <lua.h>
 #include <lauxlib.h>
