@@ -55,7 +55,7 @@ typedef struct rb_threshold {
     char *expr;               /* as written, e.g. "push.p95 < 500ms" */
     char *metric;             /* "errors", "ops" or "KIND.STAT" */
     char *kind;               /* KIND, or NULL for errors/ops */
-    char *stat;               /* STAT, or NULL */
+    char *stat;               /* STAT (a name of the stat table, rb_stat.h), or NULL */
     char op[3];               /* "<", "<=", ">", ">=", "==", "!=" */
     double value;             /* latency stats: milliseconds */
     char *scenario, *registry, *phase;   /* filters, or NULL */

@@ -6,7 +6,7 @@
 #include "cli/rb_cli.h"
 #include "util/rb_atomic.h"
 #include "results/rb_compare.h"
-#include "results/rb_report.h"
+#include "results/rb_load.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -60,7 +60,7 @@ int rb_cmd_compare(int argc, char **argv)
                 fprintf(stderr, "regbench compare: --threshold needs a value, e.g. --threshold 5%%\n");
                 return EXIT_BAD_INPUT;
             }
-            if (rb_parse_threshold(val, &threshold, err, sizeof err) != 0) {
+            if (rb_parse_change_pct(val, &threshold, err, sizeof err) != 0) {
                 fprintf(stderr, "regbench compare: --threshold: %s\n", err);
                 return EXIT_BAD_INPUT;
             }

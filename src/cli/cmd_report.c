@@ -8,9 +8,9 @@
 #include "util/rb_atomic.h"
 #include "results/rb_compare.h"
 #include "run/rb_events.h"
-#include "results/rb_summary.h"
+#include "results/rb_markdown.h"
 #include "results/rb_html.h"
-#include "results/rb_report.h"
+#include "results/rb_load.h"
 #include "util/rb_util.h"
 
 #include <stdio.h>
@@ -114,7 +114,7 @@ int rb_cmd_report(int argc, char **argv)
         if ((v = opt(argc, argv, &i, "--baseline", &missing))) base = v;
         else if ((v = opt(argc, argv, &i, "--out", &missing))) out = v;
         else if ((v = opt(argc, argv, &i, "--threshold", &missing))) {
-            if (rb_parse_threshold(v, &threshold, err, sizeof err) != 0) {
+            if (rb_parse_change_pct(v, &threshold, err, sizeof err) != 0) {
                 fprintf(stderr, "regbench report: --threshold: %s\n", err);
                 return EXIT_BAD_INPUT;
             }

@@ -6,7 +6,7 @@
  * scenario runner. */
 #include "cli/rb_cli.h"
 #include "lua/rb_lua.h"
-#include "results/rb_report.h"
+#include "results/rb_load.h"
 #include "run/rb_suite_run.h"
 #include "suite/rb_suite.h"
 #include "util/rb_util.h"

@@ -1,12 +1,14 @@
 /* compare: regression detection between a baseline and a new suite result.
- * Phases are matched by (registry, scenario, label, phase key); each matched
- * key yields one row per key metric with the medians over repetitions, the
+ * Phases are grouped by (registry, scenario, label, phase key) on each side
+ * (rb_groups); each group on both sides yields one row per key metric of the
+ * stat table (rb_stat.h) with the medians over repetitions, the
  * signed change relative to the baseline, and a Mann-Whitney U test when both
  * sides have enough repetitions. A regression is a change worse than the
  * threshold that is significant, or untested (too few repetitions). Keys on
  * one side only are listed as added or removed, never as regressions. */
 #include "results/rb_compare.h"
-#include "results/rb_report.h"
+#include "results/rb_groups.h"
+#include "results/rb_load.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
@@ -24,12 +26,6 @@ typedef struct labeled {
 static int cmp_labeled(const void *a, const void *b)
 {
     double x = ((const labeled *)a)->v, y = ((const labeled *)b)->v;
-    return (x > y) - (x < y);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
@@ -112,107 +108,22 @@ double rb_mann_whitney_p(const double *x, size_t nx, const double *y, size_t ny)
     return p;
 }
 
-/* ---- collecting samples ---------------------------------------------------- */
+/* ---- comparing groups ------------------------------------------------------ */
 
-static const struct metric {
-    const char *name;     /* in the comparison rows */
-    const char *path;     /* in a phase object */
-    int higher_better;
-    int needs_ops;        /* only phases with ops > 0 give a sample */
-} METRICS[] = {
-    {"throughput_MBps", "throughput_MBps", 1, 0},
-    {"ops_per_s", "ops_per_s", 1, 0},
-    {"p50_ms", "latency_ms.p50", 0, 1},
-    {"p95_ms", "latency_ms.p95", 0, 1},
-    {"p99_ms", "latency_ms.p99", 0, 1},
-};
-#define N_METRICS (sizeof METRICS / sizeof METRICS[0])
-
-typedef struct dvec {
-    double *v;
-    size_t n, cap;
-} dvec;
-
-static void dvec_push(dvec *d, double x)
+/* The finite values of v[0..n), in order, into a new array; *m: how many. */
+static double *finite_values(const double *v, size_t n, size_t *m)
 {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 8;
-        d->v = rb_realloc(d->v, d->cap * sizeof *d->v);
-    }
-    d->v[d->n++] = x;
+    double *out = rb_malloc((n ? n : 1) * sizeof *out);
+    *m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i])) out[(*m)++] = v[i];
+    return out;
 }
 
-typedef struct ckey {
-    char *registry, *scenario, *label, *phase;
-    int present[2];
-    dvec s[2][N_METRICS];
-} ckey;
-
-typedef struct ckeys {
-    ckey *k;
-    size_t n, cap;
-} ckeys;
-
-
-
-static ckey *find_key(ckeys *ks, const char *reg, const char *scn, const char *label, const char *phase)
+static int all_zero(const double *v, size_t n)
 {
-    for (size_t i = 0; i < ks->n; i++) {
-        ckey *k = &ks->k[i];
-        if (!strcmp(k->registry, reg) && !strcmp(k->scenario, scn) && !strcmp(k->label, label) &&
-            !strcmp(k->phase, phase))
-            return k;
-    }
-    if (ks->n == ks->cap) {
-        ks->cap = ks->cap ? ks->cap * 2 : 16;
-        ks->k = rb_realloc(ks->k, ks->cap * sizeof *ks->k);
-    }
-    ckey *k = &ks->k[ks->n++];
-    memset(k, 0, sizeof *k);
-    k->registry = rb_strdup(reg);
-    k->scenario = rb_strdup(scn);
-    k->label = rb_strdup(label);
-    k->phase = rb_strdup(phase);
-    return k;
-}
-
-/* Adds every complete phase of every run of suite as samples of side `side`. */
-static void collect(ckeys *ks, const json_t *suite, int side)
-{
-    size_t i, j;
-    json_t *run, *ph;
-    json_array_foreach(json_object_get(suite, "runs"), i, run) {
-        json_t *phases = json_object_get(run, "phases");
-        json_array_foreach(phases, j, ph) {
-            if (json_is_false(json_object_get(ph, "complete"))) continue;
-            char pk[512];
-            rb_phase_key(phases, j, pk, sizeof pk);
-            ckey *k = find_key(ks, rb_json_str(run, "registry"), rb_json_str(run, "scenario"), rb_json_str(run, "label"), pk);
-            k->present[side] = 1;
-            double ops = rb_json_num(ph, "ops");
-            for (size_t m = 0; m < N_METRICS; m++) {
-                if (METRICS[m].needs_ops && !(ops > 0)) continue;
-                double v = rb_json_num(ph, METRICS[m].path);
-                if (isfinite(v)) dvec_push(&k->s[side][m], v);
-            }
-        }
-    }
-}
-
-static double median(const dvec *d)
-{
-    double *c = rb_malloc(d->n * sizeof *c);
-    memcpy(c, d->v, d->n * sizeof *c);
-    qsort(c, d->n, sizeof *c, cmp_double);
-    double r = d->n % 2 ? c[d->n / 2] : (c[d->n / 2 - 1] + c[d->n / 2]) / 2.0;
-    free(c);
-    return r;
-}
-
-static int all_zero(const dvec *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->v[i] != 0) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != 0) return 0;
     return 1;
 }
 
@@ -223,65 +134,81 @@ static double round_to(double x, int dec)
     return isfinite(r) ? r : x;
 }
 
-static json_t *key_object(const ckey *k)
+static json_t *key_object(const rb_group *g)
 {
-    return json_pack("{s:s, s:s, s:s, s:s}", "registry", k->registry, "scenario", k->scenario,
-                     "label", k->label, "phase", k->phase);
+    return json_pack("{s:s, s:s, s:s, s:s}", "registry", g->registry, "scenario", g->scenario,
+                     "label", g->label, "phase", g->phase);
+}
+
+/* The row of statistic st between the same group in the baseline (gb) and
+ * the new results (gn), or NULL when a side has no sample or every sample
+ * is 0 (e.g. MB/s of a phase that moves no bytes). */
+static json_t *compare_stat(const rb_group *gb, const rb_group *gn, const rb_stat *st, double threshold_pct,
+                            int *regression)
+{
+    size_t nb, nn;
+    double *b = finite_values(gb->v[st->id], gb->n, &nb), *n = finite_values(gn->v[st->id], gn->n, &nn);
+    json_t *row = NULL;
+    *regression = 0;
+    if (nb > 0 && nn > 0 && !(all_zero(b, nb) && all_zero(n, nn))) {
+        double mb = rb_median(b, nb), mn = rb_median(n, nn);
+        double chg = NAN;
+        if (mb != 0) chg = (mn - mb) / mb * 100.0;
+        else if (mn == 0) chg = 0;
+        json_t *change = isfinite(chg) ? json_real(round_to(chg, 3)) : json_null();
+        int tested = nb >= RB_COMPARE_MIN_SAMPLES && nn >= RB_COMPARE_MIN_SAMPLES;
+        double p = tested ? rb_mann_whitney_p(b, nb, n, nn) : NAN;
+        int significant = tested && p < RB_COMPARE_ALPHA;
+        int worse = isfinite(chg) && (st->higher_better ? chg < -threshold_pct : chg > threshold_pct);
+        *regression = worse && (!tested || significant);
+        row = key_object(gb);
+        json_object_set_new(row, "metric", json_string(st->column));
+        json_object_set_new(row, "better", json_string(st->higher_better ? "higher" : "lower"));
+        json_object_set_new(row, "baseline_median", json_real(mb));
+        json_object_set_new(row, "new_median", json_real(mn));
+        json_object_set_new(row, "change_pct", change);
+        json_object_set_new(row, "n_baseline", json_integer((json_int_t)nb));
+        json_object_set_new(row, "n_new", json_integer((json_int_t)nn));
+        json_object_set_new(row, "p_value", tested ? json_real(p) : json_null());
+        json_object_set_new(row, "significant", tested ? json_boolean(significant) : json_null());
+        json_object_set_new(row, "regression", json_boolean(*regression));
+    }
+    free(b);
+    free(n);
+    return row;
 }
 
 json_t *rb_compare(const json_t *baseline, const json_t *newer, double threshold_pct)
 {
-    ckeys ks = {0};
-    collect(&ks, baseline, 0);
-    collect(&ks, newer, 1);
+    rb_groups gb = {0}, gn = {0};
+    rb_groups_collect(json_object_get(baseline, "runs"), RB_GROUPS_COMPARE, &gb);
+    rb_groups_collect(json_object_get(newer, "runs"), RB_GROUPS_COMPARE, &gn);
+    const rb_stat *metrics[RB_STAT__COUNT];
+    size_t n_metrics = rb_stat_compared(metrics, RB_STAT__COUNT);
 
     json_t *rows = json_array(), *added = json_array(), *removed = json_array();
     int regressions = 0;
-    for (size_t i = 0; i < ks.n; i++) {
-        ckey *k = &ks.k[i];
-        if (!k->present[0] || !k->present[1]) {
-            json_array_append_new(k->present[1] ? added : removed, key_object(k));
+    for (size_t i = 0; i < gb.n; i++) {
+        const rb_group *b = &gb.g[i], *n = rb_groups_find(&gn, b->registry, b->scenario, b->label, b->phase);
+        if (!n) {
+            json_array_append_new(removed, key_object(b));
             continue;
         }
-        for (size_t m = 0; m < N_METRICS; m++) {
-            dvec *b = &k->s[0][m], *n = &k->s[1][m];
-            if (b->n == 0 || n->n == 0) continue;          /* no data on a side */
-            if (all_zero(b) && all_zero(n)) continue;       /* e.g. MB/s of a no-byte phase */
-            double mb = median(b), mn = median(n);
-            json_t *change;
-            double chg = NAN;
-            if (mb != 0) chg = (mn - mb) / mb * 100.0;
-            else if (mn == 0) chg = 0;
-            change = isfinite(chg) ? json_real(round_to(chg, 3)) : json_null();
-            int tested = b->n >= RB_COMPARE_MIN_SAMPLES && n->n >= RB_COMPARE_MIN_SAMPLES;
-            double p = tested ? rb_mann_whitney_p(b->v, b->n, n->v, n->n) : NAN;
-            int significant = tested && p < RB_COMPARE_ALPHA;
-            int worse = isfinite(chg) && (METRICS[m].higher_better ? chg < -threshold_pct : chg > threshold_pct);
-            int regression = worse && (!tested || significant);
+        for (size_t m = 0; m < n_metrics; m++) {
+            int regression;
+            json_t *row = compare_stat(b, n, metrics[m], threshold_pct, &regression);
+            if (!row) continue;
             regressions += regression;
-            json_t *row = key_object(k);
-            json_object_set_new(row, "metric", json_string(METRICS[m].name));
-            json_object_set_new(row, "better", json_string(METRICS[m].higher_better ? "higher" : "lower"));
-            json_object_set_new(row, "baseline_median", json_real(mb));
-            json_object_set_new(row, "new_median", json_real(mn));
-            json_object_set_new(row, "change_pct", change);
-            json_object_set_new(row, "n_baseline", json_integer((json_int_t)b->n));
-            json_object_set_new(row, "n_new", json_integer((json_int_t)n->n));
-            json_object_set_new(row, "p_value", tested ? json_real(p) : json_null());
-            json_object_set_new(row, "significant", tested ? json_boolean(significant) : json_null());
-            json_object_set_new(row, "regression", json_boolean(regression));
             json_array_append_new(rows, row);
         }
     }
-    for (size_t i = 0; i < ks.n; i++) {
-        free(ks.k[i].registry);
-        free(ks.k[i].scenario);
-        free(ks.k[i].label);
-        free(ks.k[i].phase);
-        for (int s = 0; s < 2; s++)
-            for (size_t m = 0; m < N_METRICS; m++) free(ks.k[i].s[s][m].v);
+    for (size_t i = 0; i < gn.n; i++) {
+        const rb_group *n = &gn.g[i];
+        if (!rb_groups_find(&gb, n->registry, n->scenario, n->label, n->phase))
+            json_array_append_new(added, key_object(n));
     }
-    free(ks.k);
+    rb_groups_free(&gb);
+    rb_groups_free(&gn);
 
     json_t *cmp = json_object();
     json_object_set_new(cmp, "threshold_pct", json_real(threshold_pct));
@@ -389,7 +316,7 @@ void rb_compare_print(const json_t *cmp, FILE *out)
         fprintf(out, "\nno regression beyond %g%%\n", thr);
 }
 
-int rb_parse_threshold(const char *s, double *pct, char *err, size_t errlen)
+int rb_parse_change_pct(const char *s, double *pct, char *err, size_t errlen)
 {
     char *end;
     errno = 0;

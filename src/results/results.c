@@ -5,6 +5,7 @@
  * time step) and the readable per-phase table on stdout. Every number is
  * finite: a rate over a zero duration is 0, never NaN or inf. */
 #include "results/rb_results.h"
+#include "measure/rb_stat.h"
 #include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
@@ -21,11 +22,9 @@
 #define REGBENCH_VERSION "unknown"
 #endif
 
-/* The percentiles every latency/trend block reports, with their JSON keys. */
-static const struct { const char *key; double p; } PCTS[] = {
-    {"p50", 50.0}, {"p90", 90.0}, {"p95", 95.0}, {"p99", 99.0}, {"p999", 99.9},
-};
-#define N_PCTS (sizeof PCTS / sizeof PCTS[0])
+/* The percentiles every latency/trend block reports are the stat table's
+ * (rb_stat.h): ids 0 .. RB_STAT_N_PCT-1, keyed by their names. */
+#define PCT(i) rb_stat_get((rb_stat_id)(i))
 
 /* ---- numbers -------------------------------------------------------------- */
 
@@ -92,7 +91,7 @@ static int phase_skipped(const rb_metrics *m, const rb_phase *p)
 
 /* Latency statistics in ms (histogram in us), 3 decimals. */
 typedef struct lat_ms {
-    double min, mean, max, stddev, pct[N_PCTS];
+    double min, mean, max, stddev, pct[RB_STAT_N_PCT];
 } lat_ms;
 
 static lat_ms latency_ms(const rb_hist *h)
@@ -102,8 +101,8 @@ static lat_ms latency_ms(const rb_hist *h)
     l.max = roundn((double)h->max / 1000.0, 3);
     l.mean = roundn(rb_hist_mean(h) / 1000.0, 3);
     l.stddev = roundn(rb_hist_stddev(h) / 1000.0, 3);
-    for (size_t i = 0; i < N_PCTS; i++)
-        l.pct[i] = roundn((double)rb_hist_percentile(h, PCTS[i].p) / 1000.0, 3);
+    for (size_t i = 0; i < RB_STAT_N_PCT; i++)
+        l.pct[i] = roundn((double)rb_hist_percentile(h, PCT(i)->pct) / 1000.0, 3);
     return l;
 }
 
@@ -140,8 +139,8 @@ static json_t *latency_json(const rb_hist *h)
     json_object_set_new(o, "mean", json_real(l.mean));
     json_object_set_new(o, "max", json_real(l.max));
     json_object_set_new(o, "stddev", json_real(l.stddev));
-    for (size_t i = 0; i < N_PCTS; i++)
-        json_object_set_new(o, PCTS[i].key, json_real(l.pct[i]));
+    for (size_t i = 0; i < RB_STAT_N_PCT; i++)
+        json_object_set_new(o, PCT(i)->name, json_real(l.pct[i]));
     return o;
 }
 
@@ -252,9 +251,9 @@ static json_t *metric_json(const rb_metric *mt, double run_s)
         json_object_set_new(o, "mean", jreal(safe_div(mt->sum, (double)mt->count), 3));
         json_object_set_new(o, "max", jreal(max, 3));
         json_object_set_new(o, "stddev", jreal(rb_hist_stddev(&mt->hist) / 1000.0, 3));
-        for (size_t i = 0; i < N_PCTS; i++)
-            json_object_set_new(o, PCTS[i].key,
-                                jreal((double)rb_hist_percentile(&mt->hist, PCTS[i].p) / 1000.0, 3));
+        for (size_t i = 0; i < RB_STAT_N_PCT; i++)
+            json_object_set_new(o, PCT(i)->name,
+                                jreal((double)rb_hist_percentile(&mt->hist, PCT(i)->pct) / 1000.0, 3));
         break;
     case RB_METRIC_COUNTER:
         json_object_set_new(o, "value", jreal(mt->sum, 3));
@@ -513,9 +512,9 @@ static void csv_opstats(FILE *f, const rb_phase *p, const char *prefix, const rb
     csv_dbl(f, p->index, p->name, ROWNAME("latency_ms_mean"), l.mean, 3);
     csv_dbl(f, p->index, p->name, ROWNAME("latency_ms_max"), l.max, 3);
     csv_dbl(f, p->index, p->name, ROWNAME("latency_ms_stddev"), l.stddev, 3);
-    for (size_t i = 0; i < N_PCTS; i++) {
+    for (size_t i = 0; i < RB_STAT_N_PCT; i++) {
         char k[32];
-        snprintf(k, sizeof k, "latency_ms_%s", PCTS[i].key);
+        snprintf(k, sizeof k, "latency_ms_%s", PCT(i)->name);
         csv_dbl(f, p->index, p->name, ROWNAME(k), l.pct[i], 3);
     }
 #undef ROWNAME
@@ -535,8 +534,8 @@ static void csv_metric(FILE *f, const rb_metric *mt, double run_s)
         MROW("mean", safe_div(mt->sum, (double)mt->count), 3);
         MROW("max", max, 3);
         MROW("stddev", rb_hist_stddev(&mt->hist) / 1000.0, 3);
-        for (size_t i = 0; i < N_PCTS; i++)
-            MROW(PCTS[i].key, (double)rb_hist_percentile(&mt->hist, PCTS[i].p) / 1000.0, 3);
+        for (size_t i = 0; i < RB_STAT_N_PCT; i++)
+            MROW(PCT(i)->name, (double)rb_hist_percentile(&mt->hist, PCT(i)->pct) / 1000.0, 3);
         break;
     case RB_METRIC_COUNTER:
         MROW("value", mt->sum, 3);
@@ -613,7 +612,7 @@ static void table_op_row(FILE *out, const char *kind, const rb_opstats *s, doubl
     lat_ms l = latency_ms(&s->latency_us);
     fprintf(out, "  %-20.20s %8llu %6llu %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", kind,
             (unsigned long long)s->ops, (unsigned long long)s->errors,
-            l.pct[0], l.pct[1], l.pct[3], l.pct[4], l.max,
+            l.pct[RB_STAT_P50], l.pct[RB_STAT_P90], l.pct[RB_STAT_P99], l.pct[RB_STAT_P999], l.max,
             safe_div((double)s->bytes / 1e6, dur));
 }
 

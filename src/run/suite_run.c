@@ -4,10 +4,11 @@
  * document as soon as the run ends. */
 #include "run/rb_suite_run.h"
 #include "results/rb_compare.h"
+#include "results/rb_export.h"
 #include "results/rb_html.h"
-#include "results/rb_report.h"
+#include "results/rb_load.h"
+#include "results/rb_markdown.h"
 #include "results/rb_results.h"
-#include "results/rb_summary.h"
 #include "suite/rb_threshold.h"
 #include "util/rb_atomic.h"
 #include "util/rb_util.h"

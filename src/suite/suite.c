@@ -8,6 +8,7 @@
  * accepted". Scalars are kept as their text (YAML's number and bool typing is
  * ignored), so "level: 06" stays "06". */
 #include "suite/rb_suite.h"
+#include "measure/rb_stat.h"
 #include "util/rb_util.h"
 
 #include <ctype.h>
@@ -675,12 +676,6 @@ static int parse_scenario(lctx *c, const ynode *m, rb_suite *s, size_t idx)
 
 /* ---- thresholds --------------------------------------------------------- */
 
-static const char *const stats[] = {
-    "p50", "p90", "p95", "p99", "p999", "min", "mean", "max",
-    "ops", "errors", "error_rate", "ops_per_s", "throughput_MBps", NULL,
-};
-#define N_LATENCY_STATS 8
-
 void rb_threshold_clear(rb_threshold *t)
 {
     if (!t) return;
@@ -741,14 +736,15 @@ int rb_threshold_parse(const char *expr, rb_threshold *t, char *err, size_t errl
     char *value = rb_asprintf("%.*s", (int)vlen, p);
     char *metric = rb_asprintf("%.*s", (int)mlen, ms);
     char *kind = NULL, *stat = NULL;
-    int latency = 0, frac = 0;
+    const rb_stat *st = NULL;   /* the statistic's row in the stat table */
     double v = 0;
     char stat_list[256];
-    join_words(stats, stat_list, sizeof stat_list);
+    rb_stat_names(stat_list, sizeof stat_list);
 
     char *dot = strchr(metric, '.');
     if (!dot) {
-        if (strcmp(metric, "errors") != 0 && strcmp(metric, "ops") != 0) {
+        st = rb_stat_find(metric);
+        if (!st || !st->whole_run) {
             rb_err(err, errlen, "unknown metric '%s' in '%s'; accepted: errors, ops, or KIND.STAT "
                    "(KIND an operation kind such as push, pull or total; STAT one of %s)", metric, expr, stat_list);
             goto fail;
@@ -763,17 +759,12 @@ int rb_threshold_parse(const char *expr, rb_threshold *t, char *err, size_t errl
                    "blob_get or total", kind, expr);
             goto fail;
         }
-        size_t i;
-        for (i = 0; stats[i]; i++)
-            if (strcmp(stats[i], stat) == 0) break;
-        if (!stats[i]) {
+        if (!(st = rb_stat_find(stat))) {
             rb_err(err, errlen, "unknown statistic '%s' in '%s'; accepted: %s", stat, expr, stat_list);
             goto fail;
         }
-        latency = i < N_LATENCY_STATS;
-        frac = strcmp(stat, "error_rate") == 0;
     }
-    if (latency) {
+    if (st->latency) {
         double secs;
         char derr[RB_ERRLEN];
         if (parse_number_all(value, &v) == 0) {
@@ -792,8 +783,8 @@ int rb_threshold_parse(const char *expr, rb_threshold *t, char *err, size_t errl
     } else if (parse_number_all(value, &v) < 0) {
         rb_err(err, errlen, "bad value '%s' for %s in '%s'; expected a number", value, metric, expr);
         goto fail;
-    } else if (frac && (v < 0 || v > 1)) {
-        rb_err(err, errlen, "error_rate is a fraction 0..1, not '%s' (in '%s')", value, expr);
+    } else if (st->fraction && (v < 0 || v > 1)) {
+        rb_err(err, errlen, "%s is a fraction 0..1, not '%s' (in '%s')", st->name, value, expr);
         goto fail;
     }
     free(value);

@@ -2,9 +2,11 @@
  * rb_threshold.h). A threshold is checked in every phase of every run it
  * applies to; `errors` and `ops` are checked per run (all phases added). A
  * threshold that finds nothing to check fails with "no data", so a typo in
- * an operation kind cannot pass silently. */
+ * an operation kind cannot pass silently. Statistics are read as the stat
+ * table (rb_stat.h) says. */
 #include "suite/rb_threshold.h"
-#include "results/rb_report.h"
+#include "measure/rb_stat.h"
+#include "results/rb_load.h"
 #include "util/rb_util.h"
 
 #include <math.h>
@@ -22,28 +24,14 @@ static int holds(double v, const char *op, double want)
     return 0;
 }
 
-
-static int is_latency(const char *stat)
-{
-    static const char *lat[] = {"p50", "p90", "p95", "p99", "p999", "min", "mean", "max", NULL};
-    for (int i = 0; lat[i]; i++)
-        if (strcmp(stat, lat[i]) == 0) return 1;
-    return 0;
-}
-
-/* The value of KIND.STAT in a phase; NAN when the phase has no such kind. */
-static double phase_value(const json_t *phase, const char *kind, const char *stat)
+/* The value of statistic st of KIND in a phase; NAN when the phase has no
+ * such kind or value. */
+static double phase_value(const json_t *phase, const char *kind, const rb_stat *st)
 {
     const json_t *s = strcmp(kind, "total") == 0 ? phase : json_object_get(json_object_get(phase, "by_op"), kind);
     if (!json_is_object(s)) return NAN;
-    if (is_latency(stat)) return rb_json_num(json_object_get(s, "latency_ms"), stat);
-    if (strcmp(stat, "error_rate") == 0) {
-        double ops = rb_json_num(s, "ops");
-        return ops > 0 ? rb_json_num(s, "errors") / ops : 0;
-    }
-    return rb_json_num(s, stat);
+    return rb_json_stat(s, st);
 }
-
 
 json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite, int *n_failed)
 {
@@ -52,6 +40,7 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
     const json_t *runs = json_object_get(suite, "runs");
     for (size_t i = 0; i < n; i++) {
         const rb_threshold *th = &t[i];
+        const rb_stat *st = rb_stat_find(th->kind ? th->stat : th->metric);   /* NULL: nothing to check */
         json_t *failures = json_array();
         int checked = 0;
         size_t ri;
@@ -70,7 +59,7 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
                 const json_t *ph;
                 json_array_foreach(phases, pi, ph) {
                     if (th->phase && strcmp(th->phase, rb_json_str(ph, "name")) != 0) continue;
-                    double v = rb_json_num(ph, th->metric);
+                    double v = st ? rb_json_stat(ph, st) : NAN;
                     if (!isnan(v)) total += v;
                 }
                 checked++;
@@ -82,12 +71,12 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
             const json_t *ph;
             json_array_foreach(phases, pi, ph) {
                 if (th->phase && strcmp(th->phase, rb_json_str(ph, "name")) != 0) continue;
-                double v = phase_value(ph, th->kind, th->stat);
+                double v = st ? phase_value(ph, th->kind, st) : NAN;
                 if (isnan(v)) continue;
                 checked++;
                 if (!holds(v, th->op, th->value))
                     json_array_append_new(failures, json_sprintf("%s phase %s: %s.%s = %g%s", where, rb_json_str(ph, "name"),
-                                                                 th->kind, th->stat, v, is_latency(th->stat) ? " ms" : ""));
+                                                                 th->kind, th->stat, v, st->latency ? " ms" : ""));
             }
         }
         if (checked == 0)

@@ -4,11 +4,14 @@
  * R-checked large-sample cases); synthetic suites with a known 20% throughput
  * regression over 6 repetitions (significant, one regression), noise only
  * (none), 2 repetitions (untested: the threshold alone decides); run-level
- * results files; added/removed keys; repeated phase names; and the
+ * results files; added/removed keys; repeated phase names; the grouping
+ * engine compare shares with summary.md and report.html (which phases each
+ * mode keeps, more repetitions than the views keep); and the
  * `regbench compare` command's exit codes and messages. */
 #include "cli/rb_cli.h"
 #include "results/rb_compare.h"
-#include "results/rb_report.h"
+#include "results/rb_groups.h"
+#include "results/rb_load.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
@@ -112,7 +115,9 @@ static json_t *suite(json_t *runs)
 static double noise(int side, int rep, int k)
 {
     static const double t[] = {0.3, -0.7, 0.9, -0.2, 0.5, -0.95, 0.1, -0.4, 0.75, -0.6, 0.05, 0.85};
-    return t[(k * 5 + (side ? 7 - rep : rep)) % 12];
+    int r = side ? 7 - rep : rep;   /* side 1 draws rep 1..6 in reverse; never below 0 */
+    if (r < 0) r = -r;
+    return t[(k * 5 + r) % 12];
 }
 
 /* A suite: one registry, scenario "single", label "level=6,size=10MB", phases
@@ -310,6 +315,69 @@ static void test_repeated_and_empty_phases(void)
     json_decref(n);
 }
 
+/* ---- the grouping engine ----------------------------------------------------- */
+
+/* 70 repetitions of phases push (MB/s 100 + rep * factor), idle (no ops) and
+ * a cut pull. */
+static json_t *many_reps(double factor)
+{
+    json_t *runs = json_array();
+    for (int r = 1; r <= 70; r++) {
+        json_t *ph = json_array(), *cut = phase("pull", 10, 5, 5);
+        json_array_append_new(ph, phase("push", 100 + r * factor, 20, 50));
+        json_array_append_new(ph, phase("idle", 0, 0, 0));
+        json_object_set_new(cut, "complete", json_false());
+        json_array_append_new(ph, cut);
+        json_array_append_new(runs, run("crane", "x", "", r, ph));
+    }
+    return suite(runs);
+}
+
+static void test_groups(void)
+{
+    json_t *s = many_reps(1.0);
+    const json_t *runs = json_object_get(s, "runs");
+    rb_groups view = {0}, all = {0};
+    rb_groups_collect(runs, RB_GROUPS_VIEW, &view);
+    rb_groups_collect(runs, RB_GROUPS_COMPARE, &all);
+    /* the views: push and the cut pull (marked), not the empty idle; the
+     * first RB_G_MAXREP repetitions kept, every one counted */
+    CHECK(view.n == 2 && !strcmp(view.g[0].phase, "push") && !strcmp(view.g[1].phase, "pull"));
+    CHECK(view.n == 2 && view.g[1].incomplete && !view.g[0].incomplete);
+    CHECK(view.g[0].n == RB_G_MAXREP && view.g[0].ops == 70 * 200);
+    CHECK(rb_group_median(&view.g[0], RB_STAT_MBPS) == 132.5);        /* 101 .. 164 */
+    /* compare: every complete phase, the idle one too, never the cut one; every repetition */
+    CHECK(all.n == 2 && !strcmp(all.g[0].phase, "push") && !strcmp(all.g[1].phase, "idle"));
+    CHECK(all.g[0].n == 70 && rb_group_median(&all.g[0], RB_STAT_MBPS) == 135.5);   /* 101 .. 170 */
+    CHECK(rb_groups_find(&all, "crane", "x", "", "pull") == NULL);
+    CHECK(rb_groups_find(&view, "crane", "x", "", "pull") == &view.g[1]);
+    CHECK(rb_groups_find(&view, "crane", "x", "other", "pull") == NULL);
+    /* every statistic of the table; latencies only where the phase has ops */
+    const rb_group *idle = rb_groups_find(&all, "crane", "x", "", "idle");
+    CHECK(idle && isnan(idle->v[RB_STAT_P50][0]) && isnan(idle->v[RB_STAT_P99][0]) && idle->v[RB_STAT_MBPS][0] == 0);
+    CHECK(idle && idle->v[RB_STAT_ERROR_RATE][0] == 0 && idle->v[RB_STAT_OPS][0] == 0);
+    CHECK(all.g[0].v[RB_STAT_P95][0] == 75 && all.g[0].v[RB_STAT_OPS_PER_S][0] == 20 && isnan(all.g[0].v[RB_STAT_P90][0]));
+    rb_groups_free(&view);
+    rb_groups_free(&all);
+    CHECK(view.n == 0 && view.g == NULL);
+
+    double v[4] = {NAN, 2, 1, INFINITY};
+    CHECK(rb_median(v, 4) == 1.5 && isnan(rb_median(v, 1)) && isnan(rb_median(v, 0)));
+
+    /* compare uses every repetition, not only the views' first 64 */
+    json_t *n = many_reps(0.7);   /* push MB/s 100.7 .. 149: the median 8% lower */
+    json_t *cmp = rb_compare(s, n, 5.0);
+    const json_t *r = find_row(cmp, "push", "throughput_MBps");
+    CHECK(r && json_integer_value(json_object_get(r, "n_baseline")) == 70 && json_integer_value(json_object_get(r, "n_new")) == 70);
+    CHECK(r && json_is_true(json_object_get(r, "regression")) && json_is_true(json_object_get(r, "significant")));
+    CHECK(r && json_real_value(json_object_get(r, "baseline_median")) == 135.5);
+    CHECK(find_row(cmp, "idle", "throughput_MBps") == NULL && find_row(cmp, "pull", "p50_ms") == NULL);
+    CHECK(json_array_size(json_object_get(cmp, "added")) == 0 && json_array_size(json_object_get(cmp, "removed")) == 0);
+    json_decref(cmp);
+    json_decref(n);
+    json_decref(s);
+}
+
 /* ---- files and the command ------------------------------------------------- */
 
 static char workdir[512];
@@ -432,10 +500,10 @@ static void test_files_and_command(void)
     CHECK(cmd(p1, p2, p2, NULL) == 2);
     CHECK(cmd(p1, p2, "--bogus", NULL) == 2);
     double t;
-    CHECK(rb_parse_threshold("2.5%", &t, err, sizeof err) == 0 && t == 2.5);
-    CHECK(rb_parse_threshold("7", &t, err, sizeof err) == 0 && t == 7);
-    CHECK(rb_parse_threshold("5%%", &t, err, sizeof err) == -1 && strstr(err, "5%%"));
-    CHECK(rb_parse_threshold("", &t, err, sizeof err) == -1);
+    CHECK(rb_parse_change_pct("2.5%", &t, err, sizeof err) == 0 && t == 2.5);
+    CHECK(rb_parse_change_pct("7", &t, err, sizeof err) == 0 && t == 7);
+    CHECK(rb_parse_change_pct("5%%", &t, err, sizeof err) == -1 && strstr(err, "5%%"));
+    CHECK(rb_parse_change_pct("", &t, err, sizeof err) == -1);
     /* a directory holding results.json is accepted */
     char *dir = rb_asprintf("%s/rundir", workdir);
     rb_mkdir_p(dir);
@@ -475,6 +543,7 @@ int main(void)
     test_untested();
     test_added_removed();
     test_repeated_and_empty_phases();
+    test_groups();
     test_files_and_command();
     return rbtest_done("test_compare");
 }

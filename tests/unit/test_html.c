@@ -6,14 +6,19 @@
  * Checks: no http:// or https:// anywhere (data text is escaped), every
  * chart present with data marks, "no data" notes instead of empty charts,
  * escaping, balanced <svg>/<figure>/<section>, the atomic writer, and the
- * exit codes of `regbench report`. */
+ * exit codes of `regbench report`. The sections summary.md and report.html
+ * are both rendered from (rb_sections.h) are checked on the same suite, and
+ * that both writers say the same things. */
 #include "cli/rb_cli.h"
 #include "results/rb_html.h"
-#include "results/rb_report.h"
+#include "results/rb_load.h"
+#include "results/rb_markdown.h"
+#include "results/rb_sections.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -247,6 +252,94 @@ static void test_suite(void)
     json_decref(base);
 }
 
+/* The sections of the test suite, then summary.md and report.html saying the same things. */
+static void test_sections(void)
+{
+    json_t *suite = make_suite(1.0);
+    rb_sections s;
+    rb_sections_extract(suite, &s);
+    CHECK(!strcmp(s.head.name, "unit <i>suite</i>") && !strcmp(s.head.status, "failed") && s.head.exit_code == 1);
+    CHECK(s.head.cores == 8 && s.head.memory_bytes == 33654644736.0 && !strcmp(s.head.file, "suites/unit.yaml"));
+    CHECK(s.n_registries == 2 && !strcmp(s.registries[1].name, "dist-fs") && !strcmp(s.registries[1].version, ""));
+    CHECK(s.n_runs == 8);
+    /* the failed run and the one cut short */
+    CHECK(s.n_failed == 2);
+    if (s.n_failed == 2) {
+        CHECK(!s.failed[0].ok && !strcmp(s.failed[0].status, "failed") && s.failed[0].exit_code == 1);
+        CHECK(s.failed[0].n_incomplete == 0 && strstr(s.failed[0].error, "<b>boom</b>"));
+        CHECK(!strcmp(s.failed[1].status, "interrupted") && s.failed[1].rep == 1 && !s.failed[1].error[0]);
+        CHECK(s.failed[1].n_incomplete == 1 && !strcmp(s.failed[1].incomplete[0], "pull/size=1MB"));
+    }
+    CHECK(s.n_thresholds == 2 && s.thresholds[0].passed && !s.thresholds[1].passed);
+    CHECK(s.n_thresholds == 2 && s.thresholds[1].checked == 8 && s.thresholds[1].n_failures == 1);
+    /* the suite's warning, then one per phase (the runs' own lists are empty) */
+    size_t levels[3] = {0}, empty = 0;
+    for (size_t i = 0; i < s.n_warnings; i++) {
+        levels[s.warnings[i].level]++;
+        if (!strcmp(s.warnings[i].phase, "empty")) empty += !strcmp(s.warnings[i].text, "no operations");
+    }
+    CHECK(s.n_warnings == 21 && s.warnings[0].level == RB_SEC_SUITE && levels[RB_SEC_PHASE] == 20 && empty == 2);
+    /* groups: every phase with operations (not "empty"), the cut one too */
+    CHECK(s.groups.n == 18);
+    CHECK(s.n_scenarios == 3 && !strcmp(s.scenarios[0].name, "single") && !strcmp(s.scenarios[1].name, "concurrent") &&
+          !strcmp(s.scenarios[2].name, "dedup"));
+    if (s.n_scenarios == 3) {
+        const rb_sec_scenario *single = &s.scenarios[0], *conc = &s.scenarios[1], *dedup = &s.scenarios[2];
+        CHECK(single->n_rows == 8 && single->errors == 8);
+        CHECK(single->best && single->best->mbps == 300 && !strcmp(single->best->g->registry, "dist-fs") &&
+              !strcmp(single->best->g->phase, "pull/size=1MB"));
+        CHECK(single->worst && single->worst->mbps == 10 && !strcmp(single->worst->g->phase, HOSTILE));
+        CHECK(single->outlier == NULL && single->tail_ratio == 2);   /* p99 = 2 x p50 everywhere */
+        CHECK(single->n_dedup == 0 && single->metrics[RB_SEC_SCALABILITY].n == 0);
+        CHECK(conc->metrics[RB_SEC_SCALABILITY].n == 2 && conc->metrics[RB_SEC_P99_GROWTH].n == 2);
+        CHECK(conc->metrics[RB_SEC_SCALABILITY].rows[0].value == 0.56 &&
+              !strcmp(conc->metrics[RB_SEC_SCALABILITY].rows[1].registry, "dist-fs"));
+        CHECK(dedup->metrics[RB_SEC_LOGICAL_BYTES].n == 4 && dedup->metrics[RB_SEC_SENT_BYTES].n == 4);
+        CHECK(dedup->n_dedup == 6 && dedup->dedup[0].storage == 800000 && dedup->dedup[0].has_registry);
+        CHECK(dedup->n_dedup == 6 && !strcmp(dedup->dedup[2].phase, "empty") && isnan(dedup->dedup[2].storage));
+        CHECK(dedup->n_arrivals == 0 && dedup->metrics[RB_SEC_CACHE_HIT_RATE].n == 0);
+    }
+    /* side by side: one row per (scenario, label, phase); the failed registry has no monolithic push */
+    CHECK(s.n_side == 10);
+    for (size_t i = 0; i < s.n_side; i++)
+        if (!strcmp(s.side[i].key->label, "mode=monolithic") && !strcmp(s.side[i].key->phase, "push/size=1MB"))
+            CHECK(s.side[i].cells[0] && s.side[i].cells[0]->p99 == 8 && s.side[i].cells[1] == NULL);
+    rb_sections_free(&s);
+
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    rb_summary_md(suite, f);
+    fclose(f);
+    char *html = render(suite, NULL, NULL);
+    static const char *const in_md[] = {
+        "# regbench suite: unit <i>suite</i>\n",
+        "\n## Failed runs\n\n- dist-fs / single mode=monolithic rep 1: failed — scenario.lua:3: <b>boom</b>",
+        "- **FAIL** `push.p99 < 1ms` (8 checks)\n  - dist-fs single push: p99 4 ms",
+        "\n## Warnings\n\n- registry log at http://127.0.0.1:1/log\n",
+        "| single | mode=monolithic | push/size=1MB | 50.0 MB/s · 8.0 ms | - |\n",
+        "- Best throughput: 300.0 MB/s, pull/size=1MB (mode=chunked) on dist-fs.\n",
+        "- Worst throughput: 10.0 MB/s, " HOSTILE " (mode=chunked) on crane-memory.\n",
+        "\nScalability: throughput at N / (N x throughput at 1):\n",
+        "\nDeduplication (bytes sent and stored per phase):\n",
+        "| dist-fs | 1 | push-unique | 0 | 0 | 0 | 18.00 MB | 800.00 KB | 180.00 MB |\n",
+    };
+    for (size_t i = 0; i < sizeof in_md / sizeof in_md[0]; i++) CHECKF(md && strstr(md, in_md[i]), "summary.md lacks: %s", in_md[i]);
+    CHECK(md && !strstr(md, "Tail latency") && !strstr(md, "Open-model arrivals") && !strstr(md, "Cache hit rate"));
+    static const char *const in_html[] = {
+        "<li>Best throughput: 300 MB/s, pull&#47;size=1MB (mode=chunked) on dist-fs.</li>",
+        "<li>Worst throughput: 10.0 MB/s, &lt;script&gt;alert(1)&lt;&#47;script&gt; (mode=chunked) on crane-memory.</li>",
+        "<td>push&#47;size=1MB</td><td class=\"n\">50.0 MB&#47;s · 8.00 ms</td><td class=\"n\">-</td>",
+        "<td>pull&#47;size=1MB</td></tr>",   /* the cut phase of the interrupted run */
+    };
+    for (size_t i = 0; i < sizeof in_html / sizeof in_html[0]; i++)
+        CHECKF(html && strstr(html, in_html[i]), "report.html lacks: %s", in_html[i]);
+    CHECK(html && !strstr(html, "Tail latency"));
+    free(md);
+    free(html);
+    json_decref(suite);
+}
+
 static void test_interrupted_run(void)
 {
     json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:s, s:f, s:s, s:s, s:n, s:i, s:{}, s:{s:s, s:s, s:s, s:n, s:n},"
@@ -345,6 +438,7 @@ static void test_empty_suite(void)
 int main(void)
 {
     test_suite();
+    test_sections();
     test_interrupted_run();
     test_empty_suite();
     return rbtest_done("test_html");

@@ -2,14 +2,17 @@
  * two-part label, two repetitions, phases with awkward names, a phase without
  * operations, a run that failed before any phase): every bench.txt line
  * matches the Go benchmark format, names are stable and sanitised, and
- * summary.csv / timeseries.csv have the expected rows and RFC 4180 quoting.
+ * summary.csv / timeseries.csv have the expected rows and RFC 4180 quoting;
+ * and the accessors of rb_load.h that every writer reads the document with.
  * With `--write-bench DIR` it instead writes DIR/old.txt and DIR/new.txt
  * (6 repetitions each, push 20% slower in new) for test_benchstat.sh. */
-#include "results/rb_report.h"
+#include "results/rb_export.h"
+#include "results/rb_load.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +262,26 @@ static int write_bench_pair(const char *dir)
     return rc ? 1 : 0;
 }
 
+/* rb_json_at / _num / _int / _stat on a phase object. */
+static void test_accessors(void)
+{
+    json_t *ph = json_loads("{\"ops\": 8, \"errors\": 2, \"bytes\": 2.6, \"name\": \"push\", \"ops_per_s\": \"fast\","
+                            " \"latency_ms\": {\"p95\": 12.5, \"p999\": null}}", 0, NULL);
+    CHECK(json_is_real(rb_json_at(ph, "latency_ms.p95")) && rb_json_at(ph, "latency_ms.p90") == NULL);
+    CHECK(rb_json_at(ph, "name.x") == NULL && rb_json_at(NULL, "ops") == NULL);
+    CHECK(rb_json_num(ph, "latency_ms.p95") == 12.5 && isnan(rb_json_num(ph, "latency_ms.p999")) &&
+          isnan(rb_json_num(ph, "ops_per_s")));
+    CHECK(rb_json_int(ph, "ops", -1) == 8 && rb_json_int(ph, "bytes", -1) == 3 && rb_json_int(ph, "name", -1) == -1 &&
+          rb_json_int(ph, "nope", 7) == 7);
+    CHECK(!strcmp(rb_json_str(ph, "name"), "push") && !strcmp(rb_json_str(ph, "ops"), ""));
+    CHECK(rb_json_stat(ph, rb_stat_get(RB_STAT_P95)) == 12.5 && isnan(rb_json_stat(ph, rb_stat_get(RB_STAT_P50))));
+    CHECK(rb_json_stat(ph, rb_stat_get(RB_STAT_ERROR_RATE)) == 0.25 && rb_json_stat(ph, rb_stat_get(RB_STAT_ERRORS)) == 2);
+    CHECK(isnan(rb_json_stat(ph, rb_stat_get(RB_STAT_OPS_PER_S))));
+    json_object_set_new(ph, "ops", json_integer(0));
+    CHECK(rb_json_stat(ph, rb_stat_get(RB_STAT_ERROR_RATE)) == 0);   /* no ops: no error rate */
+    json_decref(ph);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-bench") == 0) return write_bench_pair(argv[2]);
@@ -273,6 +296,7 @@ int main(int argc, char **argv)
     test_bench(s);
     test_label_split();
     test_csv(s, dir);
+    test_accessors();
     json_decref(s);
     free(dir);
     return rbtest_done("test_report");

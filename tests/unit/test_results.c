@@ -3,9 +3,10 @@
  * type, an open phase, an empty implicit phase), writes results.json and the
  * CSVs into a temp dir, reads them back and checks every field against what
  * was recorded: counts, bytes, error classes, rates, latency percentiles
- * against the histogram, custom metrics, CSV row counts and quoting, no NaN,
- * and that no temp file is left behind. */
+ * against the histogram (the stat table's percentiles), custom metrics, CSV
+ * row counts and quoting, no NaN, and that no temp file is left behind. */
 #include "results/rb_results.h"
+#include "measure/rb_stat.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
@@ -100,6 +101,12 @@ static void check_latency(json_t *lat, const rb_hist *h, const char *what)
     for (size_t i = 0; i < 5; i++)
         CHECKF(near(num(lat, pcts[i].k), r3((double)rb_hist_percentile(h, pcts[i].p) / 1000.0)),
                "%s %s = %g", what, pcts[i].k, num(lat, pcts[i].k));
+    /* the percentiles are the stat table's, and nothing else is there */
+    CHECKF(json_object_size(lat) == 4 + RB_STAT_N_PCT, "%s: %zu keys", what, json_object_size(lat));
+    for (int i = 0; i < RB_STAT_N_PCT; i++) {
+        const rb_stat *st = rb_stat_get((rb_stat_id)i);
+        CHECKF(!strcmp(st->name, pcts[i].k) && st->pct == pcts[i].p, "%s: stat %d is %s", what, i, st->name);
+    }
 }
 
 static void check_classes(json_t *o, const uint64_t want[RB_ERR__COUNT], const char *what)

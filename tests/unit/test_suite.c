@@ -1,16 +1,21 @@
 /* test_suite: suite loading (rb_suite.h). Good suites are written to a temp
  * directory: the full example of docs/suite-format.md, a minimal one, matrix
  * expansion (counts, labels, order), registry filtering, defaults, relative
- * path resolution, scalars kept as text, and thresholds. Then every file of
+ * path resolution, scalars kept as text, thresholds (parsing against the
+ * stat table, and their evaluation over a results document), and the stat
+ * table itself (rb_stat.h). Then every file of
  * the bad corpus (the .yaml files in tests/bad/suites) must fail with the message its first
  * line announces ("# expect: ...", and optionally "# expect-at: LINE:COL" on
  * the second line), prefixed with "PATH:LINE:COL: ". The corpus is found via
  * RB_SRC (set by ctest) or, failing that, the CMake cache above the binary. */
 #include "suite/rb_suite.h"
+#include "suite/rb_threshold.h"
+#include "measure/rb_stat.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -385,6 +390,94 @@ static void test_thresholds(void)
     thr_bad("total.error_rate > 2", "fraction 0..1");
 }
 
+/* The stat table: one row per id, every name a threshold STAT (latencies in
+ * milliseconds), the percentiles first, compare's key metrics in order. */
+static void test_stat_table(void)
+{
+    for (int i = 0; i < RB_STAT__COUNT; i++) {
+        const rb_stat *st = rb_stat_get((rb_stat_id)i);
+        CHECKF((int)st->id == i && rb_stat_find(st->name) == st, "row %d (%s)", i, st->name);
+        CHECKF((st->pct > 0) == (i < RB_STAT_N_PCT), "%s: percentiles first", st->name);
+        if (st->latency)
+            CHECKF(st->path && !strncmp(st->path, "latency_ms.", 11) && streq(st->path + 11, st->name), "%s: %s", st->name,
+                   st->path);
+        CHECKF(st->path ? 1 : st->id == RB_STAT_ERROR_RATE, "%s: only error_rate is derived", st->name);
+        char expr[64], err[RB_ERRLEN] = "";
+        rb_threshold t;
+        snprintf(expr, sizeof expr, "push.%s <= 1s", st->name);
+        int rc = rb_threshold_parse(expr, &t, err, sizeof err);
+        CHECKF(st->latency ? rc == 0 && t.value == 1000 : rc == -1 && strstr(err, "bad value '1s'"), "'%s': %d %s", expr, rc, err);
+        rb_threshold_clear(&t);
+        snprintf(expr, sizeof expr, "push.%s >= 0.5", st->name);
+        CHECKF(rb_threshold_parse(expr, &t, err, sizeof err) == 0 && streq(t.stat, st->name), "'%s': %s", expr, err);
+        rb_threshold_clear(&t);
+        snprintf(expr, sizeof expr, "%s >= 1", st->name);
+        rc = rb_threshold_parse(expr, &t, err, sizeof err);
+        CHECKF(st->whole_run ? rc == 0 : rc == -1 && strstr(err, "unknown metric"), "'%s': %d %s", expr, rc, err);
+        rb_threshold_clear(&t);
+    }
+    CHECK(rb_stat_find("p75") == NULL && rb_stat_find("") == NULL && rb_stat_find(NULL) == NULL);
+    CHECK(rb_stat_get(RB_STAT_P999)->pct == 99.9 && rb_stat_get(RB_STAT_P50)->pct == 50.0);
+    CHECK(rb_stat_get(RB_STAT_ERROR_RATE)->fraction && !rb_stat_get(RB_STAT_ERRORS)->fraction);
+
+    char names[256], small[12];
+    rb_stat_names(names, sizeof names);
+    CHECKF(streq(names, "p50, p90, p95, p99, p999, min, mean, max, ops, errors, error_rate, ops_per_s, throughput_MBps"),
+           "%s", names);
+    rb_stat_names(small, sizeof small);
+    CHECKF(streq(small, "p50, p90"), "%s", small);   /* cut before the first name that does not fit */
+
+    const rb_stat *cmp[RB_STAT__COUNT];
+    size_t n = rb_stat_compared(cmp, RB_STAT__COUNT);
+    static const char *const want[] = {"throughput_MBps", "ops_per_s", "p50_ms", "p95_ms", "p99_ms"};
+    CHECK(n == 5);
+    for (size_t i = 0; i < n && i < 5; i++)
+        CHECKF(streq(cmp[i]->column, want[i]) && cmp[i]->higher_better == (i < 2), "compared %zu: %s", i, cmp[i]->column);
+    CHECK(rb_stat_compared(cmp, 2) == 2 && cmp[1]->id == RB_STAT_OPS_PER_S);
+}
+
+/* Thresholds over a results document: per phase (by_op kinds and total),
+ * per run (errors, ops), error_rate derived, "no data" for a kind nobody ran. */
+static void test_threshold_eval(void)
+{
+    json_t *suite = json_loads(
+        "{\"runs\": [{\"registry\": \"crane\", \"scenario\": \"single\", \"label\": \"size=1MB\", \"repetition\": 1,"
+        " \"phases\": [{\"name\": \"push\", \"ops\": 10, \"errors\": 2, \"throughput_MBps\": 12.5,"
+        "   \"latency_ms\": {\"p95\": 600, \"max\": 900},"
+        "   \"by_op\": {\"blob_push\": {\"ops\": 8, \"errors\": 2, \"latency_ms\": {\"p95\": 40}}}},"
+        "  {\"name\": \"idle\", \"ops\": 0, \"errors\": 1}]}]}",
+        0, NULL);
+    static const char *const exprs[] = {
+        "errors == 0", "ops >= 10", "total.error_rate < 0.1", "blob_push.p95 < 50ms", "total.p95 < 500ms",
+        "pull.p95 < 1s", "total.throughput_MBps > 5",
+    };
+    static const int passed[] = {0, 1, 0, 1, 0, 0, 1};
+    enum { N = sizeof exprs / sizeof exprs[0] };
+    rb_threshold t[N];
+    char err[RB_ERRLEN];
+    for (size_t i = 0; i < N; i++) CHECKF(rb_threshold_parse(exprs[i], &t[i], err, sizeof err) == 0, "%s", err);
+    int failed = -1;
+    json_t *res = rb_thresholds_eval(t, N, suite, &failed);
+    CHECK(failed == 4 && json_array_size(res) == N);
+    for (size_t i = 0; i < N; i++) {
+        json_t *r = json_array_get(res, i);
+        CHECKF(json_is_true(json_object_get(r, "passed")) == passed[i], "%s", exprs[i]);
+    }
+    const char *f0 = json_string_value(json_array_get(json_object_get(json_array_get(res, 0), "failures"), 0));
+    CHECKF(f0 && streq(f0, "crane/single size=1MB rep 1: errors = 3"), "%s", f0 ? f0 : "(none)");
+    /* error_rate: 2 / 10 in push; 1 / 0 in idle is 0 */
+    json_t *fl = json_object_get(json_array_get(res, 2), "failures");
+    CHECK(json_array_size(fl) == 1 && json_integer_value(json_object_get(json_array_get(res, 2), "checked")) == 2);
+    CHECK(streq(json_string_value(json_array_get(fl, 0)), "crane/single size=1MB rep 1 phase push: total.error_rate = 0.2"));
+    fl = json_object_get(json_array_get(res, 4), "failures");
+    CHECK(streq(json_string_value(json_array_get(fl, 0)), "crane/single size=1MB rep 1 phase push: total.p95 = 600 ms"));
+    fl = json_object_get(json_array_get(res, 5), "failures");
+    CHECK(json_array_size(fl) == 1 && strstr(json_string_value(json_array_get(fl, 0)), "no data"));
+    for (size_t i = 0; i < N; i++) rb_threshold_clear(&t[i]);
+    json_decref(res);
+    json_decref(suite);
+}
+
 /* ---- bad corpus ---------------------------------------------------------- */
 
 static char *corpus_dir(void)
@@ -512,6 +605,8 @@ int main(void)
     test_scalars_and_aliases();
     test_relative_load();
     test_thresholds();
+    test_stat_table();
+    test_threshold_eval();
     test_bad_corpus();
     rm_rf(tmpdir);
     return rbtest_done("test_suite");

@@ -1,221 +1,17 @@
-/* report: loads results files (suite or single run) into the suite form and
- * writes the per-suite analysis files: bench.txt in Go's benchmark format so
- * that benchstat can compare two suites, summary.csv with one row per run x
- * phase (repetitions kept apart) and timeseries.csv with every time-series
- * point of every phase. Files are written to NAME.tmp and renamed into place.
- * Formats are documented in docs/results-schema.md. */
-#include "results/rb_report.h"
+/* export: the per-suite analysis files for other tools: bench.txt in Go's
+ * benchmark format so that benchstat can compare two suites, summary.csv
+ * with one row per run x phase (repetitions kept apart) and timeseries.csv
+ * with every time-series point of every phase. Files are written to
+ * NAME.tmp and renamed into place. Formats are documented in
+ * docs/results-schema.md. */
+#include "results/rb_export.h"
+#include "results/rb_load.h"
 #include "util/rb_atomic.h"
 #include "util/rb_util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* ---- loading --------------------------------------------------------------- */
-
-/* Copies key from src to dst when src has it (jansson takes a new reference). */
-static void copy_key(json_t *dst, const json_t *src, const char *key, const char *as)
-{
-    json_t *v = json_object_get(src, key);
-    json_object_set(dst, as ? as : key, v ? v : json_null());
-}
-
-/* "scenarios/single.lua" -> "single" (newly allocated). */
-static char *scenario_basename(const char *path)
-{
-    if (!path || !*path) return rb_strdup("run");
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t n = strlen(b);
-    if (n > 4 && strcmp(b + n - 4, ".lua") == 0) n -= 4;
-    if (n == 0) return rb_strdup("run");
-    char *s = rb_malloc(n + 1);
-    memcpy(s, b, n);
-    s[n] = '\0';
-    return s;
-}
-
-/* Wraps a run-level results.json as a suite with one run. */
-static json_t *wrap_run(json_t *doc)
-{
-    json_t *reg = json_object_get(doc, "registry");
-    const char *kind = json_string_value(json_object_get(reg, "kind"));
-    if (!kind) kind = "unknown";
-    char *scn = scenario_basename(json_string_value(json_object_get(doc, "scenario")));
-
-    json_t *run = json_object();
-    json_object_set_new(run, "registry", json_string(kind));
-    json_object_set_new(run, "scenario", json_string(scn));
-    json_object_set_new(run, "label", json_string(""));
-    json_t *params = json_object_get(doc, "params");
-    if (json_is_object(params)) json_object_set(run, "params", params);
-    else json_object_set_new(run, "params", json_object());
-    json_object_set_new(run, "repetition", json_integer(1));
-    json_object_set_new(run, "dir", json_string("."));
-    copy_key(run, doc, "status", NULL);
-    copy_key(run, doc, "exit_code", NULL);
-    copy_key(run, doc, "error", NULL);
-    json_t *phases = json_object_get(doc, "phases");
-    if (json_is_array(phases)) json_object_set(run, "phases", phases);
-    else json_object_set_new(run, "phases", json_array());
-    json_t *metrics = json_object_get(doc, "metrics");
-    if (json_is_object(metrics)) json_object_set(run, "metrics", metrics);
-    else json_object_set_new(run, "metrics", json_object());
-    json_object_set_new(run, "warnings", json_array());
-
-    json_t *r = json_object();
-    json_object_set_new(r, "name", json_string(kind));
-    json_object_set_new(r, "kind", json_string(kind));
-    copy_key(r, reg, "storage", NULL);
-    copy_key(r, reg, "url", NULL);
-    copy_key(r, reg, "version", NULL);
-
-    json_t *s = json_object();
-    json_object_set_new(s, "schema", json_string(RB_SUITE_SCHEMA));
-    copy_key(s, doc, "tool", NULL);
-    json_t *suite = json_object();
-    json_object_set_new(suite, "name", json_string(scn));
-    copy_key(suite, doc, "scenario", "file");
-    json_object_set_new(suite, "description", json_string(""));
-    json_object_set_new(s, "suite", suite);
-    copy_key(s, doc, "started_at", NULL);
-    copy_key(s, doc, "run_duration_s", "duration_s");
-    copy_key(s, doc, "status", NULL);
-    copy_key(s, doc, "exit_code", NULL);
-    copy_key(s, doc, "environment", NULL);
-    json_t *regs = json_array();
-    json_array_append_new(regs, r);
-    json_object_set_new(s, "registries", regs);
-    json_t *runs = json_array();
-    json_array_append_new(runs, run);
-    json_object_set_new(s, "runs", runs);
-    json_object_set_new(s, "thresholds", json_array());
-    json_object_set_new(s, "warnings", json_array());
-    json_object_set_new(s, "comparison", json_null());
-    free(scn);
-    return s;
-}
-
-json_t *rb_results_as_suite(json_t *doc, const char *what, char *err, size_t errlen)
-{
-    if (!json_is_object(doc)) {
-        rb_err(err, errlen, "%s: not a regbench results file (the top level is not an object)", what);
-        return NULL;
-    }
-    json_t *sch = json_object_get(doc, "schema");
-    if (!sch) {
-        rb_err(err, errlen, "%s: not a regbench results file (no \"schema\")", what);
-        return NULL;
-    }
-    const char *schema = json_string_value(sch);
-    if (schema && strcmp(schema, RB_SUITE_SCHEMA) == 0) {
-        json_t *runs = json_object_get(doc, "runs");
-        if (!json_is_array(runs)) {
-            rb_err(err, errlen, "%s: \"runs\" is missing or not an array", what);
-            return NULL;
-        }
-        size_t i;
-        json_t *run;
-        json_array_foreach(runs, i, run) {
-            json_t *ph = json_object_get(run, "phases");
-            if (!json_is_object(run) || (ph && !json_is_array(ph) && !json_is_null(ph))) {
-                rb_err(err, errlen, "%s: runs[%zu] is not an object with a \"phases\" array", what, i);
-                return NULL;
-            }
-        }
-        return json_incref(doc);
-    }
-    if (schema && strcmp(schema, RB_RESULTS_SCHEMA) == 0) {
-        json_t *ph = json_object_get(doc, "phases");
-        if (ph && !json_is_array(ph)) {
-            rb_err(err, errlen, "%s: \"phases\" is not an array", what);
-            return NULL;
-        }
-        return wrap_run(doc);
-    }
-    rb_err(err, errlen, "%s: unknown schema \"%s\" (expected %s or %s)", what,
-           schema ? schema : "(not a string)", RB_SUITE_SCHEMA, RB_RESULTS_SCHEMA);
-    return NULL;
-}
-
-json_t *rb_results_load(const char *path, char *err, size_t errlen)
-{
-    struct stat st;
-    char *file = NULL;
-    if (stat(path, &st) != 0) {
-        rb_err(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        file = rb_asprintf("%s/results.json", path);
-        if (stat(file, &st) != 0) {
-            rb_err(err, errlen, "%s: %s", file, strerror(errno));
-            free(file);
-            return NULL;
-        }
-    } else {
-        file = rb_strdup(path);
-    }
-    json_error_t je;
-    json_t *doc = json_load_file(file, 0, &je);
-    if (!doc) {
-        if (je.line > 0)
-            rb_err(err, errlen, "%s:%d:%d: bad JSON: %s", file, je.line, je.column, je.text);
-        else
-            rb_err(err, errlen, "%s: %s", file, je.text);
-        free(file);
-        return NULL;
-    }
-    json_t *s = rb_results_as_suite(doc, file, err, errlen);
-    json_decref(doc);
-    free(file);
-    return s;
-}
-
-/* ---- accessors -------------------------------------------------------------- */
-
-const char *rb_json_str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-double rb_json_num(const json_t *o, const char *path)
-{
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    const json_t *cur = o;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-        cur = json_object_get(cur, tok);
-    return json_is_number(cur) ? json_number_value(cur) : NAN;
-}
-
-static long long iget(const json_t *o, const char *key, long long dflt)
-{
-    const json_t *v = json_object_get(o, key);
-    if (json_is_integer(v)) return (long long)json_integer_value(v);
-    if (json_is_real(v)) return (long long)llround(json_real_value(v));
-    return dflt;
-}
-
-void rb_phase_key(const json_t *phases, size_t index, char *buf, size_t len)
-{
-    const char *name = rb_json_str(json_array_get(phases, index), "name");
-    if (!*name) name = "default";
-    int k = 1;
-    for (size_t i = 0; i < index; i++) {
-        const char *other = rb_json_str(json_array_get(phases, i), "name");
-        if (!*other) other = "default";
-        if (strcmp(other, name) == 0) k++;
-    }
-    if (k == 1) snprintf(buf, len, "%s", name);
-    else snprintf(buf, len, "%s#%d", name, k);
-}
 
 /* ---- bench.txt ------------------------------------------------------------- */
 
@@ -318,7 +114,7 @@ int rb_write_gobench(const json_t *suite, FILE *out)
 {
     const json_t *env = json_object_get(suite, "environment");
     const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
-    long long cores = iget(env, "cores", 1);
+    long long cores = rb_json_int(env, "cores", 1);
     if (cores < 1) cores = 1;
     fprintf(out, "goos: linux\ngoarch: %s\npkg: regbench\ncpu: %s\n", goarch(), cpu && *cpu ? cpu : "unknown");
     fprintf(out, "Unit ops/s better=higher\n");
@@ -328,7 +124,7 @@ int rb_write_gobench(const json_t *suite, FILE *out)
     json_array_foreach(json_object_get(suite, "runs"), i, run) {
         json_t *phases = json_object_get(run, "phases");
         json_array_foreach(phases, j, ph) {
-            long long ops = iget(ph, "ops", 0);
+            long long ops = rb_json_int(ph, "ops", 0);
             if (ops <= 0) continue;
             char key[512];
             rb_phase_key(phases, j, key, sizeof key);
@@ -337,7 +133,7 @@ int rb_write_gobench(const json_t *suite, FILE *out)
             double p99_ns = fin(rb_json_num(ph, "latency_ms.p99")) * 1e6;
             double mbps = fin(rb_json_num(ph, "throughput_MBps"));
             double opsps = fin(rb_json_num(ph, "ops_per_s"));
-            long long bytes = iget(ph, "bytes", 0);
+            long long bytes = rb_json_int(ph, "bytes", 0);
             fprintf(out, "%s-%lld\t%lld\t%.0f ns/op", name, cores, ops, mean_ns);
             if (bytes > 0) fprintf(out, "\t%.2f MB/s", mbps);
             fprintf(out, "\t%.0f p99-ns/op\t%.3f ops/s\n", p99_ns, opsps);
@@ -375,17 +171,11 @@ static void csv_str(FILE *f, const char *s)
 
 /* Writes a number as found in the JSON ("" when absent or null), with a
  * leading comma. Integers stay integers; reals use the shortest exact form. */
-static void csv_num(FILE *f, const json_t *o, const char *path)
+static void csv_value(FILE *f, const json_t *v)
 {
     fputc(',', f);
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    const json_t *cur = o;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
-        cur = json_object_get(cur, tok);
-    if (json_is_integer(cur)) fprintf(f, "%lld", (long long)json_integer_value(cur));
-    else if (json_is_real(cur) && isfinite(json_real_value(cur))) fprintf(f, "%.15g", json_real_value(cur));
+    if (json_is_integer(v)) fprintf(f, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v) && isfinite(json_real_value(v))) fprintf(f, "%.15g", json_real_value(v));
 }
 
 /* registry,scenario,label,repetition of a run. */
@@ -396,7 +186,7 @@ static void csv_run_prefix(FILE *f, const json_t *run)
     csv_str(f, rb_json_str(run, "scenario"));
     fputc(',', f);
     csv_str(f, rb_json_str(run, "label"));
-    fprintf(f, ",%lld", iget(run, "repetition", 1));
+    fprintf(f, ",%lld", rb_json_int(run, "repetition", 1));
 }
 
 int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_t errlen)
@@ -434,7 +224,7 @@ int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_
                 "latency_ms.p999", "latency_ms.max", "client.cpu_s", "client.rss_peak_bytes",
                 "registry.cpu_pct_avg", "registry.rss_peak_bytes", "registry.storage_bytes",
             };
-            for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) csv_num(f, ph, cols[c]);
+            for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) csv_value(f, rb_json_at(ph, cols[c]));
             fputc('\n', f);
         }
     }
@@ -444,10 +234,7 @@ int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_
 /* Element i of the array at ts[key] as CSV ("" when missing). */
 static void csv_elem(FILE *f, const json_t *ts, const char *key, size_t i)
 {
-    fputc(',', f);
-    const json_t *v = json_array_get(json_object_get(ts, key), i);
-    if (json_is_integer(v)) fprintf(f, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v) && isfinite(json_real_value(v))) fprintf(f, "%.15g", json_real_value(v));
+    csv_value(f, json_array_get(json_object_get(ts, key), i));
 }
 
 int rb_write_timeseries_csv(const json_t *suite, const char *path, char *err, size_t errlen)

@@ -1,10 +1,11 @@
-/* rb_summary: summary.md, the suite's findings written for a person: what
+/* rb_markdown: summary.md, the suite's findings written for a person: what
  * ran where, thresholds, warnings, registries side by side, and per scenario
  * the best and worst throughput, tail-latency outliers, errors, and what the
  * scenario's own metrics say (scalability, dedup savings, cache hit rate,
- * dropped arrivals). A view of the suite results document. */
-#ifndef RB_SUMMARY_H
-#define RB_SUMMARY_H
+ * dropped arrivals). Rendered from the sections of the suite results
+ * document (rb_sections.h). */
+#ifndef RB_MARKDOWN_H
+#define RB_MARKDOWN_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -1,0 +1,153 @@
+/* rb_sections: what summary.md and report.html both show, extracted once
+ * from a suite results document (suite form) into plain structs: the
+ * header facts, the registries, failed runs, thresholds, warnings, per
+ * scenario the grouped phases with their medians and findings (best and
+ * worst throughput, tail-latency outlier, errors) and what the scenario's
+ * own metrics say (scalability, dedup, cache hit rate, open-model
+ * arrivals), and the registries side by side. The writers only render.
+ * Strings are borrowed from the document, which must outlive the sections. */
+#ifndef RB_SECTIONS_H
+#define RB_SECTIONS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "results/rb_groups.h"
+
+#define RB_SEC_MAX_SCENARIOS 256   /* scenarios shown; the rest are left out */
+#define RB_SEC_TAIL_RATIO 5        /* p99 / p50 from which a phase is a tail-latency outlier */
+
+/* What the report says about the whole suite; "" / NAN / 0 when absent. */
+typedef struct rb_sec_header {
+    const char *name, *description, *file;   /* the suite's */
+    const char *started_at, *status, *version;
+    double duration_s;
+    long long exit_code;
+    const char *kernel, *cpu_model;
+    long long cores;
+    double memory_bytes;
+} rb_sec_header;
+
+typedef struct rb_sec_registry {
+    const char *name, *kind, *storage, *version, *url;   /* "" when absent */
+} rb_sec_registry;
+
+/* A run that did not end "ok", or that has phases cut short. */
+typedef struct rb_sec_failed {
+    const char *registry, *scenario, *label, *status, *error;   /* error: "" when none */
+    long long rep, exit_code;
+    int ok;                    /* status is "ok": listed for its cut phases only */
+    char **incomplete;         /* keys of the phases cut short */
+    size_t n_incomplete;
+} rb_sec_failed;
+
+typedef struct rb_sec_threshold {
+    const char *expr, *scenario;   /* scenario: "" when it applies to all */
+    int passed;
+    long long checked;
+    const char **failures;         /* NULL for a failure that is not a string */
+    size_t n_failures;
+} rb_sec_threshold;
+
+typedef enum rb_sec_level { RB_SEC_SUITE, RB_SEC_RUN, RB_SEC_PHASE } rb_sec_level;
+
+/* A warning of the suite, of a run, or of a phase (one its run's list does
+ * not already hold). */
+typedef struct rb_sec_warning {
+    rb_sec_level level;
+    const char *text;                           /* NULL: not a string (suite level only) */
+    const char *registry, *scenario, *label;    /* the run's, for RUN and PHASE */
+    long long rep;
+    char phase[256];                            /* the phase key, for PHASE */
+} rb_sec_warning;
+
+/* A group of phases (rb_groups, RB_GROUPS_VIEW) with its medians. */
+typedef struct rb_sec_phase {
+    const rb_group *g;
+    double mbps, ops_s, p50, p99;
+} rb_sec_phase;
+
+/* One row of a scenario's own metric, per run. */
+typedef struct rb_sec_metric_row {
+    const char *registry, *label, *tags;
+    long long rep;
+    double value;              /* "value", or "mean" when it has none */
+} rb_sec_metric_row;
+
+/* The scenario metrics the writers show, by name. */
+typedef enum rb_sec_metric_id {
+    RB_SEC_SCALABILITY, RB_SEC_P99_GROWTH, RB_SEC_LOGICAL_BYTES, RB_SEC_SENT_BYTES,
+    RB_SEC_CACHE_HIT_RATE, RB_SEC_PROXY_HIT_RATE, RB_SEC_N_METRICS
+} rb_sec_metric_id;
+
+typedef struct rb_sec_metric {
+    const char *name;          /* "scalability", "registry_proxy_hit_rate", ... */
+    rb_sec_metric_row *rows;   /* every run's gauges of that name, in run order */
+    size_t n;
+} rb_sec_metric;
+
+/* One phase of a dedup scenario: what was sent and stored. */
+typedef struct rb_sec_dedup {
+    const char *registry, *phase;   /* phase: its name */
+    long long rep;
+    double sent;                    /* the phase's bytes */
+    int has_registry;               /* the phase has a registry block */
+    double storage, rss_end;        /* storage_bytes (NAN when not a number), rss_end_bytes */
+    double uploaded, skipped, mounted;   /* blob counters (NAN when absent) */
+} rb_sec_dedup;
+
+/* One phase with open-model arrivals (rb.rate's counters). */
+typedef struct rb_sec_arrivals {
+    const char *registry, *label, *phase;   /* phase: its name */
+    long long rep;
+    double iterations, dropped, late;       /* NAN when absent */
+} rb_sec_arrivals;
+
+typedef struct rb_sec_scenario {
+    const char *name;
+    const rb_sec_phase **rows;     /* its groups, in group order */
+    size_t n_rows;
+    const rb_sec_phase *best;      /* highest median MB/s above 0, or NULL */
+    const rb_sec_phase *worst;     /* lowest median MB/s above 0, NULL when none or the best */
+    const rb_sec_phase *outlier;   /* highest p99/p50, NULL when below RB_SEC_TAIL_RATIO */
+    double tail_ratio;             /* the outlier's p99/p50 */
+    double errors;                 /* summed over its groups */
+    rb_sec_metric metrics[RB_SEC_N_METRICS];
+    rb_sec_dedup *dedup;           /* every phase of its runs, when it records logical_bytes */
+    size_t n_dedup;
+    rb_sec_arrivals *arrivals;     /* phases with an "iterations" counter */
+    size_t n_arrivals;
+} rb_sec_scenario;
+
+/* A row of the registries side by side: one (scenario, label, phase key),
+ * first seen on any registry; cells[i] is registry i's group or NULL. */
+typedef struct rb_sec_side {
+    const rb_group *key;
+    const rb_sec_phase **cells;
+} rb_sec_side;
+
+typedef struct rb_sections {
+    rb_sec_header head;
+    rb_sec_registry *registries;
+    size_t n_registries;
+    size_t n_runs;
+    rb_sec_failed *failed;
+    size_t n_failed;
+    rb_sec_threshold *thresholds;
+    size_t n_thresholds;
+    rb_sec_warning *warnings;
+    size_t n_warnings;
+    rb_groups groups;              /* the runs' phases, RB_GROUPS_VIEW */
+    rb_sec_phase *phases;          /* one per group, in group order */
+    rb_sec_scenario *scenarios;    /* in order of their first group */
+    size_t n_scenarios;
+    rb_sec_side *side;             /* only with two or more registries */
+    size_t n_side;
+} rb_sections;
+
+/* Extracts the sections of suite (suite form) into s. */
+void rb_sections_extract(const json_t *suite, rb_sections *s);
+/* Frees what rb_sections_extract allocated (s itself is not freed). */
+void rb_sections_free(rb_sections *s);
+
+#endif

@@ -1,0 +1,135 @@
+/* html: what the html_*.c files of report.html share and nobody else sees:
+ * the page context, HTML escaping and number formatting, the palette and
+ * legends, and the SVG primitives of every chart (axes, ticks, plot area,
+ * figures, "no data" notes, phase bands on a time axis), plus one entry
+ * point per section of the page. html_page.c writes the skeleton and calls
+ * the sections in order; each chart's file holds its whole section. */
+#ifndef RB_HTML_PRIV_H
+#define RB_HTML_PRIV_H
+
+#include "results/rb_sections.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* ---- the page ----------------------------------------------------------------- */
+
+typedef struct html_ctx {
+    FILE *f;
+    const json_t *suite;
+    const json_t *runs;
+    size_t nruns;
+    json_t **series;           /* per run: an object holding registry_/client_timeseries, or NULL */
+    json_t *cmp;               /* comparison object or NULL (owned) */
+    int multi_reg;             /* more than one registry name among the runs */
+    const char *regs[32];      /* registry names, in suite order: their colours */
+    size_t nregs;
+    const rb_sections *sec;    /* what summary.md shows too: groups, scenarios, tables */
+} html_ctx;
+
+/* Opens <section id=id> with its heading and an optional note. */
+void html_section_head(FILE *f, const char *id, const char *title, const char *intro);
+/* The rest of a section of one chart per run: chart(c, ri) for each run in
+ * a grid (a note named name when there are none), then </section>. */
+void html_run_charts(const html_ctx *c, const char *name, void (*chart)(const html_ctx *c, size_t ri));
+
+/* ---- text --------------------------------------------------------------------- */
+
+/* Writes s HTML-escaped (text and attribute safe; '/' too, so no URL appears literally). */
+void html_esc(FILE *f, const char *s);
+/* A number for people: 3 significant digits or so, "-" for NaN. Returns buf. */
+const char *html_fnum(char *buf, size_t n, double v);
+/* Bytes with decimal units ("1.5 MB", "801 kB"), "-" for NaN. Returns buf. */
+const char *html_fbytes(char *buf, size_t n, double b);
+/* Element i of a JSON array as a number, NaN when it is not one. */
+double html_arr_num(const json_t *a, size_t i);
+/* "registry · scenario[ label] · rep N" into buf. */
+void html_run_title(char *buf, size_t n, const char *registry, const char *scenario, const char *label, long long rep);
+/* The same for a run object of the document. */
+void html_run_title_of(const json_t *run, char *buf, size_t n);
+
+/* ---- colours and legends -------------------------------------------------------- */
+
+/* Okabe-Ito, yellow last (weak on white); series use the first HTML_NCOL. */
+extern const char *const html_palette[8];
+#define HTML_NCOL 7
+extern const char *const html_dashes[4];
+
+/* Index of name in a small list of names, appending it when new. */
+size_t html_name_index(const char **names, size_t *n, size_t max, const char *name);
+/* Line style of a series: colour by registry and dash by operation when
+ * several registries ran, else colour by operation. ops/nops: the chart's
+ * operations so far. */
+void html_series_style(html_ctx *c, const char *registry, const char *op, const char **ops, size_t *nops,
+                       const char **col, const char **dash);
+
+#define HTML_MAX_LEGEND 48
+typedef struct html_legend {
+    size_t n;
+    struct { const char *colour, *dash; int bar; char label[160]; } e[HTML_MAX_LEGEND];
+} html_legend;
+
+/* bar: 0 line, 1 filled box, 2 hatched box, 3 dashed line. */
+void html_legend_add(html_legend *lg, const char *colour, const char *dash, int bar, const char *label);
+/* The legend, as HTML below the chart. */
+void html_legend_write(FILE *f, const html_legend *lg);
+
+/* ---- plots -------------------------------------------------------------------- */
+
+enum { HTML_NUM, HTML_BYTES, HTML_PCT };   /* tick label formats */
+
+typedef struct html_axis {
+    double lo, hi;
+    int log, fmt;
+} html_axis;
+
+typedef struct html_plot {
+    FILE *f;
+    double w, h;        /* viewBox */
+    double L, T, W, H;  /* plot area */
+    html_axis x, y, y2;
+    int has_y2;
+} html_plot;
+
+/* A linear axis over [lo, hi] widened to round ticks. */
+html_axis html_lin_axis(double lo, double hi, int fmt);
+/* A log axis over [lo, hi] widened to powers of ten. */
+html_axis html_log_axis(double lo, double hi, int fmt);
+/* Positions of a value on the x, left y and right y axes. */
+double html_px(const html_plot *p, double v);
+double html_py(const html_plot *p, double v);
+double html_py2(const html_plot *p, double v);
+/* The label of tick v on axis a. */
+void html_tick_label(char *buf, size_t n, const html_axis *a, double v);
+/* Tick values of an axis into v (at most 16); returns how many. */
+size_t html_ticks(const html_axis *a, double *v);
+/* Opens <svg class="chart" data-chart=name> with a plot area for w x h. */
+void html_plot_open(html_plot *p, FILE *f, const char *name, double w, double h, int has_y2, const char *aria);
+/* Grid, ticks and axis labels. xt/xl: custom x ticks (values, labels) or NULL. */
+void html_plot_axes(const html_plot *p, const char *xlabel, const char *ylabel, const char *y2label, const double *xt,
+                    const char *const *xl, size_t nxt);
+void html_plot_close(const html_plot *p);
+/* Phase bands, boundaries and labels on a time axis from t_start; offsets from phase durations. */
+void html_phase_bands(const html_plot *p, const json_t *phases, double t_start, double t_end);
+/* <p class="nodata" data-nodata=name> in place of a chart, saying why. */
+void html_nodata(FILE *f, const char *name, const char *why);
+/* <figure> with its caption and, for a run that is not "ok", a status badge. */
+void html_fig_open(FILE *f, const char *caption, const char *status);
+
+/* ---- the sections, in page order ------------------------------------------------ */
+
+void html_failed_runs(const html_ctx *c);        /* html_tables.c */
+void html_summary(const html_ctx *c);            /* html_tables.c: per scenario, side by side */
+void html_thresholds(const html_ctx *c);         /* html_tables.c */
+void html_warnings(const html_ctx *c);           /* html_tables.c */
+void html_throughput(const html_ctx *c);         /* html_throughput.c */
+void html_latency(html_ctx *c);                  /* html_latency.c */
+void html_resources(const html_ctx *c);          /* html_resources.c */
+void html_scaling(html_ctx *c);                  /* html_scaling.c */
+void html_dedup(const html_ctx *c);              /* html_dedup.c */
+void html_comparison(const html_ctx *c);         /* html_compare.c */
+void html_scenario_metrics(const html_ctx *c);   /* html_tables.c */
+void html_environment(const html_ctx *c);        /* html_tables.c */
+
+#endif

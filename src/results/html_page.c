@@ -1,0 +1,198 @@
+/* html_page: report.html (see rb_html.h, docs/report.md): the page
+ * skeleton around the sections. One self-contained page: inline CSS, inline
+ * SVG charts drawn by the html_*.c files (axes, ticks, legends in
+ * html_svg.c), no JavaScript and no external URLs. What summary.md shows
+ * too comes from rb_sections (phases grouped by registry, scenario, label
+ * and phase key, medians over repetitions); the charts read the runs' time
+ * series. Colours are the Okabe-Ito palette, lines also differ by dash. */
+#include "results/rb_html.h"
+#include "html.h"
+#include "results/rb_compare.h"
+#include "results/rb_load.h"
+#include "util/rb_atomic.h"
+#include "util/rb_util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char CSS[] =
+    ":root{--fg:#1b1b1b;--muted:#5a5a5a;--line:#cfcfcf}\n"
+    "*{box-sizing:border-box}\n"
+    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:var(--fg);"
+    "background:#fff;margin:0 auto;max-width:1240px;padding:16px 24px}\n"
+    "h1{font-size:22px;margin:4px 0}h2{font-size:18px;border-bottom:2px solid #e0e0e0;padding-bottom:3px;margin-top:30px}\n"
+    "h3{font-size:15px;margin:18px 0 6px}\n"
+    "nav{font-size:13px;margin:8px 0 4px}nav a{margin-right:12px;color:#0072B2}\n"
+    ".meta{color:var(--muted)}\n"
+    ".banner{padding:8px 12px;border-left:5px solid #E69F00;background:#fdf3e1;margin:10px 0}\n"
+    ".banner.bad{border-color:#D55E00;background:#fbe9df}\n"
+    "table{border-collapse:collapse;margin:6px 0 10px;font-size:13px}caption{text-align:left;font-weight:600;padding:4px 0}\n"
+    "th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}\n"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.msg{max-width:560px;word-break:break-word}\n"
+    "tr.err td{background:#fcf0ea}.findings li.err{color:#a33d00;font-weight:600}\n"
+    ".badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;font-weight:600;border:1px solid}\n"
+    ".badge.ok{color:#00603f;border-color:#009E73;background:#e5f4ee}.badge.bad{color:#8f3500;border-color:#D55E00;"
+    "background:#fbe9df}.badge.warn{color:#7a5200;border-color:#E69F00;background:#fdf3e1}\n"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}\n"
+    "figure{margin:0 0 12px;padding:8px 10px;border:1px solid #e2e2e2;border-radius:4px;break-inside:avoid;"
+    "page-break-inside:avoid}\n"
+    "figcaption{font-weight:600;font-size:13px;margin-bottom:4px}\n"
+    "svg.chart{width:100%;height:auto;display:block;overflow:visible}\n"
+    "svg.chart text{font-size:11px;fill:#333;font-family:inherit}svg.chart text.alabel{font-size:12px;fill:#111}\n"
+    "svg.chart text.plabel{font-size:10px;fill:#555}svg.chart text.sub{font-size:10px;fill:#666}\n"
+    "svg.chart text.val{font-size:10px;fill:#222}\n"
+    ".gridl{stroke:#e5e5e5;stroke-width:1}.tick{stroke:#444}.frame{fill:none;stroke:#444;stroke-width:1}\n"
+    ".band{fill:#fff;stroke:none}.band.odd{fill:#f4f4f4}.band.incomplete{fill:url(#rb-hatch)}\n"
+    ".boundary{stroke:#888;stroke-dasharray:3 3}.zero{stroke:#222}.thresh{stroke:#777;stroke-dasharray:4 3}\n"
+    "path.mark{fill:none;stroke-width:2;stroke-linejoin:round}rect.mark{stroke-width:1}\n"
+    ".legend{font-size:12px;display:flex;flex-wrap:wrap;gap:2px 16px;margin-top:4px}\n"
+    ".key{display:inline-block;width:24px;height:0;border-top:3px solid;vertical-align:middle;margin-right:6px}\n"
+    ".key.box{width:12px;height:12px;border:1px solid #333}\n"
+    ".key.hatch{background:repeating-linear-gradient(45deg,currentColor 0 2px,transparent 2px 5px)}\n"
+    ".nodata{color:var(--muted);font-style:italic;padding:10px 12px;border:1px dashed #bbb;border-radius:4px}\n"
+    ".note{color:var(--muted);font-size:12px;margin:4px 0}\n"
+    ".tables{display:flex;flex-wrap:wrap;gap:0 24px;align-items:flex-start}\n"
+    "@media print{body{max-width:none;padding:0;font-size:11px}nav{display:none}.grid{display:block}"
+    "figure{border:none;padding:0}h2{break-after:avoid;page-break-after:avoid}"
+    "table{font-size:10px}tr,figure{break-inside:avoid}a{color:inherit;text-decoration:none}"
+    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
+
+/* Loads each run's own results.json for the time series its record lacks. */
+static void load_series(html_ctx *c, const json_t *rundoc, const char *base_dir)
+{
+    c->series = rb_calloc(c->nruns ? c->nruns : 1, sizeof *c->series);
+    for (size_t ri = 0; ri < c->nruns; ri++) {
+        const json_t *run = json_array_get(c->runs, ri);
+        if (json_object_get(run, "registry_timeseries") || json_object_get(run, "client_timeseries")) {
+            c->series[ri] = json_incref((json_t *)run);
+            continue;
+        }
+        if (rundoc && ri == 0) {
+            c->series[ri] = json_incref((json_t *)rundoc);
+            continue;
+        }
+        const char *dir = rb_json_str(run, "dir");
+        if (!base_dir || !dir[0]) continue;
+        char *path = dir[0] == '/' ? rb_asprintf("%s/results.json", dir) : rb_asprintf("%s/%s/results.json", base_dir, dir);
+        json_t *doc = json_load_file(path, 0, NULL);
+        free(path);
+        if (doc && json_object_get(doc, "registry_timeseries")) c->series[ri] = doc;
+        else json_decref(doc);
+    }
+}
+
+/* <head> with the style sheet, the shared SVG definitions, and the page's
+ * header: title, status, what ran where, a banner for a failed or
+ * interrupted suite, and the navigation. Opens <main>. */
+static void page_head(const html_ctx *c)
+{
+    FILE *f = c->f;
+    const rb_sec_header *h = &c->sec->head;
+    const char *status = h->status;
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>regbench report: ", f);
+    html_esc(f, h->name);
+    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", CSS);
+    /* shared SVG definitions: the hatch of incomplete phases and untested changes */
+    fputs("<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>"
+          "<pattern id=\"rb-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+          "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
+          "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#9a9a9a\" stroke-width=\"2.5\"/></pattern></defs></svg>\n", f);
+    fputs("<header><h1>regbench report: ", f);
+    html_esc(f, h->name);
+    fprintf(f, " <span class=\"badge %s\">", !strcmp(status, "ok") ? "ok" : !strcmp(status, "interrupted") ? "warn" : "bad");
+    html_esc(f, status[0] ? status : "unknown");
+    fputs("</span></h1>\n<p class=\"meta\">", f);
+    if (h->description[0]) {
+        html_esc(f, h->description);
+        fputs("<br>", f);
+    }
+    char b1[32], b2[32];
+    fputs("Started ", f);
+    html_esc(f, h->started_at);
+    fprintf(f, ", took %s s, %zu run%s, exit code %lld. regbench ", html_fnum(b1, sizeof b1, h->duration_s), c->nruns,
+            c->nruns == 1 ? "" : "s", h->exit_code);
+    html_esc(f, h->version);
+    fputs(" on ", f);
+    html_esc(f, h->cpu_model[0] ? h->cpu_model : "an unknown CPU");
+    fprintf(f, ", %lld cores, %s memory.</p>\n", h->cores, html_fbytes(b2, sizeof b2, h->memory_bytes));
+    if (!strcmp(status, "interrupted"))
+        fputs("<p class=\"banner\">This run was interrupted. Phases marked <b>incomplete</b> (hatched in the charts) were "
+              "still running and were measured up to the interruption.</p>\n", f);
+    else if (status[0] && strcmp(status, "ok") != 0)
+        fputs("<p class=\"banner bad\">Not every run succeeded; see <a href=\"#failed\">failed runs</a>.</p>\n", f);
+    fputs("<nav><a href=\"#summary\">Summary</a><a href=\"#thresholds\">Thresholds</a><a href=\"#warnings\">Warnings</a>"
+          "<a href=\"#throughput\">Throughput</a><a href=\"#latency\">Latency</a><a href=\"#resources\">Resources</a>"
+          "<a href=\"#scaling\">Scaling</a><a href=\"#dedup\">Dedup</a><a href=\"#comparison\">Baseline</a>"
+          "<a href=\"#metrics\">Scenario metrics</a><a href=\"#environment\">Environment</a></nav>\n</header>\n<main>\n", f);
+}
+
+int rb_report_html(const json_t *results, const json_t *baseline, const char *base_dir, FILE *out, char *err,
+                   size_t errlen)
+{
+    json_t *suite = rb_results_as_suite((json_t *)results, "results", err, errlen);
+    if (!suite) return -1;
+    const char *schema = rb_json_str(results, "schema");
+    const json_t *rundoc = strcmp(schema, RB_RESULTS_SCHEMA) == 0 ? results : NULL;
+    rb_sections sec;
+    rb_sections_extract(suite, &sec);
+    html_ctx c = {.f = out, .suite = suite, .runs = json_object_get(suite, "runs"), .sec = &sec};
+    c.nruns = json_array_size(c.runs);
+    for (size_t i = 0; i < sec.n_registries; i++) html_name_index(c.regs, &c.nregs, 32, sec.registries[i].name);
+    for (size_t i = 1; i < c.nruns; i++)
+        if (strcmp(rb_json_str(json_array_get(c.runs, i), "registry"), rb_json_str(json_array_get(c.runs, 0), "registry")) != 0)
+            c.multi_reg = 1;
+    if (baseline) {
+        json_t *b = rb_results_as_suite((json_t *)baseline, "baseline", err, errlen);
+        if (!b) {
+            rb_sections_free(&sec);
+            json_decref(suite);
+            return -1;
+        }
+        c.cmp = rb_compare(b, suite, 5.0);
+        json_decref(b);
+    } else if (json_is_object(json_object_get(suite, "comparison"))) {
+        c.cmp = json_incref(json_object_get(suite, "comparison"));
+    }
+    load_series(&c, rundoc, base_dir);
+
+    page_head(&c);
+    html_failed_runs(&c);
+    html_summary(&c);
+    html_thresholds(&c);
+    html_warnings(&c);
+    html_throughput(&c);
+    html_latency(&c);
+    html_resources(&c);
+    html_scaling(&c);
+    html_dedup(&c);
+    html_comparison(&c);
+    html_scenario_metrics(&c);
+    html_environment(&c);
+    fputs("</main>\n<footer class=\"note\">Written by regbench ", out);
+    html_esc(out, sec.head.version);
+    fputs(". docs/report.md explains the charts.</footer>\n</body>\n</html>\n", out);
+
+    for (size_t ri = 0; ri < c.nruns; ri++) json_decref(c.series[ri]);
+    free(c.series);
+    json_decref(c.cmp);
+    rb_sections_free(&sec);
+    json_decref(suite);
+    if (ferror(out)) return rb_err(err, errlen, "write error: %s", strerror(errno ? errno : EIO));
+    return 0;
+}
+
+int rb_write_report_html(const json_t *results, const json_t *baseline, const char *base_dir, const char *path,
+                         char *err, size_t errlen)
+{
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, errlen);
+    if (!f) return -1;
+    char why[RB_ERRLEN] = "";
+    if (rb_report_html(results, baseline, base_dir, f, why, sizeof why) < 0) {
+        rb_atomic_commit(&a, 1, NULL, 0);
+        return rb_err(err, errlen, "cannot write %s: %s", path, why);
+    }
+    return rb_atomic_commit(&a, 0, err, errlen);
+}

@@ -1,0 +1,217 @@
+/* markdown: summary.md (see rb_markdown.h), rendered from the sections of
+ * the suite document (rb_sections.h); only the comparison with a baseline
+ * is read from the document's "comparison" object (rb_compare.h). */
+#include "results/rb_markdown.h"
+#include "results/rb_load.h"
+#include "results/rb_sections.h"
+#include "util/rb_atomic.h"
+#include "util/rb_util.h"
+
+#include <math.h>
+
+/* "phase" or "phase (label)" for sentences. */
+static void where(char *buf, size_t len, const rb_group *g)
+{
+    if (g->label[0]) snprintf(buf, len, "%s (%s)", g->phase, g->label);
+    else snprintf(buf, len, "%s", g->phase);
+}
+
+/* A finite number, or 0. */
+static double or0(double v) { return isnan(v) ? 0 : v; }
+
+static void header(FILE *out, const rb_sections *s)
+{
+    const rb_sec_header *h = &s->head;
+    fprintf(out, "# regbench suite: %s\n\n", h->name);
+    if (h->description[0]) fprintf(out, "%s\n\n", h->description);
+    char mem[32];
+    rb_format_bytes(h->memory_bytes, mem, sizeof mem);
+    fprintf(out, "Started %s, took %.1f s, status **%s** (exit code %lld). regbench %s on %s, %lld cores, %s memory, %s.\n",
+            h->started_at, h->duration_s, h->status, h->exit_code, h->version, h->cpu_model, h->cores, mem, h->kernel);
+
+    fprintf(out, "\n## Registries\n\n| name | kind | storage | version |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < s->n_registries; i++) {
+        const rb_sec_registry *r = &s->registries[i];
+        fprintf(out, "| %s | %s | %s | %s |\n", r->name, r->kind, r->storage, r->version[0] ? r->version : "-");
+    }
+}
+
+static void failed_runs(FILE *out, const rb_sections *s)
+{
+    int header = 0;
+    for (size_t i = 0; i < s->n_failed; i++) {
+        const rb_sec_failed *f = &s->failed[i];
+        if (f->ok) continue;
+        if (!header) { fprintf(out, "\n## Failed runs\n\n"); header = 1; }
+        fprintf(out, "- %s / %s %s rep %lld: %s — %s\n", f->registry, f->scenario, f->label, f->rep, f->status,
+                f->error[0] ? f->error : "(no message)");
+    }
+}
+
+static void thresholds_and_warnings(FILE *out, const rb_sections *s)
+{
+    if (s->n_thresholds) {
+        fprintf(out, "\n## Thresholds\n\n");
+        for (size_t i = 0; i < s->n_thresholds; i++) {
+            const rb_sec_threshold *t = &s->thresholds[i];
+            fprintf(out, "- %s `%s` (%lld checks)\n", t->passed ? "PASS" : "**FAIL**", t->expr, t->checked);
+            for (size_t k = 0; k < t->n_failures; k++) {
+                if (k == 3) { fprintf(out, "  - ...\n"); break; }
+                fprintf(out, "  - %s\n", t->failures[k] ? t->failures[k] : "(null)");
+            }
+        }
+    }
+    int header = 0;
+    for (size_t i = 0; i < s->n_warnings; i++) {
+        const rb_sec_warning *w = &s->warnings[i];
+        if (w->level != RB_SEC_SUITE) continue;
+        if (!header) { fprintf(out, "\n## Warnings\n\n"); header = 1; }
+        fprintf(out, "- %s\n", w->text ? w->text : "(null)");
+    }
+}
+
+static void side_by_side(FILE *out, const rb_sections *s)
+{
+    if (s->n_registries < 2) return;
+    fprintf(out, "\n## Registries side by side\n\nMedian throughput (MB/s) and p99 latency (ms) of each phase.\n\n| scenario | label | phase |");
+    for (size_t r = 0; r < s->n_registries; r++) fprintf(out, " %s |", s->registries[r].name);
+    fprintf(out, "\n|---|---|---|");
+    for (size_t r = 0; r < s->n_registries; r++) fprintf(out, "---|");
+    fprintf(out, "\n");
+    for (size_t i = 0; i < s->n_side; i++) {
+        const rb_group *k = s->side[i].key;
+        fprintf(out, "| %s | %s | %s |", k->scenario, k->label, k->phase);
+        for (size_t r = 0; r < s->n_registries; r++) {
+            const rb_sec_phase *m = s->side[i].cells[r];
+            if (!m) fprintf(out, " - |");
+            else fprintf(out, " %.1f MB/s · %.1f ms |", m->mbps, m->p99);
+        }
+        fprintf(out, "\n");
+    }
+}
+
+/* One of a scenario's own metrics as a table (nothing when it has no rows). */
+static void metric_rows(FILE *out, const rb_sec_metric *m, const char *title, int bytes)
+{
+    if (m->n == 0) return;
+    fprintf(out, "\n%s\n\n| registry | label | rep | tags | value |\n|---|---|---|---|---|\n", title);
+    for (size_t i = 0; i < m->n; i++) {
+        const rb_sec_metric_row *r = &m->rows[i];
+        char val[64];
+        if (bytes) rb_format_bytes(r->value, val, sizeof val);
+        else snprintf(val, sizeof val, "%.3g", r->value);
+        fprintf(out, "| %s | %s | %lld | %s | %s |\n", r->registry, r->label, r->rep, r->tags, val);
+    }
+}
+
+/* Dedup: bytes pushed against bytes stored per phase, from counters and the registry block. */
+static void dedup_rows(FILE *out, const rb_sec_scenario *sc)
+{
+    fprintf(out, "\nDeduplication (bytes sent and stored per phase):\n\n"
+                 "| registry | rep | phase | blobs uploaded | skipped | mounted | sent | storage at end | registry RSS at end |\n"
+                 "|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < sc->n_dedup; i++) {
+        const rb_sec_dedup *d = &sc->dedup[i];
+        char sent[32], st[32] = "-", rss[32] = "-";
+        rb_format_bytes(d->sent, sent, sizeof sent);
+        if (!isnan(d->storage)) rb_format_bytes(d->storage, st, sizeof st);
+        if (d->has_registry) rb_format_bytes(d->rss_end, rss, sizeof rss);
+        fprintf(out, "| %s | %lld | %s | %.0f | %.0f | %.0f | %s | %s | %s |\n", d->registry, d->rep, d->phase,
+                or0(d->uploaded), or0(d->skipped), or0(d->mounted), sent, st, rss);
+    }
+}
+
+/* rb.rate's counters per phase: iterations started, dropped and late. */
+static void arrivals_rows(FILE *out, const rb_sec_scenario *sc)
+{
+    if (sc->n_arrivals == 0) return;
+    fprintf(out, "\nOpen-model arrivals:\n\n| registry | label | rep | phase | iterations | dropped | late |\n|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < sc->n_arrivals; i++) {
+        const rb_sec_arrivals *a = &sc->arrivals[i];
+        fprintf(out, "| %s | %s | %lld | %s | %.0f | %.0f | %.0f |\n", a->registry, a->label, a->rep, a->phase,
+                or0(a->iterations), or0(a->dropped), or0(a->late));
+    }
+}
+
+static void scenario(FILE *out, const rb_sec_scenario *sc)
+{
+    fprintf(out, "\n## Scenario %s\n\n| registry | label | phase | reps | ops | errors | MB/s | ops/s | p50 ms | p99 ms |\n"
+                 "|---|---|---|---|---|---|---|---|---|---|\n", sc->name);
+    for (size_t i = 0; i < sc->n_rows; i++) {
+        const rb_sec_phase *p = sc->rows[i];
+        fprintf(out, "| %s | %s | %s | %zu | %.0f | %.0f | %.2f | %.1f | %.2f | %.2f |\n", p->g->registry, p->g->label,
+                p->g->phase, p->g->n, p->g->ops, p->g->errors, p->mbps, p->ops_s, p->p50, p->p99);
+    }
+    fprintf(out, "\n");
+    char w[256];
+    if (sc->best) {
+        where(w, sizeof w, sc->best->g);
+        fprintf(out, "- Best throughput: %.1f MB/s, %s on %s.\n", sc->best->mbps, w, sc->best->g->registry);
+    }
+    if (sc->worst) {
+        where(w, sizeof w, sc->worst->g);
+        fprintf(out, "- Worst throughput: %.1f MB/s, %s on %s.\n", sc->worst->mbps, w, sc->worst->g->registry);
+    }
+    if (sc->outlier) {
+        where(w, sizeof w, sc->outlier->g);
+        fprintf(out, "- Tail latency: p99 is %.0fx p50 in %s on %s.\n", sc->tail_ratio, w, sc->outlier->g->registry);
+    }
+    fprintf(out, "- Errors: %.0f.\n", sc->errors);
+    const rb_sec_metric *m = sc->metrics;
+    if (m[RB_SEC_SCALABILITY].n) {
+        metric_rows(out, &m[RB_SEC_SCALABILITY], "Scalability: throughput at N / (N x throughput at 1):", 0);
+        metric_rows(out, &m[RB_SEC_P99_GROWTH], "Contention: p99 at N / p99 at 1:", 0);
+    }
+    if (m[RB_SEC_LOGICAL_BYTES].n) {
+        metric_rows(out, &m[RB_SEC_LOGICAL_BYTES], "Bytes the images add up to (logical):", 1);
+        metric_rows(out, &m[RB_SEC_SENT_BYTES], "Bytes uploaded:", 1);
+        dedup_rows(out, sc);
+    }
+    if (m[RB_SEC_CACHE_HIT_RATE].n) {
+        metric_rows(out, &m[RB_SEC_CACHE_HIT_RATE],
+                    "Cache hit rate: 1 - (blobs the cache fetched from its upstream) / (blobs requested):", 0);
+        metric_rows(out, &m[RB_SEC_PROXY_HIT_RATE],
+                    "Hit rate by the registry's own proxy counters (distribution 2.8 never counts a miss):", 0);
+    }
+    arrivals_rows(out, sc);
+}
+
+/* The regressions of the suite's comparison with its baseline. */
+static void comparison(FILE *out, const json_t *cmp)
+{
+    if (!json_is_object(cmp)) return;
+    fprintf(out, "\n## Compared with the baseline\n\nThreshold %.1f%%, alpha %.2f. Regressions: %lld.\n\n",
+            rb_json_num(cmp, "threshold_pct"), rb_json_num(cmp, "alpha"),
+            (long long)json_integer_value(json_object_get(cmp, "regressions")));
+    size_t i;
+    const json_t *r;
+    json_array_foreach(json_object_get(cmp, "rows"), i, r) {
+        if (!json_is_true(json_object_get(r, "regression"))) continue;
+        fprintf(out, "- %s / %s %s %s: %s %+.1f%% (%.3g -> %.3g)%s\n", rb_json_str(r, "registry"), rb_json_str(r, "scenario"),
+                rb_json_str(r, "label"), rb_json_str(r, "phase"), rb_json_str(r, "metric"), rb_json_num(r, "change_pct"),
+                rb_json_num(r, "baseline_median"), rb_json_num(r, "new_median"),
+                json_is_number(json_object_get(r, "p_value")) ? "" : " (untested: fewer than 4 repetitions)");
+    }
+}
+
+void rb_summary_md(const json_t *suite, FILE *out)
+{
+    rb_sections s;
+    rb_sections_extract(suite, &s);
+    header(out, &s);
+    failed_runs(out, &s);
+    thresholds_and_warnings(out, &s);
+    side_by_side(out, &s);
+    for (size_t i = 0; i < s.n_scenarios; i++) scenario(out, &s.scenarios[i]);
+    comparison(out, json_object_get(suite, "comparison"));
+    rb_sections_free(&s);
+}
+
+int rb_write_summary_md(const json_t *suite, const char *path, char *err, size_t errlen)
+{
+    rb_atomic a;
+    FILE *f = rb_atomic_open(&a, path, err, errlen);
+    if (!f) return -1;
+    rb_summary_md(suite, f);
+    return rb_atomic_commit(&a, 0, err, errlen);
+}

@@ -1,0 +1,309 @@
+/* sections: walks a suite results document once and extracts what both
+ * summary.md (markdown.c) and report.html (html_*.c) show (see
+ * rb_sections.h). Phases are grouped with rb_groups (RB_GROUPS_VIEW) and
+ * reported by their medians. Scenario-specific parts appear when the runs
+ * carry the metrics they need, so custom scenarios that emit the same metric
+ * names get them too. */
+#include "results/rb_sections.h"
+#include "results/rb_load.h"
+#include "util/rb_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const METRIC_NAMES[RB_SEC_N_METRICS] = {
+    [RB_SEC_SCALABILITY] = "scalability",
+    [RB_SEC_P99_GROWTH] = "p99_growth",
+    [RB_SEC_LOGICAL_BYTES] = "logical_bytes",
+    [RB_SEC_SENT_BYTES] = "sent_bytes",
+    [RB_SEC_CACHE_HIT_RATE] = "cache_hit_rate",
+    [RB_SEC_PROXY_HIT_RATE] = "registry_proxy_hit_rate",
+};
+
+/* Makes room for one more element of size `size` in *arr (n used, *cap allocated). */
+static void *grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap) return arr;
+    *cap = *cap ? *cap * 2 : 8;
+    return rb_realloc(arr, *cap * size);
+}
+
+static long long rep_of(const json_t *run)
+{
+    return rb_json_int(run, "repetition", 0);
+}
+
+static void header(const json_t *suite, rb_sec_header *h)
+{
+    const json_t *env = json_object_get(suite, "environment"), *sinfo = json_object_get(suite, "suite");
+    h->name = rb_json_str(sinfo, "name");
+    h->description = rb_json_str(sinfo, "description");
+    h->file = rb_json_str(sinfo, "file");
+    h->started_at = rb_json_str(suite, "started_at");
+    h->status = rb_json_str(suite, "status");
+    h->version = rb_json_str(json_object_get(suite, "tool"), "version");
+    h->duration_s = rb_json_num(suite, "duration_s");
+    h->exit_code = rb_json_int(suite, "exit_code", 0);
+    h->kernel = rb_json_str(env, "kernel");
+    h->cpu_model = rb_json_str(env, "cpu_model");
+    h->cores = rb_json_int(env, "cores", 0);
+    h->memory_bytes = rb_json_num(env, "memory_bytes");
+}
+
+static void registries(const json_t *suite, rb_sections *s)
+{
+    const json_t *regs = json_object_get(suite, "registries");
+    s->n_registries = json_array_size(regs);
+    s->registries = rb_calloc(s->n_registries ? s->n_registries : 1, sizeof *s->registries);
+    for (size_t i = 0; i < s->n_registries; i++) {
+        const json_t *r = json_array_get(regs, i);
+        s->registries[i] = (rb_sec_registry){rb_json_str(r, "name"), rb_json_str(r, "kind"), rb_json_str(r, "storage"),
+                                             rb_json_str(r, "version"), rb_json_str(r, "url")};
+    }
+}
+
+static void failed_runs(const json_t *runs, rb_sections *s)
+{
+    size_t cap = 0;
+    for (size_t ri = 0; ri < json_array_size(runs); ri++) {
+        const json_t *run = json_array_get(runs, ri), *phases = json_object_get(run, "phases");
+        int ok = strcmp(rb_json_str(run, "status"), "ok") == 0, cut = 0;
+        for (size_t pi = 0; pi < json_array_size(phases); pi++)
+            if (json_is_false(json_object_get(json_array_get(phases, pi), "complete"))) cut++;
+        if (ok && !cut) continue;
+        s->failed = grow(s->failed, s->n_failed, &cap, sizeof *s->failed);
+        rb_sec_failed *f = &s->failed[s->n_failed++];
+        *f = (rb_sec_failed){.registry = rb_json_str(run, "registry"), .scenario = rb_json_str(run, "scenario"),
+                             .label = rb_json_str(run, "label"), .status = rb_json_str(run, "status"),
+                             .error = rb_json_str(run, "error"), .rep = rep_of(run),
+                             .exit_code = rb_json_int(run, "exit_code", 0), .ok = ok,
+                             .incomplete = rb_calloc(cut ? (size_t)cut : 1, sizeof *f->incomplete)};
+        for (size_t pi = 0; pi < json_array_size(phases); pi++) {
+            if (!json_is_false(json_object_get(json_array_get(phases, pi), "complete"))) continue;
+            char key[256];
+            rb_phase_key(phases, pi, key, sizeof key);
+            f->incomplete[f->n_incomplete++] = rb_strdup(key);
+        }
+    }
+}
+
+static void thresholds(const json_t *suite, rb_sections *s)
+{
+    const json_t *th = json_object_get(suite, "thresholds");
+    s->n_thresholds = json_array_size(th);
+    s->thresholds = rb_calloc(s->n_thresholds ? s->n_thresholds : 1, sizeof *s->thresholds);
+    for (size_t i = 0; i < s->n_thresholds; i++) {
+        const json_t *r = json_array_get(th, i), *fl = json_object_get(r, "failures");
+        rb_sec_threshold *t = &s->thresholds[i];
+        t->expr = rb_json_str(r, "expr");
+        t->scenario = rb_json_str(r, "scenario");
+        t->passed = json_is_true(json_object_get(r, "passed"));
+        t->checked = rb_json_int(r, "checked", 0);
+        t->n_failures = json_array_size(fl);
+        t->failures = rb_calloc(t->n_failures ? t->n_failures : 1, sizeof *t->failures);
+        for (size_t k = 0; k < t->n_failures; k++) t->failures[k] = json_string_value(json_array_get(fl, k));
+    }
+}
+
+static rb_sec_warning *add_warning(rb_sections *s, size_t *cap, rb_sec_level level, const char *text,
+                                   const json_t *run)
+{
+    s->warnings = grow(s->warnings, s->n_warnings, cap, sizeof *s->warnings);
+    rb_sec_warning *w = &s->warnings[s->n_warnings++];
+    memset(w, 0, sizeof *w);
+    w->level = level;
+    w->text = text;
+    w->registry = rb_json_str(run, "registry");
+    w->scenario = rb_json_str(run, "scenario");
+    w->label = rb_json_str(run, "label");
+    w->rep = rep_of(run);
+    return w;
+}
+
+/* The suite's warnings, then per run its own and those of its phases that
+ * its list does not already hold. */
+static void warnings(const json_t *suite, const json_t *runs, rb_sections *s)
+{
+    size_t cap = 0, i;
+    const json_t *w;
+    json_array_foreach(json_object_get(suite, "warnings"), i, w) add_warning(s, &cap, RB_SEC_SUITE, json_string_value(w), NULL);
+    for (size_t ri = 0; ri < json_array_size(runs); ri++) {
+        const json_t *run = json_array_get(runs, ri), *phases = json_object_get(run, "phases");
+        const json_t *run_warnings = json_object_get(run, "warnings");
+        json_array_foreach(run_warnings, i, w)
+            if (json_is_string(w)) add_warning(s, &cap, RB_SEC_RUN, json_string_value(w), run);
+        for (size_t pi = 0; pi < json_array_size(phases); pi++) {
+            size_t k;
+            const json_t *pw;
+            json_array_foreach(json_object_get(json_array_get(phases, pi), "warnings"), k, pw) {
+                if (!json_is_string(pw)) continue;
+                int dup = 0;
+                size_t j;
+                const json_t *rw;
+                json_array_foreach(run_warnings, j, rw)
+                    if (json_is_string(rw) && strstr(json_string_value(rw), json_string_value(pw))) dup = 1;
+                if (dup) continue;
+                rb_sec_warning *x = add_warning(s, &cap, RB_SEC_PHASE, json_string_value(pw), run);
+                rb_phase_key(phases, pi, x->phase, sizeof x->phase);
+            }
+        }
+    }
+}
+
+/* Every gauge named name in the runs of scenario scn. */
+static void metric_rows(const json_t *runs, const char *scn, const char *name, rb_sec_metric *m)
+{
+    size_t cap = 0;
+    m->name = name;
+    for (size_t ri = 0; ri < json_array_size(runs); ri++) {
+        const json_t *run = json_array_get(runs, ri), *g;
+        if (strcmp(rb_json_str(run, "scenario"), scn) != 0) continue;
+        const char *key;
+        json_object_foreach((json_t *)json_object_get(run, "metrics"), key, g) {
+            if (strcmp(rb_json_str(g, "name"), name) != 0) continue;
+            double v = rb_json_num(g, "value");
+            if (isnan(v)) v = rb_json_num(g, "mean");
+            m->rows = grow(m->rows, m->n, &cap, sizeof *m->rows);
+            m->rows[m->n++] = (rb_sec_metric_row){rb_json_str(run, "registry"), rb_json_str(run, "label"),
+                                                  rb_json_str(g, "tags"), rep_of(run), v};
+        }
+    }
+}
+
+/* Dedup rows (bytes sent and stored per phase) and open-model arrivals of the phases of scenario sc. */
+static void phase_rows(const json_t *runs, rb_sec_scenario *sc)
+{
+    size_t dcap = 0, acap = 0;
+    int dedup = sc->metrics[RB_SEC_LOGICAL_BYTES].n > 0;
+    for (size_t ri = 0; ri < json_array_size(runs); ri++) {
+        const json_t *run = json_array_get(runs, ri), *phases = json_object_get(run, "phases");
+        if (strcmp(rb_json_str(run, "scenario"), sc->name) != 0) continue;
+        for (size_t pi = 0; pi < json_array_size(phases); pi++) {
+            const json_t *ph = json_array_get(phases, pi), *c = json_object_get(ph, "counters");
+            const json_t *reg = json_object_get(ph, "registry");
+            if (dedup) {
+                sc->dedup = grow(sc->dedup, sc->n_dedup, &dcap, sizeof *sc->dedup);
+                sc->dedup[sc->n_dedup++] = (rb_sec_dedup){
+                    .registry = rb_json_str(run, "registry"), .phase = rb_json_str(ph, "name"), .rep = rep_of(run),
+                    .sent = rb_json_num(ph, "bytes"), .has_registry = reg != NULL,
+                    .storage = rb_json_num(reg, "storage_bytes"), .rss_end = rb_json_num(reg, "rss_end_bytes"),
+                    .uploaded = rb_json_num(c, "blobs_uploaded"), .skipped = rb_json_num(c, "blobs_skipped"),
+                    .mounted = rb_json_num(c, "blobs_mounted")};
+            }
+            if (json_object_get(c, "iterations")) {
+                sc->arrivals = grow(sc->arrivals, sc->n_arrivals, &acap, sizeof *sc->arrivals);
+                sc->arrivals[sc->n_arrivals++] = (rb_sec_arrivals){
+                    .registry = rb_json_str(run, "registry"), .label = rb_json_str(run, "label"),
+                    .phase = rb_json_str(ph, "name"), .rep = rep_of(run), .iterations = rb_json_num(c, "iterations"),
+                    .dropped = rb_json_num(c, "dropped_iterations"), .late = rb_json_num(c, "late_iterations")};
+            }
+        }
+    }
+}
+
+/* The rows of scenario sc (its groups) and what they say. */
+static void scenario_rows(rb_sections *s, rb_sec_scenario *sc)
+{
+    sc->rows = rb_calloc(s->groups.n ? s->groups.n : 1, sizeof *sc->rows);
+    double best_v = -1, worst_v = INFINITY, worst_ratio = 0;
+    const rb_sec_phase *worst = NULL, *outlier = NULL;
+    for (size_t i = 0; i < s->groups.n; i++) {
+        const rb_sec_phase *p = &s->phases[i];
+        if (strcmp(p->g->scenario, sc->name) != 0) continue;
+        sc->rows[sc->n_rows++] = p;
+        sc->errors += p->g->errors;
+        if (p->mbps > 0 && p->mbps > best_v) { best_v = p->mbps; sc->best = p; }
+        if (p->mbps > 0 && p->mbps < worst_v) { worst_v = p->mbps; worst = p; }
+        if (p->p50 > 0 && p->p99 / p->p50 > worst_ratio) { worst_ratio = p->p99 / p->p50; outlier = p; }
+    }
+    sc->worst = worst != sc->best ? worst : NULL;
+    sc->outlier = worst_ratio >= RB_SEC_TAIL_RATIO ? outlier : NULL;
+    sc->tail_ratio = worst_ratio;
+}
+
+static void scenarios(const json_t *runs, rb_sections *s)
+{
+    s->scenarios = rb_calloc(RB_SEC_MAX_SCENARIOS, sizeof *s->scenarios);
+    for (size_t i = 0; i < s->groups.n; i++) {
+        const char *scn = s->groups.g[i].scenario;
+        int seen = 0;
+        for (size_t k = 0; k < s->n_scenarios; k++)
+            if (!strcmp(s->scenarios[k].name, scn)) seen = 1;
+        if (seen || s->n_scenarios == RB_SEC_MAX_SCENARIOS) continue;
+        rb_sec_scenario *sc = &s->scenarios[s->n_scenarios++];
+        sc->name = scn;
+        scenario_rows(s, sc);
+        for (int m = 0; m < RB_SEC_N_METRICS; m++) metric_rows(runs, scn, METRIC_NAMES[m], &sc->metrics[m]);
+        phase_rows(runs, sc);
+    }
+}
+
+static void side_by_side(rb_sections *s)
+{
+    if (s->n_registries < 2) return;
+    s->side = rb_calloc(s->groups.n ? s->groups.n : 1, sizeof *s->side);
+    for (size_t i = 0; i < s->groups.n; i++) {
+        const rb_group *g = &s->groups.g[i];
+        int seen = 0;
+        for (size_t h = 0; h < s->n_side && !seen; h++) {
+            const rb_group *k = s->side[h].key;
+            seen = !strcmp(k->scenario, g->scenario) && !strcmp(k->label, g->label) && !strcmp(k->phase, g->phase);
+        }
+        if (seen) continue;
+        rb_sec_side *row = &s->side[s->n_side++];
+        row->key = g;
+        row->cells = rb_calloc(s->n_registries, sizeof *row->cells);
+        for (size_t r = 0; r < s->n_registries; r++) {
+            const rb_group *m = rb_groups_find(&s->groups, s->registries[r].name, g->scenario, g->label, g->phase);
+            row->cells[r] = m ? &s->phases[m - s->groups.g] : NULL;
+        }
+    }
+}
+
+void rb_sections_extract(const json_t *suite, rb_sections *s)
+{
+    const json_t *runs = json_object_get(suite, "runs");
+    memset(s, 0, sizeof *s);
+    header(suite, &s->head);
+    registries(suite, s);
+    s->n_runs = json_array_size(runs);
+    failed_runs(runs, s);
+    thresholds(suite, s);
+    warnings(suite, runs, s);
+    rb_groups_collect(runs, RB_GROUPS_VIEW, &s->groups);
+    s->phases = rb_calloc(s->groups.n ? s->groups.n : 1, sizeof *s->phases);
+    for (size_t i = 0; i < s->groups.n; i++) {
+        const rb_group *g = &s->groups.g[i];
+        s->phases[i] = (rb_sec_phase){g, rb_group_median(g, RB_STAT_MBPS), rb_group_median(g, RB_STAT_OPS_PER_S),
+                                      rb_group_median(g, RB_STAT_P50), rb_group_median(g, RB_STAT_P99)};
+    }
+    scenarios(runs, s);
+    side_by_side(s);
+}
+
+void rb_sections_free(rb_sections *s)
+{
+    for (size_t i = 0; i < s->n_failed; i++) {
+        for (size_t k = 0; k < s->failed[i].n_incomplete; k++) free(s->failed[i].incomplete[k]);
+        free(s->failed[i].incomplete);
+    }
+    free(s->failed);
+    for (size_t i = 0; i < s->n_thresholds; i++) free(s->thresholds[i].failures);
+    free(s->thresholds);
+    free(s->warnings);
+    free(s->registries);
+    for (size_t i = 0; i < s->n_scenarios; i++) {
+        rb_sec_scenario *sc = &s->scenarios[i];
+        free(sc->rows);
+        for (int m = 0; m < RB_SEC_N_METRICS; m++) free(sc->metrics[m].rows);
+        free(sc->dedup);
+        free(sc->arrivals);
+    }
+    free(s->scenarios);
+    for (size_t i = 0; i < s->n_side; i++) free(s->side[i].cells);
+    free(s->side);
+    free(s->phases);
+    rb_groups_free(&s->groups);
+    memset(s, 0, sizeof *s);
+}
