@@ -9,6 +9,7 @@
 
 #include "net/rb_http.h"
 #include "registry/rb_launch.h"
+#include "suite/rb_threshold.h"
 #include "util/rb_util.h"
 
 typedef struct rb_suite_registry {
@@ -51,16 +52,6 @@ typedef struct rb_suite_scenario {
     int line;
 } rb_suite_scenario;
 
-typedef struct rb_threshold {
-    char *expr;               /* as written, e.g. "push.p95 < 500ms" */
-    char *metric;             /* "errors", "ops" or "KIND.STAT" */
-    char *kind;               /* KIND, or NULL for errors/ops */
-    char *stat;               /* STAT (a name of the stat table, rb_stat.h), or NULL */
-    char op[3];               /* "<", "<=", ">", ">=", "==", "!=" */
-    double value;             /* latency stats: milliseconds */
-    char *scenario, *registry, *phase;   /* filters, or NULL */
-    int line;
-} rb_threshold;
 
 typedef struct rb_suite {
     char *path;               /* the file, as given */
@@ -121,12 +112,5 @@ void rb_suite_free(rb_suite *s);
 rb_suite_run *rb_suite_expand(const rb_suite *s, size_t *n_runs);
 /* Frees what rb_suite_expand returned. */
 void rb_suite_runs_free(rb_suite_run *runs, size_t n);
-/* Parses one threshold expression into t (expr, metric, kind, stat, op,
- * value; t is zeroed first, so the filters are NULL and line 0). Returns 0,
- * or -1 with a message naming what is wrong and what is accepted (t is then
- * left zeroed). */
-int rb_threshold_parse(const char *expr, rb_threshold *t, char *err, size_t errlen);
-/* Frees the strings of a threshold (t itself is not freed) and zeroes it. */
-void rb_threshold_clear(rb_threshold *t);
 
 #endif

@@ -48,6 +48,9 @@ const char *rb_param_accepts(const char *type);
  * the reason in err. */
 int rb_param_parse(const char *type, const char *text, rb_param_value *out, char *err, size_t errlen);
 
+/* Parses a plain decimal number ("12", "-0.5", "1e3": no hex, no inf or nan,
+ * no surrounding space) into *out. Returns 0 or -1. */
+int rb_parse_decimal(const char *s, double *out);
 /* Formats a byte count for people with decimal units ("1.50 GB"). */
 void rb_format_bytes(double bytes, char *buf, size_t len);
 

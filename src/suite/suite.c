@@ -676,133 +676,6 @@ static int parse_scenario(lctx *c, const ynode *m, rb_suite *s, size_t idx)
 
 /* ---- thresholds --------------------------------------------------------- */
 
-void rb_threshold_clear(rb_threshold *t)
-{
-    if (!t) return;
-    free(t->expr);
-    free(t->metric);
-    free(t->kind);
-    free(t->stat);
-    free(t->scenario);
-    free(t->registry);
-    free(t->phase);
-    memset(t, 0, sizeof *t);
-}
-
-static int parse_number_all(const char *s, double *out)
-{
-    if (!*s || isspace((unsigned char)*s)) return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v)) return -1;
-    /* strtod accepts hex and "infinity"; a threshold wants a plain decimal */
-    for (const char *p = s; *p; p++)
-        if (!isdigit((unsigned char)*p) && !strchr("+-.eE", *p)) return -1;
-    *out = v;
-    return 0;
-}
-
-int rb_threshold_parse(const char *expr, rb_threshold *t, char *err, size_t errlen)
-{
-    static const char *grammar = "expected METRIC OP VALUE, e.g. 'errors == 0' or 'push.p95 < 500ms'";
-    memset(t, 0, sizeof *t);
-    if (!expr || !*expr) return rb_err(err, errlen, "empty threshold; %s", grammar);
-    const char *p = expr;
-    while (isspace((unsigned char)*p)) p++;
-    const char *ms = p;
-    while (isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-') p++;
-    size_t mlen = (size_t)(p - ms);
-    if (mlen == 0) return rb_err(err, errlen, "no metric in '%s'; %s", expr, grammar);
-    while (isspace((unsigned char)*p)) p++;
-    static const char *const ops[] = {"<=", ">=", "==", "!=", "<", ">"};
-    const char *op = NULL;
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        if (strncmp(p, ops[i], strlen(ops[i])) == 0) { op = ops[i]; break; }
-    if (!op) {
-        const char *oe = p;
-        while (*oe && strchr("<>=!~", *oe)) oe++;
-        if (oe == p) while (*oe && !isspace((unsigned char)*oe)) oe++;
-        return rb_err(err, errlen, "unknown operator '%.*s' in '%s'; accepted: <, <=, >, >=, ==, !=",
-                      (int)(oe - p), p, expr);
-    }
-    p += strlen(op);
-    if (*p && strchr("<>=!", *p))
-        return rb_err(err, errlen, "unknown operator '%s%c' in '%s'; accepted: <, <=, >, >=, ==, !=", op, *p, expr);
-    while (isspace((unsigned char)*p)) p++;
-    size_t vlen = strlen(p);
-    while (vlen && isspace((unsigned char)p[vlen - 1])) vlen--;
-    if (vlen == 0) return rb_err(err, errlen, "no value after '%s' in '%s'; %s", op, expr, grammar);
-    char *value = rb_asprintf("%.*s", (int)vlen, p);
-    char *metric = rb_asprintf("%.*s", (int)mlen, ms);
-    char *kind = NULL, *stat = NULL;
-    const rb_stat *st = NULL;   /* the statistic's row in the stat table */
-    double v = 0;
-    char stat_list[256];
-    rb_stat_names(stat_list, sizeof stat_list);
-
-    char *dot = strchr(metric, '.');
-    if (!dot) {
-        st = rb_stat_find(metric);
-        if (!st || !st->whole_run) {
-            rb_err(err, errlen, "unknown metric '%s' in '%s'; accepted: errors, ops, or KIND.STAT "
-                   "(KIND an operation kind such as push, pull or total; STAT one of %s)", metric, expr, stat_list);
-            goto fail;
-        }
-    } else {
-        kind = rb_asprintf("%.*s", (int)(dot - metric), metric);
-        stat = rb_strdup(dot + 1);
-        int ok = *kind != 0;
-        for (const char *q = kind; ok && *q; q++) ok = isalnum((unsigned char)*q) || *q == '_' || *q == '-';
-        if (!ok) {
-            rb_err(err, errlen, "bad operation kind '%s' in '%s'; expected a name such as push, pull, "
-                   "blob_get or total", kind, expr);
-            goto fail;
-        }
-        if (!(st = rb_stat_find(stat))) {
-            rb_err(err, errlen, "unknown statistic '%s' in '%s'; accepted: %s", stat, expr, stat_list);
-            goto fail;
-        }
-    }
-    if (st->latency) {
-        double secs;
-        char derr[RB_ERRLEN];
-        if (parse_number_all(value, &v) == 0) {
-            /* a bare number is milliseconds */
-        } else if (rb_parse_duration(value, &secs, derr, sizeof derr) == 0 && isfinite(secs)) {
-            v = secs * 1000.0;
-        } else {
-            rb_err(err, errlen, "bad value '%s' for latency statistic %s in '%s'; expected a duration "
-                   "(500ms, 2s, 1m30s) or a number of milliseconds", value, metric, expr);
-            goto fail;
-        }
-        if (v < 0) {
-            rb_err(err, errlen, "negative latency '%s' in '%s'", value, expr);
-            goto fail;
-        }
-    } else if (parse_number_all(value, &v) < 0) {
-        rb_err(err, errlen, "bad value '%s' for %s in '%s'; expected a number", value, metric, expr);
-        goto fail;
-    } else if (st->fraction && (v < 0 || v > 1)) {
-        rb_err(err, errlen, "%s is a fraction 0..1, not '%s' (in '%s')", st->name, value, expr);
-        goto fail;
-    }
-    free(value);
-    t->expr = rb_strdup(expr);
-    t->metric = metric;
-    t->kind = kind;
-    t->stat = stat;
-    memcpy(t->op, op, strlen(op) + 1);
-    t->value = v;
-    return 0;
-fail:
-    free(value);
-    free(metric);
-    free(kind);
-    free(stat);
-    return -1;
-}
-
 static const char *const threshold_keys[] = {"expr", "scenario", "registry", "phase", NULL};
 
 static int parse_threshold(lctx *c, const ynode *n, rb_suite *s, rb_threshold *t)
@@ -851,7 +724,7 @@ static int parse_compare_threshold(lctx *c, const ynode *v, double *out)
         size_t l = strlen(s);
         if (l && s[l - 1] == '%') s[--l] = 0;
         double d;
-        int ok = parse_number_all(s, &d) == 0 && d >= 0 && d <= 1000;
+        int ok = rb_parse_decimal(s, &d) == 0 && d >= 0 && d <= 1000;
         free(s);
         if (ok) { *out = d; return 0; }
     }

@@ -250,6 +250,20 @@ int rb_mkdir_p(const char *path)
     return 0;
 }
 
+int rb_parse_decimal(const char *s, double *out)
+{
+    if (!*s || isspace((unsigned char)*s)) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v)) return -1;
+    /* strtod accepts hex and "infinity"; a threshold wants a plain decimal */
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p) && !strchr("+-.eE", *p)) return -1;
+    *out = v;
+    return 0;
+}
+
 /* ---- scenario parameter values ------------------------------------------------ */
 
 static const struct { const char *type; const char *accepts; } param_types[] = {
