@@ -1,19 +1,14 @@
-/* rb_launch: starts and stops the registry under test as a child process:
- * the crane registry (`crane registry serve`) or distribution (Debian's
- * `docker-registry` with a config regbench writes). It finds the program,
- * picks a free loopback port, drains the registry's log into a file (crane
- * blocks when nobody reads its stderr), waits until GET /v2/ answers, records
- * the registry's version, and makes sure the process never outlives regbench
- * (own process group, PR_SET_PDEATHSIG, and rb_launch_kill_all for signals).
- *
- * Programs are found as follows. crane: $REGBENCH_CRANE if set (no fallback),
- * else `crane` on PATH, $GOPATH/bin/crane, `$(go env GOPATH)`/bin/crane,
- * $HOME/go/bin/crane. distribution: $REGBENCH_DOCKER_REGISTRY if set, else
- * `docker-registry` on PATH.
- * Threads: call rb_launch_start from the main thread only. PR_SET_PDEATHSIG
- * fires when the *thread* that forked exits, so a registry forked from a
- * worker thread would be killed when that thread ends. Do not set SIGCHLD to
- * SIG_IGN (children would be auto-reaped and look dead at once). */
+/* rb_launch: starts and stops the registry under test as a child process
+ * on a free loopback port (crane's `registry serve`, or distribution with a
+ * config regbench writes), its log drained into a file, ready once GET /v2/
+ * answers; it never outlives regbench. Also the one check of which registry
+ * options go together (rb_launch_check).
+ * - Programs: crane is $REGBENCH_CRANE if set, else `crane` on PATH, in
+ *   $GOPATH/bin, `$(go env GOPATH)`/bin or $HOME/go/bin; distribution is
+ *   $REGBENCH_DOCKER_REGISTRY if set, else `docker-registry` on PATH.
+ * - Threads: call rb_launch_start from the main thread only
+ *   (PR_SET_PDEATHSIG fires when the forking *thread* exits), and never set
+ *   SIGCHLD to SIG_IGN (children would be reaped and look dead at once). */
 #ifndef RB_LAUNCH_H
 #define RB_LAUNCH_H
 

@@ -1,26 +1,17 @@
-/* http_h1: regbench's built-in HTTP/1.1 client, for the small plain-HTTP
- * requests a benchmark makes by the thousand (pings, manifests, HEAD probes,
- * upload sessions). libcurl spends tens of microseconds of bookkeeping on
- * each request (connection-cache walks, URL parsing, a liveness poll,
- * allocations), which made regbench, not the registry, the bottleneck of
- * small-request runs. This client does one write and one read per request
- * on libuv streams and parses the response in place (http_h1parse.c).
- *
- * Scope (rb_h1_eligible): http:// to an IP literal, no proxy variables in the
- * environment, request body in memory; the response kept, discarded or
- * handed to a sink (verified blob downloads: with the sink's rb_sinkbuf_fn
- * the body is read straight into the hashing queue's buffers, no copy).
- * Redirects are followed for GET and HEAD: on to another built-in request,
- * or, where the Location leads elsewhere (https, a host name), the same
- * transfer goes on in libcurl. Everything else (TLS, host names, uploads
- * streamed from a reader) goes to libcurl. A sink that pauses the transfer
- * stops the reading; the bytes it refused are kept until rb_http_resume.
- * Connections are kept alive per host:port and
- * reused most-recently-used first; an idle connection stays watched, so one
- * the server closes is dropped at once. A request that fails on a reused
- * connection before any response byte is retried once on a new connection,
- * as libcurl does. Timeouts (connect, whole transfer, stall) are checked by a
- * sweep timer every H1_SWEEP_MS while built-in transfers run. */
+/* http_h1: regbench's built-in HTTP/1.1 client, an engine of rb_http (see
+ * xfer.h), for the small plain-HTTP requests a benchmark makes by the
+ * thousand: one write and one read per request on libuv streams, the
+ * response parsed in place (http_h1parse.c). Why it exists (libcurl's
+ * per-request cost) is in docs/architecture.md.
+ * - Scope (rb_h1_eligible): http:// to an IP literal, no proxy variables,
+ *   request body in memory; any response body mode (a verified or sunk body
+ *   is read straight into the buffer rb_xfer_body_buf offers).
+ * - Redirects of GET and HEAD: another built-in request, or the same
+ *   transfer handed to libcurl where the Location leads elsewhere.
+ * - Connections: kept alive per host:port, reused most recently used first;
+ *   a request that fails on a reused connection before any response byte is
+ *   retried once on a new one, as libcurl does.
+ * - Timeouts (connect, whole transfer, stall): a sweep every H1_SWEEP_MS. */
 #include "http_h1.h"
 #include "http_curl.h"
 #include "http_h1parse.h"
