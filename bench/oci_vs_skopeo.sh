@@ -314,7 +314,7 @@ Where regbench's pull time goes (profiled on this machine with perf and
 per-thread CPU from /proc, 1 GB blob). crane spends ~1.0 CPU s/GB serving
 it (it reads, hashes and sends the file; curl's GET keeps it ~100% busy),
 SHA-256 costs ~0.56 s/GB, one core's speed. A verified body of 4 MiB or
-more is hashed on the loop's worker thread (src/hashq.c, 0.55-0.59 CPU
+more is hashed on the loop's worker thread (src/net/hashq.c, 0.55-0.59 CPU
 s/GB), and the built-in HTTP client reads it straight into the worker's
 256 KB chunks (\`rb_hashq_space\`): the loop thread's ~0.2 s/GB user-space
 copy of libcurl's 16 KB pieces is gone and it now spends 0.41-0.68 s/GB,
