@@ -98,6 +98,8 @@ typedef struct rb_phase {
     uint64_t rss_peak_bytes;            /* client peak RSS during the phase */
     rb_counter *counters;     /* built-in event counters, in first-use order */
     size_t n_counters;
+    struct rb_metric **metrics;   /* custom metrics as added during this phase */
+    size_t n_metrics;
     rb_phase_registry registry;   /* the registry's view of the phase (filled by the run at its end) */
     char *warning;            /* e.g. "regbench was the bottleneck", or NULL */
 } rb_phase;
@@ -153,6 +155,11 @@ rb_metric *rb_metrics_custom(rb_metrics *m, const char *name, const char *tags,
 int rb_metrics_type_ok(const rb_metrics *m, const char *name, rb_metric_type type, char *err, size_t errlen);
 /* Adds a value to a custom metric. */
 void rb_metric_add(rb_metric *mt, double value);
+/* Adds a value to custom metric name{tags} over the run and in phase p (NULL:
+ * the run only): both series are made on first use. Returns 0, or -1 with
+ * err when the name exists with another type. */
+int rb_metrics_add(rb_metrics *m, rb_phase *p, const char *name, const char *tags, rb_metric_type type,
+                   double value, char *err, size_t errlen);
 /* Name of a metric type ("trend", "counter", "gauge", "rate"). */
 const char *rb_metric_type_name(rb_metric_type t);
 

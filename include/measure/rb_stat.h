@@ -45,4 +45,13 @@ void rb_stat_names(char *buf, size_t len);
 /* Compare's key metrics in their order into out (at most max); returns how many. */
 size_t rb_stat_compared(const rb_stat **out, size_t max);
 
+/* Whether kind is an operation kind regbench itself records: "http"
+ * (rb.http.request's default), what the OCI client records (push, pull,
+ * blob_push, manifest_get, ...), "iteration" and "iteration/KIND" (rb.rate),
+ * and "total" (a phase's headline). tests/unit/test_suite.c checks the list
+ * against the kinds the Lua files in src/lua/ record. */
+int rb_op_builtin(const char *kind);
+/* The built-in kinds (without "iteration/KIND"), NULL-terminated. */
+const char *const *rb_op_builtins(void);
+
 #endif

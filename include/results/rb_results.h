@@ -6,6 +6,7 @@
 #ifndef RB_RESULTS_H
 #define RB_RESULTS_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdint.h>
 
@@ -45,9 +46,9 @@ typedef struct rb_run_info {
     uint64_t reg_series_offset_us;   /* sampler start relative to the run start */
     const rb_client_point *client_series;
     size_t n_client_series;
+    const json_t *thresholds;    /* the run's judged thresholds (rb_thresholds_eval), or NULL */
 } rb_run_info;
 
-#include <jansson.h>
 
 /* The machine a run measured on: kernel, CPU model, cores, memory (new reference). */
 json_t *rb_environment_json(void);

@@ -50,6 +50,8 @@ typedef struct rb_run_opts {
     double stall_timeout_s;       /* a transfer with no progress this long fails; 0: 60 s */
     long registry_pid;            /* sample this process (for --target), 0: none */
     double sample_interval_s;     /* registry and client resource sampling period; 0: 250 ms */
+    const char *const *thresholds;/* threshold expressions (--threshold), n_thresholds of them */
+    size_t n_thresholds;
 } rb_run_opts;
 
 /* Why a run failed; decides its exit code and how the message is shown. */
@@ -92,7 +94,8 @@ rb_metrics *rb_run_metrics(rb_run *r);
 /* Its output directory. */
 const char *rb_run_dir(const rb_run *r);
 
-/* The scenario's first action: launches the registry (or attaches to
+/* The scenario's first action: checks the thresholds' names against what the
+ * scenario declared (RB_FAIL_INPUT), launches the registry (or attaches to
  * --target, sampling --registry-pid), starts the registry sampler and the
  * event log. Runs once; later calls return what the first did. Returns 0,
  * or -1 after failing the run (RB_FAIL_RUN, "cannot start the registry: ..."). */
@@ -131,6 +134,15 @@ void rb_run_declare(rb_run *r, const char *name, const char *type, const char *d
 /* The value given for parameter name (--set or a suite), marking it used;
  * NULL when none was given. */
 const char *rb_run_given(rb_run *r, const char *name);
+/* Records a custom metric the scenario declares (rb.metrics.*), so
+ * thresholds may name it. Returns 0, or -1 with err when the name is
+ * declared with another type. */
+int rb_run_declare_metric(rb_run *r, const char *name, int type, char *err, size_t errlen);
+/* Records an operation kind the scenario declares (rb.metrics.op). */
+void rb_run_declare_op(rb_run *r, const char *name);
+/* Adds a threshold (rb.threshold, like --threshold): parsed now, its names
+ * checked at the start, judged at the end. Returns 0, or -1 with err. */
+int rb_run_add_threshold(rb_run *r, const char *expr, char *err, size_t errlen);
 /* The first given key no declared parameter used, or NULL. */
 const char *rb_run_unused_given(const rb_run *r);
 /* The declared parameters, in order. */
@@ -139,10 +151,11 @@ const rb_run_param *rb_run_params(const rb_run *r, size_t *n);
 void rb_run_param_names(const rb_run *r, char *buf, size_t len);
 
 /* Ends the run: closes open phases (cut), decides status and exit code
- * (interrupted 130; failed by kind; else 0), prints the failure, writes
- * results.json, the CSVs, the event log's end and report.html, prints the
- * per-phase table and the warnings. A run that failed on its input before
- * it started writes nothing. Returns the exit code. */
+ * (interrupted 130; failed by kind; a threshold failed 99; else 0), judges
+ * the thresholds, prints the failure, writes results.json, the CSVs, the
+ * event log's end and report.html, prints the per-phase table, the
+ * warnings, the thresholds and the verdict. A run that failed on its input
+ * before it started writes nothing. Returns the exit code. */
 int rb_run_finish(rb_run *r);
 /* Stops the registry and frees the run (NULL ok). Call rb_run_close_loop
  * first when handles of the caller's live on the loop. */

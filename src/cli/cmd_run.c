@@ -2,6 +2,7 @@
  * credentials into rb_run_opts and runs the scenario through the Lua
  * runtime (rb_lua_run_scenario). Exit codes as rb_run.h says. */
 #include "cli/rb_cli.h"
+#include "args.h"
 #include "image/rb_gen.h"
 #include "lua/rb_lua.h"
 #include "net/rb_auth.h"
@@ -29,7 +30,9 @@ void rb_cmd_run_options(FILE *out)
           "                         (rb.registry.target().upstream is the crane)\n"
           "  --htpasswd FILE        launched distribution requires basic auth with these users (bcrypt)\n"
           "  --target URL           use a running registry at URL instead of launching one\n"
-          "  --quiet                no live progress on stderr\n"
+          "  --quiet                no progress and no table: the verdict and where the results are\n"
+          "  --threshold EXPR       a threshold such as 'push.p95 < 2s' or 'checks.rate == 1' (repeatable);\n"
+          "                         a failed one exits 99\n"
           "  --cache DIR            digest cache of generated layers (default $XDG_CACHE_HOME/regbench; '' off)\n"
           "  --username USER        user for the registry (or REGBENCH_USERNAME, or ~/.docker/config.json)\n"
           "  --password-stdin       read the password from standard input (or REGBENCH_PASSWORD)\n"
@@ -44,22 +47,40 @@ void rb_cmd_run_options(FILE *out)
           "  --sample-interval DUR  how often registry and client resources are sampled (default 250ms)\n"
           "  --yield-timeout DUR    end a VU that runs this long without yielding (default 10s)\n"
           "  --max-vus N            cap on live virtual users (default 100000)\n"
-          "\n", out);
+          "  -h, --help             with SCENARIO: its parameters; without: this text\n"
+          "Options take --name VALUE or --name=VALUE.\n"
+          "Exit codes: 0 ok, 1 the run failed, 2 bad input, 3 the --target registry cannot be reached,\n"
+          "99 a threshold failed, 130 interrupted (docs/cli.md).\n", out);
 }
 
 static int bad(const char *fmt, const char *arg)
 {
     fprintf(stderr, "regbench: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(see regbench --help)\n");
+    fprintf(stderr, "\n(see regbench run --help)\n");
     return RB_EXIT_USAGE;
 }
 
-/* Returns the value of option argv[*i] (advancing *i), or NULL if missing. */
-static const char *value_of(int argc, char **argv, int *i)
+static const rb_opt RUN_OPTS[] = {
+    {"--set", 1, NULL}, {"--out", 1, NULL}, {"--registry", 1, NULL}, {"--storage", 1, NULL},
+    {"--disk", 1, NULL}, {"--port", 1, NULL}, {"--pull-through", 0, NULL}, {"--htpasswd", 1, NULL},
+    {"--target", 1, NULL}, {"--quiet", 0, "-q"}, {"--cache", 1, NULL}, {"--username", 1, NULL},
+    {"--password-stdin", 0, NULL}, {"--insecure", 0, NULL}, {"--ca-file", 1, NULL}, {"--retries", 1, NULL},
+    {"--http-client", 1, NULL}, {"--timeout", 1, NULL}, {"--stall-timeout", 1, NULL},
+    {"--registry-pid", 1, NULL}, {"--sample-interval", 1, NULL}, {"--yield-timeout", 1, NULL},
+    {"--max-vus", 1, NULL}, {"--threshold", 1, NULL},
+    {NULL, 0, NULL},
+};
+
+/* A whole number in [lo, hi] into *out; -1 when v is not one. */
+static int whole(const char *v, long long lo, long long hi, long long *out)
 {
-    if (*i + 1 >= argc) return NULL;
-    return argv[++*i];
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end || end == v || n < lo || n > hi) return -1;
+    *out = n;
+    return 0;
 }
 
 /* Fills o->username/password from --username + --password-stdin, then
@@ -124,127 +145,109 @@ int rb_cmd_run(int argc, char **argv)
     o.launch.kind = RB_REG_CRANE;
     o.launch.storage = RB_STORAGE_MEMORY;
     rb_kv *sets = rb_calloc((size_t)argc, sizeof *sets);
+    const char **thresholds = rb_calloc((size_t)argc, sizeof *thresholds);
     int registry_given = 0, storage_given = 0, password_stdin = 0, rc = RB_EXIT_USAGE;
     char *password = NULL, *user = NULL;
     char err[RB_ERRLEN];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            o.help = 1;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+    rb_args args;
+    rb_args_init(&args, "run", argc, argv, RUN_OPTS);
+    const rb_opt *opt;
+    const char *v;
+    long long n;
+    for (int kind; (kind = rb_args_next(&args, &opt, &v, err, sizeof err)) != RB_ARG_END;) {
+        if (kind == RB_ARG_ERR) { rc = bad("%s", err); goto out; }
+        if (kind == RB_ARG_HELP) { o.help = 1; continue; }
+        if (kind == RB_ARG_POS) {
+            if (o.scenario) { rc = bad("unexpected argument '%s' (one scenario per run)", v); goto out; }
+            o.scenario = v;
+            continue;
+        }
+        const char *a = opt->name;
+        if (rb_opt_is(opt, "--quiet")) {
             o.quiet = 1;
-        } else if (strcmp(a, "--pull-through") == 0) {
+        } else if (rb_opt_is(opt, "--pull-through")) {
             o.pull_through = 1;
-        } else if (strcmp(a, "--insecure") == 0) {
+        } else if (rb_opt_is(opt, "--insecure")) {
             o.insecure = 1;
-        } else if (strcmp(a, "--password-stdin") == 0) {
+        } else if (rb_opt_is(opt, "--password-stdin")) {
             password_stdin = 1;
-        } else if (a[0] == '-' && a[1] == '-' && strcmp(a, "--") != 0) {
-            if (!(v = value_of(argc, argv, &i))) { rc = bad("option %s needs a value", a); goto out; }
-            if (strcmp(a, "--set") == 0) {
-                const char *eq = strchr(v, '=');
-                if (!eq || v == eq) { rc = bad("bad --set '%s': expected key=value", v); goto out; }
-                sets[o.n_params].key = rb_asprintf("%.*s", (int)(eq - v), v);
-                sets[o.n_params++].value = rb_strdup(eq + 1);
-            } else if (strcmp(a, "--out") == 0) {
-                o.out_dir = v;
-            } else if (strcmp(a, "--registry") == 0) {
-                if (rb_launch_parse_kind(v, &o.launch.kind) < 0) {
-                    rc = bad("bad --registry '%s': expected crane or distribution", v); goto out;
-                }
-                registry_given = 1;
-            } else if (strcmp(a, "--storage") == 0) {
-                if (rb_launch_parse_storage(v, &o.launch.storage) < 0) {
-                    rc = bad("bad --storage '%s': expected memory or disk", v); goto out;
-                }
-                storage_given = 1;
-            } else if (strcmp(a, "--disk") == 0) {
-                o.launch.disk_dir = v;
-                o.launch.storage = RB_STORAGE_DISK;
-            } else if (strcmp(a, "--port") == 0) {
-                char *end;
-                errno = 0;
-                long p = strtol(v, &end, 10);
-                if (errno || *end || end == v || p < 0 || p > 65535) {
-                    rc = bad("bad --port '%s': expected 0 (pick a free port) to 65535", v); goto out;
-                }
-                o.launch.port = (int)p;
-            } else if (strcmp(a, "--target") == 0) {
-                const char *host = strstr(v, "://");
-                if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
-                    !host[3] || host[3] == '/' || strpbrk(host + 3, " \t\r\n")) {
-                    rc = bad("bad --target '%s': expected a URL such as http://127.0.0.1:5000", v); goto out;
-                }
-                o.target_url = v;
-            } else if (strcmp(a, "--yield-timeout") == 0) {
-                if (rb_parse_duration(v, &o.yield_timeout_s, err, sizeof err) < 0) {
-                    rc = bad("bad --yield-timeout: %s", err); goto out;
-                }
-                if (o.yield_timeout_s <= 0) { rc = bad("bad --yield-timeout: %s is not positive; give a duration such as 10s", v); goto out; }
-            } else if (strcmp(a, "--username") == 0) {
-                if (!v[0] || strchr(v, ':')) { rc = bad("%s", "bad --username: it must be non-empty and without ':'"); goto out; }
-                o.username = v;
-            } else if (strcmp(a, "--htpasswd") == 0) {
-                if (access(v, R_OK) != 0) { rc = bad("cannot read --htpasswd '%s'", v); goto out; }
-                o.launch.htpasswd = v;
-            } else if (strcmp(a, "--cache") == 0) {
-                rb_gen_set_cache_dir(v);   /* "" turns the digest cache off */
-            } else if (strcmp(a, "--ca-file") == 0) {
-                if (access(v, R_OK) != 0) { rc = bad("cannot read --ca-file '%s'", v); goto out; }
-                o.ca_file = v;
-            } else if (strcmp(a, "--http-client") == 0) {
-                if (rb_http_parse_engine(v, &o.http_client) < 0) {
-                    rc = bad("bad --http-client '%s': expected auto or libcurl", v); goto out;
-                }
-            } else if (strcmp(a, "--retries") == 0) {
-                char *end;
-                errno = 0;
-                long n = strtol(v, &end, 10);
-                if (errno || *end || end == v || n < 0 || n > 100) {
-                    rc = bad("bad --retries '%s': expected 0 to 100", v); goto out;
-                }
-                o.retries = (int)n;
-            } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--stall-timeout") == 0) {
-                double d;
-                if (rb_parse_duration(v, &d, err, sizeof err) < 0 || d <= 0) {
-                    rc = bad("bad %s: expected a positive duration such as 30s or 10m", a); goto out;
-                }
-                if (a[2] == 't') o.timeout_s = d; else o.stall_timeout_s = d;
-            } else if (strcmp(a, "--sample-interval") == 0) {
-                if (rb_parse_duration(v, &o.sample_interval_s, err, sizeof err) < 0 ||
-                    o.sample_interval_s < 0.01 || o.sample_interval_s > 60) {
-                    rc = bad("bad --sample-interval '%s': expected 10ms to 60s", v); goto out;
-                }
-            } else if (strcmp(a, "--registry-pid") == 0) {
-                char *end;
-                errno = 0;
-                long n = strtol(v, &end, 10);
-                if (errno || *end || end == v || n < 1) {
-                    rc = bad("bad --registry-pid '%s': expected a process id", v); goto out;
-                }
-                o.registry_pid = n;
-            } else if (strcmp(a, "--max-vus") == 0) {
-                char *end;
-                errno = 0;
-                long long n = strtoll(v, &end, 10);
-                if (errno || *end || end == v || n < 1 || n > 10000000) {
-                    rc = bad("bad --max-vus '%s': expected 1 to 10000000", v); goto out;
-                }
-                o.max_vus = (size_t)n;
-            } else {
-                rc = bad("unknown option '%s' for run", a);
-                goto out;
+        } else if (rb_opt_is(opt, "--set")) {
+            const char *eq = strchr(v, '=');
+            if (!eq || v == eq) { rc = bad("bad --set '%s': expected key=value", v); goto out; }
+            sets[o.n_params].key = rb_asprintf("%.*s", (int)(eq - v), v);
+            sets[o.n_params++].value = rb_strdup(eq + 1);
+        } else if (rb_opt_is(opt, "--threshold")) {
+            thresholds[o.n_thresholds++] = v;
+        } else if (rb_opt_is(opt, "--out")) {
+            o.out_dir = v;
+        } else if (rb_opt_is(opt, "--registry")) {
+            if (rb_launch_parse_kind(v, &o.launch.kind) < 0) {
+                rc = bad("bad --registry '%s': expected crane or distribution", v); goto out;
             }
-        } else if (!o.scenario) {
-            o.scenario = a;
-        } else {
-            rc = bad("unexpected argument '%s' (one scenario per run)", a);
-            goto out;
+            registry_given = 1;
+        } else if (rb_opt_is(opt, "--storage")) {
+            if (rb_launch_parse_storage(v, &o.launch.storage) < 0) {
+                rc = bad("bad --storage '%s': expected memory or disk", v); goto out;
+            }
+            storage_given = 1;
+        } else if (rb_opt_is(opt, "--disk")) {
+            o.launch.disk_dir = v;
+            o.launch.storage = RB_STORAGE_DISK;
+        } else if (rb_opt_is(opt, "--port")) {
+            if (whole(v, 0, 65535, &n) < 0) { rc = bad("bad --port '%s': expected 0 (pick a free port) to 65535", v); goto out; }
+            o.launch.port = (int)n;
+        } else if (rb_opt_is(opt, "--target")) {
+            const char *host = strstr(v, "://");
+            if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
+                !host[3] || host[3] == '/' || strpbrk(host + 3, " \t\r\n")) {
+                rc = bad("bad --target '%s': expected a URL such as http://127.0.0.1:5000", v); goto out;
+            }
+            o.target_url = v;
+        } else if (rb_opt_is(opt, "--yield-timeout")) {
+            if (rb_parse_duration(v, &o.yield_timeout_s, err, sizeof err) < 0) {
+                rc = bad("bad --yield-timeout: %s", err); goto out;
+            }
+            if (o.yield_timeout_s <= 0) { rc = bad("bad --yield-timeout: %s is not positive; give a duration such as 10s", v); goto out; }
+        } else if (rb_opt_is(opt, "--username")) {
+            if (!v[0] || strchr(v, ':')) { rc = bad("%s", "bad --username: it must be non-empty and without ':'"); goto out; }
+            o.username = v;
+        } else if (rb_opt_is(opt, "--htpasswd")) {
+            if (access(v, R_OK) != 0) { rc = bad("cannot read --htpasswd '%s'", v); goto out; }
+            o.launch.htpasswd = v;
+        } else if (rb_opt_is(opt, "--cache")) {
+            rb_gen_set_cache_dir(v);   /* "" turns the digest cache off */
+        } else if (rb_opt_is(opt, "--ca-file")) {
+            if (access(v, R_OK) != 0) { rc = bad("cannot read --ca-file '%s'", v); goto out; }
+            o.ca_file = v;
+        } else if (rb_opt_is(opt, "--http-client")) {
+            if (rb_http_parse_engine(v, &o.http_client) < 0) {
+                rc = bad("bad --http-client '%s': expected auto or libcurl", v); goto out;
+            }
+        } else if (rb_opt_is(opt, "--retries")) {
+            if (whole(v, 0, 100, &n) < 0) { rc = bad("bad --retries '%s': expected 0 to 100", v); goto out; }
+            o.retries = (int)n;
+        } else if (rb_opt_is(opt, "--timeout") || rb_opt_is(opt, "--stall-timeout")) {
+            double d;
+            if (rb_parse_duration(v, &d, err, sizeof err) < 0 || d <= 0) {
+                rc = bad("bad %s: expected a positive duration such as 30s or 10m", a); goto out;
+            }
+            if (rb_opt_is(opt, "--timeout")) o.timeout_s = d; else o.stall_timeout_s = d;
+        } else if (rb_opt_is(opt, "--sample-interval")) {
+            if (rb_parse_duration(v, &o.sample_interval_s, err, sizeof err) < 0 ||
+                o.sample_interval_s < 0.01 || o.sample_interval_s > 60) {
+                rc = bad("bad --sample-interval '%s': expected 10ms to 60s", v); goto out;
+            }
+        } else if (rb_opt_is(opt, "--registry-pid")) {
+            if (whole(v, 1, 1LL << 31, &n) < 0) { rc = bad("bad --registry-pid '%s': expected a process id", v); goto out; }
+            o.registry_pid = (long)n;
+        } else if (rb_opt_is(opt, "--max-vus")) {
+            if (whole(v, 1, 10000000, &n) < 0) { rc = bad("bad --max-vus '%s': expected 1 to 10000000", v); goto out; }
+            o.max_vus = (size_t)n;
         }
     }
     if (!o.scenario) {
         if (o.help) {
-            fputs("Usage: regbench run SCENARIO.lua [options]\n", stdout);
+            fputs("Usage: regbench run SCENARIO.lua [options]\n\n", stdout);
             rb_cmd_run_options(stdout);
             rc = RB_EXIT_OK;
             goto out;
@@ -272,12 +275,14 @@ int rb_cmd_run(int argc, char **argv)
         goto out;
     }
     o.params = sets;
+    o.thresholds = thresholds;
     rc = rb_lua_run_scenario(&o);
 out:
     if (password) { memset(password, 0, strlen(password)); free(password); }
     free(user);
     for (size_t i = 0; i < o.n_params; i++) { free(sets[i].key); free(sets[i].value); }
     free(sets);
+    free(thresholds);
     return rc;
 }
 

@@ -319,7 +319,8 @@ static int metric_new(lua_State *L, rb_metric_type type)
     char err[RB_ERRLEN];
     rb_rt *rt = rbl_rt(L);
     /* entries are made on the first :add, so only tag sets that got values show */
-    if (rb_metrics_type_ok(rt->metrics, name, type, err, sizeof err) < 0)
+    if (rb_metrics_type_ok(rt->metrics, name, type, err, sizeof err) < 0 ||
+        rb_run_declare_metric(rt->run, name, type, err, sizeof err) < 0)
         return luaL_error(L, "%s", err);
     lmetric *m = lua_newuserdatauv(L, sizeof *m, 0);
     m->type = type;
@@ -375,9 +376,34 @@ static int metric_add(lua_State *L)
     }
     char err[RB_ERRLEN];
     rb_rt *rt = rbl_rt(L);
-    rb_metric *mt = rb_metrics_custom(rt->metrics, m->name, tags, m->type, err, sizeof err);
-    if (!mt) return luaL_error(L, "%s", err);
-    rb_metric_add(mt, v);
+    if (rb_metrics_add(rt->metrics, rt->current ? rt->current->phase : NULL, m->name, tags, m->type, v, err,
+                       sizeof err) < 0)
+        return luaL_error(L, "%s", err);
+    return 0;
+}
+
+/* core.declare_op(name): an operation kind the scenario records (op=), so
+ * thresholds may name it; returns name. */
+static int l_declare_op(lua_State *L)
+{
+    size_t len;
+    const char *name = luaL_checklstring(L, 1, &len);
+    luaL_argcheck(L, len > 0 && len < 64, 1, "operation kinds are 1 to 63 characters");
+    for (size_t i = 0; i < len; i++)
+        luaL_argcheck(L, isalnum((unsigned char)name[i]) || strchr("_.-/", name[i]), 1,
+                      "operation kinds use letters, digits and _ . - /");
+    rb_run_declare_op(rbl_rt(L)->run, name);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* core.threshold(expr): a threshold the scenario declares; judged at the end
+ * of the run like --threshold (its names are checked at the first action). */
+static int l_threshold(lua_State *L)
+{
+    char err[RB_ERRLEN];
+    if (rb_run_add_threshold(rbl_rt(L)->run, luaL_checkstring(L, 1), err, sizeof err) < 0)
+        return luaL_error(L, "rb.threshold: %s", err);
     return 0;
 }
 
@@ -413,6 +439,7 @@ int rbl_open_core(lua_State *L)
         {"registry_target", l_registry_target}, {"sha256", l_sha256},
         {"target_credentials", l_target_credentials}, {"target_options", l_target_options},
         {"trend", l_trend}, {"counter", l_counter}, {"gauge", l_gauge}, {"rate", l_rate},
+        {"declare_op", l_declare_op}, {"threshold", l_threshold},
         {NULL, NULL},
     };
     /* the table to fill is on top of the stack */

@@ -19,7 +19,12 @@ rb.json = { decode = core.oci.json_decode }
 rb.registry = {}
 rb.metrics = {
   trend = core.trend, counter = core.counter, gauge = core.gauge, rate = core.rate,
+  -- declares an operation kind the scenario records with op=, so thresholds may name it
+  op = core.declare_op,
 }
+-- A threshold the scenario declares (like --threshold), judged at the end of
+-- the run: rb.threshold("push.p95 < 2s").
+rb.threshold = core.threshold
 rb.params = {}
 
 -- Sizes and durations in scripts: rb.size("10MB") -> bytes, rb.duration("2m") -> seconds.
@@ -227,6 +232,31 @@ function rb.rate(opts)
   C.count("iterations", stats.started)
   stats.duration = rb.now() - t0
   return stats
+end
+
+-- Checks, as k6's check(): rb.check(value, {name = predicate, ...}) calls
+-- each predicate with value (a non-function is taken as it is) and records
+-- whether it held in the rate metric `checks`, tagged check=<name>. Returns
+-- true when every check held. A predicate that raises raises.
+local checks_metric = core.rate("checks")
+function rb.check(value, checks)
+  if type(checks) ~= "table" then error("rb.check: the second argument must be a table {name = predicate, ...}", 2) end
+  local names = {}
+  for name in pairs(checks) do
+    if type(name) ~= "string" or name == "" then error("rb.check: check names must be non-empty strings", 2) end
+    names[#names + 1] = name
+  end
+  table.sort(names)
+  local all = true
+  for _, name in ipairs(names) do
+    local p = checks[name]
+    local held
+    if type(p) == "function" then held = p(value) else held = p end
+    held = held and true or false
+    checks_metric:add(held, {check = name})
+    all = all and held
+  end
+  return all
 end
 
 -- Runs fn(...) as the measured phase `name`; operations started inside it,

@@ -54,6 +54,14 @@ static void opstats_free(rb_opstats *s)
     rb_hist_free(&s->latency_us);
 }
 
+static void metric_free(rb_metric *mt)
+{
+    free(mt->name);
+    free(mt->tags);
+    rb_hist_free(&mt->hist);
+    free(mt);
+}
+
 static void phase_free(rb_phase *p)
 {
     free(p->name);
@@ -65,6 +73,8 @@ static void phase_free(rb_phase *p)
     for (size_t i = 0; i < p->n_counters; i++)
         free(p->counters[i].name);
     free(p->counters);
+    for (size_t i = 0; i < p->n_metrics; i++) metric_free(p->metrics[i]);
+    free(p->metrics);
     for (size_t i = 0; i < p->registry.n_prom; i++) free(p->registry.prom_names[i]);
     free(p->registry.prom_names);
     free(p->registry.prom_values);
@@ -77,12 +87,7 @@ void rb_metrics_free(rb_metrics *m)
     for (size_t i = 0; i < m->n_phases; i++)
         phase_free(m->phases[i]);
     free(m->phases);
-    for (size_t i = 0; i < m->n_metrics; i++) {
-        free(m->metrics[i]->name);
-        free(m->metrics[i]->tags);
-        rb_hist_free(&m->metrics[i]->hist);
-        free(m->metrics[i]);
-    }
+    for (size_t i = 0; i < m->n_metrics; i++) metric_free(m->metrics[i]);
     free(m->metrics);
     memset(m, 0, sizeof *m);
 }
@@ -232,13 +237,11 @@ int rb_metrics_type_ok(const rb_metrics *m, const char *name, rb_metric_type typ
     return 0;
 }
 
-rb_metric *rb_metrics_custom(rb_metrics *m, const char *name, const char *tags,
-                             rb_metric_type type, char *err, size_t errlen)
+/* The series name{tags} in a list of custom metrics, made when new. */
+static rb_metric *series(rb_metric ***list, size_t *n, const char *name, const char *tags, rb_metric_type type)
 {
-    if (!tags) tags = "";
-    if (rb_metrics_type_ok(m, name, type, err, errlen) < 0) return NULL;
-    for (size_t i = 0; i < m->n_metrics; i++) {
-        rb_metric *mt = m->metrics[i];
+    for (size_t i = 0; i < *n; i++) {
+        rb_metric *mt = (*list)[i];
         if (strcmp(mt->name, name) == 0 && strcmp(mt->tags, tags) == 0) return mt;
     }
     rb_metric *mt = rb_calloc(1, sizeof *mt);
@@ -246,9 +249,26 @@ rb_metric *rb_metrics_custom(rb_metrics *m, const char *name, const char *tags,
     mt->tags = rb_strdup(tags);
     mt->type = type;
     rb_hist_init(&mt->hist);
-    m->metrics = rb_realloc(m->metrics, (m->n_metrics + 1) * sizeof *m->metrics);
-    m->metrics[m->n_metrics++] = mt;
+    *list = rb_realloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = mt;
     return mt;
+}
+
+rb_metric *rb_metrics_custom(rb_metrics *m, const char *name, const char *tags,
+                             rb_metric_type type, char *err, size_t errlen)
+{
+    if (rb_metrics_type_ok(m, name, type, err, errlen) < 0) return NULL;
+    return series(&m->metrics, &m->n_metrics, name, tags ? tags : "", type);
+}
+
+int rb_metrics_add(rb_metrics *m, rb_phase *p, const char *name, const char *tags, rb_metric_type type,
+                   double value, char *err, size_t errlen)
+{
+    rb_metric *mt = rb_metrics_custom(m, name, tags, type, err, errlen);
+    if (!mt) return -1;
+    rb_metric_add(mt, value);
+    if (p) rb_metric_add(series(&p->metrics, &p->n_metrics, name, tags ? tags : "", type), value);
+    return 0;
 }
 
 void rb_metric_add(rb_metric *mt, double value)

@@ -59,3 +59,28 @@ size_t rb_stat_compared(const rb_stat **out, size_t max)
             if (STATS[i].compare_rank == rank) out[n++] = &STATS[i];
     return n;
 }
+
+static const char *const BUILTIN_OPS[] = {
+    "total", "http", "iteration",
+    "ping", "ping_request", "auth_token",
+    "push", "pull", "blob_push", "blob_pull", "blob_exists", "blob_head", "mount", "blob_mount",
+    "blob_upload_open", "blob_upload_post", "blob_upload_put", "blob_upload_chunk", "blob_upload_stream",
+    "blob_upload_data", "blob_upload_commit", "blob_get", "blob_get_ttfb", "blob_delete", "blob_remove",
+    "manifest_push", "manifest_put", "manifest_pull", "manifest_get", "manifest_delete", "manifest_remove",
+    "tags", "tags_list",
+    NULL,
+};
+
+int rb_op_builtin(const char *kind)
+{
+    if (!kind) return 0;
+    if (strncmp(kind, "iteration/", 10) == 0 && kind[10]) return 1;
+    for (const char *const *k = BUILTIN_OPS; *k; k++)
+        if (strcmp(*k, kind) == 0) return 1;
+    return 0;
+}
+
+const char *const *rb_op_builtins(void)
+{
+    return BUILTIN_OPS;
+}

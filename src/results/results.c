@@ -198,45 +198,6 @@ static json_t *phase_registry_json(const rb_phase_registry *r)
     return o;
 }
 
-static json_t *phase_json(const rb_phase *p)
-{
-    double dur = phase_duration_s(p);
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(p->name));
-    json_object_set_new(o, "index", json_integer(p->index));
-    json_object_set_new(o, "complete", json_boolean(!p->open && !p->cut));
-    json_object_set_new(o, "duration_s", jreal(dur, 6));
-    opstats_json(o, &p->total, dur);
-
-    json_t *by_op = json_object();
-    for (size_t i = 0; i < p->n_by_op; i++) {
-        json_t *k = json_object();
-        opstats_json(k, &p->by_op[i], dur);
-        json_object_set_new(by_op, p->by_op[i].kind, k);
-    }
-    json_object_set_new(o, "by_op", by_op);
-
-    json_t *counters = json_object();
-    for (size_t i = 0; i < p->n_counters; i++)
-        json_object_set_new(counters, p->counters[i].name, jint(p->counters[i].value));
-    json_object_set_new(o, "counters", counters);
-
-    double cpu = phase_cpu_s(p);
-    json_t *client = json_object();
-    json_object_set_new(client, "cpu_s", jreal(cpu, 3));
-    json_object_set_new(client, "cpu_pct", jreal(safe_div(cpu, dur) * 100.0, 3));
-    json_object_set_new(client, "rss_peak_bytes", jint(phase_rss_peak(p)));
-    json_object_set_new(o, "client", client);
-
-    if (p->registry.valid)
-        json_object_set_new(o, "registry", phase_registry_json(&p->registry));
-    json_t *warnings = json_array();
-    if (p->warning) json_array_append_new(warnings, json_string(p->warning));
-    json_object_set_new(o, "warnings", warnings);
-    json_object_set_new(o, "timeseries", timeseries_json(p));
-    return o;
-}
-
 static json_t *metric_json(const rb_metric *mt, double run_s)
 {
     json_t *o = json_object();
@@ -272,6 +233,59 @@ static json_t *metric_json(const rb_metric *mt, double run_s)
     }
     return o;
 }
+
+/* The custom metrics of a list as results.json keys them ("name{tags}"); rates per duration_s. */
+static json_t *metrics_json(rb_metric *const *list, size_t n, double duration_s)
+{
+    json_t *metrics = json_object();
+    for (size_t i = 0; i < n; i++) {
+        char *key = metric_key(list[i]);
+        json_object_set_new(metrics, key, metric_json(list[i], duration_s));
+        free(key);
+    }
+    return metrics;
+}
+
+static json_t *phase_json(const rb_phase *p)
+{
+    double dur = phase_duration_s(p);
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(p->name));
+    json_object_set_new(o, "index", json_integer(p->index));
+    json_object_set_new(o, "complete", json_boolean(!p->open && !p->cut));
+    json_object_set_new(o, "duration_s", jreal(dur, 6));
+    opstats_json(o, &p->total, dur);
+
+    json_t *by_op = json_object();
+    for (size_t i = 0; i < p->n_by_op; i++) {
+        json_t *k = json_object();
+        opstats_json(k, &p->by_op[i], dur);
+        json_object_set_new(by_op, p->by_op[i].kind, k);
+    }
+    json_object_set_new(o, "by_op", by_op);
+
+    json_t *counters = json_object();
+    for (size_t i = 0; i < p->n_counters; i++)
+        json_object_set_new(counters, p->counters[i].name, jint(p->counters[i].value));
+    json_object_set_new(o, "counters", counters);
+
+    double cpu = phase_cpu_s(p);
+    json_t *client = json_object();
+    json_object_set_new(client, "cpu_s", jreal(cpu, 3));
+    json_object_set_new(client, "cpu_pct", jreal(safe_div(cpu, dur) * 100.0, 3));
+    json_object_set_new(client, "rss_peak_bytes", jint(phase_rss_peak(p)));
+    json_object_set_new(o, "client", client);
+
+    if (p->registry.valid)
+        json_object_set_new(o, "registry", phase_registry_json(&p->registry));
+    json_t *warnings = json_array();
+    if (p->warning) json_array_append_new(warnings, json_string(p->warning));
+    json_object_set_new(o, "warnings", warnings);
+    json_object_set_new(o, "metrics", metrics_json(p->metrics, p->n_metrics, dur));
+    json_object_set_new(o, "timeseries", timeseries_json(p));
+    return o;
+}
+
 
 /* First "model name" line of /proc/cpuinfo, or NULL. Caller frees. */
 static char *cpu_model(void)
@@ -402,13 +416,8 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     json_object_set_new(cs, "rss_bytes", crss);
     json_object_set_new(root, "client_timeseries", cs);
 
-    json_t *metrics = json_object();
-    for (size_t i = 0; i < m->n_metrics; i++) {
-        char *key = metric_key(m->metrics[i]);
-        json_object_set_new(metrics, key, metric_json(m->metrics[i], run_s));
-        free(key);
-    }
-    json_object_set_new(root, "metrics", metrics);
+    json_object_set_new(root, "metrics", metrics_json(m->metrics, m->n_metrics, run_s));
+    if (info->thresholds) json_object_set(root, "thresholds", (json_t *)info->thresholds);
     return root;
 }
 

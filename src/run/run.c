@@ -16,7 +16,9 @@
 #include "registry/rb_prom.h"
 #include "registry/rb_sampler.h"
 #include "results/rb_html.h"
+#include "results/rb_load.h"
 #include "results/rb_results.h"
+#include "suite/rb_threshold.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CLIENT_SERIES_MAX 20000
 
@@ -43,6 +46,7 @@ struct rb_run {
     double client_last_cpu;
     uint64_t client_last_us;
     /* state */
+    int made_dir;                 /* the output directory is ours: removed again if the run never started */
     int started;                  /* rb_run_start was called */
     int start_failed;
     int stop;                     /* failed or interrupted */
@@ -55,6 +59,16 @@ struct rb_run {
     size_t n_given;
     rb_run_param *params;
     size_t n_params;
+    /* names the scenario declares, and the thresholds on them */
+    char **metric_names;
+    int *metric_types;
+    size_t n_metric_names;
+    char **op_names;
+    size_t n_op_names;
+    rb_threshold *th;
+    size_t n_th;
+    json_t *th_results;           /* judged at the end, or NULL */
+    int th_failed;
     /* the registry under test */
     rb_run_target target;
     char *t_url, *t_kind, *t_storage, *t_version, *t_prom;
@@ -228,7 +242,17 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
         r->given[i].key = rb_strdup(o->params[i].key);
         r->given[i].value = rb_strdup(o->params[i].value);
     }
+    for (size_t i = 0; i < o->n_thresholds; i++) {
+        char terr[RB_ERRLEN];
+        if (rb_run_add_threshold(r, o->thresholds[i], terr, sizeof terr) < 0) {
+            rb_err(err, errlen, "bad --threshold: %s", terr);
+            rb_run_free(r);
+            return NULL;
+        }
+    }
     r->out_dir = o->out_dir ? rb_strdup(o->out_dir) : default_out_dir();
+    struct stat dst;
+    r->made_dir = !o->help && stat(r->out_dir, &dst) != 0;
     if (!o->help && rb_mkdir_p(r->out_dir) < 0) {
         rb_err(err, errlen, "cannot create output directory '%s': %s", r->out_dir, strerror(errno));
         rb_run_free(r);
@@ -304,6 +328,56 @@ const char *rb_run_given(rb_run *r, const char *name)
             return r->given[i].value;
         }
     return NULL;
+}
+
+int rb_run_declare_metric(rb_run *r, const char *name, int type, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < r->n_metric_names; i++)
+        if (strcmp(r->metric_names[i], name) == 0) {
+            if (r->metric_types[i] == type) return 0;
+            return rb_err(err, errlen, "metric '%s' is already a %s, not a %s", name,
+                          rb_metric_type_name((rb_metric_type)r->metric_types[i]), rb_metric_type_name((rb_metric_type)type));
+        }
+    r->metric_names = rb_realloc(r->metric_names, (r->n_metric_names + 1) * sizeof *r->metric_names);
+    r->metric_types = rb_realloc(r->metric_types, (r->n_metric_names + 1) * sizeof *r->metric_types);
+    r->metric_names[r->n_metric_names] = rb_strdup(name);
+    r->metric_types[r->n_metric_names++] = type;
+    return 0;
+}
+
+void rb_run_declare_op(rb_run *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_op_names; i++)
+        if (strcmp(r->op_names[i], name) == 0) return;
+    r->op_names = rb_realloc(r->op_names, (r->n_op_names + 1) * sizeof *r->op_names);
+    r->op_names[r->n_op_names++] = rb_strdup(name);
+}
+
+int rb_run_add_threshold(rb_run *r, const char *expr, char *err, size_t errlen)
+{
+    rb_threshold t;
+    if (rb_threshold_parse(expr, &t, err, errlen) < 0) return -1;
+    r->th = rb_realloc(r->th, (r->n_th + 1) * sizeof *r->th);
+    r->th[r->n_th++] = t;
+    return 0;
+}
+
+/* Resolves every threshold against what the scenario declared; fails the
+ * run (bad input) on the first that names nothing. */
+static int resolve_thresholds(rb_run *r)
+{
+    rb_threshold_names names = {
+        .metrics = (const char *const *)r->metric_names, .types = r->metric_types, .n_metrics = r->n_metric_names,
+        .ops = (const char *const *)r->op_names, .n_ops = r->n_op_names,
+    };
+    for (size_t i = 0; i < r->n_th; i++) {
+        char err[RB_ERRLEN];
+        if (rb_threshold_resolve(&r->th[i], &names, err, sizeof err) < 0) {
+            rb_run_fail(r, RB_FAIL_INPUT, "threshold: %s", err);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 const char *rb_run_unused_given(const rb_run *r)
@@ -430,6 +504,7 @@ static void info_fill(rb_run *r, run_info *ri, const char *status, int exit_code
     }
     info->client_series = r->client_series;
     info->n_client_series = r->n_client;
+    info->thresholds = r->th_results;
 }
 
 static void info_free(run_info *ri)
@@ -461,6 +536,8 @@ static void log_start(rb_run *r)
 int rb_run_start(rb_run *r)
 {
     if (r->started) return r->start_failed ? -1 : 0;
+    if (r->fatal) return -1;
+    if (resolve_thresholds(r) < 0) return -1;   /* bad input: nothing starts */
     r->started = 1;
     char err[RB_ERRLEN];
     int rc = r->opts.target_url ? attach_target(r, err, sizeof err) : launch(r, err, sizeof err);
@@ -622,6 +699,56 @@ static void close_phases(rb_run *r)
     rb_metrics_close_all(&r->metrics);
 }
 
+/* Judges the thresholds over the run's results as they stand. */
+static void judge(rb_run *r, const char *status, int exit_code)
+{
+    if (!r->n_th) return;
+    run_info ri;
+    info_fill(r, &ri, status, exit_code);
+    json_t *doc = rb_results_json(&r->metrics, &ri.info);
+    info_free(&ri);
+    char err[RB_ERRLEN];
+    json_t *suite = rb_results_as_suite(doc, r->out_dir, err, sizeof err);
+    json_decref(doc);
+    if (!suite) return;
+    r->th_results = rb_thresholds_eval(r->th, r->n_th, suite, &r->th_failed);
+    json_decref(suite);
+}
+
+/* Prints each threshold's outcome (at most 5 failures each) to out. */
+static void print_thresholds(FILE *out, const json_t *th)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(th, i, t) {
+        int ok = json_is_true(json_object_get(t, "passed"));
+        fprintf(out, "threshold %s %s\n", json_string_value(json_object_get(t, "expr")), ok ? "passed" : "FAILED");
+        size_t fi;
+        json_t *f;
+        json_array_foreach(ok ? NULL : json_object_get(t, "failures"), fi, f) {
+            if (fi >= 5) { fprintf(out, "  ...\n"); break; }
+            fprintf(out, "  %s\n", json_string_value(f));
+        }
+    }
+}
+
+/* The closing line: what the run's outcome is, in one line. */
+static void print_verdict(const rb_run *r, int exit_code)
+{
+    uint64_t ops = 0, errors = 0;
+    for (size_t i = 0; i < r->metrics.n_phases; i++) {
+        ops += r->metrics.phases[i]->total.ops;
+        errors += r->metrics.phases[i]->total.errors;
+    }
+    const char *word = exit_code == RB_EXIT_OK ? "PASS" : exit_code == RB_EXIT_INTERRUPTED ? "INTERRUPTED" : "FAIL";
+    char th[96] = "";
+    if (r->n_th)
+        snprintf(th, sizeof th, ", thresholds %zu of %zu passed", r->n_th - (size_t)r->th_failed, r->n_th);
+    fprintf(stderr, "regbench: %s: %zu phase%s, %llu operations, %llu errors%s%s\n", word, r->metrics.n_phases,
+            r->metrics.n_phases == 1 ? "" : "s", (unsigned long long)ops, (unsigned long long)errors, th,
+            exit_code == RB_EXIT_SCRIPT || exit_code == RB_EXIT_USAGE ? "; the run failed (see above)" : "");
+}
+
 int rb_run_finish(rb_run *r)
 {
     close_phases(r);
@@ -645,8 +772,11 @@ int rb_run_finish(rb_run *r)
     }
     if (r->opts.help || (r->fail_kind == RB_FAIL_INPUT && r->fatal && !r->started))
         return exit_code;   /* nothing ran: nothing to write */
+    judge(r, status, exit_code);
+    if (exit_code == RB_EXIT_OK && r->th_failed) exit_code = RB_EXIT_THRESHOLD;
     save(r, status, exit_code, NULL, 1);
-    if (r->metrics.n_phases || r->metrics.n_metrics) rb_results_print_table(stdout, &r->metrics);
+    if (!r->opts.quiet && (r->metrics.n_phases || r->metrics.n_metrics)) rb_results_print_table(stdout, &r->metrics);
+    if (r->th_results) print_thresholds(stdout, r->th_results);
     fflush(stdout);
     for (size_t i = 0; i < r->metrics.n_phases; i++)
         if (r->metrics.phases[i]->warning)
@@ -654,6 +784,7 @@ int rb_run_finish(rb_run *r)
                     r->metrics.phases[i]->warning);
     if (r->opts.insecure)
         fprintf(stderr, "regbench: warning: TLS certificates were not verified (--insecure)\n");
+    print_verdict(r, exit_code);
     fprintf(stderr, "regbench: results in %s/\n", r->out_dir);
     return exit_code;
 }
@@ -707,8 +838,17 @@ void rb_run_free(rb_run *r)
         free(r->params[i].def); free(r->params[i].value);
     }
     free(r->params);
+    for (size_t i = 0; i < r->n_metric_names; i++) free(r->metric_names[i]);
+    free(r->metric_names);
+    free(r->metric_types);
+    for (size_t i = 0; i < r->n_op_names; i++) free(r->op_names[i]);
+    free(r->op_names);
+    for (size_t i = 0; i < r->n_th; i++) rb_threshold_clear(&r->th[i]);
+    free(r->th);
+    json_decref(r->th_results);
     free(r->t_url); free(r->t_kind); free(r->t_storage); free(r->t_version); free(r->t_prom);
     free(r->fatal);
+    if (r->made_dir && !r->started) rmdir(r->out_dir);   /* only when still empty */
     free(r->out_dir);
     free(r);
 }

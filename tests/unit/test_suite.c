@@ -10,6 +10,7 @@
  * RB_SRC (set by ctest) or, failing that, the CMake cache above the binary. */
 #include "suite/rb_suite.h"
 #include "suite/rb_threshold.h"
+#include "measure/rb_metrics.h"
 #include "measure/rb_stat.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
@@ -382,7 +383,13 @@ static void test_thresholds(void)
     thr_bad("ops > inf", "expected a number");
     thr_bad("ops > 0x10", "expected a number");
     thr_bad("latency < 5", "unknown metric 'latency'");
-    thr_bad(".p95 < 5", "bad operation kind");
+    thr_bad(".p95 < 5", "bad name '.p95'");
+    thr_bad("push{a=b}.p95 < 5", "takes no tag filter");
+    thr_bad("checks{check=x < 5", "unclosed '{'");
+    thr_bad("checks{}.rate < 5", "empty tag filter");
+    thr_bad("checks.p95 < 5", "rate 'checks' has no statistic 'p95'");
+    thr_bad("checks.rate > 2", "fraction 0..1");
+    thr_bad("push.value < 5", "operation 'push' has no statistic 'value'");
     thr_bad("errors ==", "no value");
     thr_bad("< 5", "no metric");
     thr_bad("", "empty threshold");
@@ -476,6 +483,126 @@ static void test_threshold_eval(void)
     for (size_t i = 0; i < N; i++) rb_threshold_clear(&t[i]);
     json_decref(res);
     json_decref(suite);
+}
+
+/* Names a threshold resolves against: built-in operations, "checks", and
+ * what a scenario declares (custom metrics by type, operation kinds);
+ * NAME matched longest-first, so it may hold dots; VALUE in the metric's unit. */
+static void test_threshold_names(void)
+{
+    static const char *const metrics[] = {"push_total_ms", "cache.hit", "bytes.out", "queue"};
+    static const int types[] = {RB_METRIC_TREND, RB_METRIC_RATE, RB_METRIC_COUNTER, RB_METRIC_GAUGE};
+    static const char *const ops[] = {"upload_start"};
+    rb_threshold_names names = {metrics, types, 4, ops, 1};
+    char err[RB_ERRLEN];
+    rb_threshold t;
+
+    /* unknown names are left for the scenario's names, then refused */
+    CHECK(rb_threshold_parse("push_total_ms.p95 < 400", &t, err, sizeof err) == 0 && t.target == RB_TH_UNRESOLVED);
+    CHECKF(rb_threshold_resolve(&t, &names, err, sizeof err) == 0 && t.target == RB_TH_METRIC &&
+           t.metric_type == RB_METRIC_TREND && t.value == 400 && streq(t.kind, "push_total_ms") && streq(t.stat, "p95"),
+           "%s", err);
+    rb_threshold_clear(&t);
+    CHECK(rb_threshold_parse("psh.p95 < 400ms", &t, err, sizeof err) == 0);
+    CHECKF(rb_threshold_resolve(&t, &names, err, sizeof err) < 0 && strstr(err, "unknown metric 'psh'"), "%s", err);
+    rb_threshold_clear(&t);
+    /* a trend's values are plain numbers, not durations */
+    CHECK(rb_threshold_parse("push_total_ms.p95 < 400ms", &t, err, sizeof err) == 0);
+    CHECKF(rb_threshold_resolve(&t, &names, err, sizeof err) < 0 && strstr(err, "expected a number"), "%s", err);
+    rb_threshold_clear(&t);
+    /* names with dots; tags; checks built in */
+    CHECK(rb_threshold_parse("cache.hit.rate >= 0.9", &t, err, sizeof err) == 0);
+    CHECKF(rb_threshold_resolve(&t, &names, err, sizeof err) == 0 && streq(t.kind, "cache.hit") && streq(t.stat, "rate") &&
+           t.value == 0.9, "%s", err);
+    rb_threshold_clear(&t);
+    CHECKF(rb_threshold_parse("checks{check=status is 200, phase=a}.rate == 1", &t, err, sizeof err) == 0 &&
+           t.target == RB_TH_METRIC && streq(t.kind, "checks") && streq(t.tags, "check=status is 200,phase=a") &&
+           streq(t.metric, "checks.rate"), "%s", err);
+    rb_threshold_clear(&t);
+    CHECK(rb_threshold_parse("bytes.out.value > 10", &t, err, sizeof err) == 0);
+    CHECK(rb_threshold_resolve(&t, &names, err, sizeof err) == 0 && t.metric_type == RB_METRIC_COUNTER);
+    rb_threshold_clear(&t);
+    CHECK(rb_threshold_parse("queue.rate > 1", &t, err, sizeof err) == 0);
+    CHECKF(rb_threshold_resolve(&t, &names, err, sizeof err) < 0 && strstr(err, "gauge 'queue' has no statistic 'rate'"),
+           "%s", err);
+    rb_threshold_clear(&t);
+    /* declared and built-in operation kinds */
+    CHECK(rb_threshold_parse("upload_start.p99 < 1s", &t, err, sizeof err) == 0 && t.target == RB_TH_UNRESOLVED);
+    CHECK(rb_threshold_resolve(&t, &names, err, sizeof err) == 0 && t.target == RB_TH_OP && t.value == 1000);
+    rb_threshold_clear(&t);
+    CHECK(rb_threshold_parse("iteration/pull.count > 0", &t, err, sizeof err) == 0 && t.target == RB_TH_OP);
+    rb_threshold_clear(&t);
+
+    /* evaluation over a run's custom metrics, and a named phase's */
+    json_t *suite = json_loads(
+        "{\"runs\": [{\"registry\": \"r\", \"scenario\": \"s\", \"label\": \"\", \"repetition\": 1,"
+        " \"metrics\": {\"checks{check=a}\": {\"name\": \"checks\", \"tags\": \"check=a\", \"type\": \"rate\", \"count\": 4,"
+        "   \"rate\": 1, \"passes\": 4, \"fails\": 0},"
+        "  \"checks{check=b}\": {\"name\": \"checks\", \"tags\": \"check=b\", \"type\": \"rate\", \"count\": 4, \"rate\": 0.5,"
+        "   \"passes\": 2, \"fails\": 2},"
+        "  \"push_total_ms\": {\"name\": \"push_total_ms\", \"tags\": \"\", \"type\": \"trend\", \"count\": 3, \"p95\": 350}},"
+        " \"phases\": [{\"name\": \"one\", \"ops\": 1, \"metrics\": {\"push_total_ms\": {\"name\": \"push_total_ms\","
+        "   \"tags\": \"\", \"type\": \"trend\", \"count\": 1, \"p95\": 900}}}]}]}", 0, NULL);
+    static const char *const exprs[] = {
+        "checks.rate == 1", "checks{check=a}.rate == 1", "checks.count == 8", "push_total_ms.p95 < 400",
+        "push_total_ms.p95 < 400", "checks{check=zzz}.rate == 1",
+    };
+    static const int passed[] = {0, 1, 1, 1, 0, 0};
+    enum { N = sizeof exprs / sizeof exprs[0] };
+    rb_threshold th[N];
+    for (size_t i = 0; i < N; i++) {
+        CHECKF(rb_threshold_parse(exprs[i], &th[i], err, sizeof err) == 0, "%s", err);
+        CHECKF(rb_threshold_resolve(&th[i], &names, err, sizeof err) == 0, "%s", err);
+    }
+    th[4].phase = rb_strdup("one");   /* the phase's own series: 900 */
+    int failed = 0;
+    json_t *res = rb_thresholds_eval(th, N, suite, &failed);
+    for (size_t i = 0; i < N; i++)
+        CHECKF(json_is_true(json_object_get(json_array_get(res, i), "passed")) == passed[i], "%s (phase %s)", exprs[i],
+               th[i].phase ? th[i].phase : "-");
+    const char *f0 = json_string_value(json_array_get(json_object_get(json_array_get(res, 0), "failures"), 0));
+    CHECKF(f0 && streq(f0, "r/s rep 1: checks.rate = 0.75"), "%s", f0 ? f0 : "(none)");
+    CHECK(strstr(json_string_value(json_array_get(json_object_get(json_array_get(res, 5), "failures"), 0)), "no data"));
+    for (size_t i = 0; i < N; i++) rb_threshold_clear(&th[i]);
+    json_decref(res);
+    json_decref(suite);
+}
+
+/* The built-in operation kinds thresholds accept are the kinds the Lua code
+ * records: every C.record("KIND", op = "KIND" and _delete(..., "KIND",
+ * "KIND") in the Lua files of src/lua/ is in the list. */
+static void test_builtin_ops(void)
+{
+    const char *src = getenv("RB_SRC");
+    if (!src || !*src) src = REGBENCH_SOURCE_DIR;
+    static const char *const files[] = {"oci.lua", "regbench.lua"};
+    int seen = 0;
+    for (size_t f = 0; f < 2; f++) {
+        char *path = rb_asprintf("%s/src/lua/%s", src, files[f]);
+        FILE *in = fopen(path, "r");
+        CHECKF(in != NULL, "cannot read %s", path);
+        char line[1024];
+        while (in && fgets(line, sizeof line, in)) {
+            static const char *const marks[] = {"C.record(\"", "op = \"", "\"blob_delete\", \"", "\"manifest_delete\", \""};
+            for (size_t m = 0; m < 4; m++) {
+                const char *p = strstr(line, marks[m]);
+                if (!p) continue;
+                p += strlen(marks[m]);
+                char kind[64];
+                size_t n = strcspn(p, "\"");
+                if (n == 0 || n >= sizeof kind) continue;
+                memcpy(kind, p, n);
+                kind[n] = 0;
+                seen++;
+                CHECKF(rb_op_builtin(kind), "%s records operation kind '%s', which thresholds do not know", files[f], kind);
+            }
+        }
+        if (in) fclose(in);
+        free(path);
+    }
+    CHECKF(seen >= 15, "found only %d recorded kinds", seen);
+    CHECK(rb_op_builtin("blob_delete") && rb_op_builtin("manifest_remove") && rb_op_builtin("blob_mount"));
+    CHECK(rb_op_builtin("iteration/pull") && !rb_op_builtin("iteration/") && !rb_op_builtin("psh"));
 }
 
 /* ---- bad corpus ---------------------------------------------------------- */
@@ -607,6 +734,8 @@ int main(void)
     test_thresholds();
     test_stat_table();
     test_threshold_eval();
+    test_threshold_names();
+    test_builtin_ops();
     test_bad_corpus();
     rm_rf(tmpdir);
     return rbtest_done("test_suite");
