@@ -24,14 +24,14 @@ local layers = rb.param("layers", 3, {doc = "layers per image"})
 local vus = rb.param("vus", 4, {doc = "concurrent pulls"})
 local seed = rb.param("seed", 6, {doc = "content seed"})
 
+local hit_rate = rb.metrics.gauge("cache_hit_rate")
+local proxy_rate = rb.metrics.gauge("registry_proxy_hit_rate")
 local reg = rb.registry.target()
 if not reg.upstream then
   error("cache.lua needs a pull-through cache: run it with --registry distribution --pull-through "
         .. "(or a suite registry with pull_through: true)")
 end
 
-local hit_rate = rb.metrics.gauge("cache_hit_rate")
-local proxy_rate = rb.metrics.gauge("registry_proxy_hit_rate")
 
 -- distribution's proxy counters, from its debug server
 local function proxy_stats()

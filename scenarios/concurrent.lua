@@ -23,10 +23,10 @@ for item in levels:gmatch("[^,%s]+") do
   if v ~= 1 then ns[#ns + 1] = v end
 end
 
-local reg = rb.registry.target()
 local scal = rb.metrics.gauge("scalability")
 local growth = rb.metrics.gauge("p99_growth")
 local tput = rb.metrics.gauge("throughput_MBps")
+local reg = rb.registry.target()
 
 local function p99(xs)
   table.sort(xs)

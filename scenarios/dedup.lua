@@ -23,9 +23,9 @@ local share_ratio = rb.param("share_ratio", 0.5, {doc = "fraction of each image'
 local seed = rb.param("seed", 5, {doc = "content seed"})
 
 if share_ratio < 0 or share_ratio > 1 then error("share_ratio must be between 0 and 1") end
-local reg = rb.registry.target()
 local logical = rb.metrics.gauge("logical_bytes")
 local sent = rb.metrics.gauge("sent_bytes")
+local reg = rb.registry.target()
 local shared_n = math.floor(layers * share_ratio + 0.5)
 
 local base = {}

@@ -22,9 +22,9 @@ local function list(s)
   return out
 end
 
-local reg = rb.registry.target()
 local push_mbps = rb.metrics.trend("push_MBps")
 local pull_mbps = rb.metrics.trend("pull_MBps")
+local reg = rb.registry.target()
 local n = 0
 for _, size in ipairs(list(sizes)) do
   local bytes = rb.size(size)

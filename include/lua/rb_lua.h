@@ -13,17 +13,10 @@
  * lists the scenario's parameters instead. */
 int rb_lua_run_scenario(const rb_run_opts *o);
 
-/* A parameter a scenario declares. */
-typedef struct rb_lua_param {
-    char *name, *type, *def;
-} rb_lua_param;
-
 /* Loads the scenario at path in help mode (nothing is launched or written)
- * and returns the parameters it declares before its first action in *out
- * (*n of them; free with rb_lua_params_free). Returns 0, or -1 with the
- * scenario's error in err. */
-int rb_lua_scenario_params(const char *path, rb_lua_param **out, size_t *n, char *err, size_t errlen);
-/* Frees what rb_lua_scenario_params returned. */
-void rb_lua_params_free(rb_lua_param *p, size_t n);
+ * up to its first action, and returns that run: what the scenario declares
+ * is in it (rb_run_params, rb_run_names). Free it with rb_run_free. NULL
+ * with the scenario's error in err. */
+rb_run *rb_lua_describe(const char *path, char *err, size_t errlen);
 
 #endif

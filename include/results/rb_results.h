@@ -67,5 +67,9 @@ int rb_results_write_json(const char *dir, const rb_metrics *m, const rb_run_inf
 int rb_results_write_csv(const char *dir, const rb_metrics *m, char *err, size_t errlen);
 /* Prints the readable per-phase table (and custom metrics) to out. */
 void rb_results_print_table(FILE *out, const rb_metrics *m);
+/* Prints each judged threshold (rb_thresholds_eval's array) as
+ * "threshold EXPR passed|FAILED", with at most 5 failures each; returns how
+ * many failed. */
+int rb_results_print_thresholds(FILE *out, const json_t *thresholds);
 
 #endif

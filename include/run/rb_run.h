@@ -17,6 +17,7 @@
 #include "measure/rb_metrics.h"
 #include "net/rb_http.h"
 #include "registry/rb_launch.h"
+#include "suite/rb_threshold.h"
 #include "util/rb_util.h"
 
 /* Exit codes shared by every command. */
@@ -33,7 +34,8 @@ typedef struct rb_run_opts {
     const rb_kv *params;          /* parameter values given (--set, or a suite's), n_params of them */
     size_t n_params;
     const char *out_dir;          /* results directory; NULL: results/<UTC timestamp> */
-    int quiet;                    /* no live progress */
+    int quiet;                    /* no live progress, no table: the verdict and where the results are */
+    int brief;                    /* one run of a suite: print nothing at the end (the suite reports it) */
     int help;                     /* list the scenario's parameters instead of running */
     const char *target_url;       /* use a running registry; NULL: launch one */
     rb_launch_opts launch;        /* how to launch (workdir is filled in by the run) */
@@ -143,6 +145,9 @@ void rb_run_declare_op(rb_run *r, const char *name);
 /* Adds a threshold (rb.threshold, like --threshold): parsed now, its names
  * checked at the start, judged at the end. Returns 0, or -1 with err. */
 int rb_run_add_threshold(rb_run *r, const char *expr, char *err, size_t errlen);
+/* The names the scenario declared (custom metrics, operation kinds), for
+ * resolving thresholds; valid until the run is freed. */
+void rb_run_names(const rb_run *r, rb_threshold_names *out);
 /* The first given key no declared parameter used, or NULL. */
 const char *rb_run_unused_given(const rb_run *r);
 /* The declared parameters, in order. */

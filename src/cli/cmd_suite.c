@@ -5,6 +5,7 @@
  * baseline and runs the suite (rb_suite_execute) with the Lua runtime as its
  * scenario runner. */
 #include "cli/rb_cli.h"
+#include "args.h"
 #include "lua/rb_lua.h"
 #include "results/rb_load.h"
 #include "run/rb_suite_run.h"
@@ -29,10 +30,17 @@ static void usage(FILE *out)
           "  --baseline FILE       compare with these results (overrides the suite's baseline)\n"
           "  --repetitions N       override every repetition count\n"
           "  --only NAME[,NAME]    run only these scenarios\n"
-          "  --quiet               no live progress\n"
-          "Exit codes: 0 ok, 1 a run failed, 2 bad input, 99 a threshold failed or a regression,\n"
-          "130 interrupted. See docs/suite-format.md.\n", out);
+          "  --quiet, -q           only the verdict and where the results are\n"
+          "  -h, --help            this text\n"
+          "Options take --name VALUE or --name=VALUE.\n"
+          "Exit codes: 0 ok, 1 a run failed, 2 bad input, 3 a --target registry cannot be reached,\n"
+          "99 a threshold failed or a regression, 130 interrupted. See docs/suite-format.md.\n", out);
 }
+
+static const rb_opt SUITE_OPTS[] = {
+    {"--out", 1, NULL}, {"--baseline", 1, NULL}, {"--repetitions", 1, NULL}, {"--only", 1, NULL},
+    {"--quiet", 0, "-q"}, {NULL, 0, NULL},
+};
 
 /* Replaces "{time}" in pattern with stamp. */
 static char *expand_time(const char *pattern, const char *stamp)
@@ -42,63 +50,88 @@ static char *expand_time(const char *pattern, const char *stamp)
     return rb_asprintf("%.*s%s%s", (int)(p - pattern), pattern, stamp, p + 6);
 }
 
-/* Checks the parameters every scenario of s is given against the ones it
- * declares (found by running it in help mode). 0, or -1 with
- * "FILE:LINE:COL: ..." in err. */
-static int check_params(const rb_suite *s, char *err, size_t errlen)
+/* Checks what a suite asks of its scenarios before anything starts: each
+ * scenario is loaded in help mode to learn what it declares; every key and
+ * value of its params and matrix must fit a declared parameter, and every
+ * threshold must name something the scenarios it applies to record (a
+ * built-in operation, checks, or a metric or operation kind one of them
+ * declares). 0, or -1 with "FILE:LINE[:COL]: ..." in err. */
+static int check_scenarios(rb_suite *s, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < s->n_scenarios; i++) {
+    int rc = 0;
+    rb_run **decl = rb_calloc(s->n_scenarios + 1, sizeof *decl);
+    for (size_t i = 0; i < s->n_scenarios && rc == 0; i++) {
         const rb_suite_scenario *sc = &s->scenarios[i];
-        if (!sc->n_params && !sc->n_matrix) continue;
-        rb_lua_param *lp;
-        size_t n;
         char serr[RB_ERRLEN];
-        if (rb_lua_scenario_params(sc->file, &lp, &n, serr, sizeof serr) < 0)
-            return rb_err(err, errlen, "%s:%d: scenario '%s' (%s) does not load: %s", s->path, sc->line, sc->name,
-                          sc->file, serr);
-        rb_param_decl *decl = rb_calloc(n + 1, sizeof *decl);
-        for (size_t k = 0; k < n; k++) {
-            decl[k].name = lp[k].name;
-            decl[k].type = lp[k].type;
+        if (!(decl[i] = rb_lua_describe(sc->file, serr, sizeof serr))) {
+            rc = rb_err(err, errlen, "%s:%d: scenario '%s' (%s) does not load: %s", s->path, sc->line, sc->name,
+                        sc->file, serr);
+            break;
         }
-        int rc = rb_suite_check_params(s, sc, decl, n, err, errlen);
-        free(decl);
-        rb_lua_params_free(lp, n);
-        if (rc < 0) return -1;
+        size_t n;
+        const rb_run_param *p = rb_run_params(decl[i], &n);
+        rb_param_decl *pd = rb_calloc(n + 1, sizeof *pd);
+        for (size_t k = 0; k < n; k++) {
+            pd[k].name = p[k].name;
+            pd[k].type = p[k].type;
+        }
+        rc = rb_suite_check_params(s, sc, pd, n, err, errlen);
+        free(pd);
     }
-    return 0;
+    for (size_t t = 0; t < s->n_thresholds && rc == 0; t++) {
+        rb_threshold *th = &s->thresholds[t];
+        if (th->target != RB_TH_UNRESOLVED) continue;   /* built-in names: resolved when loaded */
+        char terr[RB_ERRLEN] = "";
+        int ok = 0;
+        for (size_t i = 0; i < s->n_scenarios && !ok; i++) {
+            if (th->scenario && strcmp(th->scenario, s->scenarios[i].name) != 0) continue;
+            rb_threshold_names names;
+            rb_run_names(decl[i], &names);
+            ok = rb_threshold_resolve(th, &names, terr, sizeof terr) == 0;
+            if (!ok && th->target != RB_TH_UNRESOLVED) break;   /* the name is known: the rest is wrong */
+        }
+        if (!ok) rc = rb_err(err, errlen, "%s:%d: bad threshold: %s", s->path, th->line, terr);
+    }
+    for (size_t i = 0; i < s->n_scenarios; i++) rb_run_free(decl[i]);
+    free(decl);
+    return rc;
 }
 
 int rb_cmd_suite(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL, *baseline = NULL, *only = NULL;
     int quiet = 0, reps_override = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return RB_EXIT_OK; }
-        if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) { quiet = 1; continue; }
-        if (strncmp(a, "--", 2) == 0) {
-            if (i + 1 >= argc) { fprintf(stderr, "regbench: option %s needs a value\n", a); return RB_EXIT_USAGE; }
-            const char *v = argv[++i];
-            if (strcmp(a, "--out") == 0) out = v;
-            else if (strcmp(a, "--baseline") == 0) baseline = v;
-            else if (strcmp(a, "--only") == 0) only = v;
-            else if (strcmp(a, "--repetitions") == 0) {
-                char *end;
-                long n = strtol(v, &end, 10);
-                if (*end || n < 1 || n > 1000) {
-                    fprintf(stderr, "regbench: bad --repetitions '%s': expected 1 to 1000\n", v);
-                    return RB_EXIT_USAGE;
-                }
-                reps_override = (int)n;
-            } else {
-                fprintf(stderr, "regbench: unknown option '%s' for suite (see regbench suite --help)\n", a);
+    rb_args args;
+    rb_args_init(&args, "suite", argc, argv, SUITE_OPTS);
+    const rb_opt *opt;
+    const char *v;
+    char aerr[RB_ERRLEN];
+    for (int kind; (kind = rb_args_next(&args, &opt, &v, aerr, sizeof aerr)) != RB_ARG_END;) {
+        if (kind == RB_ARG_ERR) {
+            fprintf(stderr, "regbench: %s (see regbench suite --help)\n", aerr);
+            return RB_EXIT_USAGE;
+        }
+        if (kind == RB_ARG_HELP) { usage(stdout); return RB_EXIT_OK; }
+        if (kind == RB_ARG_POS) {
+            if (file) { fprintf(stderr, "regbench: one suite file at a time ('%s' and '%s')\n", file, v); return RB_EXIT_USAGE; }
+            file = v;
+        } else if (rb_opt_is(opt, "--quiet")) {
+            quiet = 1;
+        } else if (rb_opt_is(opt, "--out")) {
+            out = v;
+        } else if (rb_opt_is(opt, "--baseline")) {
+            baseline = v;
+        } else if (rb_opt_is(opt, "--only")) {
+            only = v;
+        } else if (rb_opt_is(opt, "--repetitions")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || end == v || n < 1 || n > 1000) {
+                fprintf(stderr, "regbench: bad --repetitions '%s': expected 1 to 1000\n", v);
                 return RB_EXIT_USAGE;
             }
-            continue;
+            reps_override = (int)n;
         }
-        if (file) { fprintf(stderr, "regbench: one suite file at a time ('%s' and '%s')\n", file, a); return RB_EXIT_USAGE; }
-        file = a;
     }
     char *default_file = NULL;
     if (!file) {
@@ -137,7 +170,7 @@ int rb_cmd_suite(int argc, char **argv)
         }
         p = c ? c + 1 : NULL;
     }
-    if (check_params(s, err, sizeof err) < 0) {
+    if (check_scenarios(s, err, sizeof err) < 0) {
         fprintf(stderr, "regbench: %s\n", err);
         goto out;
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "limage.h"
+#include "lrt.h"
 #include "image/rb_gen.h"
 #include "util/rb_util.h"
 
@@ -444,6 +445,7 @@ static int l_generate(lua_State *L)
 {
     gen_args a = {.fn = "generate"};
     parse_args(L, 1, &a, GEN_FIELDS, 0);
+    rbl_action(L, 0);   /* generating is work: after the arguments are checked, the run starts */
     generate_image(L, &a, a.seed, a.platform);
     drop_scratch(L, &a);
     return 1;
@@ -454,6 +456,7 @@ static int l_layer(lua_State *L)
 {
     gen_args a = {.fn = "layer"};
     parse_args(L, 1, &a, LAYER_FIELDS, 0);
+    rbl_action(L, 0);
     rb_layer_params p;
     rb_layer_params_init(&p);
     p.size = a.layer_size;
@@ -475,6 +478,7 @@ static int l_index(lua_State *L)
 {
     gen_args a = {.fn = "index"};
     parse_args(L, 1, &a, INDEX_FIELDS, 1);
+    rbl_action(L, 0);
     /* Images: positional entries, or images={...}. */
     int list = 1;
     lua_getfield(L, 1, "images");

@@ -112,10 +112,8 @@ int rb_lua_run_scenario(const rb_run_opts *o)
     return rc;
 }
 
-int rb_lua_scenario_params(const char *path, rb_lua_param **out, size_t *n, char *err, size_t errlen)
+rb_run *rb_lua_describe(const char *path, char *err, size_t errlen)
 {
-    *out = NULL;
-    *n = 0;
     rb_run_opts o;
     memset(&o, 0, sizeof o);
     o.scenario = path;
@@ -123,32 +121,12 @@ int rb_lua_scenario_params(const char *path, rb_lua_param **out, size_t *n, char
     o.quiet = 1;
     int rc;
     rb_run *run = rb_run_open(&o, &rc, err, errlen);
-    if (!run) return -1;
-    int ok = run_lua(run);
-    if (!ok) {
+    if (!run) return NULL;
+    if (!run_lua(run)) {
         const char *f = rb_run_failure(run);
         rb_err(err, errlen, "%s", f ? f : "the scenario did not run");
-    } else {
-        size_t np;
-        const rb_run_param *p = rb_run_params(run, &np);
-        *out = rb_calloc(np + 1, sizeof **out);
-        for (size_t i = 0; i < np; i++) {
-            (*out)[i].name = rb_strdup(p[i].name);
-            (*out)[i].type = rb_strdup(p[i].type);
-            (*out)[i].def = rb_strdup(p[i].def);
-        }
-        *n = np;
+        rb_run_free(run);
+        return NULL;
     }
-    rb_run_free(run);
-    return ok ? 0 : -1;
-}
-
-void rb_lua_params_free(rb_lua_param *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].name);
-        free(p[i].type);
-        free(p[i].def);
-    }
-    free(p);
+    return run;
 }

@@ -704,3 +704,25 @@ void rb_results_print_table(FILE *out, const rb_metrics *m)
             table_metric(out, m->metrics[i], run_s);
     }
 }
+
+int rb_results_print_thresholds(FILE *out, const json_t *thresholds)
+{
+    int failed = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(thresholds, i, t) {
+        int ok = json_is_true(json_object_get(t, "passed"));
+        const char *run = json_string_value(json_object_get(t, "run"));
+        fprintf(out, "threshold %s%s%s%s %s\n", json_string_value(json_object_get(t, "expr")), run ? " (" : "",
+                run ? run : "", run ? ")" : "", ok ? "passed" : "FAILED");
+        if (ok) continue;
+        failed++;
+        size_t fi;
+        json_t *f;
+        json_array_foreach(json_object_get(t, "failures"), fi, f) {
+            if (fi >= 5) { fprintf(out, "  ...\n"); break; }
+            fprintf(out, "  %s\n", json_string_value(f));
+        }
+    }
+    return failed;
+}

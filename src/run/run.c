@@ -362,14 +362,21 @@ int rb_run_add_threshold(rb_run *r, const char *expr, char *err, size_t errlen)
     return 0;
 }
 
+void rb_run_names(const rb_run *r, rb_threshold_names *out)
+{
+    out->metrics = (const char *const *)r->metric_names;
+    out->types = r->metric_types;
+    out->n_metrics = r->n_metric_names;
+    out->ops = (const char *const *)r->op_names;
+    out->n_ops = r->n_op_names;
+}
+
 /* Resolves every threshold against what the scenario declared; fails the
  * run (bad input) on the first that names nothing. */
 static int resolve_thresholds(rb_run *r)
 {
-    rb_threshold_names names = {
-        .metrics = (const char *const *)r->metric_names, .types = r->metric_types, .n_metrics = r->n_metric_names,
-        .ops = (const char *const *)r->op_names, .n_ops = r->n_op_names,
-    };
+    rb_threshold_names names;
+    rb_run_names(r, &names);
     for (size_t i = 0; i < r->n_th; i++) {
         char err[RB_ERRLEN];
         if (rb_threshold_resolve(&r->th[i], &names, err, sizeof err) < 0) {
@@ -715,23 +722,6 @@ static void judge(rb_run *r, const char *status, int exit_code)
     json_decref(suite);
 }
 
-/* Prints each threshold's outcome (at most 5 failures each) to out. */
-static void print_thresholds(FILE *out, const json_t *th)
-{
-    size_t i;
-    json_t *t;
-    json_array_foreach(th, i, t) {
-        int ok = json_is_true(json_object_get(t, "passed"));
-        fprintf(out, "threshold %s %s\n", json_string_value(json_object_get(t, "expr")), ok ? "passed" : "FAILED");
-        size_t fi;
-        json_t *f;
-        json_array_foreach(ok ? NULL : json_object_get(t, "failures"), fi, f) {
-            if (fi >= 5) { fprintf(out, "  ...\n"); break; }
-            fprintf(out, "  %s\n", json_string_value(f));
-        }
-    }
-}
-
 /* The closing line: what the run's outcome is, in one line. */
 static void print_verdict(const rb_run *r, int exit_code)
 {
@@ -775,15 +765,18 @@ int rb_run_finish(rb_run *r)
     judge(r, status, exit_code);
     if (exit_code == RB_EXIT_OK && r->th_failed) exit_code = RB_EXIT_THRESHOLD;
     save(r, status, exit_code, NULL, 1);
-    if (!r->opts.quiet && (r->metrics.n_phases || r->metrics.n_metrics)) rb_results_print_table(stdout, &r->metrics);
-    if (r->th_results) print_thresholds(stdout, r->th_results);
-    fflush(stdout);
-    for (size_t i = 0; i < r->metrics.n_phases; i++)
-        if (r->metrics.phases[i]->warning)
-            fprintf(stderr, "regbench: warning: phase \"%s\": %s\n", r->metrics.phases[i]->name,
-                    r->metrics.phases[i]->warning);
-    if (r->opts.insecure)
-        fprintf(stderr, "regbench: warning: TLS certificates were not verified (--insecure)\n");
+    if (r->opts.brief) return exit_code;   /* one run of a suite: the suite reports it */
+    if (!r->opts.quiet) {
+        if (r->metrics.n_phases || r->metrics.n_metrics) rb_results_print_table(stdout, &r->metrics);
+        if (r->th_results) rb_results_print_thresholds(stdout, r->th_results);
+        fflush(stdout);
+        for (size_t i = 0; i < r->metrics.n_phases; i++)
+            if (r->metrics.phases[i]->warning)
+                fprintf(stderr, "regbench: warning: phase \"%s\": %s\n", r->metrics.phases[i]->name,
+                        r->metrics.phases[i]->warning);
+        if (r->opts.insecure)
+            fprintf(stderr, "regbench: warning: TLS certificates were not verified (--insecure)\n");
+    }
     print_verdict(r, exit_code);
     fprintf(stderr, "regbench: results in %s/\n", r->out_dir);
     return exit_code;

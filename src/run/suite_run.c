@@ -86,6 +86,7 @@ static json_t *run_record(const rb_suite_run *run, int rep, const char *rel_dir,
         json_object_set(o, "phases", json_object_get(res, "phases"));
         json_object_set(o, "metrics", json_object_get(res, "metrics"));
         json_object_set(o, "warnings", json_object_get(res, "warnings"));
+        if (json_object_get(res, "thresholds")) json_object_set(o, "thresholds", json_object_get(res, "thresholds"));
         json_object_set(o, "registry_info", json_object_get(res, "registry"));
         json_decref(res);
     } else {
@@ -137,6 +138,58 @@ static int in_list(const char *csv, const char *name)
     return 0;
 }
 
+/* One line for a finished run: "[3/16] crane-memory bulk rep 1/3: ok,
+ * 12.3 s, 200 ops, 0 errors, 45.1 MB/s". */
+static void run_line(FILE *out, size_t done, size_t total, int rep, int reps, const json_t *rec)
+{
+    double secs = 0, mb = 0;
+    long long ops = 0, errors = 0;
+    size_t pi;
+    json_t *ph;
+    json_array_foreach(json_object_get(rec, "phases"), pi, ph) {
+        double d = json_number_value(json_object_get(ph, "duration_s"));
+        secs += d;
+        ops += json_integer_value(json_object_get(ph, "ops"));
+        errors += json_integer_value(json_object_get(ph, "errors"));
+        mb += json_number_value(json_object_get(ph, "bytes")) / 1e6;
+    }
+    const char *label = rb_json_str(rec, "label"), *status = rb_json_str(rec, "status");
+    long long rc = json_integer_value(json_object_get(rec, "exit_code"));
+    fprintf(out, "regbench: [%zu/%zu] %s %s%s%s rep %d/%d: %s%s, %.1f s, %lld ops, %lld errors, %.1f MB/s",
+            done, total, rb_json_str(rec, "registry"), rb_json_str(rec, "scenario"), label[0] ? " " : "", label, rep,
+            reps, status, rc == RB_EXIT_THRESHOLD ? " (a threshold failed)" : "", secs, ops, errors,
+            secs > 0 ? mb / secs : 0.0);
+    size_t nw = json_array_size(json_object_get(rec, "warnings"));
+    if (nw) fprintf(out, " (%zu warning%s)", nw, nw == 1 ? "" : "s");
+    const char *e = rb_json_str(rec, "error");
+    if (*e) fprintf(out, ": %.200s", e);
+    fputc('\n', out);
+}
+
+/* Appends the thresholds each run judged itself (a scenario's rb.threshold,
+ * or --threshold) to the suite's list, marked with the run; returns how
+ * many failed. */
+static int fold_run_thresholds(const json_t *runs, json_t *th)
+{
+    int failed = 0;
+    size_t ri;
+    json_t *run;
+    json_array_foreach(runs, ri, run) {
+        size_t ti;
+        json_t *t;
+        json_array_foreach(json_object_get(run, "thresholds"), ti, t) {
+            json_t *c = json_deep_copy(t);
+            const char *label = rb_json_str(run, "label");
+            json_object_set_new(c, "run", json_sprintf("%s/%s%s%s rep %lld", rb_json_str(run, "registry"),
+                                                      rb_json_str(run, "scenario"), label[0] ? " " : "", label,
+                                                      (long long)json_integer_value(json_object_get(run, "repetition"))));
+            if (!json_is_true(json_object_get(c, "passed"))) failed++;
+            json_array_append_new(th, c);
+        }
+    }
+    return failed;
+}
+
 int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
 {
     char err[RB_ERRLEN];
@@ -185,8 +238,6 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
             char *rel = rb_asprintf("runs/%s/%s/%s/rep%d", c1, c2, c3, rep);
             char *abs = rb_asprintf("%s/%s", o->dir, rel);
             free(c1); free(c2); free(c3);
-            fprintf(stderr, "regbench: [%zu/%zu] %s %s%s%s rep %d/%d\n", done, total, run->registry->name,
-                    run->scenario->name, run->label[0] ? " " : "", run->label, rep, reps);
             rb_run_opts ro;
             memset(&ro, 0, sizeof ro);
             ro.scenario = run->scenario->file;
@@ -194,6 +245,7 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
             ro.n_params = run->n_params;
             ro.out_dir = abs;
             ro.quiet = o->quiet;
+            ro.brief = 1;
             ro.max_vus = 100000;
             const rb_suite_registry *r = run->registry;
             /* an external registry, or a launched one with htpasswd; without
@@ -217,8 +269,9 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
             }
             int rc = o->runner(&ro);
             if (rc == RB_EXIT_INTERRUPTED) interrupted = 1;
-            else if (rc != RB_EXIT_OK) failed_runs++;
+            else if (rc != RB_EXIT_OK && rc != RB_EXIT_THRESHOLD) failed_runs++;   /* 99: its thresholds judged it */
             json_t *rec = run_record(run, rep, rel, abs, rc);
+            if (!o->quiet) run_line(stderr, done, total, rep, reps, rec);
             note_version(suite, run->registry->name, json_object_get(rec, "registry_info"));
             json_object_del(rec, "registry_info");
             json_array_append_new(runs_json, rec);
@@ -234,6 +287,7 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
     /* thresholds, comparison, warnings */
     int n_failed = 0;
     json_t *th = rb_thresholds_eval(s->thresholds, s->n_thresholds, suite, &n_failed);
+    n_failed += fold_run_thresholds(runs_json, th);
     json_object_set_new(suite, "thresholds", th);
     json_t *warnings = json_object_get(suite, "warnings");
     size_t ri;
@@ -251,8 +305,10 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
     if (o->baseline) {
         json_t *cmp = rb_compare(o->baseline, suite, s->compare_threshold_pct);
         regressions = (int)json_integer_value(json_object_get(cmp, "regressions"));
-        fprintf(stdout, "\nComparison with %s:\n", s->baseline);
-        rb_compare_print(cmp, stdout);
+        if (!o->quiet) {
+            fprintf(stdout, "\nComparison with %s:\n", s->baseline);
+            rb_compare_print(cmp, stdout);
+        }
         json_object_set_new(suite, "comparison", cmp);
     }
     int exit_code = interrupted ? RB_EXIT_INTERRUPTED
@@ -263,22 +319,28 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
     json_object_set_new(suite, "duration_s", json_real((double)(rb_now_us() - t0) / 1e6));
     write_outputs(o->dir, suite);
 
-    size_t ti;
-    json_t *t;
-    json_array_foreach(th, ti, t) {
-        int ok = json_is_true(json_object_get(t, "passed"));
-        fprintf(stdout, "threshold %s %s\n", json_string_value(json_object_get(t, "expr")), ok ? "passed" : "FAILED");
-        if (!ok) {
-            size_t fi;
-            json_t *f;
-            json_array_foreach(json_object_get(t, "failures"), fi, f) {
-                if (fi >= 5) { fprintf(stdout, "  ...\n"); break; }
-                fprintf(stdout, "  %s\n", json_string_value(f));
-            }
+    if (!o->quiet) rb_results_print_thresholds(stdout, th);
+    fflush(stdout);
+    uint64_t ops = 0, errors = 0;
+    json_array_foreach(runs_json, ri, run) {
+        size_t pi;
+        json_t *ph;
+        json_array_foreach(json_object_get(run, "phases"), pi, ph) {
+            ops += (uint64_t)json_integer_value(json_object_get(ph, "ops"));
+            errors += (uint64_t)json_integer_value(json_object_get(ph, "errors"));
         }
     }
-    fprintf(stderr, "regbench: suite %s: %zu run%s, %d failed%s; results in %s/ (summary.md)\n", s->name, done,
-            done == 1 ? "" : "s", failed_runs, interrupted ? ", interrupted" : "", o->dir);
+    char tail[160] = "";
+    size_t n_th = json_array_size(th);
+    if (n_th) snprintf(tail, sizeof tail, ", thresholds %zu of %zu passed", n_th - (size_t)n_failed, n_th);
+    if (o->baseline)
+        snprintf(tail + strlen(tail), sizeof tail - strlen(tail), ", %d regression%s", regressions,
+                 regressions == 1 ? "" : "s");
+    fprintf(stderr, "regbench: %s: suite %s: %zu run%s (%d failed), %llu operations, %llu errors%s%s\n",
+            exit_code == RB_EXIT_OK ? "PASS" : interrupted ? "INTERRUPTED" : "FAIL", s->name, done,
+            done == 1 ? "" : "s", failed_runs, (unsigned long long)ops, (unsigned long long)errors, tail,
+            interrupted ? ", interrupted" : "");
+    fprintf(stderr, "regbench: results in %s/ (summary.md, report.html)\n", o->dir);
     json_decref(suite);
     rb_suite_runs_free(runs, n_runs);
     return exit_code;

@@ -34,7 +34,14 @@ expect_grep "$WORK/benchstat.txt" "Single/"
 
 run_rb 0 compare "$r" "$r"
 run_rb 99 suite "$RB_SRC/tests/suites/fail-threshold.yaml" --out "$WORK/fail" --quiet
+# --quiet: the verdict and where the results are, nothing else
+expect_grep "$WORK/err.txt" "^regbench: FAIL: suite .*thresholds 1 of 2 passed"
+expect_grep "$WORK/err.txt" "^regbench: results in $WORK/fail/"
+[ "$(grep -cv '^regbench: \(FAIL\|results in\)' "$WORK/err.txt")" = 0 ] || { cat "$WORK/err.txt"; fail "--quiet printed more than the verdict"; }
+[ ! -s "$WORK/out.txt" ] || { cat "$WORK/out.txt"; fail "--quiet printed on stdout"; }
+run_rb 99 suite "$RB_SRC/tests/suites/fail-threshold.yaml" --out "$WORK/fail2"
 expect_grep "$WORK/out.txt" "threshold push.p50 < 0.001ms FAILED"
+expect_grep "$WORK/err.txt" "^regbench: \[1/1\] crane single.* rep 1/1: ok, [0-9.]+ s, [0-9]+ ops, 0 errors"
 expect_eq "threshold recorded" "$(json "$WORK/fail/results.json" "[t['passed'] for t in r['thresholds']]")" "[False, True]"
 
 printf 'name: x\nregistries:\n  - {name: c, kind: crane}\nscenarios:\n  - {name: s, file: nope.lua}\n' >"$WORK/bad.yaml"
