@@ -267,15 +267,32 @@ static void test_endings(void)
     o.n_params = 2;
     CHECK(rb_run_open(&o, &code, err, sizeof err) == NULL && strstr(err, "given twice"));
 
-    /* a launch that cannot happen fails the run with one message */
-    char *out = rb_asprintf("%s/nolaunch", workdir);
+    /* a --target that does not answer: one line, exit 3, nothing written */
+    char *out = rb_asprintf("%s/unreachable", workdir);
     o = base_opts(out);
     o.target_url = "http://127.0.0.1:1";
-    o.registry_pid = 999999999;
     rb_run *run = rb_run_open(&o, &code, err, sizeof err);
     CHECK(run != NULL);
     if (run) {
-        CHECK(rb_run_start(run) < 0 && strstr(rb_run_failure(run), "cannot start the registry"));
+        CHECK(rb_run_start(run) < 0 && !rb_run_started(run) &&
+              !strcmp(rb_run_failure(run), "cannot reach http://127.0.0.1:1: connection refused"));
+        CHECK(rb_run_finish(run) == RB_EXIT_UNREACHABLE);
+        rb_run_free(run);
+    }
+    struct stat st;
+    CHECKF(stat(out, &st) != 0, "a run that never started left %s", out);
+    free(out);
+
+    /* a launch that cannot happen fails the run with one message */
+    out = rb_asprintf("%s/nolaunch", workdir);
+    o = base_opts(out);
+    o.launch.kind = RB_REG_DISTRIBUTION;
+    o.launch.htpasswd = "/nonexistent/htpasswd";
+    run = rb_run_open(&o, &code, err, sizeof err);
+    CHECK(run != NULL);
+    if (run) {
+        CHECKF(rb_run_start(run) < 0 && strstr(rb_run_failure(run), "cannot start the registry"), "%s",
+               rb_run_failure(run) ? rb_run_failure(run) : "(started)");
         CHECK(rb_run_finish(run) == RB_EXIT_SCRIPT);
         rb_run_free(run);
     }
