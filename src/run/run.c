@@ -20,6 +20,7 @@
 #include "results/rb_results.h"
 #include "suite/rb_threshold.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CLIENT_SERIES_MAX 20000
@@ -46,6 +48,8 @@ struct rb_run {
     double client_last_cpu;
     uint64_t client_last_us;
     /* state */
+    char run_id[64];
+    char *repo_prefix;            /* "" or "text/" */
     int made_dir;                 /* the output directory is ours: removed again if the run never started */
     int started;                  /* rb_run_start was called */
     int start_failed;
@@ -84,16 +88,39 @@ struct rb_run {
 
 static volatile sig_atomic_t g_signal;   /* SIGINT/SIGTERM seen */
 static uv_async_t *g_signal_async;
+static struct timespec g_signal_at;      /* when the first one came */
+static char g_kill_msg[1024];            /* what a second signal says before regbench dies */
+static size_t g_kill_len;
+static long g_window_ms = 1000;          /* signals this close to the first are the same stop */
 
 static void save(rb_run *r, const char *status, int exit_code, const rb_phase *ended, int final);
 
 /* ---- signals -------------------------------------------------------------------- */
 
+/* The first SIGINT/SIGTERM stops the run (results of what ran are written).
+ * Signals within 1 s of it are the same request (GNU timeout sends one to
+ * the child and one to its group; Ctrl-C reaches every process of a group).
+ * A later one ends regbench at once, saying how to rebuild the results from
+ * what is on disk. Async-signal-safe only. */
 static void on_stop_signal(int sig)
 {
-    g_signal = sig;
-    if (g_signal_async) uv_async_send(g_signal_async);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!g_signal) {
+        g_signal_at = now;
+        g_signal = sig;
+        if (g_signal_async) uv_async_send(g_signal_async);
+        return;
+    }
+    long ms = (long)(now.tv_sec - g_signal_at.tv_sec) * 1000 + (now.tv_nsec - g_signal_at.tv_nsec) / 1000000;
+    if (ms < g_window_ms) return;
+    if (g_kill_len) {
+        ssize_t w = write(STDERR_FILENO, g_kill_msg, g_kill_len);
+        (void)w;
+    }
+    rb_launch_kill_all();
     signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static void stop_for_signal(rb_run *r)
@@ -250,6 +277,18 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
             return NULL;
         }
     }
+    if (o->run_id) {
+        snprintf(r->run_id, sizeof r->run_id, "%s", o->run_id);
+    } else {
+        char stamp[32];
+        rb_format_utc(rb_wall_us(), stamp, sizeof stamp);   /* 2026-12-06T01:52:30Z */
+        unsigned rnd = (unsigned)(rb_now_us() ^ ((uint64_t)getpid() << 16)) & 0xffff;
+        snprintf(r->run_id, sizeof r->run_id, "%.4s%.2s%.2s-%.2s%.2s%.2s-%04x", stamp, stamp + 5, stamp + 8, stamp + 11,
+                 stamp + 14, stamp + 17, rnd);
+    }
+    if (!o->repo_prefix || !*o->repo_prefix) r->repo_prefix = rb_strdup("");
+    else if (strcmp(o->repo_prefix, "auto") == 0) r->repo_prefix = rb_asprintf("rb-%s/", r->run_id);
+    else r->repo_prefix = rb_asprintf("%s/", o->repo_prefix);
     r->out_dir = o->out_dir ? rb_strdup(o->out_dir) : default_out_dir();
     struct stat dst;
     r->made_dir = !o->help && stat(r->out_dir, &dst) != 0;
@@ -273,6 +312,12 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
     uv_unref((uv_handle_t *)&r->signal_async);
     g_signal = 0;
     g_signal_async = &r->signal_async;
+    const char *w = getenv("REGBENCH_SIGNAL_WINDOW_MS");   /* for tests: 0 makes any second signal a kill */
+    g_window_ms = w && *w ? atol(w) : 1000;
+    int km = snprintf(g_kill_msg, sizeof g_kill_msg,
+                      "\nregbench: stopped at once by a second signal; the phases that finished are on disk: "
+                      "rebuild the results and the report with: regbench report %s\n", r->out_dir);
+    g_kill_len = km > 0 && (size_t)km < sizeof g_kill_msg ? (size_t)km : 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
@@ -296,6 +341,23 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
 }
 
 const rb_run_opts *rb_run_options(const rb_run *r) { return &r->opts; }
+const char *rb_run_id(const rb_run *r) { return r->run_id; }
+const char *rb_run_repo_prefix(const rb_run *r) { return r->repo_prefix; }
+
+int rb_run_check_name(const char *what, const char *s, char *err, size_t errlen)
+{
+    size_t n = strlen(s);
+    int ok = n > 0 && n < 64 && isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[n - 1]);
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = s[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             (strchr("._-/", c) && i + 1 < n && !strchr("._-/", s[i + 1]));
+    }
+    if (!ok)
+        return rb_err(err, errlen, "bad %s '%s': use 1 to 63 lowercase letters and digits, parts joined by "
+                      "'.', '_', '-' or '/'", what, s);
+    return 0;
+}
 rb_loop *rb_run_loop(rb_run *r) { return r->loop; }
 rb_metrics *rb_run_metrics(rb_run *r) { return &r->metrics; }
 const char *rb_run_dir(const rb_run *r) { return r->out_dir; }
@@ -512,6 +574,8 @@ static void info_fill(rb_run *r, run_info *ri, const char *status, int exit_code
     info->client_series = r->client_series;
     info->n_client_series = r->n_client;
     info->thresholds = r->th_results;
+    info->run_id = r->run_id;
+    info->repo_prefix = r->repo_prefix;
 }
 
 static void info_free(run_info *ri)
@@ -545,8 +609,16 @@ int rb_run_start(rb_run *r)
     if (r->started) return r->start_failed ? -1 : 0;
     if (r->fatal) return -1;
     if (resolve_thresholds(r) < 0) return -1;   /* bad input: nothing starts */
-    r->started = 1;
     char err[RB_ERRLEN];
+    int probe = r->opts.target_url ? rb_registry_probe(r->opts.target_url, r->opts.insecure, r->opts.ca_file, 5.0,
+                                                       err, sizeof err) : 0;
+    if (probe < 0) {
+        rb_run_fail(r, RB_FAIL_UNREACHABLE, "cannot reach %s: %s", r->opts.target_url, err);
+        return -1;   /* nothing started: nothing is written */
+    }
+    if (probe > 0)
+        fprintf(stderr, "regbench: warning: %s did not answer GET /v2/ (%s); going on\n", r->opts.target_url, err);
+    r->started = 1;
     int rc = r->opts.target_url ? attach_target(r, err, sizeof err) : launch(r, err, sizeof err);
     if (rc < 0) {
         r->start_failed = 1;
@@ -636,11 +708,23 @@ void rb_run_phase_end(rb_run *r, rb_phase *p)
         /* Was regbench itself the limit? Its CPU near a full core while the registry idles. */
         double dur = (double)(p->end_us - p->start_us) / 1e6;
         double client_pct = dur > 0 ? p->cpu_s / dur * 100.0 : 0;
-        if (dur >= 0.5 && client_pct >= 85.0 && s.cpu_pct_avg < 50.0 && !p->warning)
-            p->warning = rb_asprintf("regbench used %.0f%% of a core while the registry used %.0f%%: "
-                                     "the client may have been the bottleneck", client_pct, s.cpu_pct_avg);
+        if (dur >= 0.5 && client_pct >= 85.0 && s.cpu_pct_avg < 50.0)
+            rb_phase_warn(p, "regbench used %.0f%% of a core while the registry used %.0f%%: "
+                          "the client may have been the bottleneck", client_pct, s.cpu_pct_avg);
     }
     if (r->t_prom) prom_phase_end(r, p);
+    /* Leftover data: blobs the registry already had were not uploaded, so
+     * the phase measured little; a repository prefix per run avoids it. */
+    uint64_t skipped = rb_phase_counter(p, "blobs_preexisting");
+    uint64_t tried = rb_phase_counter(p, "blobs_skipped") + rb_phase_counter(p, "blobs_uploaded") +
+                     rb_phase_counter(p, "blobs_mounted");
+    if (tried > 0 && skipped * 2 >= tried)
+        rb_phase_warn(p, "%llu of %llu blob uploads were skipped because the registry already had the blobs "
+                      "before this run pushed them, "
+                      "so this phase measured little: leftover data from an earlier run? Push fresh content (another "
+                      "seed), or on a registry that keeps blobs per repository give each run its own repositories "
+                      "(--repo-prefix auto)",
+                      (unsigned long long)skipped, (unsigned long long)tried);
     save(r, "running", -1, p, 0);
 }
 
@@ -731,9 +815,14 @@ static void print_verdict(const rb_run *r, int exit_code)
         errors += r->metrics.phases[i]->total.errors;
     }
     const char *word = exit_code == RB_EXIT_OK ? "PASS" : exit_code == RB_EXIT_INTERRUPTED ? "INTERRUPTED" : "FAIL";
-    char th[96] = "";
+    char th[160] = "";
     if (r->n_th)
         snprintf(th, sizeof th, ", thresholds %zu of %zu passed", r->n_th - (size_t)r->th_failed, r->n_th);
+    size_t warnings = 0;
+    for (size_t i = 0; i < r->metrics.n_phases; i++) warnings += r->metrics.phases[i]->n_warnings;
+    if (warnings)
+        snprintf(th + strlen(th), sizeof th - strlen(th), ", %zu warning%s (results.json)", warnings,
+                 warnings == 1 ? "" : "s");
     fprintf(stderr, "regbench: %s: %zu phase%s, %llu operations, %llu errors%s%s\n", word, r->metrics.n_phases,
             r->metrics.n_phases == 1 ? "" : "s", (unsigned long long)ops, (unsigned long long)errors, th,
             exit_code == RB_EXIT_SCRIPT || exit_code == RB_EXIT_USAGE ? "; the run failed (see above)" : "");
@@ -756,11 +845,12 @@ int rb_run_finish(rb_run *r)
             free(r->fatal);
             r->fatal = m;
         }
-        exit_code = r->fail_kind == RB_FAIL_INPUT ? RB_EXIT_USAGE : RB_EXIT_SCRIPT;
+        exit_code = r->fail_kind == RB_FAIL_INPUT ? RB_EXIT_USAGE
+                  : r->fail_kind == RB_FAIL_UNREACHABLE ? RB_EXIT_UNREACHABLE : RB_EXIT_SCRIPT;
         status = "failed";
         fprintf(stderr, "regbench: %s%s\n", r->fail_kind == RB_FAIL_SCRIPT ? "scenario failed: " : "", r->fatal);
     }
-    if (r->opts.help || (r->fail_kind == RB_FAIL_INPUT && r->fatal && !r->started))
+    if (r->opts.help || (r->fatal && !r->started))
         return exit_code;   /* nothing ran: nothing to write */
     judge(r, status, exit_code);
     if (exit_code == RB_EXIT_OK && r->th_failed) exit_code = RB_EXIT_THRESHOLD;
@@ -771,9 +861,9 @@ int rb_run_finish(rb_run *r)
         if (r->th_results) rb_results_print_thresholds(stdout, r->th_results);
         fflush(stdout);
         for (size_t i = 0; i < r->metrics.n_phases; i++)
-            if (r->metrics.phases[i]->warning)
+            for (size_t k = 0; k < r->metrics.phases[i]->n_warnings; k++)
                 fprintf(stderr, "regbench: warning: phase \"%s\": %s\n", r->metrics.phases[i]->name,
-                        r->metrics.phases[i]->warning);
+                        r->metrics.phases[i]->warnings[k]);
         if (r->opts.insecure)
             fprintf(stderr, "regbench: warning: TLS certificates were not verified (--insecure)\n");
     }
@@ -800,10 +890,10 @@ void rb_run_close_loop(rb_run *r)
     rb_loop_cancel_all(r->loop);
     uv_walk(rb_loop_uv(r->loop), close_one, NULL);
     if (r->handles) {
+        /* the signal handlers stay until rb_run_free: a signal while the
+         * results are written is still this run's (no async to wake) */
         r->handles = 0;
         g_signal_async = NULL;
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
         uv_close((uv_handle_t *)&r->signal_async, NULL);
         uv_close((uv_handle_t *)&r->client_timer, NULL);
     }
@@ -814,6 +904,11 @@ void rb_run_free(rb_run *r)
 {
     if (!r) return;
     rb_run_close_loop(r);
+    if (r->loop) {   /* opened: the run's signal handling ends with it */
+        g_kill_len = 0;
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+    }
     rb_loop_free(r->loop);
     if (r->events) rb_events_close(r->events);
     for (size_t i = 0; i < r->n_prom_begin; i++) rb_prom_free(&r->prom_begin[i]);
@@ -841,6 +936,7 @@ void rb_run_free(rb_run *r)
     json_decref(r->th_results);
     free(r->t_url); free(r->t_kind); free(r->t_storage); free(r->t_version); free(r->t_prom);
     free(r->fatal);
+    free(r->repo_prefix);
     if (r->made_dir && !r->started) rmdir(r->out_dir);   /* only when still empty */
     free(r->out_dir);
     free(r);

@@ -1,7 +1,8 @@
 # Exit codes and what stays behind: a Lua error (1, file:line and traceback,
 # results still written), a lost VU error (1), a syntax error (1), an endless
 # loop (1, ended by the instruction guard), SIGINT/SIGTERM (130, results of
-# the finished phases kept), bad command lines (2), a missing registry
+# the finished phases kept; two signals at once are one; a later second
+# one kills, leaving what `regbench report` rebuilds), bad command lines (2), a missing registry
 # program (1, says how to install), the VU cap (1). The launched registry is
 # gone after every one of them.
 source "$(dirname "$0")/lib.sh"
@@ -58,6 +59,32 @@ for sig in INT TERM; do
   expect_eq "SIG$sig long partial" "$(json "$r" "(r['phases'][1]['name'], r['phases'][1]['ops'] > 0, r['phases'][1]['complete'])")" "('long', True, False)"
   registry_gone "$r"
 done
+
+# two signals together are one stop (GNU timeout signals the child and its group)
+out="$WORK/sig2"
+"$REGBENCH" run "$SCN/long.lua" --out "$out" --quiet >"$WORK/out.txt" 2>"$WORK/err.txt" &
+pid=$!
+for _ in $(seq 1 100); do grep -q '"first"' "$out/results.json" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"; kill -INT "$pid"
+rc=0; wait "$pid" || rc=$?
+expect_eq "double SIGINT exit" "$rc" 130
+expect_eq "double SIGINT status" "$(json "$out/results.json" "r['status']")" interrupted
+[ -s "$out/report.html" ] || fail "double SIGINT: no report.html"
+registry_gone "$out/results.json"
+
+# a second signal later ends regbench at once, saying how to rebuild the results
+# (REGBENCH_SIGNAL_WINDOW_MS=0: any second signal counts as later than 1 s;
+# SIGINT then SIGTERM, as two pending signals of one kind are delivered once)
+out="$WORK/sigkill"
+REGBENCH_SIGNAL_WINDOW_MS=0 "$REGBENCH" run "$SCN/long.lua" --out "$out" --quiet >"$WORK/out.txt" 2>"$WORK/err.txt" &
+pid=$!
+for _ in $(seq 1 100); do grep -q '"first"' "$out/results.json" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"; kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+[ "$rc" = 143 ] || [ "$rc" = 130 ] || fail "a second signal: exit $rc, want death by the signal (130 or 143)"
+expect_grep "$WORK/err.txt" "stopped at once by a second signal.*regbench report $out"
+run_rb 0 report "$out"
+expect_eq "rebuilt after the kill" "$(json "$out/results.json" "(r['status'], r['phases'][0]['name'])")" "('killed', 'first')"
 
 # SIGINT while a VU is busy in Lua (not waiting on the loop): still 130, promptly
 out="$WORK/busy"
