@@ -101,7 +101,8 @@ typedef struct rb_phase {
     struct rb_metric **metrics;   /* custom metrics as added during this phase */
     size_t n_metrics;
     rb_phase_registry registry;   /* the registry's view of the phase (filled by the run at its end) */
-    char *warning;            /* e.g. "regbench was the bottleneck", or NULL */
+    char **warnings;          /* e.g. "regbench was the bottleneck", n_warnings of them */
+    size_t n_warnings;
 } rb_phase;
 
 typedef enum { RB_METRIC_TREND, RB_METRIC_COUNTER, RB_METRIC_GAUGE, RB_METRIC_RATE } rb_metric_type;
@@ -140,6 +141,10 @@ void rb_metrics_close_all(rb_metrics *m);
 /* The phase for operations recorded with no phase: created on first use. */
 rb_phase *rb_metrics_default_phase(rb_metrics *m);
 
+/* Adds a warning to phase p (the same text only once). */
+void rb_phase_warn(rb_phase *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The value of event counter `name` of phase p (0 when it never moved). */
+uint64_t rb_phase_counter(const rb_phase *p, const char *name);
 /* Records a finished operation into phase p (NULL: the default phase). */
 void rb_metrics_record(rb_metrics *m, rb_phase *p, const rb_op_record *r);
 /* Adds n to the event counter `name` of phase p (NULL: the default phase). */

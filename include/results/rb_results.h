@@ -47,6 +47,8 @@ typedef struct rb_run_info {
     const rb_client_point *client_series;
     size_t n_client_series;
     const json_t *thresholds;    /* the run's judged thresholds (rb_thresholds_eval), or NULL */
+    const char *run_id;          /* the run's ID, or NULL */
+    const char *repo_prefix;     /* the prefix of its repositories ("" none), or NULL */
 } rb_run_info;
 
 

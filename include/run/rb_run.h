@@ -25,6 +25,7 @@ enum {
     RB_EXIT_OK = 0,
     RB_EXIT_SCRIPT = 1,       /* the scenario failed (Lua error) or the run failed */
     RB_EXIT_USAGE = 2,        /* bad command line, parameter, file or input */
+    RB_EXIT_UNREACHABLE = 3,  /* the --target registry cannot be reached: nothing ran */
     RB_EXIT_THRESHOLD = 99,   /* a threshold failed */
     RB_EXIT_INTERRUPTED = 130,
 };
@@ -52,6 +53,9 @@ typedef struct rb_run_opts {
     double stall_timeout_s;       /* a transfer with no progress this long fails; 0: 60 s */
     long registry_pid;            /* sample this process (for --target), 0: none */
     double sample_interval_s;     /* registry and client resource sampling period; 0: 250 ms */
+    const char *run_id;           /* this run's ID (--run-id); NULL: made up from the time */
+    const char *repo_prefix;      /* repositories' prefix: NULL or "" none, "auto" "rb-<run id>/",
+                                     else this text and '/' */
     const char *const *thresholds;/* threshold expressions (--threshold), n_thresholds of them */
     size_t n_thresholds;
 } rb_run_opts;
@@ -61,6 +65,7 @@ typedef enum {
     RB_FAIL_SCRIPT,   /* the scenario raised: "scenario failed: MSG", exit 1 */
     RB_FAIL_INPUT,    /* bad input (a parameter, a --set key): "MSG", exit 2 */
     RB_FAIL_RUN,      /* the run could not go on (load error, deadlock, no registry): "MSG", exit 1 */
+    RB_FAIL_UNREACHABLE, /* the --target registry does not answer: "cannot reach URL: why", exit 3 */
 } rb_fail_kind;
 
 /* The registry under test, once the run has started. */
@@ -95,12 +100,20 @@ rb_loop *rb_run_loop(rb_run *r);
 rb_metrics *rb_run_metrics(rb_run *r);
 /* Its output directory. */
 const char *rb_run_dir(const rb_run *r);
+/* Its ID ("20261206-015230-3fa9", or --run-id), and the prefix the OCI
+ * client puts before every repository name ("" for none). */
+const char *rb_run_id(const rb_run *r);
+const char *rb_run_repo_prefix(const rb_run *r);
+/* Checks a --repo-prefix / --run-id text: lowercase letters and digits,
+ * parts joined by '.', '_', '-' or '/'. Returns 0, or -1 with why. */
+int rb_run_check_name(const char *what, const char *s, char *err, size_t errlen);
 
 /* The scenario's first action: checks the thresholds' names against what the
  * scenario declared (RB_FAIL_INPUT), launches the registry (or attaches to
  * --target, sampling --registry-pid), starts the registry sampler and the
  * event log. Runs once; later calls return what the first did. Returns 0,
- * or -1 after failing the run (RB_FAIL_RUN, "cannot start the registry: ..."). */
+ * or -1 after failing the run (RB_FAIL_RUN, "cannot start the registry: ...";
+ * RB_FAIL_UNREACHABLE when --target does not answer: nothing is written). */
 int rb_run_start(rb_run *r);
 /* 1 once rb_run_start has been called. */
 int rb_run_started(const rb_run *r);

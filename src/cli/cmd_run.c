@@ -47,6 +47,10 @@ void rb_cmd_run_options(FILE *out)
           "  --sample-interval DUR  how often registry and client resources are sampled (default 250ms)\n"
           "  --yield-timeout DUR    end a VU that runs this long without yielding (default 10s)\n"
           "  --max-vus N            cap on live virtual users (default 100000)\n"
+          "  --run-id ID            this run's ID (default: from the time); shards of one run share it\n"
+          "  --repo-prefix P        put the scenario's repositories under P/: none (default), auto\n"
+          "                         (rb-<run id>/: fresh repositories on a registry that keeps data), or\n"
+          "                         a prefix such as team/bench\n"
           "  -h, --help             with SCENARIO: its parameters; without: this text\n"
           "Options take --name VALUE or --name=VALUE.\n"
           "Exit codes: 0 ok, 1 the run failed, 2 bad input, 3 the --target registry cannot be reached,\n"
@@ -68,7 +72,7 @@ static const rb_opt RUN_OPTS[] = {
     {"--password-stdin", 0, NULL}, {"--insecure", 0, NULL}, {"--ca-file", 1, NULL}, {"--retries", 1, NULL},
     {"--http-client", 1, NULL}, {"--timeout", 1, NULL}, {"--stall-timeout", 1, NULL},
     {"--registry-pid", 1, NULL}, {"--sample-interval", 1, NULL}, {"--yield-timeout", 1, NULL},
-    {"--max-vus", 1, NULL}, {"--threshold", 1, NULL},
+    {"--max-vus", 1, NULL}, {"--threshold", 1, NULL}, {"--run-id", 1, NULL}, {"--repo-prefix", 1, NULL},
     {NULL, 0, NULL},
 };
 
@@ -178,6 +182,16 @@ int rb_cmd_run(int argc, char **argv)
             sets[o.n_params++].value = rb_strdup(eq + 1);
         } else if (rb_opt_is(opt, "--threshold")) {
             thresholds[o.n_thresholds++] = v;
+        } else if (rb_opt_is(opt, "--run-id")) {
+            if (rb_run_check_name("--run-id", v, err, sizeof err) < 0) { rc = bad("%s", err); goto out; }
+            o.run_id = v;
+        } else if (rb_opt_is(opt, "--repo-prefix")) {
+            if (strcmp(v, "none") == 0) v = "";
+            else if (strcmp(v, "auto") != 0 && rb_run_check_name("--repo-prefix", v, err, sizeof err) < 0) {
+                rc = bad("%s", err);
+                goto out;
+            }
+            o.repo_prefix = v;
         } else if (rb_opt_is(opt, "--out")) {
             o.out_dir = v;
         } else if (rb_opt_is(opt, "--registry")) {

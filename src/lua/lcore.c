@@ -81,6 +81,13 @@ static int l_live_vus(lua_State *L)
     return 1;
 }
 
+/* core.run_id() -> the run's ID (shared by every shard of a run) */
+static int l_run_id(lua_State *L)
+{
+    lua_pushstring(L, rb_run_id(rbl_rt(L)->run));
+    return 1;
+}
+
 static int l_vu_id(lua_State *L)
 {
     rb_rt *rt = rbl_rt(L);
@@ -281,7 +288,7 @@ static int l_target_credentials(lua_State *L)
     return rbl_push_credentials(L, o->username, o->password);
 }
 
-/* core.target_options() -> {insecure=, ca_file=, retries=} from the command line */
+/* core.target_options() -> {insecure=, ca_file=, retries=, timeout=, stall_timeout=, repo_prefix=} */
 static int l_target_options(lua_State *L)
 {
     const rb_run_opts *o = rbl_rt(L)->opts;
@@ -298,6 +305,8 @@ static int l_target_options(lua_State *L)
     lua_setfield(L, -2, "timeout");
     lua_pushnumber(L, o->stall_timeout_s > 0 ? o->stall_timeout_s : 60);
     lua_setfield(L, -2, "stall_timeout");
+    lua_pushstring(L, rb_run_repo_prefix(rbl_rt(L)->run));
+    lua_setfield(L, -2, "repo_prefix");
     return 1;
 }
 
@@ -430,7 +439,7 @@ int rbl_open_core(lua_State *L)
     }
     lua_pop(L, 1);
     static const luaL_Reg funcs[] = {
-        {"now", l_now}, {"sleep", l_sleep}, {"spawn", l_spawn}, {"vu_id", l_vu_id},
+        {"now", l_now}, {"sleep", l_sleep}, {"spawn", l_spawn}, {"vu_id", l_vu_id}, {"run_id", l_run_id},
         {"spawn_iteration", l_spawn_iteration}, {"live_vus", l_live_vus},
         {"phase_begin", l_phase_begin},
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},

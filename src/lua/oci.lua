@@ -132,6 +132,7 @@ local function new_registry(url, fields, creds, opts)
   reg._creds = creds
   reg._scheme = nil          -- "basic" or "bearer" once the registry asked
   reg._tokens = {}           -- scope -> {token=, expires=}
+  reg._seen = {}             -- digests this client pushed or skipped in this run
   reg._insecure = opts.insecure and true or nil
   reg._ca_file = opts.ca_file
   reg.retries = opts.retries or 0
@@ -165,14 +166,18 @@ end
 function M.wrap_target(t, creds, opts)
   local reg = new_registry(t.url, {kind = t.kind, storage = t.storage, pid = t.pid, version = t.version,
                                    metrics_url = t.metrics_url, debug_url = t.debug_url}, creds, opts)
+  if opts.repo_prefix and opts.repo_prefix ~= "" then reg.prefix = opts.repo_prefix end
   if t.upstream_url then
     reg.upstream = new_registry(t.upstream_url, {kind = "crane", storage = "memory", log = t.upstream_log}, nil, opts)
   end
   return reg
 end
 
-local function pull_scope(repo) return "repository:" .. repo .. ":pull" end
-local function push_scope(repo) return "repository:" .. repo .. ":pull,push" end
+-- A repository's name on the registry: the run's prefix (if any) and the
+-- name the scenario uses. Token scopes and URLs both use it.
+function Registry:_name(repo) return (self.prefix or "") .. repo end
+function Registry:_pull_scope(repo) return "repository:" .. self:_name(repo) .. ":pull" end
+function Registry:_push_scope(repo) return "repository:" .. self:_name(repo) .. ":pull,push" end
 
 -- Fetches (or reuses) a bearer token for scope from the challenge's realm.
 function Registry:_token(ch, scope)
@@ -285,7 +290,7 @@ local function with_query(url, q)
   return url .. (url:find("?", 1, true) and "&" or "?") .. q
 end
 
-function Registry:_base(repo) return self.url .. "/v2/" .. repo end
+function Registry:_base(repo) return self.url .. "/v2/" .. self:_name(repo) end
 
 ---------------------------------------------------------------------------
 -- simple operations
@@ -302,7 +307,7 @@ end
 -- The request for a HEAD; returns exists (boolean), size, or nil, err.
 function Registry:_head(repo, digest)
   local r, e, e_cls = self:_req({method = "HEAD", url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_head",
-                          expect = {404}}, pull_scope(repo))
+                          expect = {404}}, self:_pull_scope(repo))
   if not r then return nil, net_error(e, "blob_head", e_cls) end
   if r.status == 200 then return true, tonumber(r.headers["content-length"]) end
   if r.status == 404 then return false end
@@ -323,7 +328,7 @@ function Registry:_open(repo, query, op, body)
   local url = self:_base(repo) .. "/blobs/uploads/" .. (query and ("?" .. query) or "")
   local args = {method = "POST", url = url, op = op or "blob_upload_open",
                 headers = body and {["Content-Type"] = "application/octet-stream"} or nil, body = body}
-  local r, e, e_cls = self:_req(args, push_scope(repo))
+  local r, e, e_cls = self:_req(args, self:_push_scope(repo))
   if not r then return nil, net_error(e, op or "blob_upload_open", e_cls) end
   return r
 end
@@ -332,7 +337,7 @@ end
 -- session's Location when the registry declined (202, upload into it), or
 -- nil, err.
 function Registry:_mount(repo, digest, from)
-  local r, e = self:_open(repo, "mount=" .. digest .. "&from=" .. from, "blob_mount")
+  local r, e = self:_open(repo, "mount=" .. digest .. "&from=" .. self:_name(from), "blob_mount")
   if not r then return nil, e end
   if r.status == 201 then C.count("blobs_mounted"); return true end
   if r.status == 202 then return false, resolve(self, r.headers["location"]) end
@@ -361,7 +366,7 @@ end
 local function put_whole(self, repo, loc, digest, rd)
   local p, pe, pe_cls = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
                            headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
-                          push_scope(repo))
+                          self:_push_scope(repo))
   rd:close()
   if not p then return nil, net_error(pe, "blob_upload_put", pe_cls) end
   if p.status ~= 201 then return nil, http_error(p, "blob_upload_put") end
@@ -410,7 +415,7 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
       local p, pe, pe_cls = self:_req({method = "PATCH", url = loc, body = rd, body_length = n, _offset = offset,
                                headers = {["Content-Type"] = "application/octet-stream",
                                           ["Content-Range"] = offset .. "-" .. (offset + n - 1)},
-                               op = "blob_upload_chunk"}, push_scope(repo))
+                               op = "blob_upload_chunk"}, self:_push_scope(repo))
       if not p then rd:close(); return nil, net_error(pe, "blob_upload_chunk", pe_cls) end
       if p.status ~= 202 then rd:close(); return nil, http_error(p, "blob_upload_chunk") end
       sent = sent + p.bytes_sent
@@ -426,7 +431,7 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
   elseif mode == "stream" then
     local p, pe, pe_cls = self:_req({method = "PATCH", url = loc, body = rd,
                              headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_stream"},
-                            push_scope(repo))
+                            self:_push_scope(repo))
     if not p then rd:close(); return nil, net_error(pe, "blob_upload_stream", pe_cls) end
     if p.status ~= 202 then rd:close(); return nil, http_error(p, "blob_upload_stream") end
     sent = p.bytes_sent
@@ -434,7 +439,7 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
   end
   rd:close()
   local c, ce, ce_cls = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), op = "blob_upload_commit",
-                           headers = {["Content-Type"] = "application/octet-stream"}}, push_scope(repo))
+                           headers = {["Content-Type"] = "application/octet-stream"}}, self:_push_scope(repo))
   if not c then return nil, net_error(ce, "blob_upload_commit", ce_cls) end
   if c.status ~= 201 then return nil, http_error(c, "blob_upload_commit") end
   return sent
@@ -461,8 +466,14 @@ function Registry:_push_one(repo, blob, mode, chunk, skip, from, top)
   if skip then
     local exists, e = self:_head(repo, digest)
     if exists == nil then err = e
-    elseif exists then how = "skipped"; C.count("blobs_skipped") end
+    elseif exists then
+      how = "skipped"
+      C.count("blobs_skipped")
+      -- the registry had it before this run touched it: leftover data, not dedup
+      if not self._seen[digest] then C.count("blobs_preexisting") end
+    end
   end
+  self._seen[digest] = true
   local session
   if not err and how == "uploaded" and from then
     local mounted, x = self:_mount(repo, digest, from)
@@ -496,7 +507,7 @@ end
 ---------------------------------------------------------------------------
 function Registry:_put_manifest(repo, ref, bytes, media_type)
   local r, e, e_cls = self:_req({method = "PUT", url = self:_base(repo) .. "/manifests/" .. ref, body = bytes,
-                          headers = {["Content-Type"] = media_type}, op = "manifest_put"}, push_scope(repo))
+                          headers = {["Content-Type"] = media_type}, op = "manifest_put"}, self:_push_scope(repo))
   if not r then return nil, net_error(e, "manifest_put", e_cls) end
   if r.status ~= 201 then return nil, http_error(r, "manifest_put") end
   local want = rb.sha256(bytes)
@@ -523,7 +534,7 @@ end
 -- Returns {digest, media_type, bytes, manifest=parsed}, or nil, err.
 function Registry:_get_manifest(repo, ref, want_digest)
   local r, e, e_cls = self:_req({url = self:_base(repo) .. "/manifests/" .. ref, headers = {Accept = ACCEPT},
-                          op = "manifest_get", max_body = MANIFEST_MAX}, pull_scope(repo))
+                          op = "manifest_get", max_body = MANIFEST_MAX}, self:_pull_scope(repo))
   if not r then return nil, net_error(e, "manifest_get", e_cls) end
   if r.status ~= 200 then return nil, http_error(r, "manifest_get") end
   local d = rb.sha256(r.body)
@@ -556,7 +567,7 @@ end
 function Registry:_delete(repo, what, ref, op, kind)
   local t0 = rb.now()
   local r, e, e_cls = self:_req({method = "DELETE", url = self:_base(repo) .. "/" .. what .. "/" .. ref, op = op},
-                         push_scope(repo))
+                         self:_push_scope(repo))
   local err = not r and net_error(e, op, e_cls) or ((r.status ~= 202 and r.status ~= 200) and http_error(r, op)) or nil
   C.record(kind, t0, rb.now(), 0, (err), true)
   if err then return nil, err end
@@ -584,7 +595,7 @@ function Registry:_get_blob(repo, digest, size, verify, range)
     args.verify = {digest = digest, size = size}
     args.discard_body = nil
   end
-  local r, e, e_cls = self:_req(args, pull_scope(repo))
+  local r, e, e_cls = self:_req(args, self:_pull_scope(repo))
   if not r then
     if e_cls == "integrity" then C.count("integrity_errors") end
     return nil, net_error(e, "blob_get", e_cls)
@@ -631,7 +642,7 @@ function Registry:tags(repo, opts)
     if n then q[#q + 1] = "n=" .. n end
     if last then q[#q + 1] = "last=" .. last end
     local url = self:_base(repo) .. "/tags/list" .. (#q > 0 and ("?" .. table.concat(q, "&")) or "")
-    local r, e, e_cls = self:_req({url = url, op = "tags_list", max_body = 16 << 20}, pull_scope(repo))
+    local r, e, e_cls = self:_req({url = url, op = "tags_list", max_body = 16 << 20}, self:_pull_scope(repo))
     if not r then err = net_error(e, "tags_list", e_cls); break end
     if r.status ~= 200 then err = http_error(r, "tags_list"); break end
     local j = C.json_decode(r.body)

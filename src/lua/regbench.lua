@@ -11,6 +11,7 @@ rb.now = core.now
 rb.sleep = core.sleep
 rb.spawn = core.spawn
 rb.vu_id = core.vu_id
+rb.run_id = core.run_id
 rb.http = core.http
 rb.image = core.image
 rb.sha256 = core.sha256

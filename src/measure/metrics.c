@@ -4,6 +4,7 @@
 #include "measure/rb_metrics.h"
 #include "util/rb_util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,8 @@ static void phase_free(rb_phase *p)
     for (size_t i = 0; i < p->registry.n_prom; i++) free(p->registry.prom_names[i]);
     free(p->registry.prom_names);
     free(p->registry.prom_values);
-    free(p->warning);
+    for (size_t i = 0; i < p->n_warnings; i++) free(p->warnings[i]);
+    free(p->warnings);
     free(p);
 }
 
@@ -333,4 +335,24 @@ void rb_self_rss_peak_reset(void)
     if (!f) return;
     fputs("5", f);
     fclose(f);
+}
+
+void rb_phase_warn(rb_phase *p, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (size_t i = 0; i < p->n_warnings; i++)
+        if (strcmp(p->warnings[i], buf) == 0) return;
+    p->warnings = rb_realloc(p->warnings, (p->n_warnings + 1) * sizeof *p->warnings);
+    p->warnings[p->n_warnings++] = rb_strdup(buf);
+}
+
+uint64_t rb_phase_counter(const rb_phase *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_counters; i++)
+        if (strcmp(p->counters[i].name, name) == 0) return p->counters[i].value;
+    return 0;
 }

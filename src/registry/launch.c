@@ -9,6 +9,7 @@
 #include "util/rb_util.h"
 
 #include <curl/curl.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -599,6 +600,47 @@ static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, cha
 }
 
 /* ---- public -------------------------------------------------------------- */
+
+int rb_registry_probe(const char *url, int insecure, const char *ca_file, double timeout_s, char *err, size_t errlen)
+{
+    CURL *h = curl_easy_init();
+    if (!h) return rb_err(err, errlen, "curl_easy_init failed");
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/') n--;
+    char *v2 = rb_asprintf("%.*s/v2/", (int)n, url);
+    char cerr[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(h, CURLOPT_URL, v2);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_s * 1000));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+    if (insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
+    CURLcode c = curl_easy_perform(h);
+    long oserr = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+    curl_easy_cleanup(h);
+    free(v2);
+    switch (c) {
+    case CURLE_OK: return 0;
+    case CURLE_COULDNT_RESOLVE_HOST: return rb_err(err, errlen, "cannot resolve host");
+    case CURLE_OPERATION_TIMEDOUT:   /* connected (or still connecting) but silent: slow, not absent */
+        rb_err(err, errlen, "no answer within %g s", timeout_s);
+        return 1;
+    case CURLE_COULDNT_CONNECT: {
+        char why[128];
+        snprintf(why, sizeof why, "%s", oserr ? strerror((int)oserr) : "cannot connect");
+        why[0] = (char)tolower((unsigned char)why[0]);   /* "connection refused" */
+        return rb_err(err, errlen, "%s", why);
+    }
+    default:
+        return rb_err(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(c));
+    }
+}
 
 int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__COUNT], rb_launch_opt *bad,
                     char *err, size_t errlen)

@@ -246,13 +246,14 @@ static json_t *metrics_json(rb_metric *const *list, size_t n, double duration_s)
     return metrics;
 }
 
-static json_t *phase_json(const rb_phase *p)
+static json_t *phase_json(const rb_phase *p, uint64_t run_start_us)
 {
     double dur = phase_duration_s(p);
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(p->name));
     json_object_set_new(o, "index", json_integer(p->index));
     json_object_set_new(o, "complete", json_boolean(!p->open && !p->cut));
+    json_object_set_new(o, "start_s", jreal(p->start_us > run_start_us ? (double)(p->start_us - run_start_us) / 1e6 : 0, 6));
     json_object_set_new(o, "duration_s", jreal(dur, 6));
     opstats_json(o, &p->total, dur);
 
@@ -279,7 +280,7 @@ static json_t *phase_json(const rb_phase *p)
     if (p->registry.valid)
         json_object_set_new(o, "registry", phase_registry_json(&p->registry));
     json_t *warnings = json_array();
-    if (p->warning) json_array_append_new(warnings, json_string(p->warning));
+    for (size_t i = 0; i < p->n_warnings; i++) json_array_append_new(warnings, json_string(p->warnings[i]));
     json_object_set_new(o, "warnings", warnings);
     json_object_set_new(o, "metrics", metrics_json(p->metrics, p->n_metrics, dur));
     json_object_set_new(o, "timeseries", timeseries_json(p));
@@ -343,6 +344,8 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     if (info->http_client) json_object_set_new(tool, "http_client", json_string(info->http_client));
     json_object_set_new(root, "tool", tool);
     json_object_set_new(root, "started_at", jstr_or_null(info->started_at));
+    if (info->run_id) json_object_set_new(root, "run_id", json_string(info->run_id));
+    if (info->repo_prefix) json_object_set_new(root, "repo_prefix", json_string(info->repo_prefix));
     double run_s = run_duration_s(m);
     json_object_set_new(root, "run_duration_s", jreal(run_s, 6));
     json_object_set_new(root, "scenario", jstr_or_null(info->scenario));
@@ -372,15 +375,15 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     for (size_t i = 0; i < m->n_phases; i++) {
         const rb_phase *p = m->phases[i];
         if (phase_skipped(m, p)) continue;
-        json_array_append_new(phases, phase_json(p));
+        json_array_append_new(phases, phase_json(p, m->run_start_us));
     }
     json_object_set_new(root, "phases", phases);
 
     json_t *warnings = json_array();
     for (size_t i = 0; i < m->n_phases; i++)
-        if (m->phases[i]->warning && !phase_skipped(m, m->phases[i]))
+        for (size_t k = 0; !phase_skipped(m, m->phases[i]) && k < m->phases[i]->n_warnings; k++)
             json_array_append_new(warnings, json_sprintf("phase \"%s\": %s", m->phases[i]->name,
-                                                         m->phases[i]->warning));
+                                                         m->phases[i]->warnings[k]));
     json_object_set_new(root, "warnings", warnings);
 
     json_t *rs = json_object();
@@ -434,7 +437,7 @@ json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size
 {
     (void)m;
     (void)info;
-    return phase_json(m->phases[index]);
+    return phase_json(m->phases[index], m->run_start_us);
 }
 
 int rb_results_write_doc(const char *dir, const json_t *doc, char *err, size_t errlen)

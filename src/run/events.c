@@ -96,6 +96,15 @@ json_t *rb_events_rebuild(const char *path, char *err, size_t errlen)
     }
     json_object_set_new(doc, "phases", phases);
     if (!ended) {
+        /* the run lasted at least until its last phase ended */
+        double until = json_number_value(json_object_get(doc, "run_duration_s"));
+        size_t i;
+        json_t *p;
+        json_array_foreach(phases, i, p) {
+            double end = json_number_value(json_object_get(p, "start_s")) + json_number_value(json_object_get(p, "duration_s"));
+            if (end > until) until = end;
+        }
+        json_object_set_new(doc, "run_duration_s", json_real(until));
         json_object_set_new(doc, "status", json_string("killed"));
         json_object_set_new(doc, "exit_code", json_integer(-1));
         json_object_set_new(doc, "error", json_string("regbench stopped before the run ended (killed?); "
