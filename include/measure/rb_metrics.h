@@ -94,6 +94,7 @@ typedef struct rb_phase {
     rb_tick *ticks;           /* time series, ticks[i] covers [start + i*step, start + (i+1)*step) */
     size_t n_ticks;
     uint32_t step_s;
+    double planned_s;         /* how long the phase is planned to last (rb.rate's duration), 0: unknown */
     double cpu_start_s, cpu_s;          /* client CPU (user+sys) at start, and spent in the phase */
     uint64_t rss_peak_bytes;            /* client peak RSS during the phase */
     rb_counter *counters;     /* built-in event counters, in first-use order */
@@ -124,6 +125,7 @@ typedef struct rb_metrics {
     rb_metric **metrics;
     size_t n_metrics;
     uint64_t run_start_us;
+    uint64_t run_end_us;      /* when the run ended (0 while it goes): every view's run duration */
     rb_phase *implicit;       /* the "default" phase for operations outside any phase, or NULL */
 } rb_metrics;
 

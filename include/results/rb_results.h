@@ -38,7 +38,8 @@ typedef struct rb_run_info {
     const char *http_client;     /* "auto" or "libcurl" (--http-client), or NULL */
     const char *auth_user;       /* user name the run authenticated as, or NULL (never a secret) */
     const char **param_names;    /* the scenario's parameters, as given/defaulted */
-    const char **param_values;   /* their values as text */
+    const char **param_values;   /* their values as text, as typed ("2MB") */
+    const char **param_types;    /* their types (rb_param_parse), or NULL: results.json's param_values */
     size_t n_params;
     /* Time series of the registry process (sampler) and of regbench itself. */
     const rb_sampler_point *reg_series;

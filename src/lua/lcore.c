@@ -60,18 +60,37 @@ static int l_spawn(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TFUNCTION);
     rbl_action(L, 0);
-    rbl_vu_new(L, lua_gettop(L) - 1);
+    rb_rt *rt = rbl_rt(L);
+    rb_vu *vu = rbl_vu_new(L, lua_gettop(L) - 1);
+    snprintf(vu->label, sizeof vu->label, "spawn #%d", ++rt->n_spawned);
     return 1;
 }
 
-/* core.spawn_iteration(fn, ...): rb.spawn for an rb.rate iteration: the VU
- * and the VUs it spawns record their operations as nested. */
+/* core.spawn_as(label, fn, ...): rb.spawn for the prelude's own VUs, named
+ * as the script sees them ("parallel i=2"). */
+static int l_spawn_as(lua_State *L)
+{
+    const char *label = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    rbl_action(L, 0);
+    char name[48];
+    snprintf(name, sizeof name, "%s", label);
+    lua_remove(L, 1);
+    rb_vu *vu = rbl_vu_new(L, lua_gettop(L) - 1);
+    memcpy(vu->label, name, sizeof name);
+    return 1;
+}
+
+/* core.spawn_iteration(fn, i, ...): rb.spawn for an rb.rate iteration: the
+ * VU and the VUs it spawns record their operations as nested. */
 static int l_spawn_iteration(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TFUNCTION);
     rbl_action(L, 0);
+    lua_Integer i = luaL_optinteger(L, 2, 0);
     rb_vu *vu = rbl_vu_new(L, lua_gettop(L) - 1);
     vu->nested = 1;
+    snprintf(vu->label, sizeof vu->label, "iteration #%lld", (long long)i);
     return 1;
 }
 
@@ -133,6 +152,20 @@ static int phase_close(lua_State *L)
     if (!lua_isnoneornil(L, 2) || rt->unwinding) g->p->cut = 1;
     if (g->vu && g->vu->phase == g->p) g->vu->phase = g->prev;
     rb_run_phase_end(rt->run, g->p);
+    return 0;
+}
+
+/* core.phase_plan(seconds): the calling VU's phase is planned to last this
+ * long (rb.rate knows its duration), for the progress line's ETA. */
+static int l_phase_plan(lua_State *L)
+{
+    double secs = luaL_checknumber(L, 1);
+    rb_rt *rt = rbl_rt(L);
+    rb_phase *p = rt->current ? rt->current->phase : NULL;
+    if (p && secs > 0) {
+        double in = (double)(rb_now_us() - p->start_us) / 1e6;
+        if (in + secs > p->planned_s) p->planned_s = in + secs;
+    }
     return 0;
 }
 
@@ -440,8 +473,8 @@ int rbl_open_core(lua_State *L)
     lua_pop(L, 1);
     static const luaL_Reg funcs[] = {
         {"now", l_now}, {"sleep", l_sleep}, {"spawn", l_spawn}, {"vu_id", l_vu_id}, {"run_id", l_run_id},
-        {"spawn_iteration", l_spawn_iteration}, {"live_vus", l_live_vus},
-        {"phase_begin", l_phase_begin},
+        {"spawn_iteration", l_spawn_iteration}, {"spawn_as", l_spawn_as}, {"live_vus", l_live_vus},
+        {"phase_begin", l_phase_begin}, {"phase_plan", l_phase_plan},
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},
         {"parse_size", l_parse_size}, {"parse_duration", l_parse_duration},
         {"parse_param", l_parse_param}, {"param_accepts", l_param_accepts},

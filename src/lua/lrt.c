@@ -133,7 +133,7 @@ static void vu_resume(rb_rt *rt, rb_vu *vu)
             set_fatal(rt, vu->error);
         } else {
             rt->n_failed_unseen++;
-            if (!rt->first_unseen) rt->first_unseen = rb_strdup(vu->error);
+            if (!rt->first_unseen) rt->first_unseen = rb_asprintf("(%s) %s", vu->label, vu->error);
         }
     }
     vu_finished(vu);
@@ -184,7 +184,7 @@ static int join_k(lua_State *L, int status, lua_KContext ctx)
             target->error_seen = 1;
             target->rt->n_failed_unseen--;
         }
-        lua_pushfstring(L, "VU %d failed: %s", target->id, target->error);
+        lua_pushfstring(L, "%s failed: %s", target->label, target->error);
         return lua_error(L);
     }
     if (target->state != VU_DONE)
@@ -224,7 +224,7 @@ static int vu_status(lua_State *L)
 static int vu_tostring(lua_State *L)
 {
     rb_vu *vu = rbl_check_vu(L, 1);
-    lua_pushfstring(L, "regbench.vu(%d)", vu->id);
+    lua_pushfstring(L, "regbench.vu(%s)", vu->label);
     return 1;
 }
 
@@ -247,6 +247,7 @@ rb_vu *rbl_vu_new(lua_State *L, int nargs)
     vu->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     vu->co = co;
     vu->id = rt->next_vu_id++;
+    snprintf(vu->label, sizeof vu->label, "%s", vu->id == 0 ? "main" : "a VU");
     vu->phase = rt->current ? rt->current->phase : NULL;
     vu->nested = rt->current ? rt->current->nested : 0;
     /* move fn and args (below the userdata) to the coroutine */

@@ -27,6 +27,7 @@ typedef enum { VU_READY, VU_RUNNING, VU_WAITING, VU_DONE, VU_FAILED } rb_vu_stat
 typedef struct rb_vu {
     rb_rt *rt;
     int id;
+    char label[48];               /* how the script made it: "main", "spawn #3", "parallel i=2", "iteration #7" */
     lua_State *co;                /* the coroutine; NULL once finished */
     int co_ref;                   /* registry ref to the thread, LUA_NOREF when done */
     int self_ref;                 /* registry ref to this userdata while not finished */
@@ -58,6 +59,7 @@ struct rb_rt {
     uv_idle_t idle;
     int n_vus_live;               /* spawned and not finished */
     int next_vu_id;
+    int n_spawned;                /* rb.spawn calls so far (their VUs are "spawn #n") */
     rb_vu *main;
     int input_error;              /* the failure raised is bad input (exit 2) */
     int help_done;                /* --help mode reached the first action */

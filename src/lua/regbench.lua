@@ -106,7 +106,8 @@ function rb.param(name, default, opts)
   end
   declared[name] = true
   rb.params[name] = value
-  core.declare(name, typ, opts.doc or "", show(default), show(value))
+  -- recorded as typed ("2MB"); results.json also holds the value it means
+  core.declare(name, typ, opts.doc or "", show(default), given ~= nil and given or show(default))
   return value
 end
 
@@ -120,7 +121,7 @@ function rb.parallel(n, fn)
   if math.type(n) ~= "integer" or n < 0 then error("rb.parallel: n must be a non-negative integer", 2) end
   if type(fn) ~= "function" then error("rb.parallel: fn must be a function", 2) end
   local handles = {}
-  for i = 1, n do handles[i] = core.spawn(fn, i) end
+  for i = 1, n do handles[i] = core.spawn_as("parallel i=" .. i, fn, i) end
   local results, failures, first = {}, 0, nil
   for i = 1, n do
     local ok, r = pcall(handles[i].join, handles[i])
@@ -181,6 +182,7 @@ function rb.rate(opts)
   local active, handles = 0, {}
   local t0 = rb.now()
   local stop, t = t0 + duration, t0
+  core.phase_plan(duration)   -- the progress line shows how much is left
   local function iteration(i, intended)
     local ok, kind, extra = pcall(fn, i)
     local now = rb.now()

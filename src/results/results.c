@@ -108,9 +108,10 @@ static lat_ms latency_ms(const rb_hist *h)
 
 /* The run's length for counter rates: first phase start (or store creation)
  * to now. */
+/* The run's duration: to its end once it ended, else to now. */
 static double run_duration_s(const rb_metrics *m)
 {
-    uint64_t now = rb_now_us();
+    uint64_t now = m->run_end_us ? m->run_end_us : rb_now_us();
     return now > m->run_start_us ? (double)(now - m->run_start_us) / 1e6 : 0.0;
 }
 
@@ -359,6 +360,22 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
             json_object_set_new(params, info->param_names[i],
                                 jstr_or_null(info->param_values ? info->param_values[i] : NULL));
     json_object_set_new(root, "params", params);
+    json_t *typed = json_object();   /* what each value means: sizes in bytes, durations in seconds */
+    for (size_t i = 0; i < info->n_params && info->param_types; i++) {
+        rb_param_value v;
+        if (!info->param_names[i] || !info->param_values[i] ||
+            rb_param_parse(info->param_types[i], info->param_values[i], &v, NULL, 0) < 0)
+            continue;
+        json_t *j;
+        switch (v.kind) {
+        case RB_PV_INTEGER: case RB_PV_SIZE: j = json_integer((json_int_t)v.i); break;
+        case RB_PV_NUMBER: case RB_PV_DURATION: j = json_real(v.d); break;
+        case RB_PV_BOOLEAN: j = json_boolean(v.i); break;
+        default: j = json_string(v.s); break;
+        }
+        json_object_set_new(typed, info->param_names[i], j);
+    }
+    json_object_set_new(root, "param_values", typed);
 
     json_t *reg = json_object();
     json_object_set_new(reg, "kind", jstr_or_null(info->reg_kind));
@@ -622,9 +639,9 @@ int rb_results_write_csv(const char *dir, const rb_metrics *m, char *err, size_t
 static void table_op_row(FILE *out, const char *kind, const rb_opstats *s, double dur)
 {
     lat_ms l = latency_ms(&s->latency_us);
-    fprintf(out, "  %-20.20s %8llu %6llu %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", kind,
-            (unsigned long long)s->ops, (unsigned long long)s->errors,
-            l.pct[RB_STAT_P50], l.pct[RB_STAT_P90], l.pct[RB_STAT_P99], l.pct[RB_STAT_P999], l.max,
+    fprintf(out, "  %-20.20s %8llu %6llu %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", kind,
+            (unsigned long long)s->ops, (unsigned long long)s->errors, l.mean,
+            l.pct[RB_STAT_P50], l.pct[RB_STAT_P90], l.pct[RB_STAT_P95], l.pct[RB_STAT_P99], l.pct[RB_STAT_P999], l.max,
             safe_div((double)s->bytes / 1e6, dur));
 }
 
@@ -645,8 +662,8 @@ static void table_phase(FILE *out, const rb_phase *p)
         fputc('\n', out);
     }
     if (p->n_by_op) {
-        fprintf(out, "  %-20s %8s %6s %9s %9s %9s %9s %9s %9s\n", "op", "count", "err",
-                "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "MB/s");
+        fprintf(out, "  %-20s %8s %6s %9s %9s %9s %9s %9s %9s %9s %9s\n", "op", "count", "err", "mean ms",
+                "p50 ms", "p90 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "MB/s");
         for (size_t i = 0; i < p->n_by_op; i++)
             table_op_row(out, p->by_op[i].kind, &p->by_op[i], dur);
     }
@@ -660,25 +677,41 @@ static void table_phase(FILE *out, const rb_phase *p)
             safe_div(phase_cpu_s(p), dur) * 100.0, (double)phase_rss_peak(p) / 1e6);
 }
 
+/* A value as people write it: never in scientific notation; whole numbers
+ * without decimals, others with up to 3. Returns buf. */
+static const char *plain(char *buf, size_t len, double v)
+{
+    if (!isfinite(v)) snprintf(buf, len, "-");
+    else if (v == floor(v) && fabs(v) < 1e18) snprintf(buf, len, "%.0f", v);
+    else {
+        snprintf(buf, len, "%.3f", v);
+        char *e = buf + strlen(buf);
+        while (e > buf && e[-1] == '0') *--e = 0;   /* 2.500 -> 2.5 */
+    }
+    return buf;
+}
+
 static void table_metric(FILE *out, const rb_metric *mt, double run_s)
 {
+    char a[40], b[40], c[40], d[40], e[40], f[40];
     char *key = metric_key(mt);
     fprintf(out, "  %-24s %-7s %8llu  ", key, rb_metric_type_name(mt->type),
             (unsigned long long)mt->count);
     double min = mt->count ? mt->min : 0, max = mt->count ? mt->max : 0;
     switch (mt->type) {
     case RB_METRIC_TREND:
-        fprintf(out, "min %.6g  mean %.6g  p50 %.6g  p90 %.6g  p99 %.6g  max %.6g", min,
-                safe_div(mt->sum, (double)mt->count),
-                (double)rb_hist_percentile(&mt->hist, 50) / 1000.0,
-                (double)rb_hist_percentile(&mt->hist, 90) / 1000.0,
-                (double)rb_hist_percentile(&mt->hist, 99) / 1000.0, max);
+        fprintf(out, "min %s  mean %s  p50 %s  p95 %s  p99 %s  max %s", plain(a, sizeof a, min),
+                plain(b, sizeof b, safe_div(mt->sum, (double)mt->count)),
+                plain(c, sizeof c, (double)rb_hist_percentile(&mt->hist, 50) / 1000.0),
+                plain(d, sizeof d, (double)rb_hist_percentile(&mt->hist, 95) / 1000.0),
+                plain(e, sizeof e, (double)rb_hist_percentile(&mt->hist, 99) / 1000.0), plain(f, sizeof f, max));
         break;
     case RB_METRIC_COUNTER:
-        fprintf(out, "value %.6g  rate %.6g/s", mt->sum, safe_div(mt->sum, run_s));
+        fprintf(out, "value %s  rate %s/s", plain(a, sizeof a, mt->sum), plain(b, sizeof b, safe_div(mt->sum, run_s)));
         break;
     case RB_METRIC_GAUGE:
-        fprintf(out, "value %.6g  min %.6g  max %.6g", mt->count ? mt->last : 0, min, max);
+        fprintf(out, "value %s  min %s  max %s", plain(a, sizeof a, mt->count ? mt->last : 0), plain(b, sizeof b, min),
+                plain(c, sizeof c, max));
         break;
     case RB_METRIC_RATE:
         fprintf(out, "rate %.2f%%  passes %llu  fails %llu",

@@ -533,7 +533,7 @@ static int launch(rb_run *r, char *err, size_t errlen)
 typedef struct run_info {
     rb_run_info info;
     char started[32];
-    const char **pnames, **pvalues;
+    const char **pnames, **pvalues, **ptypes;
     rb_sampler_point *series;
 } run_info;
 
@@ -557,12 +557,15 @@ static void info_fill(rb_run *r, run_info *ri, const char *status, int exit_code
     info->auth_user = r->opts.username;
     ri->pnames = rb_calloc(r->n_params + 1, sizeof *ri->pnames);
     ri->pvalues = rb_calloc(r->n_params + 1, sizeof *ri->pvalues);
+    ri->ptypes = rb_calloc(r->n_params + 1, sizeof *ri->ptypes);
     for (size_t i = 0; i < r->n_params; i++) {
         ri->pnames[i] = r->params[i].name;
         ri->pvalues[i] = r->params[i].value;
+        ri->ptypes[i] = r->params[i].type;
     }
     info->param_names = ri->pnames;
     info->param_values = ri->pvalues;
+    info->param_types = ri->ptypes;
     info->n_params = r->n_params;
     if (r->sampler) {
         size_t n = rb_sampler_series(r->sampler, NULL, 0);
@@ -582,6 +585,7 @@ static void info_free(run_info *ri)
 {
     free(ri->pnames);
     free(ri->pvalues);
+    free(ri->ptypes);
     free(ri->series);
 }
 
@@ -831,6 +835,7 @@ static void print_verdict(const rb_run *r, int exit_code)
 int rb_run_finish(rb_run *r)
 {
     close_phases(r);
+    r->metrics.run_end_us = rb_now_us();   /* one run duration for every view (counter rates) */
     int exit_code = RB_EXIT_OK;
     const char *status = "ok";
     if (r->interrupted) {

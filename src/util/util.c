@@ -111,7 +111,13 @@ int rb_parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
     if (parse_number(&p, &v) < 0)
         return rb_err(err, errlen, "bad size '%s': expected %s", s, accepted);
     const char *num_end = p;
-    while (isspace((unsigned char)*p)) p++;
+    if (isspace((unsigned char)*p)) {
+        const char *u = p;
+        while (isspace((unsigned char)*u)) u++;
+        if (*u)   /* lists of sizes split on spaces too: "10 MiB" would become "10" and "MiB" */
+            return rb_err(err, errlen, "bad size '%s': write the unit right after the number (%.*s%s)", s,
+                          (int)(num_end - num), num, u);
+    }
     size_t ulen = strlen(p);
     while (ulen && isspace((unsigned char)p[ulen - 1])) ulen--;
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {

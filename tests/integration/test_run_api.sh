@@ -16,7 +16,7 @@ expect_eq "tagged trend" "$(json "$r" "r['metrics']['t{kind=tagged}']['count']")
 expect_eq "counter" "$(json "$r" "(r['metrics']['c']['count'], r['metrics']['c']['value']) == (7, 14)")" True
 expect_eq "gauge" "$(json "$r" "(r['metrics']['g']['value'], r['metrics']['g']['max']) == (3, 5)")" True
 expect_eq "rate" "$(json "$r" "r['metrics']['r']['rate'] == 0.4")" True
-expect_eq "params recorded" "$(json "$r" "r['params']['size']")" 1000000
+expect_eq "params recorded as typed" "$(json "$r" "(r['params']['size'], r['param_values']['size'])")" "('1MB', 1000000)"
 registry_gone "$r"
 
 # a phase whose function raises is closed and cut; later operations go elsewhere
@@ -27,7 +27,7 @@ expect_eq "raising phase" "$(json "$r" "[(p['name'], p['ops'], p['complete']) fo
 # --set of every type
 run_rb 0 run "$SCN/api.lua" --out "$WORK/b" --quiet --set expect=given --set count=7 --set ratio=0.25 \
   --set flag=yes --set "name=x y" --set size=2MiB --set wait=1m30s
-expect_eq "param value" "$(json "$WORK/b/results.json" "r['params']['size']")" 2097152
+expect_eq "param value as typed" "$(json "$WORK/b/results.json" "(r['params']['size'], r['param_values']['size'])")" "('2MiB', 2097152)"
 
 # --help lists parameters with defaults and docs, and starts no registry
 run_rb 0 run "$SCN/api.lua" --help

@@ -68,7 +68,8 @@ static void test_size(void)
     size_ok("0.5MiB", 524288);
     size_ok(".5KB", 500);
     size_ok("1.50KB", 1500);
-    size_ok(" 64 MB ", 64000000);
+    size_ok(" 64MB ", 64000000);
+    size_bad(" 64 MB ");   /* a space inside: lists of sizes split on spaces */
     size_ok("9000000000000000000", 9000000000000000000ull);   /* exact, past 2^53 */
     /* Fractions that doubles get wrong (1.001 * 1000 = 1000.9999999999999). */
     size_ok("1.001KB", 1001);
@@ -170,6 +171,8 @@ static void test_params(void)
     CHECK(rb_param_parse("boolean", "maybe", &v, err, sizeof err) < 0 && strstr(err, "true or false"));
     CHECK(rb_param_parse("size", "10MB", &v, err, sizeof err) == 0 && v.i == 10000000);
     CHECK(rb_param_parse("size", "-5MB", &v, err, sizeof err) < 0 && strstr(err, "bad size"));
+    CHECK(rb_param_parse("size", "10 MiB", &v, err, sizeof err) < 0 && strstr(err, "right after the number (10MiB)"));
+    CHECK(rb_param_parse("size", " 10MiB ", &v, err, sizeof err) == 0 && v.i == 10 << 20);
     CHECK(rb_param_parse("duration", "1m30s", &v, err, sizeof err) == 0 && v.d == 90);
     CHECK(rb_param_parse("string", "anything", &v, err, sizeof err) == 0 && !strcmp(v.s, "anything"));
     CHECK(rb_param_parse("colour", "red", &v, err, sizeof err) < 0 && strstr(err, "unknown parameter type"));

@@ -1,5 +1,5 @@
 -- expect-exit: 1
--- expect: VU [0-9]+ failed: .*vu_spawn_error\.lua:7: boom in a spawned VU
+-- expect: spawn #1 failed: .*vu_spawn_error\.lua:7: boom in a spawned VU
 -- Bad input for test_bad_input.sh: an error inside a spawned VU, seen by join.
 local rb = require "regbench"
 local h = rb.spawn(function()
