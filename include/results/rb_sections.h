@@ -1,11 +1,13 @@
 /* rb_sections: what summary.md and report.html both show, extracted once
  * from a suite results document (suite form) into plain structs: the
  * header facts, the registries, failed runs, thresholds, warnings, per
- * scenario the grouped phases with their medians and findings (best and
- * worst throughput, tail-latency outlier, errors) and what the scenario's
- * own metrics say (scalability, dedup, cache hit rate, open-model
- * arrivals), and the registries side by side. The writers only render.
- * Strings are borrowed from the document, which must outlive the sections. */
+ * scenario the grouped phases with their medians and findings (the best
+ * and worst registry of each phase that ran on several, tail-latency
+ * outlier, errors), its checks and custom metrics (medians over
+ * repetitions), what the scenario's own metrics say (scalability, dedup,
+ * cache hit rate, open-model arrivals), and the registries side by side.
+ * The writers only render. Strings are borrowed from the document, which
+ * must outlive the sections. */
 #ifndef RB_SECTIONS_H
 #define RB_SECTIONS_H
 
@@ -103,12 +105,47 @@ typedef struct rb_sec_arrivals {
     double iterations, dropped, late;       /* NAN when absent */
 } rb_sec_arrivals;
 
+/* Like with like: one (label, phase key) of a scenario that ran on two or
+ * more registries, its best and its worst registry. */
+typedef struct rb_sec_spread {
+    const rb_sec_phase *best, *worst;   /* highest and lowest median MB/s (ops/s when by_ops) */
+    double ratio;                       /* best / worst */
+    int by_ops;                         /* the phase moved no bytes: compared by operations per second */
+} rb_sec_spread;
+
+/* One check (rb.check: the rate metric "checks{check=NAME}") of a
+ * registry and label, over the repetitions that ran it. */
+typedef struct rb_sec_check {
+    const char *registry, *label, *name;   /* name: the check's, from its tag check=NAME */
+    const char *key;                       /* the metric's key in results.json */
+    size_t reps;
+    double passes, fails;                  /* summed over the repetitions */
+    double rate;                           /* median pass rate (0..1) over the repetitions */
+} rb_sec_check;
+
+/* The types of custom metrics (results.json's "type"). */
+typedef enum rb_sec_mtype { RB_SEC_TREND, RB_SEC_COUNTER, RB_SEC_GAUGE, RB_SEC_RATE, RB_SEC_N_MTYPES } rb_sec_mtype;
+
+#define RB_SEC_MAX_FIELDS 9   /* fields of the largest type (a trend's) */
+
+/* One custom metric series (name and tag set) of a registry and label,
+ * over the repetitions that recorded it. */
+typedef struct rb_sec_custom {
+    const char *registry, *label, *name, *tags;
+    const char *key;                 /* the series' key in results.json */
+    rb_sec_mtype type;
+    size_t reps;
+    double count;                    /* values added, summed over the repetitions */
+    double v[RB_SEC_MAX_FIELDS];     /* per field of the type (rb_sec_mtype_fields): the median over the
+                                        repetitions; a rate's passes and fails are summed */
+} rb_sec_custom;
+
 typedef struct rb_sec_scenario {
     const char *name;
     const rb_sec_phase **rows;     /* its groups, in group order */
     size_t n_rows;
-    const rb_sec_phase *best;      /* highest median MB/s above 0, or NULL */
-    const rb_sec_phase *worst;     /* lowest median MB/s above 0, NULL when none or the best */
+    rb_sec_spread *spreads;        /* phases that ran on several registries, largest ratio first */
+    size_t n_spreads;
     const rb_sec_phase *outlier;   /* highest p99/p50, NULL when below RB_SEC_TAIL_RATIO */
     double tail_ratio;             /* the outlier's p99/p50 */
     double errors;                 /* summed over its groups */
@@ -117,10 +154,16 @@ typedef struct rb_sec_scenario {
     size_t n_dedup;
     rb_sec_arrivals *arrivals;     /* phases with an "iterations" counter */
     size_t n_arrivals;
+    rb_sec_check *checks;          /* its runs' checks, by (registry, label, check) in first-seen order */
+    size_t n_checks;
+    rb_sec_custom *custom;         /* its runs' other custom metrics by type, then by (registry, label,
+                                      series) in first-seen order */
+    size_t n_custom;
 } rb_sec_scenario;
 
-/* A row of the registries side by side: one (scenario, label, phase key),
- * first seen on any registry; cells[i] is registry i's group or NULL. */
+/* A row of the registries side by side: one (scenario, label, phase key)
+ * of a scenario that ran on two or more registries, first seen on any
+ * registry; cells[i] is registry i's group or NULL. */
 typedef struct rb_sec_side {
     const rb_group *key;
     const rb_sec_phase **cells;
@@ -141,9 +184,15 @@ typedef struct rb_sections {
     rb_sec_phase *phases;          /* one per group, in group order */
     rb_sec_scenario *scenarios;    /* in order of their first group */
     size_t n_scenarios;
-    rb_sec_side *side;             /* only with two or more registries */
+    rb_sec_side *side;             /* only for scenarios that ran on two or more registries */
     size_t n_side;
 } rb_sections;
+
+/* The name of a metric type as results.json writes it ("trend", ...). */
+const char *rb_sec_mtype_name(rb_sec_mtype t);
+/* The fields of a metric type in results.json's order (a trend's "min",
+ * "mean", ..., "p999"), without "count"; *n gets how many. */
+const char *const *rb_sec_mtype_fields(rb_sec_mtype t, size_t *n);
 
 /* Extracts the sections of suite (suite form) into s. */
 void rb_sections_extract(const json_t *suite, rb_sections *s);

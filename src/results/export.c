@@ -1,9 +1,10 @@
 /* export: the per-suite analysis files for other tools: bench.txt in Go's
  * benchmark format so that benchstat can compare two suites, summary.csv
- * with one row per run x phase (repetitions kept apart) and timeseries.csv
- * with every time-series point of every phase. Files are written to
- * NAME.tmp and renamed into place. Formats are documented in
- * docs/results-schema.md. */
+ * with one row per run x phase (repetitions kept apart; the run's checks
+ * and custom metrics in a column per series and field after the phase's
+ * own) and timeseries.csv with every time-series point of every phase.
+ * Files are written to NAME.tmp and renamed into place. Formats are
+ * documented in docs/results-schema.md. */
 #include "results/rb_export.h"
 #include "results/rb_load.h"
 #include "util/rb_atomic.h"
@@ -189,17 +190,68 @@ static void csv_run_prefix(FILE *f, const json_t *run)
     fprintf(f, ",%lld", rb_json_int(run, "repetition", 1));
 }
 
+/* A column of summary.csv for a custom metric: field `field` of series `key` of a run's "metrics". */
+typedef struct metric_col {
+    const char *key, *field;   /* borrowed from the document */
+} metric_col;
+
+/* The custom metric columns of the suite: every (series key, field) of the
+ * runs' "metrics" but name, tags and type, in first-seen order. */
+static metric_col *metric_columns(const json_t *runs, size_t *n)
+{
+    metric_col *cols = NULL;
+    size_t cap = 0, i;
+    const json_t *run;
+    *n = 0;
+    json_array_foreach(runs, i, run) {
+        const char *key, *field;
+        const json_t *m, *v;
+        json_object_foreach((json_t *)json_object_get(run, "metrics"), key, m) {
+            json_object_foreach((json_t *)m, field, v) {
+                if (!strcmp(field, "name") || !strcmp(field, "tags") || !strcmp(field, "type")) continue;
+                size_t k = 0;
+                while (k < *n && (strcmp(cols[k].key, key) != 0 || strcmp(cols[k].field, field) != 0)) k++;
+                if (k < *n) continue;
+                if (*n == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    cols = rb_realloc(cols, cap * sizeof *cols);
+                }
+                cols[(*n)++] = (metric_col){key, field};
+            }
+        }
+    }
+    return cols;
+}
+
+/* The custom metric cells of a run's row, each with its leading comma, then the newline. */
+static void csv_metrics_end(FILE *f, const json_t *run, const metric_col *cols, size_t n)
+{
+    const json_t *metrics = json_object_get(run, "metrics");
+    for (size_t k = 0; k < n; k++) csv_value(f, json_object_get(json_object_get(metrics, cols[k].key), cols[k].field));
+    fputc('\n', f);
+}
+
 int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_t errlen)
 {
     rb_atomic a;
     FILE *f = rb_atomic_open(&a, path, err, errlen);
     if (!f) return -1;
+    const json_t *runs = json_object_get(suite, "runs");
+    size_t ncols;
+    metric_col *cols = metric_columns(runs, &ncols);
     fputs("registry,scenario,label,repetition,phase,status,duration_s,ops,errors,ops_per_s,"
           "throughput_MBps,p50_ms,p90_ms,p95_ms,p99_ms,p999_ms,max_ms,client_cpu_s,"
-          "client_rss_peak_bytes,registry_cpu_pct_avg,registry_rss_peak_bytes,storage_bytes\n", f);
+          "client_rss_peak_bytes,registry_cpu_pct_avg,registry_rss_peak_bytes,storage_bytes", f);
+    for (size_t k = 0; k < ncols; k++) {
+        char *name = rb_asprintf("custom.%s.%s", cols[k].key, cols[k].field);
+        fputc(',', f);
+        csv_str(f, name);
+        free(name);
+    }
+    fputc('\n', f);
     size_t i, j;
     json_t *run, *ph;
-    json_array_foreach(json_object_get(suite, "runs"), i, run) {
+    json_array_foreach(runs, i, run) {
         json_t *phases = json_object_get(run, "phases");
         if (json_array_size(phases) == 0) {
             /* A run that ended before any phase still gets a row, so a failed
@@ -207,7 +259,8 @@ int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_
             csv_run_prefix(f, run);
             fputs(",,", f);
             csv_str(f, rb_json_str(run, "status"));
-            fputs(",,,,,,,,,,,,,,,,\n", f);
+            fputs(",,,,,,,,,,,,,,,,", f);   /* the 16 numbers */
+            csv_metrics_end(f, run, cols, ncols);
             continue;
         }
         json_array_foreach(phases, j, ph) {
@@ -218,16 +271,17 @@ int rb_write_summary_csv(const json_t *suite, const char *path, char *err, size_
             csv_str(f, key);
             fputc(',', f);
             csv_str(f, rb_json_str(run, "status"));
-            static const char *const cols[] = {
+            static const char *const stats[] = {
                 "duration_s", "ops", "errors", "ops_per_s", "throughput_MBps",
                 "latency_ms.p50", "latency_ms.p90", "latency_ms.p95", "latency_ms.p99",
                 "latency_ms.p999", "latency_ms.max", "client.cpu_s", "client.rss_peak_bytes",
                 "registry.cpu_pct_avg", "registry.rss_peak_bytes", "registry.storage_bytes",
             };
-            for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) csv_value(f, rb_json_at(ph, cols[c]));
-            fputc('\n', f);
+            for (size_t c = 0; c < sizeof stats / sizeof stats[0]; c++) csv_value(f, rb_json_at(ph, stats[c]));
+            csv_metrics_end(f, run, cols, ncols);
         }
     }
+    free(cols);
     return rb_atomic_commit(&a, 0, err, errlen);
 }
 

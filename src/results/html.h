@@ -1,9 +1,11 @@
 /* html: what the html_*.c files of report.html share and nobody else sees:
- * the page context, HTML escaping and number formatting, the palette and
- * legends, and the SVG primitives of every chart (axes, ticks, plot area,
+ * the page context, HTML escaping and number formatting, the palette, the
+ * line styles that keep a chart's series apart and the legends that name
+ * them, and the SVG primitives of every chart (axes, ticks, plot area,
  * figures, "no data" notes, phase bands on a time axis), plus one entry
  * point per section of the page. html_page.c writes the skeleton and calls
- * the sections in order; each chart's file holds its whole section. */
+ * the sections in order; each chart's file holds its whole section (the
+ * per-run charts: one figure each, folded per run by html_page.c). */
 #ifndef RB_HTML_PRIV_H
 #define RB_HTML_PRIV_H
 
@@ -22,17 +24,16 @@ typedef struct html_ctx {
     size_t nruns;
     json_t **series;           /* per run: an object holding registry_/client_timeseries, or NULL */
     json_t *cmp;               /* comparison object or NULL (owned) */
-    int multi_reg;             /* more than one registry name among the runs */
+    int multi_reg;             /* more than one registry name among the runs: labels name the registry */
     const char *regs[32];      /* registry names, in suite order: their colours */
     size_t nregs;
+    char ops[32][64];          /* operations (phase keys up to their first '/'), in page order: their styles */
+    size_t nops;
     const rb_sections *sec;    /* what summary.md shows too: groups, scenarios, tables */
 } html_ctx;
 
 /* Opens <section id=id> with its heading and an optional note. */
 void html_section_head(FILE *f, const char *id, const char *title, const char *intro);
-/* The rest of a section of one chart per run: chart(c, ri) for each run in
- * a grid (a note named name when there are none), then </section>. */
-void html_run_charts(const html_ctx *c, const char *name, void (*chart)(const html_ctx *c, size_t ri));
 
 /* ---- text --------------------------------------------------------------------- */
 
@@ -54,15 +55,36 @@ void html_run_title_of(const json_t *run, char *buf, size_t n);
 /* Okabe-Ito, yellow last (weak on white); series use the first HTML_NCOL. */
 extern const char *const html_palette[8];
 #define HTML_NCOL 7
-extern const char *const html_dashes[4];
+#define HTML_NDASH 4
+extern const char *const html_dashes[HTML_NDASH];   /* solid, dashed, dotted, dash-dot */
 
 /* Index of name in a small list of names, appending it when new. */
 size_t html_name_index(const char **names, size_t *n, size_t max, const char *name);
-/* Line style of a series: colour by registry and dash by operation when
- * several registries ran, else colour by operation. ops/nops: the chart's
- * operations so far. */
-void html_series_style(html_ctx *c, const char *registry, const char *op, const char **ops, size_t *nops,
-                       const char **col, const char **dash);
+
+#define HTML_CHAR_W 6.6   /* width of a character of 11px chart text: a little more than most are */
+/* Writes s escaped, cut with "…" to about width (at HTML_CHAR_W a
+ * character); returns the width written. */
+double html_text_fit(FILE *f, const char *s, double width);
+
+/* The line styles of one chart's series. With several registries in the
+ * chart the colour is the registry and the dash the operation, else the
+ * colour is the operation (the same on the whole page); a style another
+ * series of the chart already has moves on to the next free one, so no two
+ * series look alike (up to HTML_NCOL x HTML_NDASH series). */
+typedef struct html_styles {
+    const html_ctx *c;
+    int by_registry;
+    size_t nops;
+    char ops[32][128];                          /* the chart's operations the page does not list */
+    unsigned char used[HTML_NCOL * HTML_NDASH];
+} html_styles;
+
+/* Starts the styles of a chart; by_registry: the chart shows several registries. */
+void html_styles_init(html_styles *s, const html_ctx *c, int by_registry);
+/* The style of the chart's next series, of registry and operation op. */
+void html_style_next(html_styles *s, const char *registry, const char *op, const char **col, const char **dash);
+/* Writes the style attributes of a line mark of series `series` (its legend label). */
+void html_line_attrs(FILE *f, const char *col, const char *dash, const char *series);
 
 #define HTML_MAX_LEGEND 48
 typedef struct html_legend {
@@ -70,9 +92,9 @@ typedef struct html_legend {
     struct { const char *colour, *dash; int bar; char label[160]; } e[HTML_MAX_LEGEND];
 } html_legend;
 
-/* bar: 0 line, 1 filled box, 2 hatched box, 3 dashed line. */
+/* bar: 0 line (with its dash), 1 filled box, 2 hatched box. */
 void html_legend_add(html_legend *lg, const char *colour, const char *dash, int bar, const char *label);
-/* The legend, as HTML below the chart. */
+/* The legend, as HTML below the chart: each key drawn as the series is. */
 void html_legend_write(FILE *f, const html_legend *lg);
 
 /* ---- plots -------------------------------------------------------------------- */
@@ -94,6 +116,9 @@ typedef struct html_plot {
 
 /* A linear axis over [lo, hi] widened to round ticks. */
 html_axis html_lin_axis(double lo, double hi, int fmt);
+/* A linear axis from 0 to 10% above max (values >= 0): the largest value
+ * fills the plot, whatever the tick step; ticks stay round. */
+html_axis html_value_axis(double max, int fmt);
 /* A log axis over [lo, hi] widened to powers of ten. */
 html_axis html_log_axis(double lo, double hi, int fmt);
 /* Positions of a value on the x, left y and right y axes. */
@@ -104,32 +129,46 @@ double html_py2(const html_plot *p, double v);
 void html_tick_label(char *buf, size_t n, const html_axis *a, double v);
 /* Tick values of an axis into v (at most 16); returns how many. */
 size_t html_ticks(const html_axis *a, double *v);
+#define HTML_CHART_W 420    /* viewBox of a chart in the grid: about its width on the page, so 11px text stays 11px */
+#define HTML_CHART_H 240
+#define HTML_BAND_STRIP 32  /* room above a plot for two rows of phase labels */
+
 /* Opens <svg class="chart" data-chart=name> with a plot area for w x h. */
 void html_plot_open(html_plot *p, FILE *f, const char *name, double w, double h, int has_y2, const char *aria);
 /* Grid, ticks and axis labels. xt/xl: custom x ticks (values, labels) or NULL. */
 void html_plot_axes(const html_plot *p, const char *xlabel, const char *ylabel, const char *y2label, const double *xt,
                     const char *const *xl, size_t nxt);
 void html_plot_close(const html_plot *p);
-/* Phase bands, boundaries and labels on a time axis from t_start; offsets from phase durations. */
+/* Phase bands and boundaries on a time axis from t_start (offsets from
+ * phase durations), with the phases' names written across in two rows in
+ * the HTML_BAND_STRIP above the plot where they fit (each band's title
+ * names it too). */
 void html_phase_bands(const html_plot *p, const json_t *phases, double t_start, double t_end);
 /* <p class="nodata" data-nodata=name> in place of a chart, saying why. */
 void html_nodata(FILE *f, const char *name, const char *why);
 /* <figure> with its caption and, for a run that is not "ok", a status badge. */
 void html_fig_open(FILE *f, const char *caption, const char *status);
+/* The same for a chart wider than a grid cell: the figure spans the grid's row. */
+void html_fig_open_wide(FILE *f, const char *caption);
 
 /* ---- the sections, in page order ------------------------------------------------ */
 
 void html_failed_runs(const html_ctx *c);        /* html_tables.c */
-void html_summary(const html_ctx *c);            /* html_tables.c: per scenario, side by side */
-void html_thresholds(const html_ctx *c);         /* html_tables.c */
-void html_warnings(const html_ctx *c);           /* html_tables.c */
-void html_throughput(const html_ctx *c);         /* html_throughput.c */
-void html_latency(html_ctx *c);                  /* html_latency.c */
-void html_resources(const html_ctx *c);          /* html_resources.c */
-void html_scaling(html_ctx *c);                  /* html_scaling.c */
+void html_side_by_side(const html_ctx *c);       /* html_tables.c: the registries, phase by phase */
+void html_scaling(const html_ctx *c);            /* html_scaling.c */
+void html_latency(const html_ctx *c);            /* html_latency.c */
 void html_dedup(const html_ctx *c);              /* html_dedup.c */
 void html_comparison(const html_ctx *c);         /* html_compare.c */
+void html_summary(const html_ctx *c);            /* html_tables.c: per scenario, with findings */
+void html_checks(const html_ctx *c);             /* html_tables.c: rb.check's checks */
+void html_custom_metrics(const html_ctx *c);     /* html_tables.c: the other custom metrics */
+void html_thresholds(const html_ctx *c);         /* html_tables.c */
+void html_warnings(const html_ctx *c);           /* html_tables.c */
 void html_scenario_metrics(const html_ctx *c);   /* html_tables.c */
 void html_environment(const html_ctx *c);        /* html_tables.c */
+
+/* The per-run charts, one figure each (html_page.c folds them per run). */
+void html_throughput_chart(const html_ctx *c, size_t ri);   /* html_throughput.c */
+void html_resources_chart(const html_ctx *c, size_t ri);    /* html_resources.c */
 
 #endif

@@ -1,7 +1,9 @@
 /* html_compare: the "Against the baseline" section of report.html: one bar
  * per row of the comparison (rb_compare.h; at most 80: regressions, then
  * significant changes, then the rest), the change of the median in percent
- * coloured by class, untested changes hatched, the threshold dashed. */
+ * coloured by class, untested changes hatched, the threshold dashed. Row
+ * names sit left of the plot and the values in a column right of it, so
+ * that no bar or value runs into a name. */
 #include "html.h"
 #include "results/rb_load.h"
 #include "util/rb_util.h"
@@ -46,7 +48,7 @@ static void chart_comparison(const html_ctx *c)
             if ((pass == 0 && reg) || (pass == 1 && !reg && sig) || (pass == 2 && !reg && !sig)) sel[ns++] = i;
         }
     }
-    html_fig_open(f, "Change against the baseline, per phase and metric", NULL);
+    html_fig_open_wide(f, "Change against the baseline, per phase and metric");
     if (ns == 0) {
         html_nodata(f, "comparison", n ? "no row has a change" : "no phase matched between the baseline and these results");
         fputs("</figure>\n", f);
@@ -67,11 +69,11 @@ static void chart_comparison(const html_ctx *c)
     }
     if (lo < -100) lo = -100;
     if (hi > 300) hi = 300;
-    double rowh = 15, w = 860, h = 12 + rowh * (double)ns + 42;
+    double rowh = 18, w = 860, h = 12 + rowh * (double)ns + 42;
     html_plot p;
     html_plot_open(&p, f, "comparison", w, h, 0, "change against the baseline");
     p.L = 400;
-    p.W = w - p.L - 70;
+    p.W = w - p.L - 86;   /* and a column of values right of the plot */
     p.x = html_lin_axis(lo * 1.05, hi * 1.05, HTML_PCT);
     p.y = (html_axis){0, (double)ns, 0, HTML_NUM};
     /* x grid only */
@@ -106,10 +108,10 @@ static void chart_comparison(const html_ctx *c)
         snprintf(lab, sizeof lab, "%s%s%s%s%s · %s %s", rb_json_str(r, "scenario"), rb_json_str(r, "label")[0] ? " " : "", rb_json_str(r, "label"),
                  c->multi_reg ? " · " : "", c->multi_reg ? rb_json_str(r, "registry") : "", rb_json_str(r, "phase"), rb_json_str(r, "metric"));
         /* long names keep their end (phase and metric) */
-        size_t len = strlen(lab), k = len > 64 ? len - 62 : 0;
+        size_t len = strlen(lab), k = len > 56 ? len - 54 : 0;
         while (k > 0 && k < len && ((unsigned char)lab[k] & 0xC0) == 0x80) k++;
         snprintf(shown, sizeof shown, "%s%s", k ? "…" : "", lab + k);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>", p.L - 6, y + rowh - 4);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>", p.L - 6, y + rowh - 5);
         html_esc(f, lab);
         fputs("</title>", f);
         html_esc(f, shown);
@@ -122,9 +124,8 @@ static void chart_comparison(const html_ctx *c)
                 untested ? "url(#rb-hatch)" : CLASS_COL[cl], CLASS_COL[cl]);
         html_esc(f, rb_json_str(r, "phase"));
         fprintf(f, " %s: %+.1f%% (%s), %s</title></rect>", rb_json_str(r, "metric"), ch, pv, CLASS_NAME[cl]);
-        fprintf(f, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s%%%s</text>\n",
-                ch < 0 ? (x1 < x0 ? x1 : x0) - 4 : (x1 > x0 ? x1 : x0) + 4, y + rowh - 4, ch < 0 ? "end" : "start",
-                (snprintf(b, sizeof b, "%+.1f", ch), b), cl == 0 ? " ✖" : "");
+        fprintf(f, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s%%%s</text>\n", w - 4,
+                y + rowh - 5, (snprintf(b, sizeof b, "%+.1f", ch), b), cl == 0 ? " ✖" : "");
     }
     html_plot_close(&p);
     html_legend lg = {0};

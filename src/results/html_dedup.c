@@ -104,7 +104,13 @@ static int dedup_chart(const html_ctx *c, const char *scn)
     }
     char cap[300];
     snprintf(cap, sizeof cap, "%s: bytes pushed against bytes stored, per phase", scn);
-    html_fig_open(f, cap, NULL);
+    double w = 62 + 72 + 94.0 * (double)ng;   /* three groups fit a grid cell */
+    if (w <= HTML_CHART_W) {
+        w = HTML_CHART_W;
+        html_fig_open(f, cap, NULL);
+    } else {
+        html_fig_open_wide(f, cap);
+    }
     if (ng == 0 || !(ymax > 0)) {
         html_nodata(f, "dedup", "no phase moved bytes");
         fputs("</figure>\n", f);
@@ -112,14 +118,12 @@ static int dedup_chart(const html_ctx *c, const char *scn)
         return 0;
     }
     int nbars = have[D_LOGICAL] + have[D_SENT] + have[D_STORED];
-    double w = 62 + 62 + 96.0 * (double)ng;
-    if (w < 560) w = 560;
     html_plot p;
-    html_plot_open(&p, f, "dedup", w, 280, have[D_RSS], cap);
+    html_plot_open(&p, f, "dedup", w, HTML_CHART_H + 30, have[D_RSS], cap);
     p.H -= 16; /* room for two-line group labels */
     p.x = (html_axis){0, (double)ng, 0, HTML_NUM};
-    p.y = html_lin_axis(0, ymax * 1.08, HTML_BYTES);
-    p.y2 = html_lin_axis(0, rmax > 0 ? rmax * 1.08 : 1e6, HTML_BYTES);
+    p.y = html_value_axis(ymax, HTML_BYTES);
+    p.y2 = html_value_axis(rmax > 0 ? rmax : 1e6, HTML_BYTES);
     double gw = p.W / (double)ng;
     double none[1] = {0};
     const char *nol[1] = {NULL};
@@ -149,14 +153,12 @@ static int dedup_chart(const html_ctx *c, const char *scn)
         }
         fprintf(f, "<line class=\"boundary\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", p.L + gw * (double)k,
                 p.L + gw * (double)k, p.T, p.T + p.H);
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s%s%s", dg[k].registry, dg[k].label[0] ? " " : "", dg[k].label);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", cx, p.T + p.H + 14);
-        html_esc(f, dg[k].phase);
-        fprintf(f, "</text><text class=\"sub\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", cx, p.T + p.H + 27);
-        html_esc(f, dg[k].registry);
-        if (dg[k].label[0]) {
-            fputc(' ', f);
-            html_esc(f, dg[k].label);
-        }
+        html_text_fit(f, dg[k].phase, gw - 8);
+        fprintf(f, "</text><text class=\"sub\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", cx, p.T + p.H + 29);
+        html_text_fit(f, sub, gw - 8);
         fputs("</text>\n", f);
     }
     html_plot_close(&p);
@@ -179,6 +181,7 @@ void html_dedup(const html_ctx *c)
                       "that are skipped or mounted are not sent again.");
     const char *done[64];
     size_t ndone = 0, drawn = 0;
+    fputs("<div class=\"grid\">\n", f);
     for (size_t r0 = 0; r0 < c->nruns; r0++) {
         const json_t *run0 = json_array_get(c->runs, r0);
         const char *scn = rb_json_str(run0, "scenario");
@@ -190,6 +193,7 @@ void html_dedup(const html_ctx *c)
         done[ndone++] = scn;
         drawn += dedup_chart(c, scn);
     }
+    fputs("</div>\n", f);
     if (drawn == 0) html_nodata(f, "dedup", "no scenario recorded logical_bytes gauges");
     fputs("</section>\n", f);
 }

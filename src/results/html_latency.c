@@ -1,7 +1,7 @@
 /* html_latency: the "Latency percentile spectrum" section of report.html:
  * per scenario and size class (the part of a phase key after its first
  * '/', with the label), one chart of each group's median latency at p50 …
- * p99.9 and the maximum, both axes logarithmic. */
+ * p99.9 and the maximum, both axes logarithmic; all of them in one grid. */
 #include "html.h"
 
 #include <math.h>
@@ -39,7 +39,7 @@ static int in_chart(const rb_group *g, const char *scn, const char *cls)
 }
 
 /* One curve: a group's medians at each percentile. */
-static void curve(html_ctx *c, const html_plot *p, const rb_group *g, const char **ops, size_t *nops, html_legend *lg)
+static void curve(const html_ctx *c, const html_plot *p, const rb_group *g, html_styles *st, html_legend *lg)
 {
     FILE *f = c->f;
     char base[256], lab[400];
@@ -48,9 +48,10 @@ static void curve(html_ctx *c, const html_plot *p, const rb_group *g, const char
     snprintf(lab, sizeof lab, "%s%s%s%s", c->multi_reg ? g->registry : "", c->multi_reg ? " · " : "", base,
              g->incomplete ? " (incomplete)" : "");
     const char *col, *dash;
-    html_series_style(c, g->registry, base, ops, nops, &col, &dash);
-    fprintf(f, "<path class=\"mark\" stroke=\"%s\"%s%s%s d=\"", col, dash[0] ? " stroke-dasharray=\"" : "", dash,
-            dash[0] ? "\"" : "");
+    html_style_next(st, g->registry, base, &col, &dash);
+    fputs("<path class=\"mark\"", f);
+    html_line_attrs(f, col, dash, lab);
+    fputs(" d=\"", f);
     for (int k = 0; k < 6; k++)
         fprintf(f, "%s%.1f %.1f", k ? "L" : "M", html_px(p, SPEC_X[k]), html_py(p, rb_group_median(g, SPEC_V[k])));
     fputs("\"><title>", f);
@@ -69,13 +70,17 @@ static void curve(html_ctx *c, const html_plot *p, const rb_group *g, const char
 }
 
 /* The figure of scenario scn and size class cls; 1 when it has a chart. */
-static int spectrum(html_ctx *c, const char *scn, const char *cls)
+static int spectrum(const html_ctx *c, const char *scn, const char *cls)
 {
     FILE *f = c->f;
     const rb_groups *gs = &c->sec->groups;
     double lo = INFINITY, hi = 0;
+    const char *reg = NULL;
+    int by_registry = 0;
     for (size_t i = 0; i < gs->n; i++) {
         if (!in_chart(&gs->g[i], scn, cls)) continue;
+        if (!reg) reg = gs->g[i].registry;
+        else if (strcmp(reg, gs->g[i].registry) != 0) by_registry = 1;
         for (int k = 0; k < 6; k++) {
             double v = rb_group_median(&gs->g[i], SPEC_V[k]);
             if (v > 0 && v < lo) lo = v;
@@ -92,22 +97,22 @@ static int spectrum(html_ctx *c, const char *scn, const char *cls)
     }
     if (!isfinite(lo)) lo = hi;
     html_plot p;
-    html_plot_open(&p, f, "latency", 560, 250, 0, cap);
+    html_plot_open(&p, f, "latency", HTML_CHART_W, HTML_CHART_H, 0, cap);
     p.x = (html_axis){1.4, 14000, 1, HTML_NUM};
     p.y = html_log_axis(lo, hi, HTML_NUM);
     html_plot_axes(&p, "percentile (log scale of 1/(1-p))", "latency (ms, log scale)", NULL, SPEC_X, SPEC_L, 6);
     html_legend lg = {0};
-    const char *ops[32];
-    size_t nops = 0;
+    html_styles st;
+    html_styles_init(&st, c, by_registry);
     for (size_t i = 0; i < gs->n; i++)
-        if (in_chart(&gs->g[i], scn, cls)) curve(c, &p, &gs->g[i], ops, &nops, &lg);
+        if (in_chart(&gs->g[i], scn, cls)) curve(c, &p, &gs->g[i], &st, &lg);
     html_plot_close(&p);
     html_legend_write(f, &lg);
     fputs("</figure>\n", f);
     return 1;
 }
 
-void html_latency(html_ctx *c)
+void html_latency(const html_ctx *c)
 {
     FILE *f = c->f;
     const rb_groups *gs = &c->sec->groups;
@@ -116,6 +121,7 @@ void html_latency(html_ctx *c)
                       "Per scenario and size class: the latency at each percentile (p50 … p99.9 and the maximum), "
                       "medians over repetitions. Both axes are logarithmic, so the tail gets as much room as the median; "
                       "a curve that bends up at the right has a long tail.");
+    fputs("<div class=\"grid\">\n", f);
     for (size_t si = 0; si < c->sec->n_scenarios; si++) {
         const char *scn = c->sec->scenarios[si].name;
         /* size classes of this scenario, in order */
@@ -131,13 +137,9 @@ void html_latency(html_ctx *c)
                 if (!strcmp(classes[k], cl)) seen = 1;
             if (!seen && ncls < 32) snprintf(classes[ncls++], sizeof classes[0], "%s", cl);
         }
-        if (ncls == 0) continue;
-        fputs("<h3>Scenario ", f);
-        html_esc(f, scn);
-        fputs("</h3>\n<div class=\"grid\">\n", f);
         for (size_t ci = 0; ci < ncls; ci++) drawn += spectrum(c, scn, classes[ci]);
-        fputs("</div>\n", f);
     }
+    fputs("</div>\n", f);
     if (drawn == 0) html_nodata(f, "latency", "no phase has operations");
     fputs("</section>\n", f);
 }

@@ -1,10 +1,14 @@
 /* html_page: report.html (see rb_html.h, docs/report.md): the page
  * skeleton around the sections. One self-contained page: inline CSS, inline
  * SVG charts drawn by the html_*.c files (axes, ticks, legends in
- * html_svg.c), no JavaScript and no external URLs. What summary.md shows
- * too comes from rb_sections (phases grouped by registry, scenario, label
- * and phase key, medians over repetitions); the charts read the runs' time
- * series. Colours are the Okabe-Ito palette, lines also differ by dash. */
+ * html_svg.c), no JavaScript and no external URLs. It leads with what a
+ * reader compares (registries side by side, scaling, latency, dedup, the
+ * baseline), then the tables; each run's own charts (throughput and
+ * resources over time) are folded in a <details> per run (a report of one
+ * run shows them open, first). What summary.md shows too comes from
+ * rb_sections (phases grouped by registry, scenario, label and phase key,
+ * medians over repetitions); the charts read the runs' time series. Colours
+ * are the Okabe-Ito palette, lines also differ by dash. */
 #include "results/rb_html.h"
 #include "html.h"
 #include "results/rb_compare.h"
@@ -20,8 +24,8 @@ static const char CSS[] =
     ":root{--fg:#1b1b1b;--muted:#5a5a5a;--line:#cfcfcf}\n"
     "*{box-sizing:border-box}\n"
     "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:var(--fg);"
-    "background:#fff;margin:0 auto;max-width:1240px;padding:16px 24px}\n"
-    "h1{font-size:22px;margin:4px 0}h2{font-size:18px;border-bottom:2px solid #e0e0e0;padding-bottom:3px;margin-top:30px}\n"
+    "background:#fff;margin:0 auto;max-width:1360px;padding:16px 24px}\n"
+    "h1{font-size:22px;margin:4px 0}h2{font-size:18px;border-bottom:2px solid #e0e0e0;padding-bottom:3px;margin:26px 0 8px}\n"
     "h3{font-size:15px;margin:18px 0 6px}\n"
     "nav{font-size:13px;margin:8px 0 4px}nav a{margin-right:12px;color:#0072B2}\n"
     ".meta{color:var(--muted)}\n"
@@ -34,25 +38,30 @@ static const char CSS[] =
     ".badge{display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;font-weight:600;border:1px solid}\n"
     ".badge.ok{color:#00603f;border-color:#009E73;background:#e5f4ee}.badge.bad{color:#8f3500;border-color:#D55E00;"
     "background:#fbe9df}.badge.warn{color:#7a5200;border-color:#E69F00;background:#fdf3e1}\n"
-    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}\n"
-    "figure{margin:0 0 12px;padding:8px 10px;border:1px solid #e2e2e2;border-radius:4px;break-inside:avoid;"
-    "page-break-inside:avoid}\n"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:12px;margin-bottom:12px}\n"
+    "figure{margin:0;padding:8px 10px;border:1px solid #e2e2e2;border-radius:4px;break-inside:avoid;"
+    "page-break-inside:avoid;min-width:0}figure.wide{grid-column:1/-1}\n"
     "figcaption{font-weight:600;font-size:13px;margin-bottom:4px}\n"
     "svg.chart{width:100%;height:auto;display:block;overflow:visible}\n"
     "svg.chart text{font-size:11px;fill:#333;font-family:inherit}svg.chart text.alabel{font-size:12px;fill:#111}\n"
-    "svg.chart text.plabel{font-size:10px;fill:#555}svg.chart text.sub{font-size:10px;fill:#666}\n"
-    "svg.chart text.val{font-size:10px;fill:#222}\n"
+    "svg.chart text.plabel{font-size:11px;fill:#333}svg.chart text.sub{font-size:11px;fill:#555}\n"
+    "svg.chart text.val{font-size:11px;fill:#222}\n"
     ".gridl{stroke:#e5e5e5;stroke-width:1}.tick{stroke:#444}.frame{fill:none;stroke:#444;stroke-width:1}\n"
-    ".band{fill:#fff;stroke:none}.band.odd{fill:#f4f4f4}.band.incomplete{fill:url(#rb-hatch)}\n"
+    ".band{fill:#fff;stroke:none}.band.odd{fill:#f2f2f2}.band.incomplete{fill:url(#rb-hatch)}\n"
     ".boundary{stroke:#888;stroke-dasharray:3 3}.zero{stroke:#222}.thresh{stroke:#777;stroke-dasharray:4 3}\n"
+    ".clip{fill:#D55E00}\n"
     "path.mark{fill:none;stroke-width:2;stroke-linejoin:round}rect.mark{stroke-width:1}\n"
     ".legend{font-size:12px;display:flex;flex-wrap:wrap;gap:2px 16px;margin-top:4px}\n"
-    ".key{display:inline-block;width:24px;height:0;border-top:3px solid;vertical-align:middle;margin-right:6px}\n"
+    ".legend span{white-space:nowrap}svg.key{vertical-align:middle;margin-right:6px}\n"
+    ".key{display:inline-block;vertical-align:middle;margin-right:6px}\n"
     ".key.box{width:12px;height:12px;border:1px solid #333}\n"
     ".key.hatch{background:repeating-linear-gradient(45deg,currentColor 0 2px,transparent 2px 5px)}\n"
     ".nodata{color:var(--muted);font-style:italic;padding:10px 12px;border:1px dashed #bbb;border-radius:4px}\n"
     ".note{color:var(--muted);font-size:12px;margin:4px 0}\n"
     ".tables{display:flex;flex-wrap:wrap;gap:0 24px;align-items:flex-start}\n"
+    "details.run{border:1px solid #e2e2e2;border-radius:4px;margin:6px 0;padding:4px 10px}\n"
+    "details.run>summary{cursor:pointer;font-weight:600;font-size:13px;padding:2px 0}\n"
+    "details.run[open]>summary{margin-bottom:6px}\n"
     "@media print{body{max-width:none;padding:0;font-size:11px}nav{display:none}.grid{display:block}"
     "figure{border:none;padding:0}h2{break-after:avoid;page-break-after:avoid}"
     "table{font-size:10px}tr,figure{break-inside:avoid}a{color:inherit;text-decoration:none}"
@@ -79,6 +88,18 @@ static void load_series(html_ctx *c, const json_t *rundoc, const char *base_dir)
         free(path);
         if (doc && json_object_get(doc, "registry_timeseries")) c->series[ri] = doc;
         else json_decref(doc);
+    }
+}
+
+/* The operations of the page (phase keys up to their first '/'), in group
+ * order: each keeps its line style on every chart. */
+static void page_ops(html_ctx *c)
+{
+    for (size_t i = 0; i < c->sec->groups.n && c->nops < 32; i++) {
+        const char *key = c->sec->groups.g[i].phase;
+        size_t len = strcspn(key, "/"), k = 0;
+        while (k < c->nops && (strlen(c->ops[k]) != len || strncmp(c->ops[k], key, len) != 0)) k++;
+        if (k == c->nops && len < sizeof c->ops[0]) snprintf(c->ops[c->nops++], sizeof c->ops[0], "%.*s", (int)len, key);
     }
 }
 
@@ -116,16 +137,64 @@ static void page_head(const html_ctx *c)
     html_esc(f, h->version);
     fputs(" on ", f);
     html_esc(f, h->cpu_model[0] ? h->cpu_model : "an unknown CPU");
-    fprintf(f, ", %lld cores, %s memory.</p>\n", h->cores, html_fbytes(b2, sizeof b2, h->memory_bytes));
+    fprintf(f, ", %lld cores, %s memory.", h->cores, html_fbytes(b2, sizeof b2, h->memory_bytes));
+    size_t passed = 0;
+    for (size_t i = 0; i < c->sec->n_thresholds; i++) passed += c->sec->thresholds[i].passed != 0;
+    if (c->sec->n_thresholds)
+        fprintf(f, "<br><a href=\"#thresholds\">Thresholds</a>: %zu of %zu passed.", passed, c->sec->n_thresholds);
+    fputs("</p>\n", f);
     if (!strcmp(status, "interrupted"))
         fputs("<p class=\"banner\">This run was interrupted. Phases marked <b>incomplete</b> (hatched in the charts) were "
               "still running and were measured up to the interruption.</p>\n", f);
     else if (status[0] && strcmp(status, "ok") != 0)
         fputs("<p class=\"banner bad\">Not every run succeeded; see <a href=\"#failed\">failed runs</a>.</p>\n", f);
-    fputs("<nav><a href=\"#summary\">Summary</a><a href=\"#thresholds\">Thresholds</a><a href=\"#warnings\">Warnings</a>"
-          "<a href=\"#throughput\">Throughput</a><a href=\"#latency\">Latency</a><a href=\"#resources\">Resources</a>"
-          "<a href=\"#scaling\">Scaling</a><a href=\"#dedup\">Dedup</a><a href=\"#comparison\">Baseline</a>"
-          "<a href=\"#metrics\">Scenario metrics</a><a href=\"#environment\">Environment</a></nav>\n</header>\n<main>\n", f);
+    fputs("<nav><a href=\"#side\">Side by side</a><a href=\"#scaling\">Scaling</a><a href=\"#latency\">Latency</a>"
+          "<a href=\"#dedup\">Dedup</a><a href=\"#comparison\">Baseline</a><a href=\"#summary\">Summary</a>"
+          "<a href=\"#checks\">Checks</a><a href=\"#custom\">Custom metrics</a><a href=\"#thresholds\">Thresholds</a>"
+          "<a href=\"#warnings\">Warnings</a><a href=\"#runs\">Runs</a><a href=\"#metrics\">Scenario metrics</a>"
+          "<a href=\"#environment\">Environment</a></nav>\n</header>\n<main>\n", f);
+}
+
+/* Each run's own charts, throughput and resources over time, folded in a
+ * <details> per run (open when there is only one run). */
+static void run_details(const html_ctx *c)
+{
+    FILE *f = c->f;
+    html_section_head(f, "runs", "Each run over time",
+                      "Per run (open one to see it): MB&#47;s (solid, left axis) and operations per second (dashed, right "
+                      "axis) per time step of each phase, phases back to back, shaded bands and dashed lines at their "
+                      "boundaries, hatching for an incomplete phase, a caret for a phase shorter than a time step that is "
+                      "off the scale; and the registry's CPU (100% = one core) and memory next to regbench's own CPU, so "
+                      "that a saturated client is not mistaken for a slow registry (phase boundaries approximate there).");
+    if (c->nruns == 0) {
+        html_nodata(f, "throughput", "no runs");
+        html_nodata(f, "resources", "no runs");
+    }
+    for (size_t ri = 0; ri < c->nruns; ri++) {
+        const json_t *run = json_array_get(c->runs, ri), *phases = json_object_get(run, "phases");
+        const char *status = rb_json_str(run, "status");
+        double d = 0;
+        for (size_t i = 0; i < json_array_size(phases); i++) {
+            double x = rb_json_num(json_array_get(phases, i), "duration_s");
+            d += x > 0 ? x : 0;
+        }
+        char title[512], b[32];
+        html_run_title_of(run, title, sizeof title);
+        fprintf(f, "<details class=\"run\"%s><summary>", c->nruns == 1 ? " open" : "");
+        html_esc(f, title);
+        fprintf(f, " — %zu phase%s, %s s", json_array_size(phases), json_array_size(phases) == 1 ? "" : "s",
+                html_fnum(b, sizeof b, d));
+        if (strcmp(status, "ok") != 0) {
+            fprintf(f, " <span class=\"badge %s\">", !strcmp(status, "interrupted") ? "warn" : "bad");
+            html_esc(f, status[0] ? status : "unknown");
+            fputs("</span>", f);
+        }
+        fputs("</summary>\n<div class=\"grid\">\n", f);
+        html_throughput_chart(c, ri);
+        html_resources_chart(c, ri);
+        fputs("</div></details>\n", f);
+    }
+    fputs("</section>\n", f);
 }
 
 int rb_report_html(const json_t *results, const json_t *baseline, const char *base_dir, FILE *out, char *err,
@@ -140,6 +209,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     html_ctx c = {.f = out, .suite = suite, .runs = json_object_get(suite, "runs"), .sec = &sec};
     c.nruns = json_array_size(c.runs);
     for (size_t i = 0; i < sec.n_registries; i++) html_name_index(c.regs, &c.nregs, 32, sec.registries[i].name);
+    page_ops(&c);
     for (size_t i = 1; i < c.nruns; i++)
         if (strcmp(rb_json_str(json_array_get(c.runs, i), "registry"), rb_json_str(json_array_get(c.runs, 0), "registry")) != 0)
             c.multi_reg = 1;
@@ -159,15 +229,18 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
 
     page_head(&c);
     html_failed_runs(&c);
-    html_summary(&c);
-    html_thresholds(&c);
-    html_warnings(&c);
-    html_throughput(&c);
-    html_latency(&c);
-    html_resources(&c);
+    if (c.nruns == 1) run_details(&c);   /* one run: its charts are what there is to see */
+    html_side_by_side(&c);
     html_scaling(&c);
+    html_latency(&c);
     html_dedup(&c);
     html_comparison(&c);
+    html_summary(&c);
+    html_checks(&c);
+    html_custom_metrics(&c);
+    html_thresholds(&c);
+    html_warnings(&c);
+    if (c.nruns != 1) run_details(&c);
     html_scenario_metrics(&c);
     html_environment(&c);
     fputs("</main>\n<footer class=\"note\">Written by regbench ", out);

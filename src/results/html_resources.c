@@ -1,13 +1,13 @@
-/* html_resources: the "Registry and regbench resources" section of
- * report.html, one chart per run: the registry's CPU and RSS and regbench's
- * own CPU over the run, from the run's time series (its own results.json
- * when the suite's record lacks them), with approximate phase bands. */
+/* html_resources: the "registry and regbench resources" chart of one run
+ * in report.html: the registry's CPU and RSS and regbench's own CPU over
+ * the run, from the run's time series (its own results.json when the
+ * suite's record lacks them), with approximate phase bands. */
 #include "html.h"
 #include "results/rb_load.h"
 
 #include <math.h>
 
-static void chart_resources(const html_ctx *c, size_t ri)
+void html_resources_chart(const html_ctx *c, size_t ri)
 {
     FILE *f = c->f;
     const json_t *run = json_array_get(c->runs, ri);
@@ -51,24 +51,27 @@ static void chart_resources(const html_ctx *c, size_t ri)
     if (!(tmax > 0)) tmax = 1;
     double start = end - total > 0 ? end - total : 0;
     html_plot p;
-    html_plot_open(&p, f, "resources", 560, 250, nr > 0, title);
+    html_plot_open(&p, f, "resources", HTML_CHART_W, HTML_CHART_H + HTML_BAND_STRIP, nr > 0, title);
+    p.T += HTML_BAND_STRIP;
+    p.H -= HTML_BAND_STRIP;
     p.x = html_lin_axis(0, tmax, HTML_NUM);
     p.x.hi = tmax;
-    p.y = html_lin_axis(0, cpu_max > 0 ? cpu_max * 1.08 : 100, HTML_PCT);
-    p.y2 = html_lin_axis(0, rss_max > 0 ? rss_max * 1.08 : 1e6, HTML_BYTES);
+    p.y = html_value_axis(cpu_max > 0 ? cpu_max : 100, HTML_PCT);
+    p.y2 = html_value_axis(rss_max > 0 ? rss_max : 1e6, HTML_BYTES);
     html_phase_bands(&p, phases, start, tmax);
-    html_plot_axes(&p, "time since the run started (s); phase boundaries approximate", "CPU (100% = one core)",
-                   nr ? "registry RSS" : NULL, NULL, NULL, 0);
+    html_plot_axes(&p, "time since the run started (s)", "CPU (100% = one core)", nr ? "registry RSS" : NULL, NULL,
+                   NULL, 0);
     html_legend lg = {0};
     struct { const json_t *t, *v; int right; const char *colour, *dash, *label; size_t n; } s[3] = {
-        {rt, json_object_get(rs, "cpu_pct"), 0, html_palette[3], "", "registry CPU % (left axis)", nr},
-        {rt, json_object_get(rs, "rss_bytes"), 1, html_palette[2], "2 2", "registry RSS (right axis)", nr},
-        {ct, json_object_get(cs, "cpu_pct"), 0, html_palette[0], "6 3", "regbench CPU % (left axis)", nc},
+        {rt, json_object_get(rs, "cpu_pct"), 0, html_palette[3], html_dashes[0], "registry CPU % (left axis)", nr},
+        {rt, json_object_get(rs, "rss_bytes"), 1, html_palette[2], html_dashes[2], "registry RSS (right axis)", nr},
+        {ct, json_object_get(cs, "cpu_pct"), 0, html_palette[0], html_dashes[1], "regbench CPU % (left axis)", nc},
     };
     for (int k = 0; k < 3; k++) {
         if (s[k].n == 0) continue;
-        fprintf(f, "<path class=\"mark\" stroke=\"%s\"%s%s%s d=\"", s[k].colour, s[k].dash[0] ? " stroke-dasharray=\"" : "",
-                s[k].dash, s[k].dash[0] ? "\"" : "");
+        fputs("<path class=\"mark\"", f);
+        html_line_attrs(f, s[k].colour, s[k].dash, s[k].label);
+        fputs(" d=\"", f);
         int first = 1;
         for (size_t i = 0; i < s[k].n; i++) {
             double t = html_arr_num(s[k].t, i), v = html_arr_num(s[k].v, i);
@@ -85,12 +88,4 @@ static void chart_resources(const html_ctx *c, size_t ri)
     html_plot_close(&p);
     html_legend_write(f, &lg);
     fputs("</figure>\n", f);
-}
-
-void html_resources(const html_ctx *c)
-{
-    html_section_head(c->f, "resources", "Registry and regbench resources",
-                      "Per run: the registry's CPU (100% = one core busy) and resident memory, sampled while it ran, next to "
-                      "regbench's own CPU, so that a saturated client is not mistaken for a slow registry.");
-    html_run_charts(c, "resources", chart_resources);
 }

@@ -1,7 +1,7 @@
 /* html_scaling: the "Scaling with concurrency" section of report.html: per
  * scenario, throughput (or operations per second) and p99 latency against
  * the number of virtual users, from phases named like op/vus=N, else from
- * the scenario's throughput_MBps{vus=N} gauges. */
+ * the scenario's throughput_MBps{vus=N} gauges; all in one grid. */
 #include "html.h"
 #include "results/rb_load.h"
 #include "util/rb_util.h"
@@ -145,8 +145,8 @@ static void scaling_axes(scaling *s)
 }
 
 /* One series: the points pts[i..j) of one (registry, label, op). */
-static void series(html_ctx *c, const html_plot *p, const scaling *s, int which, size_t i, size_t j, const char **ops,
-                   size_t *nops, html_legend *lg)
+static void series(const html_ctx *c, const html_plot *p, const scaling *s, int which, size_t i, size_t j,
+                   html_styles *st, html_legend *lg)
 {
     FILE *f = c->f;
     const spoint *pts = s->pts;
@@ -154,9 +154,10 @@ static void series(html_ctx *c, const html_plot *p, const scaling *s, int which,
     snprintf(lab, sizeof lab, "%s%s%s%s%s", c->multi_reg ? pts[i].registry : "", c->multi_reg ? " · " : "",
              pts[i].op, pts[i].label[0] ? " " : "", pts[i].label);
     const char *col, *dash;
-    html_series_style(c, pts[i].registry, pts[i].op, ops, nops, &col, &dash);
-    fprintf(f, "<path class=\"mark\" stroke=\"%s\"%s%s%s d=\"", col, dash[0] ? " stroke-dasharray=\"" : "", dash,
-            dash[0] ? "\"" : "");
+    html_style_next(st, pts[i].registry, pts[i].op, &col, &dash);
+    fputs("<path class=\"mark\"", f);
+    html_line_attrs(f, col, dash, lab);
+    fputs(" d=\"", f);
     int first = 1;
     for (size_t k = i; k < j; k++) {
         double y = point_value(s, &pts[k], which);
@@ -183,7 +184,7 @@ static void series(html_ctx *c, const html_plot *p, const scaling *s, int which,
 }
 
 /* The figure of chart `which` (0 throughput or ops/s, 1 p99 latency) of a scenario. */
-static void scaling_chart(html_ctx *c, const scaling *s, int which)
+static void scaling_chart(const html_ctx *c, const scaling *s, int which)
 {
     FILE *f = c->f;
     char cap[400];
@@ -191,20 +192,23 @@ static void scaling_chart(html_ctx *c, const scaling *s, int which)
              which ? "p99 latency" : s->use_ops ? "operations per second" : "throughput");
     html_fig_open(f, cap, NULL);
     html_plot p;
-    html_plot_open(&p, f, "scaling", 560, 250, 0, cap);
+    html_plot_open(&p, f, "scaling", HTML_CHART_W, HTML_CHART_H, 0, cap);
     p.x = (html_axis){s->vlo / 1.4, s->vhi * 1.4, 1, HTML_NUM};
-    p.y = html_lin_axis(0, (which ? s->pmax : s->ymax) * 1.08, HTML_NUM);
+    p.y = html_value_axis(which ? s->pmax : s->ymax, HTML_NUM);
     html_plot_axes(&p, "concurrent virtual users (log scale)",
                    which ? "p99 latency (ms)" : s->use_ops ? "operations per second" : "throughput (MB/s)", NULL, s->xt,
                    s->xl, s->nxt);
     html_legend lg = {0};
-    const char *ops[32];
-    size_t nops = 0;
+    html_styles st;
+    int by_registry = 0;
+    for (size_t i = 1; i < s->n; i++)
+        if (strcmp(s->pts[i].registry, s->pts[0].registry) != 0) by_registry = 1;
+    html_styles_init(&st, c, by_registry);
     for (size_t i = 0; i < s->n;) {
         size_t j = i;
         while (j < s->n && !strcmp(s->pts[j].registry, s->pts[i].registry) && !strcmp(s->pts[j].label, s->pts[i].label) &&
                !strcmp(s->pts[j].op, s->pts[i].op)) j++;
-        series(c, &p, s, which, i, j, ops, &nops, &lg);
+        series(c, &p, s, which, i, j, &st, &lg);
         i = j;
     }
     html_plot_close(&p);
@@ -213,7 +217,7 @@ static void scaling_chart(html_ctx *c, const scaling *s, int which)
     fputs("</figure>\n", f);
 }
 
-void html_scaling(html_ctx *c)
+void html_scaling(const html_ctx *c)
 {
     FILE *f = c->f;
     const rb_groups *gs = &c->sec->groups;
@@ -232,21 +236,19 @@ void html_scaling(html_ctx *c)
         if (!seen) scn[nscn++] = s;
     }
     spoint *pts = rb_calloc(1024, sizeof *pts);
+    fputs("<div class=\"grid\">\n", f);
     for (size_t si = 0; si < nscn; si++) {
         scaling s = {.scn = scn[si], .pts = pts};
         s.n = scaling_points(c, gs, scn[si], pts, 1024, &s.gauges);
         if (s.n == 0) continue;
         scaling_axes(&s);
-        fputs("<h3>Scenario ", f);
-        html_esc(f, scn[si]);
-        fputs("</h3>\n<div class=\"grid\">\n", f);
         for (int which = 0; which < 2; which++) {
             if (which == 1 && !(s.pmax > 0)) continue;
             scaling_chart(c, &s, which);
             drawn++;
         }
-        fputs("</div>\n", f);
     }
+    fputs("</div>\n", f);
     free(pts);
     if (drawn == 0)
         html_nodata(f, "scaling", "no phase is named like push/vus=N and no throughput_MBps{vus=N} gauge was recorded");

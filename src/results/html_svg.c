@@ -1,9 +1,11 @@
 /* html_svg: the primitives every part of report.html shares (see html.h):
  * HTML escaping (every string from the results goes through html_esc, '/'
  * too, so no URL from the data appears literally), numbers for people, the
- * Okabe-Ito palette and legends, and the SVG plot: axes with nice ticks
- * (linear or log), grid, labels, figures and "no data" notes. Data marks
- * carry class="mark"; every chart is an <svg class="chart" data-chart=NAME>. */
+ * Okabe-Ito palette, the line styles that keep a chart's series apart and
+ * the legends that name them, and the SVG plot: axes with nice ticks
+ * (linear or log), grid, labels, phase bands, figures and "no data" notes.
+ * Data marks carry class="mark" (line marks also data-series, their legend
+ * label); every chart is an <svg class="chart" data-chart=NAME>. */
 #include "html.h"
 #include "results/rb_load.h"
 
@@ -73,10 +75,7 @@ const char *html_fbytes(char *buf, size_t n, double b)
 /* Okabe-Ito, yellow last (weak on white). */
 const char *const html_palette[8] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000",
                                      "#F0E442"};
-const char *const html_dashes[4] = {"", "6 3", "2 2", "8 3 2 3"};
-
-static const char *series_colour(size_t i) { return html_palette[i % HTML_NCOL]; }
-static const char *series_dash(size_t i) { return html_dashes[(i / HTML_NCOL) % 4]; }
+const char *const html_dashes[HTML_NDASH] = {"", "8 4", "2 3", "10 3 2 3"};
 
 /* Index of name in a small list of names, appending it when new. */
 size_t html_name_index(const char **names, size_t *n, size_t max, const char *name)
@@ -97,25 +96,64 @@ void html_legend_add(html_legend *lg, const char *colour, const char *dash, int 
     lg->n++;
 }
 
-/* The legend, as HTML below the chart. bar: 0 line, 1 filled box, 2 hatched box, 3 dashed line. */
+/* The legend, as HTML below the chart. bar: 0 line (drawn with its dash), 1 filled box, 2 hatched box. */
 void html_legend_write(FILE *f, const html_legend *lg)
 {
     if (lg->n == 0) return;
     fputs("<div class=\"legend\">", f);
     for (size_t i = 0; i < lg->n; i++) {
+        const char *col = lg->e[i].colour, *dash = lg->e[i].dash ? lg->e[i].dash : "";
         if (lg->e[i].bar == 1)
-            fprintf(f, "<span><i class=\"key box\" style=\"background:%s\"></i>", lg->e[i].colour);
+            fprintf(f, "<span><i class=\"key box\" style=\"background:%s\"></i>", col);
         else if (lg->e[i].bar == 2)
-            fprintf(f, "<span><i class=\"key box hatch\" style=\"border-color:%s;color:%s\"></i>", lg->e[i].colour,
-                    lg->e[i].colour);
+            fprintf(f, "<span><i class=\"key box hatch\" style=\"border-color:%s;color:%s\"></i>", col, col);
         else
-            fprintf(f, "<span><i class=\"key\" style=\"border-top-color:%s;border-top-style:%s\"></i>",
-                    lg->e[i].colour, lg->e[i].dash && lg->e[i].dash[0] ? (lg->e[i].dash[0] == '2' ? "dotted" : "dashed")
-                                                                     : "solid");
+            fprintf(f, "<span><svg class=\"key\" width=\"30\" height=\"10\" aria-hidden=\"true\"><line x1=\"1\" y1=\"5\" "
+                       "x2=\"29\" y2=\"5\" stroke=\"%s\" stroke-width=\"2.5\"%s%s%s/></svg>",
+                    col, dash[0] ? " stroke-dasharray=\"" : "", dash, dash[0] ? "\"" : "");
         html_esc(f, lg->e[i].label);
         fputs("</span>", f);
     }
     fputs("</div>\n", f);
+}
+
+/* ---- line styles -------------------------------------------------------------- */
+
+void html_styles_init(html_styles *s, const html_ctx *c, int by_registry)
+{
+    memset(s, 0, sizeof *s);
+    s->c = c;
+    s->by_registry = by_registry;
+}
+
+void html_style_next(html_styles *s, const char *registry, const char *op, const char **col, const char **dash)
+{
+    size_t o = 0, r = 0, k = 0;
+    while (o < s->c->nops && strcmp(s->c->ops[o], op) != 0) o++;
+    if (o == s->c->nops) {   /* not one of the page's: after them, in the chart's order */
+        while (k < s->nops && strcmp(s->ops[k], op) != 0) k++;
+        if (k == s->nops && s->nops < 32) snprintf(s->ops[s->nops++], sizeof s->ops[0], "%s", op);
+        o += k;
+    }
+    while (r < s->c->nregs && strcmp(s->c->regs[r], registry) != 0) r++;
+    /* preferred: colour by registry and dash by operation, or colour (then dash) by operation */
+    size_t ci = s->by_registry ? r % HTML_NCOL : o % HTML_NCOL;
+    size_t di = s->by_registry ? o % HTML_NDASH : (o / HTML_NCOL) % HTML_NDASH;
+    size_t n = HTML_NCOL * HTML_NDASH;
+    k = di * HTML_NCOL + ci;
+    for (size_t tries = 0; tries < n && s->used[k]; tries++) k = (k + 1) % n;   /* taken: the next free style */
+    s->used[k] = 1;
+    *col = html_palette[k % HTML_NCOL];
+    *dash = html_dashes[k / HTML_NCOL];
+}
+
+void html_line_attrs(FILE *f, const char *col, const char *dash, const char *series)
+{
+    fprintf(f, " stroke=\"%s\"", col);
+    if (dash && dash[0]) fprintf(f, " stroke-dasharray=\"%s\"", dash);
+    fputs(" data-series=\"", f);
+    html_esc(f, series);
+    fputc('"', f);
 }
 
 /* ---- plots -------------------------------------------------------------------- */
@@ -138,6 +176,12 @@ html_axis html_lin_axis(double lo, double hi, int fmt)
     a.lo = floor(a.lo / s + 1e-9) * s;
     a.hi = ceil(a.hi / s - 1e-9) * s;
     if (a.hi <= a.lo) a.hi = a.lo + s;
+    return a;
+}
+
+html_axis html_value_axis(double max, int fmt)
+{
+    html_axis a = {0, isfinite(max) && max > 0 ? max * 1.1 : 1, 0, fmt};
     return a;
 }
 
@@ -228,7 +272,7 @@ void html_plot_axes(const html_plot *p, const char *xlabel, const char *ylabel, 
         double y = html_py(p, v[i]);
         html_tick_label(b, sizeof b, &p->y, v[i]);
         fprintf(f, "<line class=\"gridl\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", p->L, p->L + p->W, y, y);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", p->L - 5, y + 4);
+        fprintf(f, "<text class=\"ytick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", p->L - 5, y + 4);
         html_esc(f, b);
         fputs("</text>", f);
     }
@@ -236,7 +280,8 @@ void html_plot_axes(const html_plot *p, const char *xlabel, const char *ylabel, 
         n = html_ticks(&p->y2, v);
         for (size_t i = 0; i < n; i++) {
             html_tick_label(b, sizeof b, &p->y2, v[i]);
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\">", p->L + p->W + 5, html_py2(p, v[i]) + 4);
+            fprintf(f, "<text class=\"y2tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\">", p->L + p->W + 5,
+                    html_py2(p, v[i]) + 4);
             html_esc(f, b);
             fputs("</text>", f);
         }
@@ -245,7 +290,7 @@ void html_plot_axes(const html_plot *p, const char *xlabel, const char *ylabel, 
         for (size_t i = 0; i < nxt; i++) {
             double x = html_px(p, xt[i]);
             fprintf(f, "<line class=\"gridl\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", x, x, p->T, p->T + p->H);
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, p->T + p->H + 14);
+            fprintf(f, "<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, p->T + p->H + 16);
             html_esc(f, xl[i]);
             fputs("</text>", f);
         }
@@ -256,13 +301,16 @@ void html_plot_axes(const html_plot *p, const char *xlabel, const char *ylabel, 
             html_tick_label(b, sizeof b, &p->x, v[i]);
             fprintf(f, "<line class=\"tick\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", x, x, p->T + p->H,
                     p->T + p->H + 4);
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, p->T + p->H + 15);
+            /* a label that would reach under the right axis's labels is left out */
+            if (p->has_y2 && x + (double)strlen(b) * HTML_CHAR_W / 2 > p->L + p->W + 2) continue;
+            fprintf(f, "<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, p->T + p->H + 17);
             html_esc(f, b);
             fputs("</text>", f);
         }
     }
-    fprintf(f, "<path class=\"frame\" d=\"M%.1f %.1fV%.1fH%.1f%s\"/>", p->L, p->T, p->T + p->H, p->L + p->W,
-            p->has_y2 ? "V12" : "");
+    if (p->has_y2) fprintf(f, "<path class=\"frame\" d=\"M%.1f %.1fV%.1fH%.1fV%.1f\"/>", p->L, p->T, p->T + p->H,
+                           p->L + p->W, p->T);
+    else fprintf(f, "<path class=\"frame\" d=\"M%.1f %.1fV%.1fH%.1f\"/>", p->L, p->T, p->T + p->H, p->L + p->W);
     fprintf(f, "<text class=\"alabel\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", p->L + p->W / 2, p->h - 6);
     html_esc(f, xlabel);
     fprintf(f, "</text><text class=\"alabel\" transform=\"translate(14 %.1f) rotate(-90)\" text-anchor=\"middle\">",
@@ -290,6 +338,13 @@ void html_nodata(FILE *f, const char *name, const char *why)
     fputs(".</p>\n", f);
 }
 
+void html_fig_open_wide(FILE *f, const char *caption)
+{
+    fputs("<figure class=\"wide\">\n<figcaption>", f);
+    html_esc(f, caption);
+    fputs("</figcaption>\n", f);
+}
+
 void html_fig_open(FILE *f, const char *caption, const char *status)
 {
     fputs("<figure>\n<figcaption>", f);
@@ -308,33 +363,6 @@ void html_section_head(FILE *f, const char *id, const char *title, const char *i
     if (intro) fprintf(f, "<p class=\"note\">%s</p>\n", intro);
 }
 
-void html_run_charts(const html_ctx *c, const char *name, void (*chart)(const html_ctx *c, size_t ri))
-{
-    if (c->nruns == 0) html_nodata(c->f, name, "no runs");
-    fputs("<div class=\"grid\">\n", c->f);
-    for (size_t ri = 0; ri < c->nruns; ri++) chart(c, ri);
-    fputs("</div></section>\n", c->f);
-}
-
-/* ---- series and runs ------------------------------------------------------- */
-
-/* Line style of a series: colour by registry and dash by operation when
- * several registries ran, else colour by operation. ops/nops: the chart's
- * operations so far. */
-void html_series_style(html_ctx *c, const char *registry, const char *op, const char **ops, size_t *nops,
-                       const char **col, const char **dash)
-{
-    size_t o = html_name_index(ops, nops, 32, op);
-    if (c->multi_reg) {
-        size_t r = html_name_index(c->regs, &c->nregs, 32, registry);
-        *col = series_colour(r);
-        *dash = html_dashes[o % 4];
-    } else {
-        *col = series_colour(o);
-        *dash = series_dash(o);
-    }
-}
-
 void html_run_title(char *buf, size_t n, const char *registry, const char *scenario, const char *label, long long rep)
 {
     int len = snprintf(buf, n, "%s · %s%s%s", registry, scenario, label[0] ? " " : "", label);
@@ -347,28 +375,60 @@ void html_run_title_of(const json_t *run, char *buf, size_t n)
                    rb_json_int(run, "repetition", 0));
 }
 
-/* Phase bands, boundaries and labels on a time axis; offsets from phase durations. */
+/* Characters of UTF-8 text s (continuation bytes not counted). */
+static size_t text_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+double html_text_fit(FILE *f, const char *s, double width)
+{
+    size_t chars = text_chars(s), fit = width > 0 ? (size_t)(width / HTML_CHAR_W) : 0;
+    if (chars <= fit) {
+        html_esc(f, s);
+        return (double)chars * HTML_CHAR_W;
+    }
+    char buf[512];
+    size_t keep = 0, n = 0;
+    while (s[keep] && n + 1 < fit && keep < sizeof buf - 8) {
+        keep++;
+        while (((unsigned char)s[keep] & 0xC0) == 0x80) keep++;
+        n++;
+    }
+    snprintf(buf, sizeof buf, "%.*s", (int)keep, s);
+    html_esc(f, buf);
+    fputs("…", f);
+    return (double)(n + 1) * HTML_CHAR_W;
+}
+
 void html_phase_bands(const html_plot *p, const json_t *phases, double t_start, double t_end)
 {
     FILE *f = p->f;
-    double t = t_start, last_label = -100;
+    double t = t_start, row_end[2] = {-1e9, -1e9};
     for (size_t i = 0; i < json_array_size(phases); i++) {
         const json_t *ph = json_array_get(phases, i);
         double d = rb_json_num(ph, "duration_s");
         if (!(d > 0)) d = 0;
         int incomplete = json_is_false(json_object_get(ph, "complete"));
         double x0 = html_px(p, t), x1 = html_px(p, t + d > t_end ? t_end : t + d);
-        fprintf(f, "<rect class=\"band%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+        char key[300];
+        rb_phase_key(phases, i, key, 256);
+        if (incomplete) strcat(key, " (incomplete)");
+        fprintf(f, "<rect class=\"band%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>",
                 incomplete ? " incomplete" : i % 2 ? " odd" : "", x0, p->T, x1 - x0 > 0 ? x1 - x0 : 0.5, p->H);
-        fprintf(f, "<line class=\"boundary\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", x0, x0, p->T, p->T + p->H);
-        char key[256];
-        rb_phase_key(phases, i, key, sizeof key);
-        t += d;
-        if (x0 - last_label < 13) continue; /* too close to the previous label: the band's title says it */
-        last_label = x0;
-        fprintf(f, "<text class=\"plabel\" transform=\"translate(%.1f %.1f) rotate(90)\">", x0 + 3, p->T + 3);
         html_esc(f, key);
-        if (incomplete) fputs(" (incomplete)", f);
+        fputs("</title></rect>", f);
+        fprintf(f, "<line class=\"boundary\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", x0, x0,
+                p->T - HTML_BAND_STRIP + 2, p->T + p->H);
+        t += d;
+        /* the name across, in the first row with room; cut with "…" to what is left of the plot's width */
+        double x = x0 + 3, room = p->L + p->W - x;
+        int row = row_end[0] <= x ? 0 : row_end[1] <= x ? 1 : -1;
+        if (row < 0 || room < 4 * HTML_CHAR_W) continue;   /* no room: the band's title names it */
+        fprintf(f, "<text class=\"plabel\" x=\"%.1f\" y=\"%.1f\">", x, p->T - HTML_BAND_STRIP + 12 + 15 * row);
+        row_end[row] = x + html_text_fit(f, key, room) + 8;
         fputs("</text>", f);
     }
     fputc('\n', f);

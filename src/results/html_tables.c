@@ -1,11 +1,14 @@
 /* html_tables: the table sections of report.html, rendered from the
  * sections summary.md shows too (rb_sections.h): failed and interrupted
- * runs, the per-scenario summary with its findings and the registries side
- * by side, thresholds, warnings, the scenarios' own metrics, and the
- * environment. */
+ * runs, the registries side by side, the per-scenario summary with its
+ * findings (like with like: the best and worst registry of one phase),
+ * checks and custom metrics, thresholds, warnings, the scenarios' own
+ * metrics, and the environment. */
 #include "html.h"
 
 #include <math.h>
+
+#define SPREADS_SHOWN 8   /* like-with-like findings per scenario, as in summary.md */
 
 static void td_num(FILE *f, const char *s)
 {
@@ -101,17 +104,26 @@ static void scenario_table(FILE *f, const rb_sec_scenario *sc)
         fputs("</tr>\n", f);
     }
     fputs("</table>\n<ul class=\"findings\">", f);
-    char b[40];
-    if (sc->best) {
-        fprintf(f, "<li>Best throughput: %s MB/s, ", html_fnum(b, sizeof b, sc->best->mbps));
-        where(f, sc->best->g);
-        fputs(".</li>", f);
+    char b[2][40];
+    for (size_t i = 0; i < sc->n_spreads && i < SPREADS_SHOWN; i++) {
+        const rb_sec_spread *sp = &sc->spreads[i];
+        const char *unit = sp->by_ops ? "ops&#47;s" : "MB&#47;s";
+        fputs("<li>Best throughput of ", f);
+        html_esc(f, sp->best->g->phase);
+        if (sp->best->g->label[0]) {
+            fputs(" (", f);
+            html_esc(f, sp->best->g->label);
+            fputc(')', f);
+        }
+        fprintf(f, ": %s %s on ", html_fnum(b[0], sizeof b[0], sp->by_ops ? sp->best->ops_s : sp->best->mbps), unit);
+        html_esc(f, sp->best->g->registry);
+        fprintf(f, "; worst: %s %s on ", html_fnum(b[1], sizeof b[1], sp->by_ops ? sp->worst->ops_s : sp->worst->mbps), unit);
+        html_esc(f, sp->worst->g->registry);
+        fprintf(f, " (%.1fx).</li>", sp->ratio);
     }
-    if (sc->worst) {
-        fprintf(f, "<li>Worst throughput: %s MB/s, ", html_fnum(b, sizeof b, sc->worst->mbps));
-        where(f, sc->worst->g);
-        fputs(".</li>", f);
-    }
+    if (sc->n_spreads > SPREADS_SHOWN)
+        fprintf(f, "<li>%zu more phases ran on several registries: see the registries side by side.</li>",
+                sc->n_spreads - SPREADS_SHOWN);
     if (sc->outlier) {
         fprintf(f, "<li>Tail latency: p99 is %.0fx p50 in ", sc->tail_ratio);
         where(f, sc->outlier->g);
@@ -120,13 +132,20 @@ static void scenario_table(FILE *f, const rb_sec_scenario *sc)
     fprintf(f, "<li%s>Errors: %.0f.</li></ul>\n", sc->errors > 0 ? " class=\"err\"" : "", sc->errors);
 }
 
-static void side_by_side(const html_ctx *c)
+void html_side_by_side(const html_ctx *c)
 {
     FILE *f = c->f;
     const rb_sections *s = c->sec;
-    if (s->n_registries < 2) return;
-    fputs("<h3>Registries side by side</h3>\n<p>Median throughput (MB/s) and p99 latency (ms) of each phase.</p>\n"
-          "<table class=\"summary\"><tr><th>scenario</th><th>label</th><th>phase</th>", f);
+    html_section_head(f, "side", "Registries side by side",
+                      "Median throughput (MB&#47;s) and p99 latency (ms) of each phase, for the scenarios that ran on two "
+                      "or more registries.");
+    if (s->n_side == 0) {
+        fputs(s->n_registries < 2 ? "<p class=\"note\">One registry: nothing to set side by side.</p>\n"
+                                  : "<p class=\"note\">No scenario ran on two registries.</p>\n", f);
+        fputs("</section>\n", f);
+        return;
+    }
+    fputs("<table class=\"summary side\"><tr><th>scenario</th><th>label</th><th>phase</th>", f);
     for (size_t r = 0; r < s->n_registries; r++) {
         fputs("<th>", f);
         html_esc(f, s->registries[r].name);
@@ -151,7 +170,7 @@ static void side_by_side(const html_ctx *c)
         }
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n", f);
+    fputs("</table></section>\n", f);
 }
 
 void html_summary(const html_ctx *c)
@@ -161,7 +180,95 @@ void html_summary(const html_ctx *c)
                                                "latency from the intended start of an operation).");
     if (c->sec->n_scenarios == 0) fputs("<p class=\"nodata\">No phase has operations.</p>\n", f);
     for (size_t i = 0; i < c->sec->n_scenarios; i++) scenario_table(f, &c->sec->scenarios[i]);
-    side_by_side(c);
+    fputs("</section>\n", f);
+}
+
+/* "registry", "label" and "rep" or "reps" cells of a row. */
+static void who_cells(FILE *f, const char *registry, const char *label, size_t reps)
+{
+    char n[24];
+    snprintf(n, sizeof n, "%zu", reps);
+    td_text(f, registry);
+    td_text(f, label);
+    td_num(f, n);
+}
+
+void html_checks(const html_ctx *c)
+{
+    FILE *f = c->f;
+    size_t n = 0;
+    html_section_head(f, "checks", "Checks", "rb.check's checks per registry and label: passes and fails summed over the "
+                                             "repetitions, the pass rate their median.");
+    fputs("<div class=\"tables\">\n", f);
+    for (size_t i = 0; i < c->sec->n_scenarios; i++) {
+        const rb_sec_scenario *sc = &c->sec->scenarios[i];
+        if (sc->n_checks == 0) continue;
+        fputs("<table class=\"checks\"><caption>Scenario ", f);
+        html_esc(f, sc->name);
+        fputs("</caption><tr><th>registry</th><th>label</th><th>reps</th><th>check</th><th>passes</th><th>fails</th>"
+              "<th>pass rate</th></tr>\n", f);
+        for (size_t k = 0; k < sc->n_checks; k++) {
+            const rb_sec_check *ck = &sc->checks[k];
+            char b[3][32];
+            snprintf(b[0], sizeof b[0], "%lld", count_of(ck->passes));
+            snprintf(b[1], sizeof b[1], "%lld", count_of(ck->fails));
+            snprintf(b[2], sizeof b[2], "%.1f%%", ck->rate * 100);
+            fprintf(f, "<tr%s>", ck->fails > 0 ? " class=\"err\"" : "");
+            who_cells(f, ck->registry, ck->label, ck->reps);
+            td_text(f, ck->name);
+            for (int j = 0; j < 3; j++) td_num(f, isfinite(ck->rate) || j < 2 ? b[j] : "-");
+            fputs("</tr>\n", f);
+            n++;
+        }
+        fputs("</table>\n", f);
+    }
+    fputs("</div>\n", f);
+    if (n == 0) fputs("<p class=\"note\">No checks were recorded (rb.check).</p>\n", f);
+    fputs("</section>\n", f);
+}
+
+void html_custom_metrics(const html_ctx *c)
+{
+    FILE *f = c->f;
+    size_t n = 0;
+    html_section_head(f, "custom", "Custom metrics",
+                      "The metrics the scenarios recorded (rb.metrics), per registry, label and tag set: medians over "
+                      "the repetitions, counts (and a rate's passes and fails) summed. One table per type.");
+    fputs("<div class=\"tables\">\n", f);
+    for (size_t i = 0; i < c->sec->n_scenarios; i++) {
+        const rb_sec_scenario *sc = &c->sec->scenarios[i];
+        for (size_t k = 0; k < sc->n_custom; k++) {   /* they come by type: a table per type */
+            const rb_sec_custom *m = &sc->custom[k];
+            size_t nf;
+            const char *const *fields = rb_sec_mtype_fields(m->type, &nf);
+            if (k == 0 || sc->custom[k - 1].type != m->type) {
+                if (k) fputs("</table>\n", f);
+                fputs("<table class=\"custom\"><caption>Scenario ", f);
+                html_esc(f, sc->name);
+                fprintf(f, ": %ss</caption><tr><th>registry</th><th>label</th><th>reps</th><th>metric</th>"
+                           "<th>tags</th><th>count</th>", rb_sec_mtype_name(m->type));
+                for (size_t j = 0; j < nf; j++) fprintf(f, "<th>%s</th>", fields[j]);
+                fputs("</tr>\n", f);
+            }
+            char b[40];
+            fputs("<tr>", f);
+            who_cells(f, m->registry, m->label, m->reps);
+            td_text(f, m->name);
+            td_text(f, m->tags);
+            snprintf(b, sizeof b, "%lld", count_of(m->count));
+            td_num(f, b);
+            for (size_t j = 0; j < nf; j++) {
+                if (m->type == RB_SEC_RATE && j > 0) snprintf(b, sizeof b, "%lld", count_of(m->v[j]));   /* passes, fails */
+                else html_fnum(b, sizeof b, m->v[j]);
+                td_num(f, b);
+            }
+            fputs("</tr>\n", f);
+        }
+        if (sc->n_custom) fputs("</table>\n", f);
+        n += sc->n_custom;
+    }
+    fputs("</div>\n", f);
+    if (n == 0) fputs("<p class=\"note\">No custom metrics were recorded (rb.metrics).</p>\n", f);
     fputs("</section>\n", f);
 }
 

@@ -9,11 +9,22 @@
 
 #include <math.h>
 
+#define SPREADS_SHOWN 8   /* like-with-like findings per scenario; the side-by-side table has them all */
+
 /* "phase" or "phase (label)" for sentences. */
 static void where(char *buf, size_t len, const rb_group *g)
 {
     if (g->label[0]) snprintf(buf, len, "%s (%s)", g->phase, g->label);
     else snprintf(buf, len, "%s", g->phase);
+}
+
+/* A value of a custom metric for people: whole above 1000, else 4 significant digits; "-" for NaN. */
+static const char *num(char *buf, size_t len, double v)
+{
+    if (isnan(v)) snprintf(buf, len, "-");
+    else if (fabs(v) >= 1000) snprintf(buf, len, "%.0f", v);
+    else snprintf(buf, len, "%.4g", v);
+    return buf;
 }
 
 /* A finite number, or 0. */
@@ -72,7 +83,7 @@ static void thresholds_and_warnings(FILE *out, const rb_sections *s)
 
 static void side_by_side(FILE *out, const rb_sections *s)
 {
-    if (s->n_registries < 2) return;
+    if (s->n_side == 0) return;
     fprintf(out, "\n## Registries side by side\n\nMedian throughput (MB/s) and p99 latency (ms) of each phase.\n\n| scenario | label | phase |");
     for (size_t r = 0; r < s->n_registries; r++) fprintf(out, " %s |", s->registries[r].name);
     fprintf(out, "\n|---|---|---|");
@@ -133,6 +144,41 @@ static void arrivals_rows(FILE *out, const rb_sec_scenario *sc)
     }
 }
 
+/* rb.check's checks: pass rate and counts per registry and label. */
+static void checks_rows(FILE *out, const rb_sec_scenario *sc)
+{
+    if (sc->n_checks == 0) return;
+    fprintf(out, "\nChecks (pass rate: median over repetitions; passes and fails: summed):\n\n"
+                 "| registry | label | check | reps | passes | fails | pass rate |\n|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < sc->n_checks; i++) {
+        const rb_sec_check *k = &sc->checks[i];
+        fprintf(out, "| %s | %s | %s | %zu | %.0f | %.0f | %s%.1f%%%s |\n", k->registry, k->label, k->name, k->reps,
+                k->passes, k->fails, k->fails > 0 ? "**" : "", k->rate * 100, k->fails > 0 ? "**" : "");
+    }
+}
+
+/* The other custom metrics, one table per type (they come by type) with that type's fields. */
+static void custom_rows(FILE *out, const rb_sec_scenario *sc)
+{
+    char b[48];
+    for (size_t i = 0; i < sc->n_custom; i++) {
+        const rb_sec_custom *c = &sc->custom[i];
+        size_t nf;
+        const char *const *f = rb_sec_mtype_fields(c->type, &nf);
+        if (i == 0 || sc->custom[i - 1].type != c->type) {
+            fprintf(out, "\nCustom metrics (%s; medians over repetitions, count summed):\n\n"
+                         "| registry | label | metric | tags | reps | count |", rb_sec_mtype_name(c->type));
+            for (size_t k = 0; k < nf; k++) fprintf(out, " %s |", f[k]);
+            fprintf(out, "\n|---|---|---|---|---|---|");
+            for (size_t k = 0; k < nf; k++) fprintf(out, "---|");
+            fprintf(out, "\n");
+        }
+        fprintf(out, "| %s | %s | %s | %s | %zu | %.0f |", c->registry, c->label, c->name, c->tags, c->reps, c->count);
+        for (size_t k = 0; k < nf; k++) fprintf(out, " %s |", num(b, sizeof b, c->v[k]));
+        fprintf(out, "\n");
+    }
+}
+
 static void scenario(FILE *out, const rb_sec_scenario *sc)
 {
     fprintf(out, "\n## Scenario %s\n\n| registry | label | phase | reps | ops | errors | MB/s | ops/s | p50 ms | p99 ms |\n"
@@ -144,14 +190,19 @@ static void scenario(FILE *out, const rb_sec_scenario *sc)
     }
     fprintf(out, "\n");
     char w[256];
-    if (sc->best) {
-        where(w, sizeof w, sc->best->g);
-        fprintf(out, "- Best throughput: %.1f MB/s, %s on %s.\n", sc->best->mbps, w, sc->best->g->registry);
+    for (size_t i = 0; i < sc->n_spreads && i < SPREADS_SHOWN; i++) {
+        const rb_sec_spread *sp = &sc->spreads[i];
+        where(w, sizeof w, sp->best->g);
+        if (sp->by_ops)
+            fprintf(out, "- Best throughput of %s: %.1f ops/s on %s; worst: %.1f ops/s on %s (%.1fx).\n", w,
+                    sp->best->ops_s, sp->best->g->registry, sp->worst->ops_s, sp->worst->g->registry, sp->ratio);
+        else
+            fprintf(out, "- Best throughput of %s: %.1f MB/s on %s; worst: %.1f MB/s on %s (%.1fx).\n", w,
+                    sp->best->mbps, sp->best->g->registry, sp->worst->mbps, sp->worst->g->registry, sp->ratio);
     }
-    if (sc->worst) {
-        where(w, sizeof w, sc->worst->g);
-        fprintf(out, "- Worst throughput: %.1f MB/s, %s on %s.\n", sc->worst->mbps, w, sc->worst->g->registry);
-    }
+    if (sc->n_spreads > SPREADS_SHOWN)
+        fprintf(out, "- %zu more phases ran on several registries: see the registries side by side.\n",
+                sc->n_spreads - SPREADS_SHOWN);
     if (sc->outlier) {
         where(w, sizeof w, sc->outlier->g);
         fprintf(out, "- Tail latency: p99 is %.0fx p50 in %s on %s.\n", sc->tail_ratio, w, sc->outlier->g->registry);
@@ -174,6 +225,8 @@ static void scenario(FILE *out, const rb_sec_scenario *sc)
                     "Hit rate by the registry's own proxy counters (distribution 2.8 never counts a miss):", 0);
     }
     arrivals_rows(out, sc);
+    checks_rows(out, sc);
+    custom_rows(out, sc);
 }
 
 /* The regressions of the suite's comparison with its baseline. */

@@ -1,9 +1,11 @@
 /* sections: walks a suite results document once and extracts what both
  * summary.md (markdown.c) and report.html (html_*.c) show (see
  * rb_sections.h). Phases are grouped with rb_groups (RB_GROUPS_VIEW) and
- * reported by their medians. Scenario-specific parts appear when the runs
- * carry the metrics they need, so custom scenarios that emit the same metric
- * names get them too. */
+ * reported by their medians; registries are compared phase by phase, never
+ * one phase against another. Checks and custom metrics are grouped by
+ * (registry, label, series) with medians over repetitions. Scenario-specific
+ * parts appear when the runs carry the metrics they need, so custom
+ * scenarios that emit the same metric names get them too. */
 #include "results/rb_sections.h"
 #include "results/rb_load.h"
 #include "util/rb_util.h"
@@ -20,6 +22,34 @@ static const char *const METRIC_NAMES[RB_SEC_N_METRICS] = {
     [RB_SEC_CACHE_HIT_RATE] = "cache_hit_rate",
     [RB_SEC_PROXY_HIT_RATE] = "registry_proxy_hit_rate",
 };
+
+static const char *const MTYPE_NAME[RB_SEC_N_MTYPES] = {"trend", "counter", "gauge", "rate"};
+static const char *const TREND_FIELDS[] = {"min", "mean", "max", "stddev", "p50", "p90", "p95", "p99", "p999"};
+static const char *const COUNTER_FIELDS[] = {"value", "rate"};
+static const char *const GAUGE_FIELDS[] = {"value", "min", "max"};
+static const char *const RATE_FIELDS[] = {"rate", "passes", "fails"};
+static const struct { const char *const *f; size_t n; } FIELDS[RB_SEC_N_MTYPES] = {
+    {TREND_FIELDS, 9}, {COUNTER_FIELDS, 2}, {GAUGE_FIELDS, 3}, {RATE_FIELDS, 3},
+};
+
+const char *rb_sec_mtype_name(rb_sec_mtype t)
+{
+    return t < RB_SEC_N_MTYPES ? MTYPE_NAME[t] : "";
+}
+
+const char *const *rb_sec_mtype_fields(rb_sec_mtype t, size_t *n)
+{
+    *n = t < RB_SEC_N_MTYPES ? FIELDS[t].n : 0;
+    return t < RB_SEC_N_MTYPES ? FIELDS[t].f : TREND_FIELDS;
+}
+
+/* The type named s, or -1. */
+static int mtype_of(const char *s)
+{
+    for (int t = 0; t < RB_SEC_N_MTYPES; t++)
+        if (!strcmp(s, MTYPE_NAME[t])) return t;
+    return -1;
+}
 
 /* Makes room for one more element of size `size` in *arr (n used, *cap allocated). */
 static void *grow(void *arr, size_t n, size_t *cap, size_t size)
@@ -202,24 +232,157 @@ static void phase_rows(const json_t *runs, rb_sec_scenario *sc)
     }
 }
 
+static int same_phase(const rb_group *a, const rb_group *b)
+{
+    return !strcmp(a->label, b->label) && !strcmp(a->phase, b->phase);
+}
+
+/* Like with like: for each (label, phase key) of scenario sc that two or
+ * more registries ran, the best and the worst of them by median MB/s (by
+ * ops/s when none moved bytes); largest ratio first, ties in group order. */
+static void spreads(rb_sec_scenario *sc)
+{
+    sc->spreads = rb_calloc(sc->n_rows ? sc->n_rows : 1, sizeof *sc->spreads);
+    for (size_t i = 0; i < sc->n_rows; i++) {
+        int first = 1, by_ops = 1;
+        for (size_t k = 0; k < i && first; k++) first = !same_phase(sc->rows[k]->g, sc->rows[i]->g);
+        if (!first) continue;
+        for (size_t k = i; k < sc->n_rows; k++)
+            if (same_phase(sc->rows[k]->g, sc->rows[i]->g) && sc->rows[k]->mbps > 0) by_ops = 0;
+        rb_sec_spread sp = {.by_ops = by_ops};
+        size_t n = 0;
+        for (size_t k = i; k < sc->n_rows; k++) {
+            const rb_sec_phase *p = sc->rows[k];
+            double v = by_ops ? p->ops_s : p->mbps;
+            if (!same_phase(p->g, sc->rows[i]->g) || !(v > 0)) continue;
+            n++;
+            if (!sp.best || v > (by_ops ? sp.best->ops_s : sp.best->mbps)) sp.best = p;
+            if (!sp.worst || v < (by_ops ? sp.worst->ops_s : sp.worst->mbps)) sp.worst = p;
+        }
+        if (n < 2) continue;
+        sp.ratio = by_ops ? sp.best->ops_s / sp.worst->ops_s : sp.best->mbps / sp.worst->mbps;
+        /* insertion keeps ties in group order */
+        size_t at = sc->n_spreads++;
+        while (at > 0 && sc->spreads[at - 1].ratio < sp.ratio) {
+            sc->spreads[at] = sc->spreads[at - 1];
+            at--;
+        }
+        sc->spreads[at] = sp;
+    }
+}
+
 /* The rows of scenario sc (its groups) and what they say. */
 static void scenario_rows(rb_sections *s, rb_sec_scenario *sc)
 {
     sc->rows = rb_calloc(s->groups.n ? s->groups.n : 1, sizeof *sc->rows);
-    double best_v = -1, worst_v = INFINITY, worst_ratio = 0;
-    const rb_sec_phase *worst = NULL, *outlier = NULL;
+    double worst_ratio = 0;
+    const rb_sec_phase *outlier = NULL;
     for (size_t i = 0; i < s->groups.n; i++) {
         const rb_sec_phase *p = &s->phases[i];
         if (strcmp(p->g->scenario, sc->name) != 0) continue;
         sc->rows[sc->n_rows++] = p;
         sc->errors += p->g->errors;
-        if (p->mbps > 0 && p->mbps > best_v) { best_v = p->mbps; sc->best = p; }
-        if (p->mbps > 0 && p->mbps < worst_v) { worst_v = p->mbps; worst = p; }
         if (p->p50 > 0 && p->p99 / p->p50 > worst_ratio) { worst_ratio = p->p99 / p->p50; outlier = p; }
     }
-    sc->worst = worst != sc->best ? worst : NULL;
     sc->outlier = worst_ratio >= RB_SEC_TAIL_RATIO ? outlier : NULL;
     sc->tail_ratio = worst_ratio;
+    spreads(sc);
+}
+
+/* A series of custom metric values: one key of the runs of (scenario, registry, label). */
+typedef struct series_id {
+    const char *scenario, *registry, *label, *key;
+} series_id;
+
+static int run_of(const json_t *run, const series_id *id)
+{
+    return !strcmp(rb_json_str(run, "scenario"), id->scenario) && !strcmp(rb_json_str(run, "registry"), id->registry) &&
+           !strcmp(rb_json_str(run, "label"), id->label);
+}
+
+/* Whether (registry, label, key) is series id (of the same scenario). */
+static int is_series(const series_id *id, const char *registry, const char *label, const char *key)
+{
+    return !strcmp(registry, id->registry) && !strcmp(label, id->label) && !strcmp(key, id->key);
+}
+
+/* Field `field` of series id over the repetitions that recorded it: the
+ * median, or the sum when sum is set; *reps gets how many recorded it. */
+static double over_reps(const json_t *runs, const series_id *id, const char *field, int sum, size_t *reps)
+{
+    size_t n = 0, nruns = json_array_size(runs);
+    double *v = rb_calloc(nruns ? nruns : 1, sizeof *v), total = 0;
+    for (size_t ri = 0; ri < nruns; ri++) {
+        const json_t *run = json_array_get(runs, ri);
+        const json_t *m = json_object_get(json_object_get(run, "metrics"), id->key);
+        if (!run_of(run, id) || !json_is_object(m)) continue;
+        v[n] = rb_json_num(m, field);
+        if (isfinite(v[n])) total += v[n];
+        n++;
+    }
+    double r = sum ? total : rb_median(v, n);
+    free(v);
+    if (reps) *reps = n;
+    return r;
+}
+
+/* The checks and the other custom metrics of scenario sc's runs, one row
+ * per (registry, label, series) in first-seen order (the metrics by type
+ * first), over the repetitions. */
+static void metric_series(const json_t *runs, rb_sec_scenario *sc)
+{
+    size_t ccap = 0, mcap = 0, i, k;
+    for (size_t ri = 0; ri < json_array_size(runs); ri++) {
+        const json_t *run = json_array_get(runs, ri), *m;
+        if (strcmp(rb_json_str(run, "scenario"), sc->name) != 0) continue;
+        const char *key;
+        json_object_foreach((json_t *)json_object_get(run, "metrics"), key, m) {
+            int type = mtype_of(rb_json_str(m, "type"));
+            if (type < 0) continue;
+            series_id id = {sc->name, rb_json_str(run, "registry"), rb_json_str(run, "label"), key};
+            if (type == RB_SEC_RATE && !strcmp(rb_json_str(m, "name"), "checks")) {
+                for (k = 0; k < sc->n_checks; k++)
+                    if (is_series(&id, sc->checks[k].registry, sc->checks[k].label, sc->checks[k].key)) break;
+                if (k < sc->n_checks) continue;
+                const char *tags = rb_json_str(m, "tags");
+                sc->checks = grow(sc->checks, sc->n_checks, &ccap, sizeof *sc->checks);
+                sc->checks[sc->n_checks++] = (rb_sec_check){.registry = id.registry, .label = id.label,
+                                                            .name = strncmp(tags, "check=", 6) ? tags : tags + 6,
+                                                            .key = key};
+            } else {
+                for (k = 0; k < sc->n_custom; k++)
+                    if (is_series(&id, sc->custom[k].registry, sc->custom[k].label, sc->custom[k].key)) break;
+                if (k < sc->n_custom) continue;
+                sc->custom = grow(sc->custom, sc->n_custom, &mcap, sizeof *sc->custom);
+                sc->custom[sc->n_custom++] = (rb_sec_custom){.registry = id.registry, .label = id.label,
+                                                             .name = rb_json_str(m, "name"),
+                                                             .tags = rb_json_str(m, "tags"), .key = key,
+                                                             .type = (rb_sec_mtype)type};
+            }
+        }
+    }
+    /* by type (stable: insertion), so that each type's rows make one table */
+    for (i = 1; i < sc->n_custom; i++) {
+        rb_sec_custom x = sc->custom[i];
+        for (k = i; k > 0 && sc->custom[k - 1].type > x.type; k--) sc->custom[k] = sc->custom[k - 1];
+        sc->custom[k] = x;
+    }
+    for (i = 0; i < sc->n_checks; i++) {
+        rb_sec_check *c = &sc->checks[i];
+        series_id id = {sc->name, c->registry, c->label, c->key};
+        c->rate = over_reps(runs, &id, "rate", 0, &c->reps);
+        c->passes = over_reps(runs, &id, "passes", 1, NULL);
+        c->fails = over_reps(runs, &id, "fails", 1, NULL);
+    }
+    for (i = 0; i < sc->n_custom; i++) {
+        rb_sec_custom *c = &sc->custom[i];
+        series_id id = {sc->name, c->registry, c->label, c->key};
+        size_t nf;
+        const char *const *f = rb_sec_mtype_fields(c->type, &nf);
+        c->count = over_reps(runs, &id, "count", 1, &c->reps);
+        for (k = 0; k < RB_SEC_MAX_FIELDS; k++)
+            c->v[k] = k < nf ? over_reps(runs, &id, f[k], c->type == RB_SEC_RATE && k > 0, NULL) : NAN;
+    }
 }
 
 static void scenarios(const json_t *runs, rb_sections *s)
@@ -236,16 +399,30 @@ static void scenarios(const json_t *runs, rb_sections *s)
         scenario_rows(s, sc);
         for (int m = 0; m < RB_SEC_N_METRICS; m++) metric_rows(runs, scn, METRIC_NAMES[m], &sc->metrics[m]);
         phase_rows(runs, sc);
+        metric_series(runs, sc);
     }
 }
 
-static void side_by_side(rb_sections *s)
+/* How many registries ran scenario scn (at most two are counted). */
+static int scenario_registries(const json_t *runs, const char *scn)
+{
+    const char *first = NULL;
+    for (size_t ri = 0; ri < json_array_size(runs); ri++) {
+        const json_t *run = json_array_get(runs, ri);
+        if (strcmp(rb_json_str(run, "scenario"), scn) != 0) continue;
+        if (!first) first = rb_json_str(run, "registry");
+        else if (strcmp(first, rb_json_str(run, "registry")) != 0) return 2;
+    }
+    return first ? 1 : 0;
+}
+
+static void side_by_side(const json_t *runs, rb_sections *s)
 {
     if (s->n_registries < 2) return;
     s->side = rb_calloc(s->groups.n ? s->groups.n : 1, sizeof *s->side);
     for (size_t i = 0; i < s->groups.n; i++) {
         const rb_group *g = &s->groups.g[i];
-        int seen = 0;
+        int seen = scenario_registries(runs, g->scenario) < 2;
         for (size_t h = 0; h < s->n_side && !seen; h++) {
             const rb_group *k = s->side[h].key;
             seen = !strcmp(k->scenario, g->scenario) && !strcmp(k->label, g->label) && !strcmp(k->phase, g->phase);
@@ -279,7 +456,7 @@ void rb_sections_extract(const json_t *suite, rb_sections *s)
                                       rb_group_median(g, RB_STAT_P50), rb_group_median(g, RB_STAT_P99)};
     }
     scenarios(runs, s);
-    side_by_side(s);
+    side_by_side(runs, s);
 }
 
 void rb_sections_free(rb_sections *s)
@@ -296,6 +473,9 @@ void rb_sections_free(rb_sections *s)
     for (size_t i = 0; i < s->n_scenarios; i++) {
         rb_sec_scenario *sc = &s->scenarios[i];
         free(sc->rows);
+        free(sc->spreads);
+        free(sc->checks);
+        free(sc->custom);
         for (int m = 0; m < RB_SEC_N_METRICS; m++) free(sc->metrics[m].rows);
         free(sc->dedup);
         free(sc->arrivals);

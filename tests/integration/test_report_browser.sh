@@ -4,9 +4,17 @@
 # writes `regbench report --baseline`, then in Chromium: dumps the DOM and
 # checks that every chart is drawn (data marks per data-chart), fails on any
 # console error, and keeps a screenshot as $RB_BUILD/artifacts/report.png.
-# Then interrupts a run after its first phase and checks that its report
-# renders too (the cut-short phase marked incomplete). Chromium is required:
-# the test fails, not skips, without it.
+# tests/tools/report_check.py then measures the page at 1,400 px (computed
+# styles and bounding boxes, through a script added to a copy of the page):
+# the series of each chart differ in colour or dash and the legend names
+# them, no two texts of a chart overlap and none is smaller than 10 px, the
+# throughput axes reach at most 1.25x the largest rate of the phases longer
+# than a time step (recomputed from results.json). The same on the report
+# of suites/quick.yaml, where the comparison and every summary chart must
+# end within the first 3,000 px (screenshot report-quick.png). Then
+# interrupts a run after its first phase and checks that its report renders
+# too (the cut-short phase marked incomplete; screenshot report-cut.png).
+# Chromium is required: the test fails, not skips, without it.
 source "$(dirname "$0")/lib.sh"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
@@ -92,12 +100,31 @@ sys.exit(1 if bad else 0)
 PY
 check_dom "$WORK/report.html" throughput latency resources scaling dedup comparison
 
-# the screenshot kept as an artifact
-rm -f "$RB_BUILD/artifacts/report.png"
-chrome --hide-scrollbars --window-size=1280,4000 --screenshot="$RB_BUILD/artifacts/report.png" "file://$WORK/report.html" \
-  >"$WORK/shot.log" 2>&1 || { cat "$WORK/shot.log"; fail "chromium --screenshot failed"; }
-size=$(stat -c %s "$RB_BUILD/artifacts/report.png" 2>/dev/null || echo 0)
-[ "$size" -gt 20000 ] || fail "screenshot $RB_BUILD/artifacts/report.png is $size bytes, want > 20 KB"
+# readable: distinct series, no overlapping or tiny text, axes not set by outliers
+# (measured at 1,400 px); LAYOUT_PX: where the comparison and summary charts must end
+# check_readable HTML RESULTS [LAYOUT_PX]
+check_readable() {
+  python3 "$RB_SRC/tests/tools/report_check.py" --chromium "$CHROMIUM" --html "$1" --results "$2" --width 1400 \
+    --work "$WORK/measure" ${3:+--layout "$3"} || fail "report $1 is hard to read (see above)"
+}
+check_readable "$WORK/report.html" "$WORK/s/results.json"
+
+# screenshot HTML NAME: a 1,400 x 3,000 screenshot kept as $RB_BUILD/artifacts/NAME.png; sets $size
+screenshot() {
+  rm -f "$RB_BUILD/artifacts/$2.png"
+  chrome --hide-scrollbars --window-size=1400,3000 --screenshot="$RB_BUILD/artifacts/$2.png" "file://$1" \
+    >"$WORK/shot.log" 2>&1 || { cat "$WORK/shot.log"; fail "chromium --screenshot failed"; }
+  size=$(stat -c %s "$RB_BUILD/artifacts/$2.png" 2>/dev/null || echo 0)
+  [ "$size" -gt 20000 ] || fail "screenshot $RB_BUILD/artifacts/$2.png is $size bytes, want > 20 KB"
+}
+screenshot "$WORK/report.html" report
+main_size=$size
+
+# the quick suite: the comparison and every summary chart within the first 3,000 px
+run_rb 0 suite "$RB_SRC/suites/quick.yaml" --out "$WORK/quick" --quiet
+check_dom "$WORK/quick/report.html" throughput latency resources scaling dedup
+check_readable "$WORK/quick/report.html" "$WORK/quick/results.json" 3000
+screenshot "$WORK/quick/report.html" report-quick
 
 # default output: report.html beside the results; a run-level results.json works too
 run_rb 0 report "$WORK/s/runs/crane-memory/concurrent/default/rep1/results.json"
@@ -127,5 +154,7 @@ run_rb 0 report "$WORK/cut/results.json"
 expect_grep "$WORK/cut/report.html" 'incomplete'
 expect_grep "$WORK/cut/report.html" 'interrupted'
 check_dom "$WORK/cut/report.html" throughput latency resources
-echo "ok: report in Chromium; screenshot $RB_BUILD/artifacts/report.png ($size bytes)"
+check_readable "$WORK/cut/report.html" "$WORK/cut/results.json"
+screenshot "$WORK/cut/report.html" report-cut
+echo "ok: report in Chromium; screenshots in $RB_BUILD/artifacts: report.png ($main_size bytes), report-quick.png, report-cut.png"
 rm -rf "$WORK"

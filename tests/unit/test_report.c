@@ -2,8 +2,10 @@
  * two-part label, two repetitions, phases with awkward names, a phase without
  * operations, a run that failed before any phase): every bench.txt line
  * matches the Go benchmark format, names are stable and sanitised, and
- * summary.csv / timeseries.csv have the expected rows and RFC 4180 quoting;
- * and the accessors of rb_load.h that every writer reads the document with.
+ * summary.csv / timeseries.csv have the expected rows and RFC 4180 quoting,
+ * summary.csv with a column per custom metric series and field (checks
+ * too) when the runs have them; and the accessors of rb_load.h that every
+ * writer reads the document with.
  * With `--write-bench DIR` it instead writes DIR/old.txt and DIR/new.txt
  * (6 repetitions each, push 20% slower in new) for test_benchstat.sh. */
 #include "results/rb_export.h"
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #define AWKWARD "pull, \"cold\" x"
+#define CSV_MAXF 48   /* fields a record of the CSV parser below may have */
 
 static json_t *phase(const char *name, int ops, double mbps, double p50)
 {
@@ -88,7 +91,7 @@ static char *slurp(const char *path)
 
 /* Splits CSV text into records of fields (RFC 4180); returns the record count,
  * and the field count of every record in nf[] (up to max). */
-static int parse_csv(const char *s, char fields[][32][128], int *nf, int max)
+static int parse_csv(const char *s, char fields[][CSV_MAXF][128], int *nf, int max)
 {
     int rec = 0, fld = 0;
     size_t pos = 0;
@@ -108,14 +111,14 @@ static int parse_csv(const char *s, char fields[][32][128], int *nf, int max)
             while (*s && *s != ',' && *s != '\n') { if (pos < 127) out[pos++] = *s; s++; }
         }
         out[pos] = '\0';
-        if (*s == ',') { s++; fld++; if (fld >= 32) return -1; continue; }
+        if (*s == ',') { s++; fld++; if (fld >= CSV_MAXF) return -1; continue; }
         if (*s == '\n' || !*s) { nf[rec] = fld + 1; rec++; fld = 0; if (*s) s++; continue; }
         return -1;   /* garbage after a quoted field */
     }
     return rec;
 }
 
-static char csv[64][32][128];
+static char csv[64][CSV_MAXF][128];
 static int nf[64];
 
 static void test_bench(const json_t *s)
@@ -243,6 +246,53 @@ static void test_csv(const json_t *s, const char *dir)
     free(p);
 }
 
+/* summary.csv of runs with checks and custom metrics: the 22 columns, then
+ * one per (series, field) in first-seen order, the run's values on each of
+ * its rows and empty cells where a run lacks the series. */
+static void test_csv_metrics(const char *dir)
+{
+    json_t *a = json_pack("{s:{s:s, s:s, s:s, s:i, s:f, s:i, s:i}, s:{s:s, s:s, s:s, s:i, s:f, s:f, s:f}}",
+                          "checks{check=status is 200}", "name", "checks", "tags", "check=status is 200", "type", "rate",
+                          "count", 20, "rate", 1.0, "passes", 20, "fails", 0,
+                          "queue{level=1,size=1MB}", "name", "queue", "tags", "level=1,size=1MB", "type", "gauge",
+                          "count", 1, "value", 5.5, "min", 5.5, "max", 5.5);
+    json_t *b = json_pack("{s:{s:s, s:s, s:s, s:i, s:f, s:f}}", "retries", "name", "retries", "tags", "", "type",
+                          "counter", "count", 2, "value", 3.0, "rate", 0.25);
+    json_t *ra = run("crane-memory", "", 1, json_pack("[o,o]", phase("push", 3, 1, 1), phase("pull", 3, 1, 1)), "ok");
+    json_t *rb = run("dist-fs", "", 1, json_pack("[o]", phase("push", 3, 1, 1)), "ok");
+    json_t *rc = run("dist-fs", "", 2, json_array(), "failed");
+    json_object_set_new(ra, "metrics", a);
+    json_object_set(rb, "metrics", b);
+    json_object_set_new(rc, "metrics", b);
+    json_t *s = json_pack("{s:s, s:[o,o,o]}", "schema", RB_SUITE_SCHEMA, "runs", ra, rb, rc);
+    char err[RB_ERRLEN];
+    char *p = rb_asprintf("%s/summary-metrics.csv", dir);
+    CHECKF(rb_write_summary_csv(s, p, err, sizeof err) == 0, "%s", err);
+    char *text = slurp(p);
+    int n = text ? parse_csv(text, csv, nf, 64) : -1;
+    CHECKF(n == 1 + 3 + 1, "summary rows %d", n);
+    for (int i = 0; i < n; i++) CHECKF(nf[i] == 22 + 4 + 4 + 3, "row %d has %d fields", i, nf[i]);
+    CHECK(!strcmp(csv[0][21], "storage_bytes") && !strcmp(csv[0][22], "custom.checks{check=status is 200}.count"));
+    CHECK(!strcmp(csv[0][25], "custom.checks{check=status is 200}.fails"));
+    CHECK(!strcmp(csv[0][26], "custom.queue{level=1,size=1MB}.count") && !strcmp(csv[0][27], "custom.queue{level=1,size=1MB}.value"));
+    CHECK(!strcmp(csv[0][30], "custom.retries.count") && !strcmp(csv[0][32], "custom.retries.rate"));
+    CHECK(text && strstr(text, ",\"custom.queue{level=1,size=1MB}.max\","));   /* quoted: the tags have a comma */
+    /* crane-memory's two phases carry its run's values; dist-fs's rows its own */
+    for (int r = 1; r <= 2; r++) {
+        CHECK(!strcmp(csv[r][0], "crane-memory") && !strcmp(csv[r][22], "20") && !strcmp(csv[r][23], "1"));
+        CHECK(!strcmp(csv[r][24], "20") && !strcmp(csv[r][25], "0") && !strcmp(csv[r][27], "5.5"));
+        CHECK(!strcmp(csv[r][30], "") && !strcmp(csv[r][32], ""));
+    }
+    CHECK(!strcmp(csv[1][4], "push") && !strcmp(csv[2][4], "pull") && !strcmp(csv[1][7], "3"));
+    CHECK(!strcmp(csv[3][0], "dist-fs") && !strcmp(csv[3][22], "") && !strcmp(csv[3][29], ""));
+    CHECK(!strcmp(csv[3][30], "2") && !strcmp(csv[3][31], "3") && !strcmp(csv[3][32], "0.25"));
+    /* the run without phases: its row, with its metrics */
+    CHECK(!strcmp(csv[4][4], "") && !strcmp(csv[4][5], "failed") && !strcmp(csv[4][21], "") && !strcmp(csv[4][31], "3"));
+    free(text);
+    free(p);
+    json_decref(s);
+}
+
 /* Writes DIR/old.txt and DIR/new.txt for the benchstat integration test. */
 static int write_bench_pair(const char *dir)
 {
@@ -296,6 +346,7 @@ int main(int argc, char **argv)
     test_bench(s);
     test_label_split();
     test_csv(s, dir);
+    test_csv_metrics(dir);
     test_accessors();
     json_decref(s);
     free(dir);
