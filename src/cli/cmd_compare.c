@@ -1,37 +1,61 @@
-/* cmd_compare: `regbench compare BASELINE NEW [--threshold 5%] [--json OUT]`.
- * Loads two results files (suite or single run, or directories holding
- * results.json), prints the comparison table and optionally writes the
- * comparison as JSON. Exit code: 1 when a regression beyond the threshold was
- * found, 0 otherwise, 2 for bad input (usage, unreadable or foreign files). */
+/* cmd_compare: `regbench compare BASELINE NEW [--max-change 5%] [--strict]
+ * [--json OUT]`. Loads two results files (suite or single run, or
+ * directories holding results.json), prints the comparison table
+ * (rb_compare_print) and optionally writes the comparison as JSON. Options
+ * through the shared parser (args.h); --threshold PCT is kept as an alias
+ * of --max-change. Exit codes as every command's (rb_run.h): 0 no
+ * regression, 99 a regression, 2 bad input (usage, unreadable or foreign
+ * files, a JSON file that cannot be written). */
 #include "cli/rb_cli.h"
+#include "args.h"
 #include "util/rb_atomic.h"
 #include "results/rb_compare.h"
 #include "results/rb_load.h"
+#include "run/rb_run.h"
 #include "util/rb_util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define EXIT_BAD_INPUT 2
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: regbench compare BASELINE NEW [options]\n"
+            "Usage: regbench compare BASELINE NEW [options]\n"
             "  BASELINE, NEW       results.json of a suite or of a single run (or their directory)\n"
-            "  --threshold P       change that counts as a regression, in percent (default 5%%)\n"
+            "  --max-change P      largest change that is not a regression, in percent (default 5%%)\n"
+            "  --threshold P       the same (an alias of --max-change; a bare percentage only)\n"
+            "  --strict            with fewer than %d repetitions a side, fail on the max change alone\n"
+            "                      (default: only when every new sample is worse than every baseline one)\n"
             "  --json OUT          also write the comparison as JSON to OUT\n"
-            "exit code: 1 when a regression was found, 0 when none, 2 for bad input\n");
+            "  -h, --help          this text\n"
+            "Options take --name VALUE or --name=VALUE. Differences under %g ms (latency) or %g MB/s\n"
+            "(throughput) are never regressions.\n"
+            "Exit codes: 0 no regression, 2 bad input, 99 a regression (docs/cli.md).\n",
+            RB_COMPARE_MIN_SAMPLES, RB_COMPARE_FLOOR_MS, RB_COMPARE_FLOOR_MBPS);
 }
 
-/* Writes the comparison JSON to path atomically. */
-static int write_json(const json_t *cmp, const char *path)
+static const rb_opt COMPARE_OPTS[] = {
+    {"--max-change", 1, NULL}, {"--threshold", 1, NULL}, {"--strict", 0, NULL}, {"--json", 1, NULL},
+    {NULL, 0, NULL},
+};
+
+/* A usage error: the message, a pointer to the help, exit 2. */
+static int bad(const char *msg)
+{
+    fprintf(stderr, "regbench compare: %s\n(see regbench compare --help)\n", msg);
+    return RB_EXIT_USAGE;
+}
+
+/* Writes the comparison JSON (with the paths compared) to path atomically. */
+static int write_json(json_t *cmp, const char *base, const char *cur, const char *path)
 {
     char err[RB_ERRLEN];
-    if (rb_write_json_atomic(path, cmp, err, sizeof err) < 0) {
+    json_t *doc = json_pack("{s:s, s:s}", "baseline", base, "new", cur);
+    json_object_update(doc, cmp);
+    int rc = rb_write_json_atomic(path, doc, err, sizeof err);
+    json_decref(doc);
+    if (rc < 0) {
         fprintf(stderr, "regbench compare: %s\n", err);
         return -1;
     }
@@ -43,76 +67,59 @@ int rb_cmd_compare(int argc, char **argv)
     const char *pos[2] = {NULL, NULL};
     int npos = 0;
     const char *json_out = NULL;
-    double threshold = 5.0;
+    rb_compare_opts o = {.threshold_pct = 5.0, .strict = 0};
     char err[RB_ERRLEN];
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    rb_args args;
+    rb_args_init(&args, "compare", argc, argv, COMPARE_OPTS);
+    const rb_opt *opt;
+    const char *v;
+    for (int kind; (kind = rb_args_next(&args, &opt, &v, err, sizeof err)) != RB_ARG_END;) {
+        if (kind == RB_ARG_ERR) return bad(err);
+        if (kind == RB_ARG_HELP) {
             usage(stdout);
-            return 0;
+            return RB_EXIT_OK;
         }
-        if (strncmp(a, "--threshold", 11) == 0 && (a[11] == '\0' || a[11] == '=')) {
-            if (a[11] == '=') val = a + 12;
-            else if (i + 1 < argc) val = argv[++i];
-            else {
-                fprintf(stderr, "regbench compare: --threshold needs a value, e.g. --threshold 5%%\n");
-                return EXIT_BAD_INPUT;
+        if (kind == RB_ARG_POS) {
+            if (npos == 2) {
+                fprintf(stderr, "regbench compare: unexpected argument %s (give BASELINE and NEW only)\n", v);
+                return RB_EXIT_USAGE;
             }
-            if (rb_parse_change_pct(val, &threshold, err, sizeof err) != 0) {
-                fprintf(stderr, "regbench compare: --threshold: %s\n", err);
-                return EXIT_BAD_INPUT;
-            }
-        } else if (strncmp(a, "--json", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
-            if (a[6] == '=') json_out = a + 7;
-            else if (i + 1 < argc) json_out = argv[++i];
-            if (!json_out || !*json_out) {
-                fprintf(stderr, "regbench compare: --json needs a file name\n");
-                return EXIT_BAD_INPUT;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "regbench compare: unknown option %s\n", a);
-            usage(stderr);
-            return EXIT_BAD_INPUT;
-        } else if (npos < 2) {
-            pos[npos++] = a;
-        } else {
-            fprintf(stderr, "regbench compare: unexpected argument %s (give BASELINE and NEW only)\n", a);
-            return EXIT_BAD_INPUT;
+            pos[npos++] = v;
+        } else if (rb_opt_is(opt, "--max-change") || rb_opt_is(opt, "--threshold")) {
+            if (rb_parse_max_change(opt->name, v, &o.threshold_pct, err, sizeof err) != 0) return bad(err);
+        } else if (rb_opt_is(opt, "--strict")) {
+            o.strict = 1;
+        } else if (rb_opt_is(opt, "--json")) {
+            if (!*v) return bad("--json needs a file name");
+            json_out = v;
         }
     }
     if (npos != 2) {
         fprintf(stderr, "regbench compare: need BASELINE and NEW results files\n");
         usage(stderr);
-        return EXIT_BAD_INPUT;
+        return RB_EXIT_USAGE;
     }
 
     json_t *base = rb_results_load(pos[0], err, sizeof err);
     if (!base) {
         fprintf(stderr, "regbench compare: baseline: %s\n", err);
-        return EXIT_BAD_INPUT;
+        return RB_EXIT_USAGE;
     }
     json_t *cur = rb_results_load(pos[1], err, sizeof err);
     if (!cur) {
         fprintf(stderr, "regbench compare: new: %s\n", err);
         json_decref(base);
-        return EXIT_BAD_INPUT;
+        return RB_EXIT_USAGE;
     }
-    json_t *cmp = rb_compare(base, cur, threshold);
+    json_t *cmp = rb_compare_with(base, cur, &o);
     json_decref(base);
     json_decref(cur);
 
     printf("baseline: %s\nnew:      %s\n", pos[0], pos[1]);
     rb_compare_print(cmp, stdout);
     fflush(stdout);
-    int rc = json_integer_value(json_object_get(cmp, "regressions")) > 0 ? 1 : 0;
-    if (json_out) {
-        json_t *doc = json_pack("{s:s, s:s}", "baseline", pos[0], "new", pos[1]);
-        json_object_update(doc, cmp);
-        if (write_json(doc, json_out) != 0) rc = EXIT_BAD_INPUT;
-        json_decref(doc);
-    }
+    int rc = json_integer_value(json_object_get(cmp, "regressions")) > 0 ? RB_EXIT_THRESHOLD : RB_EXIT_OK;
+    if (json_out && write_json(cmp, pos[0], pos[1], json_out) != 0) rc = RB_EXIT_USAGE;
     json_decref(cmp);
     return rc;
 }

@@ -1,10 +1,13 @@
 /* cmd_report: `regbench report RESULTS.json [--baseline OTHER.json]
- * [--threshold 5%] [--out FILE]`. Loads saved results (a suite's or a run's
- * results.json, or a directory holding one) and writes report.html (default:
- * beside RESULTS.json). The run records of a suite are completed from each
- * run's own results.json under the suite directory. Exit code 0, 2 for bad
- * input, 1 when the report cannot be written. */
+ * [--max-change 5%] [--strict] [--out FILE]`. Loads saved results (a
+ * suite's or a run's results.json, or a directory holding one) and writes
+ * report.html (default: beside RESULTS.json). The run records of a suite are
+ * completed from each run's own results.json under the suite directory.
+ * Options through the shared parser (args.h); --threshold PCT is kept as an
+ * alias of --max-change. Exit code 0, 2 for bad input, 1 when the report
+ * cannot be written. */
 #include "cli/rb_cli.h"
+#include "args.h"
 #include "util/rb_atomic.h"
 #include "results/rb_compare.h"
 #include "run/rb_events.h"
@@ -22,12 +25,18 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: regbench report RESULTS.json [options]\n"
+    fprintf(f, "Usage: regbench report RESULTS.json [options]\n"
                "  RESULTS.json        results of a suite or of a single run (or their directory)\n"
                "  --baseline OTHER    compare with these results (suite or run) and chart the change\n"
-               "  --threshold P       change that counts as a regression, in percent (default 5%%)\n"
+               "  --max-change P      largest change that is not a regression, in percent (default 5%%)\n"
+               "  --threshold P       the same (an alias of --max-change; a bare percentage only)\n"
+               "  --strict            with fewer than %d repetitions a side, a change beyond the max\n"
+               "                      change is a regression (default: only when every sample is worse)\n"
                "  --out FILE          where to write the report (default report.html beside RESULTS.json)\n"
-               "exit code: 0 written, 2 bad input, 1 cannot write\n");
+               "  -h, --help          this text\n"
+               "Options take --name VALUE or --name=VALUE.\n"
+               "Exit codes: 0 written, 1 cannot write, 2 bad input (docs/cli.md).\n",
+            RB_COMPARE_MIN_SAMPLES);
 }
 
 /* The directory of the results: path itself if a directory, else its dirname. */
@@ -85,56 +94,47 @@ out:
     return rc;
 }
 
-/* Value of option a (--name VALUE or --name=VALUE) at argv[*i], or NULL if a is not it. */
-static const char *opt(int argc, char **argv, int *i, const char *name, int *missing)
+static const rb_opt REPORT_OPTS[] = {
+    {"--baseline", 1, NULL}, {"--out", 1, NULL}, {"--max-change", 1, NULL}, {"--threshold", 1, NULL},
+    {"--strict", 0, NULL}, {NULL, 0, NULL},
+};
+
+/* A usage error: the message, the usage, exit 2. */
+static int bad(const char *msg)
 {
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n) != 0) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
+    fprintf(stderr, "regbench report: %s\n", msg);
+    usage(stderr);
+    return EXIT_BAD_INPUT;
 }
 
 int rb_cmd_report(int argc, char **argv)
 {
     const char *in = NULL, *base = NULL, *out = NULL, *v;
-    double threshold = 5.0;
+    rb_compare_opts copts = {.threshold_pct = 5.0, .strict = 0};
     char err[RB_ERRLEN];
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    rb_args args;
+    rb_args_init(&args, "report", argc, argv, REPORT_OPTS);
+    const rb_opt *opt;
+    for (int kind; (kind = rb_args_next(&args, &opt, &v, err, sizeof err)) != RB_ARG_END;) {
+        if (kind == RB_ARG_ERR) return bad(err);
+        if (kind == RB_ARG_HELP) {
             usage(stdout);
             return 0;
         }
-        if ((v = opt(argc, argv, &i, "--baseline", &missing))) base = v;
-        else if ((v = opt(argc, argv, &i, "--out", &missing))) out = v;
-        else if ((v = opt(argc, argv, &i, "--threshold", &missing))) {
-            if (rb_parse_change_pct(v, &threshold, err, sizeof err) != 0) {
-                fprintf(stderr, "regbench report: --threshold: %s\n", err);
+        if (kind == RB_ARG_POS) {
+            if (in) {
+                fprintf(stderr, "regbench report: one results file only (got %s and %s)\n", in, v);
                 return EXIT_BAD_INPUT;
             }
-        } else if (missing) {
-            fprintf(stderr, "regbench report: %s needs a value\n", argv[i]);
-            usage(stderr);
-            return EXIT_BAD_INPUT;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "regbench report: unknown option %s\n", argv[i]);
-            usage(stderr);
-            return EXIT_BAD_INPUT;
-        } else if (!in) {
-            in = argv[i];
-        } else {
-            fprintf(stderr, "regbench report: one results file only (got %s and %s)\n", in, argv[i]);
-            return EXIT_BAD_INPUT;
-        }
-        if (missing) {
-            fprintf(stderr, "regbench report: %s needs a value\n", argv[i]);
-            return EXIT_BAD_INPUT;
+            in = v;
+        } else if (rb_opt_is(opt, "--baseline")) {
+            base = v;
+        } else if (rb_opt_is(opt, "--out")) {
+            out = v;
+        } else if (rb_opt_is(opt, "--max-change") || rb_opt_is(opt, "--threshold")) {
+            if (rb_parse_max_change(opt->name, v, &copts.threshold_pct, err, sizeof err) != 0) return bad(err);
+        } else if (rb_opt_is(opt, "--strict")) {
+            copts.strict = 1;
         }
     }
     if (!in || (out && !*out) || (base && !*base)) {
@@ -165,8 +165,8 @@ int rb_cmd_report(int argc, char **argv)
             json_decref(suite);
             return EXIT_BAD_INPUT;
         }
-        /* the comparison with the chosen threshold replaces any in the suite */
-        cmp = rb_compare(bsuite, suite, threshold);
+        /* the comparison with the chosen max change replaces any in the suite */
+        cmp = rb_compare_with(bsuite, suite, &copts);
         json_object_set_new(suite, "comparison", cmp);
     }
     char *dir = results_dir(in);

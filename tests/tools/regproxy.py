@@ -4,12 +4,13 @@
 Sits between a client (regbench, curl) and a real registry on 127.0.0.1 and
 can demand authentication (Bearer token flow or Basic) and inject faults
 (flipped byte, truncated body, delay, stall, reset, error status, slow
-upload). Bodies are streamed through a fixed buffer, never held whole.
+upload, a proportional slowdown). Bodies are streamed through a fixed buffer, never held whole.
 Standard library only. See tests/tools/README.md.
 """
 import argparse
 import base64
 import datetime
+import fcntl
 import hmac
 import http.client
 import http.server
@@ -30,12 +31,14 @@ import time
 import urllib.parse
 
 BUF = 256 * 1024
+SIOCOUTQNSD = 0x894B           # Linux: bytes in a socket's send queue not yet sent
 MAX_LINE = 65536
 DRAIN_LIMIT = 256 << 20        # bodies we answer without forwarding: drain up to this, else close
-FAULT_KINDS = ("flip_byte", "truncate", "delay", "stall", "reset", "status", "slow_upload")
+FAULT_KINDS = ("flip_byte", "truncate", "delay", "stall", "reset", "status", "slow_upload", "slowdown")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
               "trailer", "upgrade", "proxy-authenticate", "proxy-authorization"}
 REPO_RE = re.compile(r"^/v2/(.+?)/(?:blobs|manifests|tags|referrers)(?:/|$)")
+BLOB_RE = re.compile(r"^/v2/.+/blobs/[a-z0-9]+:[A-Za-z0-9=_-]+$")
 STATUS_CODES = {429: "TOOMANYREQUESTS", 503: "UNAVAILABLE", 401: "UNAUTHORIZED",
                 403: "DENIED", 404: "NOT_FOUND"}
 
@@ -48,7 +51,7 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.c = {"requests": 0, "forwarded": 0, "tokens_issued": 0, "auth_failures": 0,
-                  "upstream_errors": 0, "client_errors": 0,
+                  "upstream_errors": 0, "client_errors": 0, "blobs_hidden": 0,
                   "bytes_to_upstream": 0, "bytes_to_client": 0}
         self.faults = {k: 0 for k in FAULT_KINDS}
         self.fault_matches = 0
@@ -121,6 +124,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
         self.timeout_s = self.cfg.idle_timeout
         self.connection.settimeout(self.timeout_s)
+        try:   # a head and a small body written apart must not wait for a delayed ACK
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self.up = None
         self.st = self.server.stats
 
@@ -365,7 +372,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kinds = set()
         for kind, on in (("flip_byte", c.flip_byte), ("truncate", c.truncate), ("delay", c.delay > 0),
                          ("stall", c.stall), ("reset", c.reset), ("status", c.status is not None),
-                         ("slow_upload", c.slow_upload > 0)):
+                         ("slow_upload", c.slow_upload > 0), ("slowdown", c.slowdown > 1)):
             if on:
                 kinds.add(kind)
         return kinds
@@ -382,6 +389,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _hold(self, faults, done):
+        """--slowdown F: called just before the last bytes of the answer;
+        waits (F - 1) x the time the exchange took so far, so that the
+        client sees the answer complete F times as late. Once per request."""
+        if "slowdown" not in faults or "slowdown" in done:
+            return
+        self.st.fault("slowdown")
+        done.append("slowdown")
+        self._drain()
+        wait = (self.cfg.slowdown - 1.0) * (time.monotonic() - self._t0)
+        if wait > 0 and self.server.stop.wait(wait):
+            raise ClientGone("shutting down")
+
+    def _drain(self, limit=2.0):
+        """Waits (at most `limit` s) until every byte written so far has left
+        for the client (no unsent bytes in the socket: SIOCOUTQNSD), so that
+        the time an exchange took is about the time the client saw."""
+        end = time.monotonic() + limit
+        while time.monotonic() < end and not self.server.stop.is_set():
+            try:
+                q = fcntl.ioctl(self.connection.fileno(), SIOCOUTQNSD, b"\0\0\0\0")
+            except (OSError, ValueError):
+                return
+            if struct.unpack("i", q)[0] == 0:
+                return
+            time.sleep(0.0005)
+
     def _stall(self):
         """Keep the connection open, sending nothing, until the client goes
         away or the proxy stops."""
@@ -397,6 +431,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- dispatch -------------------------------------------------------
     def _handle(self):
+        self._t0 = time.monotonic()
         self._expect = getattr(self, "_expect", False)
         self._sent_continue = False
         self._body_done = False
@@ -424,6 +459,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._token(query)
             return
         if not self._check_auth(path):
+            return
+        if self.cfg.fresh and self.command == "HEAD" and BLOB_RE.match(path):
+            self.st.inc("blobs_hidden")   # --fresh: "not here", so a push uploads it again
+            self._answer(404, self._err("BLOB_UNKNOWN", "blob unknown to registry (regproxy --fresh)"))
             return
         faults = self._pick_faults()
         done = []
@@ -563,6 +602,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers.append(("Connection", "close"))
         head = ["HTTP/1.1 %d %s" % (code, resp.reason or http.client.responses.get(code, ""))]
         head += ["%s: %s" % kv for kv in headers]
+        if not has_body or (framing == "length" and not length):
+            self._hold(faults, done)   # the head is the whole answer
         self._write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         if not has_body:
             resp.read()
@@ -610,6 +651,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if kind == "stall":
                         self._stall()
                     return
+                if framing == "length" and pos + len(piece) >= length:
+                    self._hold(faults, done)   # before the last piece
                 if framing == "chunked":
                     self._write(b"%x\r\n" % len(piece))
                     self._write(piece)
@@ -621,6 +664,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     break
         except ClientGone:
             raise
+        self._hold(faults, done)   # chunked: before the last chunk; close-delimited: before the close
         if framing == "chunked":
             self._write(b"0\r\n\r\n")
         if resp.will_close:
@@ -672,6 +716,10 @@ def parse_args(argv):
     p.add_argument("--reset", action="store_true")
     p.add_argument("--status", type=int, metavar="CODE")
     p.add_argument("--slow-upload", type=float, default=0.0, metavar="BYTES_PER_S")
+    p.add_argument("--slowdown", type=float, default=1.0, metavar="F",
+                   help="answer F times as late as through the plain proxy (F >= 1; 2: twice as slow)")
+    p.add_argument("--fresh", action="store_true",
+                   help="answer HEAD of any blob with 404, so pushing the same images again uploads every blob")
     p.add_argument("--fault-rate", type=float, default=1.0)
     p.add_argument("--fault-path", default=r"^/v2/.+/blobs/sha256:", metavar="REGEX")
     p.add_argument("--fault-method", default="", metavar="M[,M...]", help="only these methods (default: any)")
@@ -691,6 +739,8 @@ def parse_args(argv):
     a.listen_port = int(m.group(2))
     if a.auth != "none" and not a.user:
         p.error("--auth %s needs --user and --password" % a.auth)
+    if not a.slowdown >= 1.0 or a.slowdown > 1000:
+        p.error("--slowdown must be a factor from 1 to 1000, got %g" % a.slowdown)
     if not 0.0 <= a.fault_rate <= 1.0:
         p.error("--fault-rate must be in [0, 1]")
     if a.status is not None and not 100 <= a.status <= 599:
@@ -701,7 +751,7 @@ def parse_args(argv):
         p.error("bad --fault-path: %s" % e)
     a.fault_method = {x.strip().upper() for x in a.fault_method.split(",") if x.strip()}
     a.any_fault = (a.flip_byte or a.truncate or a.delay > 0 or a.stall or a.reset
-                   or a.status is not None or a.slow_upload > 0)
+                   or a.status is not None or a.slow_upload > 0 or a.slowdown > 1)
     return a
 
 

@@ -1,13 +1,17 @@
 /* test_compare: the regression detector. Mann-Whitney p-values against
  * reference values (scipy.stats.mannwhitneyu exact/asymptotic, a brute-force
  * enumeration of the permutation distribution for ties, and benchstat's own
- * R-checked large-sample cases); synthetic suites with a known 20% throughput
- * regression over 6 repetitions (significant, one regression), noise only
- * (none), 2 repetitions (untested: the threshold alone decides); run-level
- * results files; added/removed keys; repeated phase names; the grouping
- * engine compare shares with summary.md and report.html (which phases each
- * mode keeps, more repetitions than the views keep); and the
- * `regbench compare` command's exit codes and messages. */
+ * R-checked large-sample cases); the null distribution of U and the
+ * distribution-free interval of the ratio (hand-counted partitions, and the
+ * interval excludes 1 exactly when the test is significant); synthetic
+ * suites with a known 20% throughput regression over 6 repetitions
+ * (significant, one regression), noise only (none), fewer than 4
+ * repetitions (untested: a regression only when every new sample is worse,
+ * or with --strict on the threshold alone); the floors; run-level results
+ * files; added/removed keys; repeated phase names; the grouping engine
+ * compare shares with summary.md and report.html (which phases each mode
+ * keeps, more repetitions than the views keep); and the `regbench compare`
+ * command's options, exit codes (99 on a regression) and messages. */
 #include "cli/rb_cli.h"
 #include "results/rb_compare.h"
 #include "results/rb_groups.h"
@@ -15,6 +19,7 @@
 #include "util/rb_util.h"
 #include "rbtest.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -84,6 +89,70 @@ static void test_mann_whitney(void)
     CHECK(rb_mann_whitney_p(a1, 0, b1, 4) == 1.0);
     /* the smallest p with 4 + 4 is 2/70 < 0.05, so 4 repetitions can decide */
     CHECK(MW(a1, b1) < RB_COMPARE_ALPHA);
+}
+
+/* ---- the null distribution of U and the interval of the ratio ---------------- */
+
+/* A deterministic value in [0, 1) (LCG), for samples without ties. */
+static double lcg(unsigned *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return (double)((*state >> 8) & 0xFFFFFF) / 16777216.0;
+}
+
+static void test_ratio_ci(void)
+{
+    /* P(U <= u): partitions of u into at most m parts of at most n, over C(m+n, m) */
+    CHECK(close_rel(rb_mann_whitney_cdf(3, 3, 0), 1.0 / 20, 1e-12));
+    CHECK(close_rel(rb_mann_whitney_cdf(4, 4, 0), 1.0 / 70, 1e-12));
+    CHECK(close_rel(rb_mann_whitney_cdf(6, 6, 5), 19.0 / 924, 1e-12));    /* 1+1+2+3+5+7 */
+    CHECK(close_rel(rb_mann_whitney_cdf(6, 6, 6), 30.0 / 924, 1e-12));
+    CHECK(close_rel(rb_mann_whitney_cdf(5, 7, 17), 0.5, 1e-12));          /* symmetric about 17.5 */
+    CHECK(rb_mann_whitney_cdf(5, 7, 35) == 1.0 && rb_mann_whitney_cdf(5, 7, -1) == 0.0);
+    CHECK(close_rel(rb_mann_whitney_cdf(60, 60, 1800), 0.5 * erfc(-(0.5 / sqrt(3600.0 * 121 / 12)) / sqrt(2.0)), 1e-12));
+    /* the exact p of fully separated 4 + 4 is twice the lower tail */
+    static const double a1[] = {2, 1, 3, 5}, b1[] = {12, 11, 13, 15};
+    CHECK(close_rel(MW(a1, b1), 2 * rb_mann_whitney_cdf(4, 4, 0), 1e-12));
+
+    double lo, hi, level;
+    /* 4 + 4: the 95% interval is the range of the 16 ratios, coverage 1 - 2/70 */
+    static const double x4[] = {100, 101, 102, 103}, y4[] = {110, 111, 112, 113};
+    CHECK(rb_ratio_ci(x4, 4, y4, 4, 0.95, &lo, &hi, &level) == 0);
+    CHECK(close_rel(lo, 110.0 / 103, 1e-12) && close_rel(hi, 1.13, 1e-12));
+    CHECKF(close_rel(level, 1 - 2.0 / 70, 1e-12), "level %g", level);
+    /* 6 + 6: c = 5 (19/924 <= 0.025 < 30/924), the 6th smallest and largest of 36 ratios */
+    static const double x6[] = {100, 101, 102, 103, 104, 105}, y6[] = {120, 121, 122, 123, 124, 125};
+    CHECK(rb_ratio_ci(x6, 6, y6, 6, 0.95, &lo, &hi, &level) == 0);
+    CHECKF(close_rel(lo, 1.1650485436893203, 1e-12) && close_rel(hi, 1.2254901960784315, 1e-12), "%g %g", lo, hi);
+    CHECK(close_rel(level, 1 - 38.0 / 924, 1e-12));
+    /* too few for 95% (3 + 3: at best 90%); confidence 0 gives the range and its coverage */
+    static const double x3[] = {1, 2, 3}, y3[] = {4, 5, 6};
+    CHECK(rb_ratio_ci(x3, 3, y3, 3, 0.95, &lo, &hi, &level) == -1);
+    CHECK(rb_ratio_ci(x3, 3, y3, 3, 0, &lo, &hi, &level) == 0);
+    CHECK(close_rel(lo, 4.0 / 3, 1e-12) && hi == 6.0 && close_rel(level, 0.9, 1e-12));
+    CHECK(rb_ratio_ci(x3, 1, y3, 1, 0, &lo, &hi, &level) == 0 && lo == 4.0 && hi == 4.0 && level == 0);
+    /* a baseline value that is not positive: no ratio */
+    static const double z[] = {0, 1, 2};
+    CHECK(rb_ratio_ci(z, 3, y3, 3, 0, &lo, &hi, &level) == -1);
+    CHECK(rb_ratio_ci(x3, 0, y3, 3, 0, &lo, &hi, &level) == -1);
+
+    /* the interval excludes 1 exactly when Mann-Whitney is significant (no ties) */
+    unsigned st = 7;
+    int agree = 0, tried = 0, significant = 0;
+    for (int t = 0; t < 400; t++) {
+        size_t nx = 4 + (size_t)(lcg(&st) * 6), ny = 4 + (size_t)(lcg(&st) * 6);
+        double x[10], y[10], shift = 1.0 + lcg(&st) * 0.2;
+        for (size_t i = 0; i < nx; i++) x[i] = 100 + lcg(&st) * 20;
+        for (size_t i = 0; i < ny; i++) y[i] = (100 + lcg(&st) * 20) * shift;
+        if (rb_ratio_ci(x, nx, y, ny, 0.95, &lo, &hi, &level) != 0) continue;
+        int sig = rb_mann_whitney_p(x, nx, y, ny) < RB_COMPARE_ALPHA;
+        tried++;
+        significant += sig;
+        agree += sig == (lo > 1.0 || hi < 1.0);
+        CHECK(level >= 0.95);
+    }
+    CHECKF(tried == 400 && agree == tried && significant > 50 && significant < 350, "%d of %d agree, %d significant",
+           agree, tried, significant);
 }
 
 /* ---- synthetic suites ------------------------------------------------------ */
@@ -256,6 +325,186 @@ static void test_untested(void)
     json_decref(n3);
 }
 
+/* A suite of `reps` runs of scenario "x" whose one phase "push" has MB/s
+ * mbps[r] and p50 latency p50[r] (p95 1.5x, p99 2x; ops/s 20 throughout). */
+static json_t *suite_of(const double *mbps, const double *p50, int reps)
+{
+    json_t *runs = json_array();
+    for (int r = 0; r < reps; r++) {
+        json_t *ph = json_array();
+        json_array_append_new(ph, phase("push", mbps[r], 20, p50[r]));
+        json_array_append_new(runs, run("crane", "x", "", r + 1, ph));
+    }
+    return suite(runs);
+}
+
+/* How many regressions compare finds between b and n (max change pct). */
+static long long count_regressions(const json_t *b, const json_t *n, double pct, int strict)
+{
+    rb_compare_opts o = {.threshold_pct = pct, .strict = strict};
+    json_t *cmp = rb_compare_with(b, n, &o);
+    long long k = regressions(cmp);
+    json_decref(cmp);
+    return k;
+}
+
+/* The table of a comparison, as rb_compare_print writes it (free it). */
+static char *table(const json_t *cmp)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    rb_compare_print(cmp, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_small_samples(void)
+{
+    static const double mb[] = {100, 102, 98}, lat[] = {50, 51, 49};
+    json_t *b = suite_of(mb, lat, 3);
+
+    /* 3 + 3: what each new side is, by the default rule and by --strict */
+    static const struct {
+        const char *what;
+        double mb[3], lat[3];
+        const char *metric;
+        int all_worse, regression, strict_regression;
+    } cases[] = {
+        {"every sample worse, median -20%", {80, 82, 78}, {50, 51, 49}, "throughput_MBps", 1, 1, 1},
+        {"every sample worse, within 5%", {97, 96.5, 97.5}, {50, 51, 49}, "throughput_MBps", 1, 0, 0},
+        {"median -20%, one sample beats the baseline", {80, 99, 78}, {50, 51, 49}, "throughput_MBps", 0, 0, 1},
+        {"every p50 30% higher", {100, 102, 98}, {65, 66, 64.5}, "p50_ms", 1, 1, 1},
+        {"p50 30% higher but one lower", {100, 102, 98}, {65, 50.5, 64.5}, "p50_ms", 0, 0, 1},
+    };
+    rb_compare_opts dflt = {.threshold_pct = 5.0, .strict = 0}, strict = {.threshold_pct = 5.0, .strict = 1};
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        json_t *n = suite_of(cases[i].mb, cases[i].lat, 3);
+        json_t *cd = rb_compare_with(b, n, &dflt), *cs = rb_compare_with(b, n, &strict);
+        const json_t *r = find_row(cd, "push", cases[i].metric), *rs = find_row(cs, "push", cases[i].metric);
+        CHECKF(r && json_is_boolean(json_object_get(r, "all_worse")) &&
+                   json_is_true(json_object_get(r, "all_worse")) == cases[i].all_worse &&
+                   json_is_true(json_object_get(r, "regression")) == cases[i].regression &&
+                   json_is_null(json_object_get(r, "p_value")),
+               "%s", cases[i].what);
+        CHECKF(rs && json_is_true(json_object_get(rs, "regression")) == cases[i].strict_regression, "%s, strict",
+               cases[i].what);
+        /* the range of the ratios is wholly on the worse side exactly when every sample is worse */
+        double lo = r ? json_number_value(json_object_get(r, "ci_low_pct")) : NAN;
+        double hi = r ? json_number_value(json_object_get(r, "ci_high_pct")) : NAN;
+        int wholly = strcmp(cases[i].metric, "p50_ms") == 0 ? lo > 0 : hi < 0;
+        CHECKF(wholly == cases[i].all_worse && json_number_value(json_object_get(r, "ci_level")) == 0.9, "%s: [%g, %g]",
+               cases[i].what, lo, hi);
+        CHECK(json_is_false(json_object_get(cd, "strict")) && json_is_true(json_object_get(cs, "strict")));
+        CHECK(json_integer_value(json_object_get(cd, "untested")) == 5);
+        json_decref(cd);
+        json_decref(cs);
+        json_decref(n);
+    }
+
+    /* the table: the range, the verdict, why a change beyond 5% is not one */
+    static const double worse[] = {80, 82, 78}, mixed[] = {80, 99, 78};
+    json_t *nw = suite_of(worse, lat, 3), *nm = suite_of(mixed, lat, 3);
+    json_t *cw = rb_compare(b, nw, 5.0), *cm = rb_compare(b, nm, 5.0), *cs = rb_compare_with(b, nm, &strict);
+    const json_t *r = find_row(cw, "push", "throughput_MBps");
+    CHECK(r && close_rel(json_number_value(json_object_get(r, "ci_low_pct")), (78.0 / 102 - 1) * 100, 1e-4));
+    CHECK(r && close_rel(json_number_value(json_object_get(r, "ci_high_pct")), (82.0 / 98 - 1) * 100, 1e-4));
+    char *t = table(cw);
+    CHECK(strstr(t, "range [-23.53%, -16.33%]  untested (n=3+3)  REGRESSION") != NULL);
+    CHECK(strstr(t, "5 of 5 rows untested (fewer than 4 repetitions a side)") != NULL);
+    free(t);
+    t = table(cm);
+    CHECK(strstr(t, "untested (n=3+3)  samples overlap") != NULL && strstr(t, "no regression beyond 5%") != NULL);
+    free(t);
+    t = table(cs);
+    CHECK(strstr(t, "--strict") != NULL && strstr(t, "1 regression beyond 5%") != NULL);
+    free(t);
+    json_decref(cw);
+    json_decref(cm);
+    json_decref(cs);
+    json_decref(nw);
+    json_decref(nm);
+    json_decref(b);
+}
+
+static void test_floor(void)
+{
+    /* 6 + 6, fully separated: significant; sub-millisecond latency 40% up */
+    static const double mb[] = {100, 101, 99, 100.5, 99.5, 100.2};
+    static const double fast[] = {0.100, 0.101, 0.099, 0.1005, 0.0995, 0.1002};
+    static const double fast2[] = {0.140, 0.141, 0.139, 0.1405, 0.1395, 0.1402};
+    static const double fast3[] = {0.350, 0.351, 0.349, 0.3505, 0.3495, 0.3502};
+    json_t *b = suite_of(mb, fast, 6), *n = suite_of(mb, fast2, 6), *n3 = suite_of(mb, fast3, 6);
+    json_t *cmp = rb_compare(b, n, 5.0);
+    const json_t *r = find_row(cmp, "push", "p50_ms");
+    CHECK(regressions(cmp) == 0);
+    CHECK(r && json_is_true(json_object_get(r, "significant")) && json_is_true(json_object_get(r, "below_floor")));
+    CHECK(r && json_number_value(json_object_get(r, "floor")) == RB_COMPARE_FLOOR_MS);
+    CHECK(r && json_number_value(json_object_get(r, "change_pct")) > 35);
+    r = find_row(cmp, "push", "p99_ms");   /* 0.2 -> 0.28 ms: +0.08 ms */
+    CHECK(r && json_is_true(json_object_get(r, "below_floor")) && json_is_false(json_object_get(r, "regression")));
+    r = find_row(cmp, "push", "ops_per_s");
+    CHECK(r && json_is_null(json_object_get(r, "floor")) && json_is_false(json_object_get(r, "below_floor")));
+    /* the 95% interval of a tested row: 6 + 6 reaches 1 - 38/924 */
+    r = find_row(cmp, "push", "p50_ms");
+    CHECK(r && close_rel(json_number_value(json_object_get(r, "ci_level")), 0.9589, 1e-4));
+    CHECK(r && json_number_value(json_object_get(r, "ci_low_pct")) > 35 && json_number_value(json_object_get(r, "ci_high_pct")) < 45);
+    const json_t *fl = json_object_get(cmp, "floors");
+    CHECK(json_number_value(json_object_get(fl, "p50_ms")) == 0.1 && json_number_value(json_object_get(fl, "throughput_MBps")) == 0.1);
+    CHECK(json_object_get(fl, "ops_per_s") == NULL && json_object_size(fl) == 4);
+    CHECK(json_number_value(json_object_get(cmp, "confidence")) == 0.95);
+    CHECK(json_integer_value(json_object_get(cmp, "min_samples")) == 4 && json_integer_value(json_object_get(cmp, "untested")) == 0);
+    char *t = table(cmp);
+    CHECK(strstr(t, "below floor (0.1 ms)") != NULL && strstr(t, "floors: differences under 0.1 ms") != NULL);
+    free(t);
+    CHECK(count_regressions(b, n, 5.0, 1) == 0);     /* --strict does not lift the floor */
+    /* 0.1 -> 0.35 ms (+0.25 ms) is above the floor: p50, p95, p99 regress */
+    CHECK(count_regressions(b, n3, 5.0, 0) == 3);
+    json_decref(cmp);
+    json_decref(b);
+    json_decref(n);
+    json_decref(n3);
+
+    /* throughput: 0.30 -> 0.24 MB/s (-20%, every sample) is under 0.1 MB/s */
+    static const double lat[] = {50, 50.5, 49.5};
+    static const double s1[] = {0.30, 0.31, 0.29}, s2[] = {0.24, 0.245, 0.235}, s3[] = {0.15, 0.16, 0.14};
+    b = suite_of(s1, lat, 3);
+    n = suite_of(s2, lat, 3);
+    n3 = suite_of(s3, lat, 3);
+    cmp = rb_compare(b, n, 5.0);
+    r = find_row(cmp, "push", "throughput_MBps");
+    CHECK(regressions(cmp) == 0 && r && json_is_true(json_object_get(r, "below_floor")) && json_is_true(json_object_get(r, "all_worse")));
+    t = table(cmp);
+    CHECK(strstr(t, "below floor (0.1 MB/s)") != NULL);
+    free(t);
+    CHECK(count_regressions(b, n3, 5.0, 0) == 1);   /* -0.15 MB/s */
+    json_decref(cmp);
+    json_decref(b);
+    json_decref(n);
+    json_decref(n3);
+}
+
+/* With ties Mann-Whitney (midranks) and the interval can part: p < 0.05
+ * while the interval reaches 0. Then it is no regression. */
+static void test_ties(void)
+{
+    static const double mb[] = {100, 100, 100, 100, 100};
+    static const double b50[] = {10, 10, 10, 11, 11}, n50[] = {11, 11, 12, 12, 12};
+    json_t *b = suite_of(mb, b50, 5), *n = suite_of(mb, n50, 5);
+    json_t *cmp = rb_compare(b, n, 5.0);
+    const json_t *r = find_row(cmp, "push", "p50_ms");
+    /* doubled ranks 4 (x3), 11 (x4), 18 (x3): 6 of the 252 splits reach the
+     * baseline's sum 34, p = 12/252; 4 of the 25 ratios are 11/11 = 1 */
+    CHECKF(r && close_rel(json_number_value(json_object_get(r, "p_value")), 12.0 / 252, 1e-9), "p %g",
+           r ? json_number_value(json_object_get(r, "p_value")) : NAN);
+    CHECK(r && json_is_true(json_object_get(r, "significant")) && json_number_value(json_object_get(r, "change_pct")) == 20);
+    CHECK(r && json_number_value(json_object_get(r, "ci_low_pct")) == 0);
+    CHECK(r && json_is_false(json_object_get(r, "regression")) && regressions(cmp) == 0);
+    json_decref(cmp);
+    json_decref(b);
+    json_decref(n);
+}
+
 static void test_added_removed(void)
 {
     json_t *b = make_suite(0, 4, 1.0), *n = make_suite(1, 4, 1.0);
@@ -415,20 +664,108 @@ static json_t *run_level(double mbps)
                      (json_int_t)1 << 30, "phases", ph, "metrics");
 }
 
-static int cmd(const char *a1, const char *a2, const char *a3, const char *a4)
+/* Runs `regbench compare a1 a2 a3 a4` (NULL ends the list) with the table
+ * sent to /dev/null and, when errfile is given, stderr into errfile. */
+static int cmd_to(const char *errfile, const char *a1, const char *a2, const char *a3, const char *a4)
 {
     char *argv[] = {"compare", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
     int argc = 1;
     while (argv[argc]) argc++;
-    /* keep the test output readable: the table goes to /dev/null */
     fflush(stdout);
-    FILE *saved = fdopen(dup(fileno(stdout)), "w");
-    if (!freopen("/dev/null", "w", stdout)) return -1;
+    fflush(stderr);
+    int out = dup(fileno(stdout)), errfd = dup(fileno(stderr));
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, fileno(stdout));
+    close(devnull);
+    if (errfile) {
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, fileno(stderr));
+        close(fd);
+    }
     int rc = rb_cmd_compare(argc, argv);
     fflush(stdout);
-    dup2(fileno(saved), fileno(stdout));
-    fclose(saved);
+    fflush(stderr);
+    dup2(out, fileno(stdout));
+    dup2(errfd, fileno(stderr));
+    close(out);
+    close(errfd);
     return rc;
+}
+
+static int cmd(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    return cmd_to(NULL, a1, a2, a3, a4);
+}
+
+/* Whether `regbench compare a1 .. a4` exits `want` and says `says` on stderr. */
+static int cmd_says(int want, const char *says, const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    char *path = rb_asprintf("%s/stderr.txt", workdir);
+    int rc = cmd_to(path, a1, a2, a3, a4);
+    char text[4096] = "";
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        fclose(f);
+    }
+    free(path);
+    int ok = rc == want && strstr(text, says) != NULL;
+    if (!ok) fprintf(stderr, "compare %s %s: exit %d, stderr: %s\n", a3 ? a3 : "", a4 ? a4 : "", rc, text);
+    return ok;
+}
+
+/* The exit codes of the rule and the options: 99 on a regression; --strict
+ * fails a mixed 3 + 3; --max-change and its alias --threshold (a bare
+ * percentage only); --name=value; unknown options anywhere. */
+static void test_command_options(void)
+{
+    static const double mb[] = {100, 102, 98}, mixed[] = {80, 99, 78}, worse[] = {80, 82, 78};
+    static const double lat[] = {50, 51, 49};
+    json_t *b = suite_of(mb, lat, 3), *m = suite_of(mixed, lat, 3), *w = suite_of(worse, lat, 3);
+    char *pb = write_json("opt-base.json", b), *pm = write_json("opt-mixed.json", m), *pw = write_json("opt-worse.json", w);
+    CHECK(cmd(pb, pw, NULL, NULL) == 99);                   /* every sample worse: exit 99, not 1 */
+    CHECK(cmd(pb, pm, NULL, NULL) == 0);                    /* mixed: untested, not failed */
+    CHECK(cmd(pb, pm, "--strict", NULL) == 99);             /* ...unless --strict */
+    CHECK(cmd("--strict", pb, pm, NULL) == 99);             /* options anywhere */
+    CHECK(cmd(pb, pw, "--max-change", "25%") == 0);
+    CHECK(cmd(pb, pw, "--max-change=25", NULL) == 0);
+    CHECK(cmd(pb, pw, "--threshold", "25%") == 0);          /* the alias */
+    CHECK(cmd(pb, pm, "--strict", "--max-change=25%") == 0);
+    CHECK(cmd_says(2, "use --max-change 5%", pb, pw, "--threshold", "push.p95 < 2s"));
+    CHECK(cmd_says(2, "alias of --max-change", pb, pw, "--threshold=abc", NULL));
+    CHECK(cmd_says(2, "--max-change: bad change \"abc\"", pb, pw, "--max-change", "abc"));
+    CHECK(cmd_says(2, "--max-change: bad change \"-5%\"", pb, pw, "--max-change=-5%", NULL));
+    CHECK(cmd_says(2, "unknown option '--bogus' for compare", "--bogus", pb, pw, NULL));
+    CHECK(cmd_says(2, "unknown option '--max-chang' for compare", pb, pw, "--max-chang=5", NULL));
+    CHECK(cmd_says(2, "--strict takes no value", pb, pw, "--strict=1", NULL));
+    CHECK(cmd_says(2, "option --max-change needs a value", pb, pw, "--max-change", NULL));
+    CHECK(cmd_says(2, "Usage: regbench compare BASELINE NEW", pb, NULL, NULL, NULL));
+    CHECK(cmd_says(2, "--json needs a file name", pb, pw, "--json=", NULL));
+    /* report takes the same options for its comparison */
+    char *html = rb_asprintf("%s/opt-report.html", workdir);
+    struct {
+        int want;
+        char *argv[9];
+    } reports[] = {
+        {0, {"report", pm, "--baseline", pb, "--max-change=10%", "--strict", "--out", html, NULL}},
+        {0, {"report", pm, "--baseline", pb, "--threshold", "10", "--out", html, NULL}},
+        {2, {"report", pm, "--baseline", pb, "--threshold", "push.p95 < 2s", NULL}},
+        {2, {"report", pm, "--max-change", NULL}},
+    };
+    for (size_t i = 0; i < N_OF(reports); i++) {
+        int argc = 0;
+        while (reports[i].argv[argc]) argc++;
+        CHECKF(rb_cmd_report(argc, reports[i].argv) == reports[i].want, "report case %zu", i);
+    }
+    CHECK(access(html, R_OK) == 0);
+    free(html);
+    free(pb);
+    free(pm);
+    free(pw);
+    json_decref(b);
+    json_decref(m);
+    json_decref(w);
 }
 
 static void test_files_and_command(void)
@@ -453,7 +790,7 @@ static void test_files_and_command(void)
                       "memory"));
     }
     json_decref(s1);
-    CHECK(cmd(p1, p2, NULL, NULL) == 1);                 /* -20%, untested: regression */
+    CHECK(cmd(p1, p2, NULL, NULL) == 99);                /* -20%, 1 + 1, the new one worse: regression */
     CHECK(cmd(p1, p2, "--threshold", "25%") == 0);
     CHECK(cmd(p1, p2, "--threshold=25", NULL) == 0);
     CHECK(cmd(p1, p1, NULL, NULL) == 0);
@@ -472,7 +809,7 @@ static void test_files_and_command(void)
 
     /* --json writes the comparison */
     char *out = rb_asprintf("%s/cmp.json", workdir);
-    CHECK(cmd(p1, p2, "--json", out) == 1);
+    CHECK(cmd(p1, p2, "--json", out) == 99);
     json_error_t je;
     json_t *cj = json_load_file(out, 0, &je);
     CHECK(cj && json_integer_value(json_object_get(cj, "regressions")) == 1);
@@ -541,9 +878,14 @@ int main(void)
     test_known_regression();
     test_noise_only();
     test_untested();
+    test_ratio_ci();
+    test_small_samples();
+    test_floor();
+    test_ties();
     test_added_removed();
     test_repeated_and_empty_phases();
     test_groups();
     test_files_and_command();
+    test_command_options();
     return rbtest_done("test_compare");
 }
