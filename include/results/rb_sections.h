@@ -22,6 +22,7 @@
 /* What the report says about the whole suite; "" / NAN / 0 when absent. */
 typedef struct rb_sec_header {
     const char *name, *description, *file;   /* the suite's */
+    const char *kind;                        /* "suite", or "run" for one run's results */
     const char *started_at, *status, *version;
     double duration_s;
     long long exit_code;

@@ -120,10 +120,15 @@ static void page_head(const html_ctx *c)
           "<pattern id=\"rb-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
           "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
           "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#9a9a9a\" stroke-width=\"2.5\"/></pattern></defs></svg>\n", f);
+    size_t passed = 0;
+    for (size_t i = 0; i < c->sec->n_thresholds; i++) passed += c->sec->thresholds[i].passed != 0;
+    int th_failed = passed < c->sec->n_thresholds;
     fputs("<header><h1>regbench report: ", f);
     html_esc(f, h->name);
-    fprintf(f, " <span class=\"badge %s\">", !strcmp(status, "ok") ? "ok" : !strcmp(status, "interrupted") ? "warn" : "bad");
-    html_esc(f, status[0] ? status : "unknown");
+    /* an "ok" run whose thresholds failed still failed for its user (exit 99) */
+    int ok = !strcmp(status, "ok") && !th_failed;
+    fprintf(f, " <span class=\"badge %s\">", ok ? "ok" : !strcmp(status, "interrupted") ? "warn" : "bad");
+    html_esc(f, !strcmp(status, "ok") && th_failed ? "thresholds failed" : status[0] ? status : "unknown");
     fputs("</span></h1>\n<p class=\"meta\">", f);
     if (h->description[0]) {
         html_esc(f, h->description);
@@ -138,8 +143,6 @@ static void page_head(const html_ctx *c)
     fputs(" on ", f);
     html_esc(f, h->cpu_model[0] ? h->cpu_model : "an unknown CPU");
     fprintf(f, ", %lld cores, %s memory.", h->cores, html_fbytes(b2, sizeof b2, h->memory_bytes));
-    size_t passed = 0;
-    for (size_t i = 0; i < c->sec->n_thresholds; i++) passed += c->sec->thresholds[i].passed != 0;
     if (c->sec->n_thresholds)
         fprintf(f, "<br><a href=\"#thresholds\">Thresholds</a>: %zu of %zu passed.", passed, c->sec->n_thresholds);
     fputs("</p>\n", f);

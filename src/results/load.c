@@ -76,6 +76,7 @@ static json_t *wrap_run(json_t *doc)
     json_object_set_new(suite, "name", json_string(scn));
     copy_key(suite, doc, "scenario", "file");
     json_object_set_new(suite, "description", json_string(""));
+    json_object_set_new(suite, "kind", json_string("run"));
     json_object_set_new(s, "suite", suite);
     copy_key(s, doc, "started_at", NULL);
     copy_key(s, doc, "run_duration_s", "duration_s");
@@ -88,7 +89,9 @@ static json_t *wrap_run(json_t *doc)
     json_t *runs = json_array();
     json_array_append_new(runs, run);
     json_object_set_new(s, "runs", runs);
-    json_object_set_new(s, "thresholds", json_array());
+    json_t *th = json_object_get(doc, "thresholds");
+    if (json_is_array(th)) json_object_set(s, "thresholds", th);
+    else json_object_set_new(s, "thresholds", json_array());
     json_object_set_new(s, "warnings", json_array());
     json_object_set_new(s, "comparison", json_null());
     free(scn);

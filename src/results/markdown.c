@@ -33,7 +33,7 @@ static double or0(double v) { return isnan(v) ? 0 : v; }
 static void header(FILE *out, const rb_sections *s)
 {
     const rb_sec_header *h = &s->head;
-    fprintf(out, "# regbench suite: %s\n\n", h->name);
+    fprintf(out, "# regbench %s: %s\n\n", h->kind, h->name);
     if (h->description[0]) fprintf(out, "%s\n\n", h->description);
     char mem[32];
     rb_format_bytes(h->memory_bytes, mem, sizeof mem);

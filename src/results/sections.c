@@ -70,6 +70,7 @@ static void header(const json_t *suite, rb_sec_header *h)
     h->name = rb_json_str(sinfo, "name");
     h->description = rb_json_str(sinfo, "description");
     h->file = rb_json_str(sinfo, "file");
+    h->kind = strcmp(rb_json_str(sinfo, "kind"), "run") == 0 ? "run" : "suite";
     h->started_at = rb_json_str(suite, "started_at");
     h->status = rb_json_str(suite, "status");
     h->version = rb_json_str(json_object_get(suite, "tool"), "version");

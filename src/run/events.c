@@ -47,6 +47,13 @@ void rb_events_write(rb_events *e, const char *type, json_t *obj)
     fsync(fileno(e->f));
 }
 
+void rb_events_alive(rb_events *e, double t_s)
+{
+    if (!e) return;
+    fprintf(e->f, "{\"event\":\"alive\",\"t_s\":%.3f}\n", t_s);
+    fflush(e->f);
+}
+
 void rb_events_close(rb_events *e)
 {
     if (!e) return;
@@ -63,6 +70,8 @@ json_t *rb_events_rebuild(const char *path, char *err, size_t errlen)
     }
     json_t *doc = NULL, *phases = json_array();
     int ended = 0, lineno = 0;
+    double alive_s = 0;           /* the latest time the run was seen alive */
+    char running[128] = "";       /* the phase begun and not yet logged as finished */
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -81,6 +90,15 @@ json_t *rb_events_rebuild(const char *path, char *err, size_t errlen)
         } else if (type && strcmp(type, "phase") == 0) {
             json_t *p = json_object_get(ev, "phase");
             if (p) json_array_append(phases, p);
+            running[0] = '\0';
+        } else if (type && strcmp(type, "phase_start") == 0) {
+            const char *name = json_string_value(json_object_get(ev, "name"));
+            snprintf(running, sizeof running, "%s", name ? name : "?");
+            double at = json_number_value(json_object_get(ev, "start_s"));
+            if (at > alive_s) alive_s = at;
+        } else if (type && strcmp(type, "alive") == 0) {
+            double at = json_number_value(json_object_get(ev, "t_s"));
+            if (at > alive_s) alive_s = at;
         } else if (type && strcmp(type, "end") == 0 && doc) {
             json_object_update(doc, ev);
             ended = 1;
@@ -96,8 +114,8 @@ json_t *rb_events_rebuild(const char *path, char *err, size_t errlen)
     }
     json_object_set_new(doc, "phases", phases);
     if (!ended) {
-        /* the run lasted at least until its last phase ended */
-        double until = json_number_value(json_object_get(doc, "run_duration_s"));
+        /* the run lasted at least until its last phase ended, or it was last seen alive */
+        double until = alive_s;
         size_t i;
         json_t *p;
         json_array_foreach(phases, i, p) {
@@ -107,8 +125,12 @@ json_t *rb_events_rebuild(const char *path, char *err, size_t errlen)
         json_object_set_new(doc, "run_duration_s", json_real(until));
         json_object_set_new(doc, "status", json_string("killed"));
         json_object_set_new(doc, "exit_code", json_integer(-1));
-        json_object_set_new(doc, "error", json_string("regbench stopped before the run ended (killed?); "
-                                                      "the phases that finished are kept"));
+        char *why = running[0] ? rb_asprintf("regbench stopped before the run ended (killed?) during phase \"%s\", "
+                                             "which is lost; the phases that finished are kept", running)
+                               : rb_strdup("regbench stopped before the run ended (killed?); "
+                                           "the phases that finished are kept");
+        json_object_set_new(doc, "error", json_string(why));
+        free(why);
     }
     if (!json_object_get(doc, "metrics")) json_object_set_new(doc, "metrics", json_object());
     json_object_set_new(doc, "rebuilt_from", json_string(path));

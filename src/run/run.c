@@ -80,6 +80,7 @@ struct rb_run {
     rb_registry_proc *upstream;   /* the crane behind a pull-through cache, or NULL */
     rb_sampler *sampler;          /* samples the registry process, or NULL */
     uint64_t sampler_start_us;    /* when it started (rb_now_us) */
+    uint64_t last_beat_us;        /* last "alive" line in events.jsonl (rb_now_us) */
     int sampler_open;             /* phases open while the sampler's span runs */
     rb_prom *prom_begin;          /* per phase index: the registry's metrics when it began */
     size_t n_prom_begin;
@@ -208,6 +209,12 @@ static void on_client_sample(uv_timer_t *t)
 {
     rb_run *r = t->data;
     watch_registry(r);
+    uint64_t t_now = rb_now_us();
+    if (r->events && t_now - r->last_beat_us >= 1000000) {
+        /* so that a rebuild after SIGKILL knows how long the run lasted */
+        r->last_beat_us = t_now;
+        rb_events_alive(r->events, (double)(t_now - r->metrics.run_start_us) / 1e6);
+    }
     if (++r->client_skip < r->client_stride) return;
     r->client_skip = 0;
     uint64_t now = rb_now_us();
@@ -676,6 +683,13 @@ static void prom_phase_end(rb_run *r, rb_phase *p)
 rb_phase *rb_run_phase_begin(rb_run *r, const char *name)
 {
     rb_phase *p = rb_metrics_phase_begin(&r->metrics, name);
+    if (r->events) {
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(name));
+        json_object_set_new(o, "index", json_integer(p->index));
+        json_object_set_new(o, "start_s", json_real((double)(p->start_us - r->metrics.run_start_us) / 1e6));
+        rb_events_write(r->events, "phase_start", o);
+    }
     if (r->t_prom) {
         size_t need = (size_t)p->index + 1;
         if (need > r->n_prom_begin) {
