@@ -67,7 +67,8 @@ typedef struct rb_suite {
     size_t n_thresholds;
     char *out_dir;            /* as written ({time} not yet replaced), or NULL */
     char *baseline;           /* absolute path, or NULL */
-    double compare_threshold_pct;   /* default 5 */
+    double compare_threshold_pct;   /* max_change (or compare_threshold), default 5 */
+    int compare_strict;             /* compare_strict: with few repetitions the max change alone decides */
 } rb_suite;
 
 /* One run of the expanded suite (repetitions are not expanded). */

@@ -7,6 +7,8 @@
 #include "cli/rb_cli.h"
 #include "args.h"
 #include "lua/rb_lua.h"
+#include "registry/rb_launch.h"
+#include "results/rb_compare.h"
 #include "results/rb_load.h"
 #include "run/rb_suite_run.h"
 #include "suite/rb_suite.h"
@@ -28,6 +30,10 @@ static void usage(FILE *out)
           "  FILE                  a suite (default: suites/default.yaml)\n"
           "  --out DIR             results directory (default from the suite, or results/<name>-<time>)\n"
           "  --baseline FILE       compare with these results (overrides the suite's baseline)\n"
+          "  --max-change P        largest change that is not a regression, in percent\n"
+          "                        (overrides the suite's max_change; default 5%)\n"
+          "  --strict              with fewer than 4 repetitions a side, a change beyond the max\n"
+          "                        change is a regression (default: only when every sample is worse)\n"
           "  --repetitions N       override every repetition count\n"
           "  --only NAME[,NAME]    run only these scenarios\n"
           "  --quiet, -q           only the verdict and where the results are\n"
@@ -39,7 +45,7 @@ static void usage(FILE *out)
 
 static const rb_opt SUITE_OPTS[] = {
     {"--out", 1, NULL}, {"--baseline", 1, NULL}, {"--repetitions", 1, NULL}, {"--only", 1, NULL},
-    {"--quiet", 0, "-q"}, {NULL, 0, NULL},
+    {"--quiet", 0, "-q"}, {"--max-change", 1, NULL}, {"--strict", 0, NULL}, {NULL, 0, NULL},
 };
 
 /* Replaces "{time}" in pattern with stamp. */
@@ -97,10 +103,55 @@ static int check_scenarios(rb_suite *s, char *err, size_t errlen)
     return rc;
 }
 
+/* Whether the comma-separated list `only` (NULL: everything) names `name`. */
+static int only_has(const char *only, const char *name)
+{
+    if (!only) return 1;
+    size_t n = strlen(name);
+    for (const char *p = only; p && *p;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0) return 1;
+        p = c ? c + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Checks that every external registry a selected scenario runs on answers,
+ * before any run starts, as `regbench run --target` does: one that refuses
+ * the connection or does not resolve is "FILE:LINE: registry 'NAME': cannot
+ * reach URL: why" (-1); a silent one gets a warning. Returns 0 or -1. */
+static int probe_external(const rb_suite *s, const char *file, const char *only, char *err, size_t errlen)
+{
+    for (size_t r = 0; r < s->n_registries; r++) {
+        const rb_suite_registry *reg = &s->registries[r];
+        if (!reg->external) continue;
+        int used = 0;
+        for (size_t i = 0; i < s->n_scenarios && !used; i++) {
+            const rb_suite_scenario *sc = &s->scenarios[i];
+            if (!only_has(only, sc->name)) continue;
+            if (!sc->n_registries) used = 1;
+            for (size_t k = 0; k < sc->n_registries; k++)
+                if (strcmp(sc->registries[k], reg->name) == 0) used = 1;
+        }
+        if (!used) continue;
+        char why[RB_ERRLEN];
+        int probe = rb_registry_probe(reg->url, reg->insecure, reg->ca_file, 5.0, why, sizeof why);
+        if (probe < 0)
+            return rb_err(err, errlen, "%s:%d: registry '%s': cannot reach %s: %s", file, reg->line, reg->name,
+                          reg->url, why);
+        if (probe > 0)
+            fprintf(stderr, "regbench: warning: registry '%s' (%s) did not answer GET /v2/ (%s); going on\n",
+                    reg->name, reg->url, why);
+    }
+    return 0;
+}
+
 int rb_cmd_suite(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL, *baseline = NULL, *only = NULL;
-    int quiet = 0, reps_override = 0;
+    int quiet = 0, reps_override = 0, strict = 0;
+    double max_change = -1;
     rb_args args;
     rb_args_init(&args, "suite", argc, argv, SUITE_OPTS);
     const rb_opt *opt;
@@ -121,6 +172,13 @@ int rb_cmd_suite(int argc, char **argv)
             out = v;
         } else if (rb_opt_is(opt, "--baseline")) {
             baseline = v;
+        } else if (rb_opt_is(opt, "--strict")) {
+            strict = 1;
+        } else if (rb_opt_is(opt, "--max-change")) {
+            if (rb_parse_change_pct(v, &max_change, aerr, sizeof aerr) < 0) {
+                fprintf(stderr, "regbench: --max-change: %s\n", aerr);
+                return RB_EXIT_USAGE;
+            }
         } else if (rb_opt_is(opt, "--only")) {
             only = v;
         } else if (rb_opt_is(opt, "--repetitions")) {
@@ -150,6 +208,8 @@ int rb_cmd_suite(int argc, char **argv)
         fprintf(stderr, "regbench: %s\n", err);
         goto out;
     }
+    if (max_change >= 0) s->compare_threshold_pct = max_change;
+    if (strict) s->compare_strict = 1;
     if (baseline) {
         free(s->baseline);
         s->baseline = rb_strdup(baseline);
@@ -172,6 +232,11 @@ int rb_cmd_suite(int argc, char **argv)
     }
     if (check_scenarios(s, err, sizeof err) < 0) {
         fprintf(stderr, "regbench: %s\n", err);
+        goto out;
+    }
+    if (probe_external(s, file, only, err, sizeof err) < 0) {
+        fprintf(stderr, "regbench: %s\n", err);
+        rc = RB_EXIT_UNREACHABLE;
         goto out;
     }
 

@@ -303,7 +303,8 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
     }
     int regressions = 0;
     if (o->baseline) {
-        json_t *cmp = rb_compare(o->baseline, suite, s->compare_threshold_pct);
+        rb_compare_opts co = {.threshold_pct = s->compare_threshold_pct, .strict = s->compare_strict};
+        json_t *cmp = rb_compare_with(o->baseline, suite, &co);
         regressions = (int)json_integer_value(json_object_get(cmp, "regressions"));
         if (!o->quiet) {
             fprintf(stdout, "\nComparison with %s:\n", s->baseline);

@@ -714,10 +714,11 @@ static int parse_threshold(lctx *c, const ynode *n, rb_suite *s, rb_threshold *t
 
 static const char *const top_keys[] = {
     "name", "description", "repetitions", "registries", "scenarios", "thresholds",
-    "output", "baseline", "compare_threshold", NULL,
+    "output", "baseline", "max_change", "compare_threshold", "compare_strict", NULL,
 };
 
-static int parse_compare_threshold(lctx *c, const ynode *v, double *out)
+/* max_change (or its older name compare_threshold): a percentage. */
+static int parse_max_change(lctx *c, const ynode *v, const char *key, double *out)
 {
     if (v->type == YN_SCALAR && !v->is_null) {
         char *s = rb_strdup(v->str);
@@ -728,7 +729,7 @@ static int parse_compare_threshold(lctx *c, const ynode *v, double *out)
         free(s);
         if (ok) { *out = d; return 0; }
     }
-    return errat(c, v, "compare_threshold must be a percentage 0..1000 such as 5%% or 5, not %s%s%s",
+    return errat(c, v, "%s must be a percentage 0..1000 such as 5%% or 5, not %s%s%s", key,
                  v->type == YN_SCALAR && !v->is_null ? "'" : "",
                  v->type == YN_SCALAR && !v->is_null ? v->str : tname(v),
                  v->type == YN_SCALAR && !v->is_null ? "'" : "");
@@ -801,9 +802,11 @@ static int parse_suite(lctx *c, const ynode *root, rb_suite *s)
         s->baseline = join_path(c->dir, b);
         free(b);
     }
-    if ((v = map_get(root, "compare_threshold")) &&
-        parse_compare_threshold(c, v, &s->compare_threshold_pct) < 0)
-        return -1;
+    const ynode *mc = map_get(root, "max_change"), *ct = map_get(root, "compare_threshold");
+    if (mc && ct) return errat(c, ct, "give max_change or its older name compare_threshold, not both");
+    if (mc && parse_max_change(c, mc, "max_change", &s->compare_threshold_pct) < 0) return -1;
+    if (ct && parse_max_change(c, ct, "compare_threshold", &s->compare_threshold_pct) < 0) return -1;
+    if ((v = map_get(root, "compare_strict")) && get_bool(c, v, "compare_strict", &s->compare_strict) < 0) return -1;
     return 0;
 }
 

@@ -73,6 +73,10 @@ run_rb 99 suite "$WORK/slow.yaml" --out "$WORK/slow" --quiet --baseline "$WORK/b
 expect_eq "suite status with a regression" "$(json "$WORK/slow/results.json" "(r['status'], r['exit_code'])")" "('ok', 99)"
 expect_eq "suite comparison: untested rows, flagged" \
   "$(json "$WORK/slow/results.json" "(r['comparison']['untested'] == len(r['comparison']['rows']) == 10, r['comparison']['regressions'] >= 4)")" "(True, True)"
+# the suite's own --max-change and --strict reach its comparison: +100% is within 400%
+run_rb 0 suite "$WORK/slow.yaml" --out "$WORK/slow400" --quiet --baseline "$WORK/base/results.json" --max-change=400% --strict
+expect_eq "suite --max-change --strict recorded" \
+  "$(json "$WORK/slow400/results.json" "(r['comparison']['threshold_pct'], r['comparison']['strict'], r['comparison']['regressions'])")" "(400.0, True, 0)"
 run_rb 99 compare "$WORK/base" "$WORK/slow" --json "$WORK/slow.json"
 cat "$WORK/out.txt"
 expect_grep "$WORK/out.txt" "bulk/registry=reg/phase=pull +throughput_MBps .* range \[-[0-9.]+%, -[0-9.]+%\] +untested \(n=3\+3\) +REGRESSION"

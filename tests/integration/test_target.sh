@@ -1,5 +1,6 @@
 # A registry regbench did not launch (--target): one that cannot be reached
-# ends the run in one line with exit 3 and no output directory; a second
+# ends the run (or a suite naming it, before its first run) in one line with
+# exit 3 and no output directory; a second
 # run against a registry that kept the first run's data warns that its
 # uploads were mostly skipped (in the output and results.json); fresh
 # content, or on distribution (blobs kept per repository) --repo-prefix
@@ -12,6 +13,20 @@ run_rb 3 run "$RB_SRC/scenarios/bulk.lua" --target http://127.0.0.1:1 --out "$WO
 expect_eq "one line on stderr" "$(wc -l <"$WORK/err.txt")" 1
 expect_grep "$WORK/err.txt" "^regbench: cannot reach http://127.0.0.1:1: connection refused$"
 [ ! -e "$WORK/unreachable" ] || fail "a run that never started left $WORK/unreachable"
+# the same in a suite, before any run starts: the registry's file:line, exit 3
+cat >"$WORK/unreachable.yaml" <<EOF
+name: unreachable
+registries:
+  - {name: here, kind: crane}
+  - name: gone
+    kind: external
+    url: http://127.0.0.1:1
+scenarios:
+  - {name: bulk, file: $RB_SRC/scenarios/bulk.lua, params: {images: 1}}
+EOF
+run_rb 3 suite "$WORK/unreachable.yaml" --out "$WORK/unreachable-suite"
+expect_grep "$WORK/err.txt" "^regbench: .*unreachable.yaml:4: registry 'gone': cannot reach http://127.0.0.1:1: connection refused$"
+[ ! -e "$WORK/unreachable-suite" ] || fail "a suite that never started left $WORK/unreachable-suite"
 
 start_crane keep
 bulk=(run "$RB_SRC/scenarios/bulk.lua" --target "$keep_URL" --set images=3 --set sizes=200KB)

@@ -107,7 +107,8 @@ static const char *full_example =
     "output:\n"
     "  dir: results/default-{time}\n"
     "baseline: results/previous/results.json\n"
-    "compare_threshold: 5%\n";
+    "max_change: 7%\n"
+    "compare_strict: true\n";
 
 static void test_full_example(void)
 {
@@ -158,7 +159,7 @@ static void test_full_example(void)
     }
     CHECK(streq(s->out_dir, "results/default-{time}"));
     CHECKF(streq(s->baseline, baseline), "baseline %s", s->baseline);
-    CHECK(s->compare_threshold_pct == 5);
+    CHECK(s->compare_threshold_pct == 7 && s->compare_strict == 1);
 
     /* only crane-memory runs single: 2 levels x 2 vus, last axis fastest */
     size_t n = 0;
@@ -190,7 +191,7 @@ static void test_minimal_defaults(void)
                "scenarios: [{name: s, file: s.lua}]\n");
     rb_suite *s = load("min/min.yaml");
     if (!s) return;
-    CHECK(s->repetitions == 1 && s->compare_threshold_pct == 5);
+    CHECK(s->repetitions == 1 && s->compare_threshold_pct == 5 && s->compare_strict == 0);
     CHECK(!s->description && !s->out_dir && !s->baseline && s->n_thresholds == 0);
     CHECK(s->n_registries == 1 && s->registries[0].storage == RB_STORAGE_MEMORY && s->registries[0].port == 0 &&
           !s->registries[0].external && !s->registries[0].url && !s->registries[0].insecure);
