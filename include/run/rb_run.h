@@ -156,8 +156,9 @@ int rb_run_declare_metric(rb_run *r, const char *name, int type, char *err, size
 /* Records an operation kind the scenario declares (rb.metrics.op). */
 void rb_run_declare_op(rb_run *r, const char *name);
 /* Adds a threshold (rb.threshold, like --threshold): parsed now, its names
- * checked at the start, judged at the end. Returns 0, or -1 with err. */
-int rb_run_add_threshold(rb_run *r, const char *expr, char *err, size_t errlen);
+ * checked at the start (a bad one is reported with `where`, "FILE:LINE";
+ * NULL means "--threshold"), judged at the end. Returns 0, or -1 with err. */
+int rb_run_add_threshold(rb_run *r, const char *expr, const char *where, char *err, size_t errlen);
 /* The names the scenario declared (custom metrics, operation kinds), for
  * resolving thresholds; valid until the run is freed. */
 void rb_run_names(const rb_run *r, rb_threshold_names *out);

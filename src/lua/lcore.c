@@ -444,7 +444,13 @@ static int l_declare_op(lua_State *L)
 static int l_threshold(lua_State *L)
 {
     char err[RB_ERRLEN];
-    if (rb_run_add_threshold(rbl_rt(L)->run, luaL_checkstring(L, 1), err, sizeof err) < 0)
+    const char *expr = luaL_checkstring(L, 1);
+    luaL_where(L, 1);   /* "FILE:LINE: " of the call, for a name that turns out unknown */
+    size_t n;
+    const char *where = lua_tolstring(L, -1, &n);
+    char at[512];
+    snprintf(at, sizeof at, "%.*s", n >= 2 ? (int)n - 2 : 0, where);
+    if (rb_run_add_threshold(rbl_rt(L)->run, expr, at, err, sizeof err) < 0)
         return luaL_error(L, "rb.threshold: %s", err);
     return 0;
 }

@@ -691,11 +691,11 @@ static const char *plain(char *buf, size_t len, double v)
     return buf;
 }
 
-static void table_metric(FILE *out, const rb_metric *mt, double run_s)
+static void table_metric(FILE *out, const rb_metric *mt, double run_s, int width)
 {
     char a[40], b[40], c[40], d[40], e[40], f[40];
     char *key = metric_key(mt);
-    fprintf(out, "  %-24s %-7s %8llu  ", key, rb_metric_type_name(mt->type),
+    fprintf(out, "  %-*s %-7s %8llu  ", width, key, rb_metric_type_name(mt->type),
             (unsigned long long)mt->count);
     double min = mt->count ? mt->min : 0, max = mt->count ? mt->max : 0;
     switch (mt->type) {
@@ -734,10 +734,16 @@ void rb_results_print_table(FILE *out, const rb_metrics *m)
     }
     if (m->n_metrics) {
         if (!first) fputc('\n', out);
-        fprintf(out, "metrics\n  %-24s %-7s %8s\n", "name", "type", "count");
+        int width = 24;   /* the longest name (with its tags), so that the columns line up */
+        for (size_t i = 0; i < m->n_metrics; i++) {
+            char *key = metric_key(m->metrics[i]);
+            if ((int)strlen(key) > width) width = (int)strlen(key);
+            free(key);
+        }
+        fprintf(out, "metrics\n  %-*s %-7s %8s\n", width, "name", "type", "count");
         double run_s = run_duration_s(m);
         for (size_t i = 0; i < m->n_metrics; i++)
-            table_metric(out, m->metrics[i], run_s);
+            table_metric(out, m->metrics[i], run_s, width);
     }
 }
 

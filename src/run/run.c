@@ -70,6 +70,7 @@ struct rb_run {
     char **op_names;
     size_t n_op_names;
     rb_threshold *th;
+    char **th_where;              /* where each was declared: "FILE:LINE" or "--threshold" */
     size_t n_th;
     json_t *th_results;           /* judged at the end, or NULL */
     int th_failed;
@@ -278,7 +279,7 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
     }
     for (size_t i = 0; i < o->n_thresholds; i++) {
         char terr[RB_ERRLEN];
-        if (rb_run_add_threshold(r, o->thresholds[i], terr, sizeof terr) < 0) {
+        if (rb_run_add_threshold(r, o->thresholds[i], NULL, terr, sizeof terr) < 0) {
             rb_err(err, errlen, "bad --threshold: %s", terr);
             rb_run_free(r);
             return NULL;
@@ -422,11 +423,13 @@ void rb_run_declare_op(rb_run *r, const char *name)
     r->op_names[r->n_op_names++] = rb_strdup(name);
 }
 
-int rb_run_add_threshold(rb_run *r, const char *expr, char *err, size_t errlen)
+int rb_run_add_threshold(rb_run *r, const char *expr, const char *where, char *err, size_t errlen)
 {
     rb_threshold t;
     if (rb_threshold_parse(expr, &t, err, errlen) < 0) return -1;
     r->th = rb_realloc(r->th, (r->n_th + 1) * sizeof *r->th);
+    r->th_where = rb_realloc(r->th_where, (r->n_th + 1) * sizeof *r->th_where);
+    r->th_where[r->n_th] = rb_strdup(where && *where ? where : "--threshold");
     r->th[r->n_th++] = t;
     return 0;
 }
@@ -449,7 +452,7 @@ static int resolve_thresholds(rb_run *r)
     for (size_t i = 0; i < r->n_th; i++) {
         char err[RB_ERRLEN];
         if (rb_threshold_resolve(&r->th[i], &names, err, sizeof err) < 0) {
-            rb_run_fail(r, RB_FAIL_INPUT, "threshold: %s", err);
+            rb_run_fail(r, RB_FAIL_INPUT, "%s: bad threshold: %s", r->th_where[i], err);
             return -1;
         }
     }
@@ -950,8 +953,12 @@ void rb_run_free(rb_run *r)
     free(r->metric_types);
     for (size_t i = 0; i < r->n_op_names; i++) free(r->op_names[i]);
     free(r->op_names);
-    for (size_t i = 0; i < r->n_th; i++) rb_threshold_clear(&r->th[i]);
+    for (size_t i = 0; i < r->n_th; i++) {
+        rb_threshold_clear(&r->th[i]);
+        free(r->th_where[i]);
+    }
     free(r->th);
+    free(r->th_where);
     json_decref(r->th_results);
     free(r->t_url); free(r->t_kind); free(r->t_storage); free(r->t_version); free(r->t_prom);
     free(r->fatal);

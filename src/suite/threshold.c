@@ -403,18 +403,27 @@ static double metrics_value(const json_t *metrics, const rb_threshold *t, const 
 }
 
 /* "registry/scenario label rep N" of a run. */
-static void run_where(const json_t *run, char *where, size_t len)
+/* The start of a failure's text naming the run: `where` for a run-wide
+ * value ("crane/bulk rep 2: "), `wherep` before "phase NAME" ("crane/bulk
+ * rep 2 "); both "" for the results of a single run, where they would say
+ * nothing. */
+static void run_where(const json_t *run, int single, char *where, char *wherep, size_t len)
 {
-    snprintf(where, len, "%s/%s%s%s rep %lld", rb_json_str(run, "registry"), rb_json_str(run, "scenario"),
+    if (single) {
+        where[0] = wherep[0] = '\0';
+        return;
+    }
+    snprintf(wherep, len, "%s/%s%s%s rep %lld ", rb_json_str(run, "registry"), rb_json_str(run, "scenario"),
              rb_json_str(run, "label")[0] ? " " : "", rb_json_str(run, "label"),
              (long long)json_integer_value(json_object_get(run, "repetition")));
+    snprintf(where, len, "%.*s: ", (int)strlen(wherep) - 1, wherep);
 }
 
 /* Checks threshold th in one run; adds to *checked and to failures. */
-static void eval_run(const rb_threshold *th, const json_t *run, int *checked, json_t *failures)
+static void eval_run(const rb_threshold *th, const json_t *run, int single, int *checked, json_t *failures)
 {
-    char where[512];
-    run_where(run, where, sizeof where);
+    char where[512], wherep[512];
+    run_where(run, single, where, wherep, sizeof where);
     const json_t *phases = json_object_get(run, "phases");
     size_t pi;
     const json_t *ph;
@@ -428,28 +437,31 @@ static void eval_run(const rb_threshold *th, const json_t *run, int *checked, js
         }
         (*checked)++;
         if (!holds(total, th->op, th->value))
-            json_array_append_new(failures, json_sprintf("%s: %s = %g", where, th->metric, total));
+            json_array_append_new(failures, json_sprintf("%s%s = %g", where, th->metric, total));
         return;
     }
     if (th->target == RB_TH_METRIC) {   /* a custom metric: the run's, or the named phase's */
         const char *why = NULL;
+        char side[512];   /* the left side as written, tags included */
+        if (th->tags) snprintf(side, sizeof side, "%s{%s}.%s", th->kind, th->tags, th->stat);
+        else snprintf(side, sizeof side, "%s", th->metric);
         if (!th->phase) {
             double v = metrics_value(json_object_get(run, "metrics"), th, &why);
-            if (why) json_array_append_new(failures, json_sprintf("%s: %s", where, why));
+            if (why) json_array_append_new(failures, json_sprintf("%s%s", where, why));
             if (isnan(v)) return;
             (*checked)++;
             if (!holds(v, th->op, th->value))
-                json_array_append_new(failures, json_sprintf("%s: %s = %g", where, th->metric, v));
+                json_array_append_new(failures, json_sprintf("%s%s = %g", where, side, v));
             return;
         }
         json_array_foreach(phases, pi, ph) {
             if (strcmp(th->phase, rb_json_str(ph, "name")) != 0) continue;
             double v = metrics_value(json_object_get(ph, "metrics"), th, &why);
-            if (why) json_array_append_new(failures, json_sprintf("%s phase %s: %s", where, th->phase, why));
+            if (why) json_array_append_new(failures, json_sprintf("%sphase %s: %s", wherep, th->phase, why));
             if (isnan(v)) continue;
             (*checked)++;
             if (!holds(v, th->op, th->value))
-                json_array_append_new(failures, json_sprintf("%s phase %s: %s = %g", where, th->phase, th->metric, v));
+                json_array_append_new(failures, json_sprintf("%sphase %s: %s = %g", wherep, th->phase, side, v));
         }
         return;
     }
@@ -459,7 +471,7 @@ static void eval_run(const rb_threshold *th, const json_t *run, int *checked, js
         if (isnan(v)) continue;
         (*checked)++;
         if (!holds(v, th->op, th->value))
-            json_array_append_new(failures, json_sprintf("%s phase %s: %s.%s = %g%s", where, rb_json_str(ph, "name"),
+            json_array_append_new(failures, json_sprintf("%sphase %s: %s.%s = %g%s", wherep, rb_json_str(ph, "name"),
                                                          th->kind, th->stat, v, op_stat(th)->latency ? " ms" : ""));
     }
 }
@@ -469,6 +481,8 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
     json_t *out = json_array();
     *n_failed = 0;
     const json_t *runs = json_object_get(suite, "runs");
+    /* one run's own results (rb_results_as_suite): failures need not say which run */
+    int single = strcmp(rb_json_str(json_object_get(suite, "suite"), "kind"), "run") == 0;
     for (size_t i = 0; i < n; i++) {
         const rb_threshold *th = &t[i];
         json_t *failures = json_array();
@@ -481,7 +495,7 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
             json_array_foreach(runs, ri, run) {
                 if (th->registry && strcmp(th->registry, rb_json_str(run, "registry")) != 0) continue;
                 if (th->scenario && strcmp(th->scenario, rb_json_str(run, "scenario")) != 0) continue;
-                eval_run(th, run, &checked, failures);
+                eval_run(th, run, single, &checked, failures);
             }
             if (checked == 0 && json_array_size(failures) == 0)
                 json_array_append_new(failures, json_string("no data: nothing in the results matched this threshold"));
