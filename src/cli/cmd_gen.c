@@ -3,11 +3,11 @@
  * exactly the same images. Image i is named "image-<i>" (ref.name); its first
  * --shared layers are common to all images, the others are unique. */
 #include "cli/rb_cli.h"
+#include "args.h"
 #include "image/rb_gen.h"
 #include "util/rb_util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: regbench gen --out DIR [options]\n"
+            "Usage: regbench gen --out DIR [options]\n"
             "  --out DIR              OCI image layout to write (created if missing)\n"
             "  --images N             number of images (default 1)\n"
             "  --layers N             layers per image, shared ones included (default 3)\n"
@@ -34,8 +34,18 @@ static void usage(FILE *f)
             "  --platform P           os/arch[/variant] (default linux/amd64)\n"
             "  --cache DIR            digest cache directory (default $XDG_CACHE_HOME/regbench;\n"
             "                         \"\" disables it)\n"
-            "  --quiet                no progress on stderr\n");
+            "  --quiet, -q            no progress on stderr\n"
+            "  -h, --help             this text\n"
+            "Options take --name VALUE or --name=VALUE.\n"
+            "Exit codes: 0 written, 1 generation or writing failed, 2 bad input (docs/cli.md).\n");
 }
+
+static const rb_opt GEN_OPTS[] = {
+    {"--out", 1, NULL},         {"--images", 1, NULL},          {"--layers", 1, NULL}, {"--layer-size", 1, NULL},
+    {"--compression", 1, NULL}, {"--compressibility", 1, NULL}, {"--files", 1, NULL},  {"--shared", 1, NULL},
+    {"--seed", 1, NULL},        {"--format", 1, NULL},          {"--platform", 1, NULL}, {"--cache", 1, NULL},
+    {"--quiet", 0, "-q"},       {NULL, 0, NULL},
+};
 
 /* Parses a non-negative integer flag within [min, max]. */
 static int parse_count(const char *flag, const char *s, long long min, long long max, long long *out)
@@ -73,16 +83,6 @@ static void on_progress(void *ctx, uint64_t done)
 
 int rb_cmd_gen(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'},         {"images", required_argument, 0, 'i'},
-        {"layers", required_argument, 0, 'l'},      {"layer-size", required_argument, 0, 's'},
-        {"compression", required_argument, 0, 'c'}, {"compressibility", required_argument, 0, 'C'},
-        {"files", required_argument, 0, 'f'},       {"shared", required_argument, 0, 'k'},
-        {"seed", required_argument, 0, 'S'},        {"format", required_argument, 0, 'F'},
-        {"platform", required_argument, 0, 'p'},    {"cache", required_argument, 0, 'D'},
-        {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     const char *out = NULL, *platform = "linux/amd64";
     long long images = 1, layers = 3, shared = 0, files = 0;
     uint64_t layer_size = 1u << 20, seed = 0;
@@ -90,82 +90,77 @@ int rb_cmd_gen(int argc, char **argv)
     double compressibility = 0.5;
     rb_format format = RB_FORMAT_OCI;
     char err[RB_ERRLEN];
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'i': if (parse_count("--images", optarg, 1, 100000, &images) < 0) return EXIT_BAD_INPUT; break;
-        case 'l': if (parse_count("--layers", optarg, 1, 10000, &layers) < 0) return EXIT_BAD_INPUT; break;
-        case 'k': if (parse_count("--shared", optarg, 0, 10000, &shared) < 0) return EXIT_BAD_INPUT; break;
-        case 'f': if (parse_count("--files", optarg, 1, RB_GEN_MAX_FILES, &files) < 0) return EXIT_BAD_INPUT; break;
-        case 'S': {
+    rb_args args;
+    rb_args_init(&args, "gen", argc, argv, GEN_OPTS);
+    const rb_opt *opt;
+    const char *val;
+    for (int kind; (kind = rb_args_next(&args, &opt, &val, err, sizeof err)) != RB_ARG_END;) {
+        if (kind == RB_ARG_ERR) {
+            fprintf(stderr, "regbench gen: %s (see regbench gen --help)\n", err);
+            return EXIT_BAD_INPUT;
+        }
+        if (kind == RB_ARG_HELP) { usage(stdout); return 0; }
+        if (kind == RB_ARG_POS) {
+            fprintf(stderr, "regbench gen: unexpected argument \"%s\" (see regbench gen --help)\n", val);
+            return EXIT_BAD_INPUT;
+        }
+        const char *name = opt->name;
+        if (!strcmp(name, "--out")) {
+            out = val;
+        } else if (!strcmp(name, "--images")) {
+            if (parse_count("--images", val, 1, 100000, &images) < 0) return EXIT_BAD_INPUT;
+        } else if (!strcmp(name, "--layers")) {
+            if (parse_count("--layers", val, 1, 10000, &layers) < 0) return EXIT_BAD_INPUT;
+        } else if (!strcmp(name, "--shared")) {
+            if (parse_count("--shared", val, 0, 10000, &shared) < 0) return EXIT_BAD_INPUT;
+        } else if (!strcmp(name, "--files")) {
+            if (parse_count("--files", val, 1, RB_GEN_MAX_FILES, &files) < 0) return EXIT_BAD_INPUT;
+        } else if (!strcmp(name, "--seed")) {
             long long v;
-            if (parse_count("--seed", optarg, 0, LLONG_MAX, &v) < 0)
+            if (parse_count("--seed", val, 0, LLONG_MAX, &v) < 0)
                 return EXIT_BAD_INPUT;
             seed = (uint64_t)v;
-            break;
-        }
-        case 's':
-            if (rb_parse_size(optarg, &layer_size, err, sizeof err) < 0 || layer_size == 0) {
-                fprintf(stderr, "regbench gen: --layer-size: \"%s\" is not accepted; %s\n", optarg,
+        } else if (!strcmp(name, "--layer-size")) {
+            if (rb_parse_size(val, &layer_size, err, sizeof err) < 0 || layer_size == 0) {
+                fprintf(stderr, "regbench gen: --layer-size: \"%s\" is not accepted; %s\n", val,
                         layer_size == 0 ? "use a size above 0, e.g. 10MB or 1MiB" : err);
                 return EXIT_BAD_INPUT;
             }
-            break;
-        case 'c':
-            if (rb_parse_compression(optarg, &level, err, sizeof err) < 0) {
+        } else if (!strcmp(name, "--compression")) {
+            if (rb_parse_compression(val, &level, err, sizeof err) < 0) {
                 fprintf(stderr, "regbench gen: --%s\n", err);
                 return EXIT_BAD_INPUT;
             }
-            break;
-        case 'C': {
+        } else if (!strcmp(name, "--compressibility")) {
             char *end;
             errno = 0;
-            compressibility = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(compressibility >= 0.0 && compressibility <= 1.0)) {
+            compressibility = strtod(val, &end);
+            if (errno || end == val || *end || !(compressibility >= 0.0 && compressibility <= 1.0)) {
                 fprintf(stderr, "regbench gen: --compressibility: \"%s\" is not accepted; use a fraction "
-                                "from 0.0 to 1.0\n", optarg);
+                                "from 0.0 to 1.0\n", val);
                 return EXIT_BAD_INPUT;
             }
-            break;
-        }
-        case 'F':
-            if (strcmp(optarg, "oci") == 0)
+        } else if (!strcmp(name, "--format")) {
+            if (strcmp(val, "oci") == 0)
                 format = RB_FORMAT_OCI;
-            else if (strcmp(optarg, "docker") == 0)
+            else if (strcmp(val, "docker") == 0)
                 format = RB_FORMAT_DOCKER;
             else {
-                fprintf(stderr, "regbench gen: --format: \"%s\" is not accepted; use oci or docker\n", optarg);
+                fprintf(stderr, "regbench gen: --format: \"%s\" is not accepted; use oci or docker\n", val);
                 return EXIT_BAD_INPUT;
             }
-            break;
-        case 'p': {
+        } else if (!strcmp(name, "--platform")) {
             char os[32], arch[32], var[32];
-            if (rb_parse_platform(optarg, os, arch, var, err, sizeof err) < 0) {
+            if (rb_parse_platform(val, os, arch, var, err, sizeof err) < 0) {
                 fprintf(stderr, "regbench gen: --%s\n", err);
                 return EXIT_BAD_INPUT;
             }
-            platform = optarg;
-            break;
+            platform = val;
+        } else if (!strcmp(name, "--cache")) {
+            rb_gen_set_cache_dir(val);
+        } else if (!strcmp(name, "--quiet")) {
+            quiet = 1;
         }
-        case 'D': rb_gen_set_cache_dir(optarg); break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return 0;
-        default:
-            if (optopt)
-                fprintf(stderr, "regbench gen: option %s needs a value\n", argv[optind - 1]);
-            else
-                fprintf(stderr, "regbench gen: unknown option %s\n", argv[optind - 1]);
-            usage(stderr);
-            return EXIT_BAD_INPUT;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "regbench gen: unexpected argument \"%s\"\n", argv[optind]);
-        usage(stderr);
-        return EXIT_BAD_INPUT;
     }
     if (!out) {
         fprintf(stderr, "regbench gen: --out DIR is required\n");

@@ -1,7 +1,8 @@
 /* main: the regbench command line: the global options and the dispatch to
  * the commands (src/cli/cmd_*.c), where the work is parsed and handed to
- * the modules. Exit codes: 0 ok, 1 the run or scenario failed, 2 bad input,
- * 99 a threshold failed, 130 interrupted. */
+ * the modules. Exit codes (one scheme for every command, docs/cli.md): 0 ok,
+ * 1 the work failed, 2 bad input, 3 the registry cannot be reached, 99 a
+ * threshold failed or a regression, 130 interrupted. */
 #include "cli/rb_cli.h"
 #include "run/rb_run.h"
 
@@ -16,11 +17,15 @@ static void usage(FILE *out)
           "  regbench run SCENARIO.lua [options]   run a Lua scenario against a registry\n"
           "  regbench run SCENARIO.lua --help      list the scenario's parameters\n"
           "  regbench suite [FILE] [options]       run a YAML suite (default suites/default.yaml)\n"
-          "  regbench compare BASE.json NEW.json   compare results; exit 1 on a regression\n"
-          "  regbench report RESULTS [--baseline B] [--out F]  HTML report (rebuilds a killed run's results)\n"
+          "  regbench compare BASE NEW [options]   compare results; exit 99 on a regression\n"
+          "  regbench report RESULTS [options]     HTML report (rebuilds a killed run's results)\n"
           "  regbench gen --out DIR [options]      write synthetic images as an OCI layout\n"
           "                                        (regbench gen --help for its options)\n"
           "  regbench --help | --version\n"
+          "  regbench COMMAND --help               that command's options and exit codes\n"
+          "\n"
+          "Exit codes: 0 ok, 1 the work failed, 2 bad input, 3 the registry cannot be reached,\n"
+          "99 a threshold failed or a regression, 130 interrupted.\n"
           "\n", out);
     rb_cmd_run_options(out);
     fputs("\n"
