@@ -27,6 +27,7 @@ PKGS=(build-essential            # gcc, make: the build; gcc's libasan/libubsan 
       docker-registry            # distribution 2.8, a registry regbench launches
       apache2-utils              # htpasswd: bcrypt entries for distribution's basic auth
       nginx-light wrk            # bench/http_vs_wrk.sh and the HTTP tests' peer
+      jq                         # the bench/ scripts read results.json with it
       skopeo umoci               # interop tests and bench/oci_vs_skopeo.sh
       curl ca-certificates python3 time
       chromium                   # the report opened in a real browser (test_report_browser)
