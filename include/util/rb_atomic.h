@@ -17,7 +17,8 @@ typedef struct rb_atomic {
 } rb_atomic;
 
 /* Opens the temporary file for path. Returns a->f, or NULL with err set
- * (a then holds nothing to commit). */
+ * (a then holds nothing to commit), also when path exists and is not a
+ * regular file: the rename would replace a device such as /dev/null. */
 FILE *rb_atomic_open(rb_atomic *a, const char *path, char *err, size_t errlen);
 /* Flushes and closes a->f; renames the file into place unless failed is set
  * or a write failed, else removes it. Frees what a holds. Returns 0, or -1

@@ -20,7 +20,8 @@ typedef struct rb_kv {
 
 /* Monotonic time in microseconds since an arbitrary origin. */
 uint64_t rb_now_us(void);
-/* Wall-clock time in microseconds since the Unix epoch. */
+/* Wall-clock time in microseconds since the Unix epoch (shifted by
+ * $REGBENCH_TEST_CLOCK_OFFSET_MS, for the clock-skew tests of sharded runs). */
 uint64_t rb_wall_us(void);
 /* Formats the wall time `us` as ISO-8601 UTC ("2026-11-27T17:19:22Z") into buf. */
 void rb_format_utc(uint64_t us, char *buf, size_t len);
@@ -32,6 +33,10 @@ int rb_parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
 /* Parses a duration: a number with unit us, ms, s, m or h, or several joined
  * ("1m30s"); a bare number is seconds. Returns 0 and sets *seconds, or -1. */
 int rb_parse_duration(const char *s, double *seconds, char *err, size_t errlen);
+/* Parses an RFC 3339 time in UTC ("2026-12-06T03:10:00Z", optional
+ * fraction ".250", "+00:00" for Z) into microseconds since the Unix epoch.
+ * Returns 0, or -1 with why in err. */
+int rb_parse_rfc3339(const char *s, uint64_t *us, char *err, size_t errlen);
 /* A scenario parameter's value parsed by its type (rb.param's types). */
 typedef struct rb_param_value {
     enum { RB_PV_INTEGER, RB_PV_NUMBER, RB_PV_BOOLEAN, RB_PV_STRING, RB_PV_SIZE, RB_PV_DURATION } kind;

@@ -5,11 +5,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 FILE *rb_atomic_open(rb_atomic *a, const char *path, char *err, size_t errlen)
 {
     memset(a, 0, sizeof *a);
+    /* the rename would replace what is there: never a device (/dev/null) or a directory */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        rb_err(err, errlen, "cannot write %s: it exists and is not a regular file", path);
+        return NULL;
+    }
     char *tmp = rb_asprintf("%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {

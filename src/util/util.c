@@ -21,9 +21,16 @@ uint64_t rb_now_us(void)
 
 uint64_t rb_wall_us(void)
 {
+    /* REGBENCH_TEST_CLOCK_OFFSET_MS shifts this process's wall clock, so that
+     * tests on one machine can check the clock-skew estimate of sharded runs */
+    static int64_t offset_us = INT64_MIN;
+    if (offset_us == INT64_MIN) {
+        const char *o = getenv("REGBENCH_TEST_CLOCK_OFFSET_MS");
+        offset_us = o && *o ? (int64_t)(strtod(o, NULL) * 1000.0) : 0;
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    return (uint64_t)((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + offset_us);
 }
 
 void rb_format_utc(uint64_t us, char *buf, size_t len)
@@ -131,6 +138,30 @@ int rb_parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
         }
     }
     return rb_err(err, errlen, "bad size unit in '%s': expected %s", s, accepted);
+}
+
+int rb_parse_rfc3339(const char *s, uint64_t *us, char *err, size_t errlen)
+{
+    int Y, M, D, h, m, sec, n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6 || n != 19 ||
+        M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60 || Y < 1970)
+        return rb_err(err, errlen, "'%s' is not an RFC 3339 UTC time such as 2026-12-06T03:10:00Z", s);
+    const char *p = s + n;
+    uint64_t frac = 0;
+    if (*p == '.') {
+        uint64_t scale = 100000;
+        for (p++; isdigit((unsigned char)*p); p++) {
+            frac += (uint64_t)(*p - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (strcmp(p, "Z") != 0 && strcmp(p, "z") != 0 && strcmp(p, "+00:00") != 0)
+        return rb_err(err, errlen, "'%s': give the time in UTC, ending in Z (2026-12-06T03:10:00Z)", s);
+    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_min = m, .tm_sec = sec};
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1) return rb_err(err, errlen, "'%s' is not a valid time", s);
+    *us = (uint64_t)t * 1000000u + frac;
+    return 0;
 }
 
 int rb_parse_duration(const char *s, double *seconds, char *err, size_t errlen)

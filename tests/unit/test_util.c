@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void size_ok(const char *s, uint64_t want)
 {
@@ -210,6 +211,11 @@ static void test_atomic(void)
     json_t *doc = json_pack("{s:i}", "a", 1);
     CHECK(rb_write_json_atomic(missing, doc, err, sizeof err) < 0 && strstr(err, "x.json"));
     CHECK(rb_write_json_atomic(path, doc, err, sizeof err) == 0);
+    /* never replace what is not a regular file: a directory, or a device */
+    CHECK(rb_write_json_atomic(dir, doc, err, sizeof err) < 0 && strstr(err, "not a regular file"));
+    CHECK(rb_write_text_atomic("/dev/null", "x", err, sizeof err) < 0 && strstr(err, "not a regular file"));
+    struct stat st;
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
     json_decref(doc);
     unlink(path);
     rmdir(dir);
@@ -217,10 +223,25 @@ static void test_atomic(void)
     free(path);
 }
 
+/* RFC 3339 times (--start-at) */
+static void test_rfc3339(void)
+{
+    uint64_t us = 0;
+    char err[RB_ERRLEN];
+    CHECK(rb_parse_rfc3339("1970-01-01T00:00:01Z", &us, err, sizeof err) == 0 && us == 1000000);
+    CHECK(rb_parse_rfc3339("2026-12-06T03:10:00.250Z", &us, err, sizeof err) == 0 && us == 1796526600250000ull);
+    CHECK(rb_parse_rfc3339("2026-12-06T03:10:00+00:00", &us, err, sizeof err) == 0 && us == 1796526600000000ull);
+    CHECK(rb_parse_rfc3339("2026-12-06T03:10:00", &us, err, sizeof err) < 0 && strstr(err, "UTC"));
+    CHECK(rb_parse_rfc3339("2026-12-06T03:10:00+01:00", &us, err, sizeof err) < 0);
+    CHECK(rb_parse_rfc3339("tomorrow", &us, err, sizeof err) < 0 && strstr(err, "RFC 3339"));
+    CHECK(rb_parse_rfc3339("2026-13-06T03:10:00Z", &us, err, sizeof err) < 0);
+}
+
 int main(void)
 {
     test_params();
     test_atomic();
+    test_rfc3339();
     test_size();
     test_duration();
     test_misc();
