@@ -17,6 +17,8 @@ int rb_cmd_suite(int argc, char **argv);
 int rb_cmd_compare(int argc, char **argv);
 /* `regbench report RESULTS [--baseline OTHER] [--threshold 5%] [--out FILE]` */
 int rb_cmd_report(int argc, char **argv);
+/* `regbench merge SHARD_DIR... --out DIR [--threshold EXPR]... [--allow-partial] [--quiet]` */
+int rb_cmd_merge(int argc, char **argv);
 /* `regbench gen --out DIR [options]` */
 int rb_cmd_gen(int argc, char **argv);
 

@@ -5,10 +5,14 @@
  * Buckets are allocated lazily per power of two, so an empty histogram costs
  * a few hundred bytes and a full one spanning 1 us .. 1 day about 200 KB.
  * Histograms merge exactly (bucket counts add). Min, max, mean and stddev are
- * exact (tracked outside the buckets). */
+ * exact (tracked outside the buckets). rb_hist_encode writes a histogram as
+ * compact text that rb_hist_decode rebuilds bucket for bucket (the "hist" of
+ * a shard's results.json, docs/results-schema.md), so histograms measured in
+ * different processes merge exactly. */
 #ifndef RB_HIST_H
 #define RB_HIST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define RB_HIST_SUB_BITS 10                       /* 1024 buckets per power of two */
@@ -36,5 +40,13 @@ uint64_t rb_hist_percentile(const rb_hist *h, double p);
 /* Mean and population standard deviation; 0 when empty. */
 double rb_hist_mean(const rb_hist *h);
 double rb_hist_stddev(const rb_hist *h);
+
+/* The text form of h: "rbh1 COUNT MIN MAX SUM M2 BUCKETS" (docs/results-schema.md,
+ * "Histograms"): lossless, about 1 character per non-empty bucket of fewer
+ * than 16 samples. Returns a new string. */
+char *rb_hist_encode(const rb_hist *h);
+/* Rebuilds h (any previous content is freed) from rb_hist_encode's text.
+ * Returns 0, or -1 with what is wrong and where in err (h left empty). */
+int rb_hist_decode(rb_hist *h, const char *text, char *err, size_t errlen);
 
 #endif

@@ -88,6 +88,7 @@ typedef struct rb_phase {
     uint64_t start_us, end_us;/* end_us 0 while open */
     int open;
     int cut;                  /* 1: ended by an error or interrupt, not by its function returning */
+    int waited_only;          /* 1: a sharded run's "setup once" phase another shard ran; this one only waited */
     rb_opstats total;         /* headline: top-level operations only */
     rb_opstats *by_op;        /* every kind, nested operations included */
     size_t n_by_op;

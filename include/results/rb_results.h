@@ -50,6 +50,10 @@ typedef struct rb_run_info {
     const json_t *thresholds;    /* the run's judged thresholds (rb_thresholds_eval), or NULL */
     const char *run_id;          /* the run's ID, or NULL */
     const char *repo_prefix;     /* the prefix of its repositories ("" none), or NULL */
+    const json_t *shard;         /* a sharded run's identity ("shard" of results.json, written as is), or NULL;
+                                    when set, statistics also carry their exact histograms ("hist") */
+    uint64_t wall_at_start_us;   /* unix time (us) at the store's run_start_us, or 0: phases then get
+                                    start_wall_us and end_wall_us */
 } rb_run_info;
 
 

@@ -5,7 +5,8 @@
  * and worst registry of each phase that ran on several, tail-latency
  * outlier, errors), its checks and custom metrics (medians over
  * repetitions), what the scenario's own metrics say (scalability, dedup,
- * cache hit rate, open-model arrivals), and the registries side by side.
+ * cache hit rate, open-model arrivals), the registries side by side, and
+ * the shards of a merged run (rb_merge.h).
  * The writers only render. Strings are borrowed from the document, which
  * must outlive the sections. */
 #ifndef RB_SECTIONS_H
@@ -124,6 +125,16 @@ typedef struct rb_sec_check {
     double rate;                           /* median pass rate (0..1) over the repetitions */
 } rb_sec_check;
 
+/* One shard of a merged run (its results' "shards"); "" / NAN when absent. */
+typedef struct rb_sec_shard {
+    long long index;
+    const char *status, *error, *host;   /* status "missing" for a shard without results */
+    double offset_ms;                    /* estimated clock offset against the reference shard */
+    long long barriers;                  /* barriers the offset is the median of (-1: no results) */
+    double duration_s, ops, errors, cpu_s, rss_peak_bytes;
+    double max_skew_ms;                  /* largest start skew over the phases it ran (after correction) */
+} rb_sec_shard;
+
 /* The types of custom metrics (results.json's "type"). */
 typedef enum rb_sec_mtype { RB_SEC_TREND, RB_SEC_COUNTER, RB_SEC_GAUGE, RB_SEC_RATE, RB_SEC_N_MTYPES } rb_sec_mtype;
 
@@ -187,6 +198,9 @@ typedef struct rb_sections {
     size_t n_scenarios;
     rb_sec_side *side;             /* only for scenarios that ran on two or more registries */
     size_t n_side;
+    rb_sec_shard *shards;          /* the first merged run's shards, in index order */
+    size_t n_shards;
+    int partial;                   /* that merged run lacks a shard or has a failed one */
 } rb_sections;
 
 /* The name of a metric type as results.json writes it ("trend", ...). */

@@ -19,6 +19,7 @@ static void usage(FILE *out)
           "  regbench suite [FILE] [options]       run a YAML suite (default suites/default.yaml)\n"
           "  regbench compare BASE NEW [options]   compare results; exit 99 on a regression\n"
           "  regbench report RESULTS [options]     HTML report (rebuilds a killed run's results)\n"
+          "  regbench merge DIR... --out DIR      merge the results of a sharded run's shards\n"
           "  regbench gen --out DIR [options]      write synthetic images as an OCI layout\n"
           "                                        (regbench gen --help for its options)\n"
           "  regbench --help | --version\n"
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
         return rb_cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return rb_cmd_report(argc - 1, argv + 1);
-    fprintf(stderr, "regbench: unknown command '%s' (commands: run, suite, compare, report, gen; see regbench --help)\n", cmd);
+    if (strcmp(cmd, "merge") == 0)
+        return rb_cmd_merge(argc - 1, argv + 1);
+    fprintf(stderr, "regbench: unknown command '%s' (commands: run, suite, compare, report, merge, gen; see regbench --help)\n", cmd);
     return RB_EXIT_USAGE;
 }

@@ -146,12 +146,17 @@ static void page_head(const html_ctx *c)
     if (c->sec->n_thresholds)
         fprintf(f, "<br><a href=\"#thresholds\">Thresholds</a>: %zu of %zu passed.", passed, c->sec->n_thresholds);
     fputs("</p>\n", f);
+    if (c->sec->partial)
+        fputs("<p class=\"banner bad\"><b>Partial results</b>: a shard of this run is missing or failed, so these figures "
+              "leave out its work; see <a href=\"#shards\">shards</a>.</p>\n", f);
     if (!strcmp(status, "interrupted"))
         fputs("<p class=\"banner\">This run was interrupted. Phases marked <b>incomplete</b> (hatched in the charts) were "
               "still running and were measured up to the interruption.</p>\n", f);
     else if (status[0] && strcmp(status, "ok") != 0)
         fputs("<p class=\"banner bad\">Not every run succeeded; see <a href=\"#failed\">failed runs</a>.</p>\n", f);
-    fputs("<nav><a href=\"#side\">Side by side</a><a href=\"#scaling\">Scaling</a><a href=\"#latency\">Latency</a>"
+    fputs("<nav>", f);
+    if (c->sec->n_shards) fputs("<a href=\"#shards\">Shards</a>", f);
+    fputs("<a href=\"#side\">Side by side</a><a href=\"#scaling\">Scaling</a><a href=\"#latency\">Latency</a>"
           "<a href=\"#dedup\">Dedup</a><a href=\"#comparison\">Baseline</a><a href=\"#summary\">Summary</a>"
           "<a href=\"#checks\">Checks</a><a href=\"#custom\">Custom metrics</a><a href=\"#thresholds\">Thresholds</a>"
           "<a href=\"#warnings\">Warnings</a><a href=\"#runs\">Runs</a><a href=\"#metrics\">Scenario metrics</a>"
@@ -232,6 +237,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
 
     page_head(&c);
     html_failed_runs(&c);
+    html_shards(&c);
     if (c.nruns == 1) run_details(&c);   /* one run: its charts are what there is to see */
     html_side_by_side(&c);
     html_scaling(&c);

@@ -3,10 +3,11 @@
  * runs, the registries side by side, the per-scenario summary with its
  * findings (like with like: the best and worst registry of one phase),
  * checks and custom metrics, thresholds, warnings, the scenarios' own
- * metrics, and the environment. */
+ * metrics, the environment, and a merged run's shards. */
 #include "html.h"
 
 #include <math.h>
+#include <string.h>
 
 #define SPREADS_SHOWN 8   /* like-with-like findings per scenario, as in summary.md */
 
@@ -72,6 +73,47 @@ void html_failed_runs(const html_ctx *c)
         fputs("</td></tr>\n", f);
     }
     if (c->sec->n_failed) fputs("</table></section>\n", f);
+}
+
+void html_shards(const html_ctx *c)
+{
+    FILE *f = c->f;
+    const rb_sections *s = c->sec;
+    if (s->n_shards == 0) return;
+    char intro[256];
+    snprintf(intro, sizeof intro, "Merged from %zu shards%s. Clock offsets are estimated from the barrier releases (the "
+             "median difference to the reference shard); start skew is after that correction.", s->n_shards,
+             s->partial ? " (partial: not every shard's work is in these figures)" : "");
+    html_section_head(f, "shards", "Shards", intro);
+    fputs("<table><tr><th>shard</th><th>status</th><th>host</th><th>clock offset ms</th><th>barriers</th>"
+          "<th>max start skew ms</th><th>duration s</th><th>ops</th><th>errors</th><th>client CPU s</th>"
+          "<th>client peak RSS</th><th>error</th></tr>\n", f);
+    for (size_t i = 0; i < s->n_shards; i++) {
+        const rb_sec_shard *h = &s->shards[i];
+        char b[8][40];
+        snprintf(b[0], sizeof b[0], "%lld", h->index);
+        snprintf(b[1], sizeof b[1], "%lld", h->barriers);
+        snprintf(b[2], sizeof b[2], "%lld", count_of(h->ops));
+        snprintf(b[3], sizeof b[3], "%lld", count_of(h->errors));
+        if (h->barriers < 0) snprintf(b[1], sizeof b[1], "-");   /* a shard without results */
+        if (isnan(h->ops)) snprintf(b[2], sizeof b[2], "-"), snprintf(b[3], sizeof b[3], "-");
+        fprintf(f, "<tr%s>", strcmp(h->status, "ok") ? " class=\"err\"" : "");
+        td_num(f, b[0]);
+        td_text(f, h->status);
+        td_text(f, h->host[0] ? h->host : "-");
+        td_num(f, html_fnum(b[4], sizeof b[4], h->offset_ms));
+        td_num(f, b[1]);
+        td_num(f, html_fnum(b[5], sizeof b[5], h->max_skew_ms));
+        td_num(f, html_fnum(b[6], sizeof b[6], h->duration_s));
+        td_num(f, b[2]);
+        td_num(f, b[3]);
+        td_num(f, html_fnum(b[7], sizeof b[7], h->cpu_s));
+        td_num(f, html_fbytes(b[4], sizeof b[4], h->rss_peak_bytes));
+        fputs("<td class=\"msg\">", f);
+        html_esc(f, h->error);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table></section>\n", f);
 }
 
 static void scenario_table(FILE *f, const rb_sec_scenario *sc)

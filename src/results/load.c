@@ -1,6 +1,7 @@
 /* load: reads results files (a suite's, or a single run's results.json
- * wrapped as a suite with one run) into the suite form every view works on,
- * and the accessors that read that document defensively (see rb_load.h). */
+ * wrapped as a suite with one run, a merged run's shards kept with it) into
+ * the suite form every view works on, and the accessors that read that
+ * document defensively (see rb_load.h). */
 #include "results/rb_load.h"
 #include "util/rb_util.h"
 
@@ -61,6 +62,10 @@ static json_t *wrap_run(json_t *doc)
     if (json_is_object(metrics)) json_object_set(run, "metrics", metrics);
     else json_object_set_new(run, "metrics", json_object());
     json_object_set_new(run, "warnings", json_array());
+    /* a merged run's shards (rb_merge.h), for the views' "Shards" section */
+    static const char *const merged[] = {"shards", "partial", "clock", "merged_from"};
+    for (size_t i = 0; i < sizeof merged / sizeof merged[0]; i++)
+        if (json_object_get(doc, merged[i])) copy_key(run, doc, merged[i], NULL);
 
     json_t *r = json_object();
     json_object_set_new(r, "name", json_string(kind));

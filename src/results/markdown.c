@@ -1,6 +1,7 @@
 /* markdown: summary.md (see rb_markdown.h), rendered from the sections of
- * the suite document (rb_sections.h); only the comparison with a baseline
- * is read from the document's "comparison" object (rb_compare.h). */
+ * the suite document (rb_sections.h), a merged run's shards included; only
+ * the comparison with a baseline is read from the document's "comparison"
+ * object (rb_compare.h). */
 #include "results/rb_markdown.h"
 #include "results/rb_load.h"
 #include "results/rb_sections.h"
@@ -8,6 +9,7 @@
 #include "util/rb_util.h"
 
 #include <math.h>
+#include <string.h>
 
 #define SPREADS_SHOWN 8   /* like-with-like findings per scenario; the side-by-side table has them all */
 
@@ -39,12 +41,43 @@ static void header(FILE *out, const rb_sections *s)
     rb_format_bytes(h->memory_bytes, mem, sizeof mem);
     fprintf(out, "Started %s, took %.1f s, status **%s** (exit code %lld). regbench %s on %s, %lld cores, %s memory, %s.\n",
             h->started_at, h->duration_s, h->status, h->exit_code, h->version, h->cpu_model, h->cores, mem, h->kernel);
+    if (s->partial)
+        fprintf(out, "\n> **Partial results**: a shard of this run is missing or failed, so these figures leave out "
+                     "its work (see [Shards](#shards)).\n");
 
     fprintf(out, "\n## Registries\n\n| name | kind | storage | version |\n|---|---|---|---|\n");
     for (size_t i = 0; i < s->n_registries; i++) {
         const rb_sec_registry *r = &s->registries[i];
         fprintf(out, "| %s | %s | %s | %s |\n", r->name, r->kind, r->storage, r->version[0] ? r->version : "-");
     }
+}
+
+/* A merged run's shards: clock offsets, start skew and cost of each. */
+static void shards(FILE *out, const rb_sections *s)
+{
+    if (s->n_shards == 0) return;
+    fprintf(out, "\n## Shards\n\nMerged from %zu shards%s. Clock offsets are estimated from the barrier releases "
+                 "(the median difference to the reference shard); start skew is after that correction.\n\n"
+                 "| shard | status | host | clock offset ms | barriers | max start skew ms | duration s | ops | errors | "
+                 "client CPU s | client peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+            s->n_shards, s->partial ? " (partial)" : "");
+    char b[8][48];
+    for (size_t i = 0; i < s->n_shards; i++) {
+        const rb_sec_shard *h = &s->shards[i];
+        char rss[32] = "-";
+        if (!isnan(h->rss_peak_bytes)) rb_format_bytes(h->rss_peak_bytes, rss, sizeof rss);
+        char barriers[24] = "-";
+        if (h->barriers >= 0) snprintf(barriers, sizeof barriers, "%lld", h->barriers);
+        fprintf(out, "| %lld | %s%s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", h->index,
+                strcmp(h->status, "ok") ? "**" : "", h->status, strcmp(h->status, "ok") ? "**" : "",
+                h->host[0] ? h->host : "-", num(b[0], sizeof b[0], h->offset_ms), barriers,
+                num(b[1], sizeof b[1], h->max_skew_ms), num(b[2], sizeof b[2], h->duration_s), num(b[3], sizeof b[3], h->ops),
+                num(b[4], sizeof b[4], h->errors), num(b[5], sizeof b[5], h->cpu_s), rss);
+    }
+    for (size_t i = 0; i < s->n_shards; i++)
+        if (s->shards[i].error[0])
+            fprintf(out, "\n- shard %lld: %s", s->shards[i].index, s->shards[i].error);
+    fputc('\n', out);
 }
 
 static void failed_runs(FILE *out, const rb_sections *s)
@@ -252,6 +285,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
     rb_sections s;
     rb_sections_extract(suite, &s);
     header(out, &s);
+    shards(out, &s);
     failed_runs(out, &s);
     thresholds_and_warnings(out, &s);
     side_by_side(out, &s);

@@ -3,7 +3,9 @@
  * with jansson and written atomically), metrics.csv (one row per phase x
  * metric, plus run-wide custom metrics), timeseries.csv (one row per phase x
  * time step) and the readable per-phase table on stdout. Every number is
- * finite: a rate over a zero duration is 0, never NaN or inf. */
+ * finite: a rate over a zero duration is 0, never NaN or inf. A shard of a
+ * sharded run also writes what an exact merge needs (rb_merge.h): its
+ * identity, wall-clock phase times, and every histogram and sum losslessly. */
 #include "results/rb_results.h"
 #include "measure/rb_stat.h"
 #include "util/rb_atomic.h"
@@ -145,8 +147,18 @@ static json_t *latency_json(const rb_hist *h)
     return o;
 }
 
-/* The fields a phase headline and each by_op entry share. */
-static void opstats_json(json_t *o, const rb_opstats *s, double dur)
+/* The lossless text of a histogram (rb_hist_encode) as a JSON string. */
+static json_t *hist_json(const rb_hist *h)
+{
+    char *text = rb_hist_encode(h);
+    json_t *j = json_string(text);
+    free(text);
+    return j;
+}
+
+/* The fields a phase headline and each by_op entry share; `exact` adds the
+ * histogram (a shard's results). */
+static void opstats_json(json_t *o, const rb_opstats *s, double dur, int exact)
 {
     json_object_set_new(o, "ops", jint(s->ops));
     json_object_set_new(o, "errors", jint(s->errors));
@@ -155,15 +167,18 @@ static void opstats_json(json_t *o, const rb_opstats *s, double dur)
     json_object_set_new(o, "ops_per_s", jreal(safe_div((double)s->ops, dur), 3));
     json_object_set_new(o, "throughput_MBps", jreal(safe_div((double)s->bytes / 1e6, dur), 3));
     json_object_set_new(o, "latency_ms", latency_json(&s->latency_us));
+    if (exact) json_object_set_new(o, "hist", hist_json(&s->latency_us));
 }
 
-static json_t *timeseries_json(const rb_phase *p)
+/* A phase's time series; `exact` adds the latency sums behind the means. */
+static json_t *timeseries_json(const rb_phase *p, int exact)
 {
     json_t *o = json_object();
     json_t *ops = json_array(), *bytes = json_array(), *errs = json_array();
-    json_t *mean = json_array(), *max = json_array();
+    json_t *mean = json_array(), *max = json_array(), *sum = exact ? json_array() : NULL;
     for (size_t i = 0; i < p->n_ticks; i++) {
         const rb_tick *t = &p->ticks[i];
+        if (sum) json_array_append_new(sum, jint(t->lat_sum_us));
         json_array_append_new(ops, jint(t->ops));
         json_array_append_new(bytes, jint(t->bytes));
         json_array_append_new(errs, jint(t->errors));
@@ -176,6 +191,7 @@ static json_t *timeseries_json(const rb_phase *p)
     json_object_set_new(o, "errors", errs);
     json_object_set_new(o, "latency_mean_ms", mean);
     json_object_set_new(o, "latency_max_ms", max);
+    if (sum) json_object_set_new(o, "latency_sum_us", sum);
     return o;
 }
 
@@ -199,7 +215,9 @@ static json_t *phase_registry_json(const rb_phase_registry *r)
     return o;
 }
 
-static json_t *metric_json(const rb_metric *mt, double run_s)
+/* A custom metric; `exact` adds a trend's histogram and the exact sum of
+ * trends and counters (a shard's results). */
+static json_t *metric_json(const rb_metric *mt, double run_s, int exact)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(mt->name));
@@ -216,6 +234,7 @@ static json_t *metric_json(const rb_metric *mt, double run_s)
         for (size_t i = 0; i < RB_STAT_N_PCT; i++)
             json_object_set_new(o, PCT(i)->name,
                                 jreal((double)rb_hist_percentile(&mt->hist, PCT(i)->pct) / 1000.0, 3));
+        if (exact) json_object_set_new(o, "hist", hist_json(&mt->hist));
         break;
     case RB_METRIC_COUNTER:
         json_object_set_new(o, "value", jreal(mt->sum, 3));
@@ -232,36 +251,51 @@ static json_t *metric_json(const rb_metric *mt, double run_s)
         json_object_set_new(o, "fails", jint(mt->count - mt->trues));
         break;
     }
+    if (exact && (mt->type == RB_METRIC_TREND || mt->type == RB_METRIC_COUNTER))
+        json_object_set_new(o, "sum", json_real(isfinite(mt->sum) ? mt->sum : 0.0));
     return o;
 }
 
 /* The custom metrics of a list as results.json keys them ("name{tags}"); rates per duration_s. */
-static json_t *metrics_json(rb_metric *const *list, size_t n, double duration_s)
+static json_t *metrics_json(rb_metric *const *list, size_t n, double duration_s, int exact)
 {
     json_t *metrics = json_object();
     for (size_t i = 0; i < n; i++) {
         char *key = metric_key(list[i]);
-        json_object_set_new(metrics, key, metric_json(list[i], duration_s));
+        json_object_set_new(metrics, key, metric_json(list[i], duration_s, exact));
         free(key);
     }
     return metrics;
 }
 
-static json_t *phase_json(const rb_phase *p, uint64_t run_start_us)
+/* Unix time (us) of the store's time t: info's wall clock at the run start
+ * plus the time since. */
+static uint64_t wall_of(uint64_t t, uint64_t run_start_us, const rb_run_info *info)
+{
+    return info->wall_at_start_us + (t > run_start_us ? t - run_start_us : 0);
+}
+
+static json_t *phase_json(const rb_phase *p, uint64_t run_start_us, const rb_run_info *info)
 {
     double dur = phase_duration_s(p);
+    int exact = info->shard != NULL;
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(p->name));
     json_object_set_new(o, "index", json_integer(p->index));
     json_object_set_new(o, "complete", json_boolean(!p->open && !p->cut));
+    if (p->waited_only) json_object_set_new(o, "ran_here", json_false());
     json_object_set_new(o, "start_s", jreal(p->start_us > run_start_us ? (double)(p->start_us - run_start_us) / 1e6 : 0, 6));
     json_object_set_new(o, "duration_s", jreal(dur, 6));
-    opstats_json(o, &p->total, dur);
+    if (info->wall_at_start_us) {
+        json_object_set_new(o, "start_wall_us", jint(wall_of(p->start_us, run_start_us, info)));
+        json_object_set_new(o, "end_wall_us", jint(wall_of(p->open ? rb_now_us() : p->end_us, run_start_us, info)));
+    }
+    opstats_json(o, &p->total, dur, exact);
 
     json_t *by_op = json_object();
     for (size_t i = 0; i < p->n_by_op; i++) {
         json_t *k = json_object();
-        opstats_json(k, &p->by_op[i], dur);
+        opstats_json(k, &p->by_op[i], dur, exact);
         json_object_set_new(by_op, p->by_op[i].kind, k);
     }
     json_object_set_new(o, "by_op", by_op);
@@ -283,8 +317,8 @@ static json_t *phase_json(const rb_phase *p, uint64_t run_start_us)
     json_t *warnings = json_array();
     for (size_t i = 0; i < p->n_warnings; i++) json_array_append_new(warnings, json_string(p->warnings[i]));
     json_object_set_new(o, "warnings", warnings);
-    json_object_set_new(o, "metrics", metrics_json(p->metrics, p->n_metrics, dur));
-    json_object_set_new(o, "timeseries", timeseries_json(p));
+    json_object_set_new(o, "metrics", metrics_json(p->metrics, p->n_metrics, dur, exact));
+    json_object_set_new(o, "timeseries", timeseries_json(p, exact));
     return o;
 }
 
@@ -347,6 +381,7 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     json_object_set_new(root, "started_at", jstr_or_null(info->started_at));
     if (info->run_id) json_object_set_new(root, "run_id", json_string(info->run_id));
     if (info->repo_prefix) json_object_set_new(root, "repo_prefix", json_string(info->repo_prefix));
+    if (info->shard) json_object_set(root, "shard", (json_t *)info->shard);
     double run_s = run_duration_s(m);
     json_object_set_new(root, "run_duration_s", jreal(run_s, 6));
     json_object_set_new(root, "scenario", jstr_or_null(info->scenario));
@@ -392,7 +427,7 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     for (size_t i = 0; i < m->n_phases; i++) {
         const rb_phase *p = m->phases[i];
         if (phase_skipped(m, p)) continue;
-        json_array_append_new(phases, phase_json(p, m->run_start_us));
+        json_array_append_new(phases, phase_json(p, m->run_start_us, info));
     }
     json_object_set_new(root, "phases", phases);
 
@@ -436,7 +471,7 @@ json_t *rb_results_json(const rb_metrics *m, const rb_run_info *info)
     json_object_set_new(cs, "rss_bytes", crss);
     json_object_set_new(root, "client_timeseries", cs);
 
-    json_object_set_new(root, "metrics", metrics_json(m->metrics, m->n_metrics, run_s));
+    json_object_set_new(root, "metrics", metrics_json(m->metrics, m->n_metrics, run_s, info->shard != NULL));
     if (info->thresholds) json_object_set(root, "thresholds", (json_t *)info->thresholds);
     return root;
 }
@@ -452,9 +487,8 @@ static FILE *open_out(rb_atomic *a, const char *dir, const char *name, char *err
 
 json_t *rb_results_phase_json(const rb_metrics *m, const rb_run_info *info, size_t index)
 {
-    (void)m;
-    (void)info;
-    return phase_json(m->phases[index], m->run_start_us);
+    static const rb_run_info none = {0};
+    return phase_json(m->phases[index], m->run_start_us, info ? info : &none);
 }
 
 int rb_results_write_doc(const char *dir, const json_t *doc, char *err, size_t errlen)

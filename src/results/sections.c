@@ -439,6 +439,38 @@ static void side_by_side(const json_t *runs, rb_sections *s)
     }
 }
 
+/* The shards of the first merged run (a run with "shards"). */
+static void shards(const json_t *runs, rb_sections *s)
+{
+    size_t ri;
+    const json_t *run;
+    json_array_foreach(runs, ri, run) {
+        const json_t *list = json_object_get(run, "shards");
+        if (!json_is_array(list)) continue;
+        s->partial = json_is_true(json_object_get(run, "partial"));
+        s->shards = rb_calloc(json_array_size(list) + 1, sizeof *s->shards);
+        size_t i;
+        const json_t *sh;
+        json_array_foreach(list, i, sh) {
+            rb_sec_shard *o = &s->shards[s->n_shards++];
+            *o = (rb_sec_shard){
+                .index = rb_json_int(sh, "index", -1), .barriers = rb_json_int(sh, "barriers_used", -1),
+                .status = rb_json_str(sh, "status"), .error = rb_json_str(sh, "error"), .host = rb_json_str(sh, "host"),
+                .offset_ms = rb_json_num(sh, "clock_offset_ms"), .duration_s = rb_json_num(sh, "duration_s"),
+                .ops = rb_json_num(sh, "ops"), .errors = rb_json_num(sh, "errors"), .cpu_s = rb_json_num(sh, "client_cpu_s"),
+                .rss_peak_bytes = rb_json_num(sh, "client_rss_peak_bytes"), .max_skew_ms = NAN,
+            };
+            size_t k;
+            const json_t *ph;
+            json_array_foreach(json_object_get(sh, "phases"), k, ph) {
+                double v = fabs(rb_json_num(ph, "start_skew_ms"));
+                if (!isnan(v) && (isnan(o->max_skew_ms) || v > o->max_skew_ms)) o->max_skew_ms = v;
+            }
+        }
+        return;
+    }
+}
+
 void rb_sections_extract(const json_t *suite, rb_sections *s)
 {
     const json_t *runs = json_object_get(suite, "runs");
@@ -458,6 +490,7 @@ void rb_sections_extract(const json_t *suite, rb_sections *s)
     }
     scenarios(runs, s);
     side_by_side(runs, s);
+    shards(runs, s);
 }
 
 void rb_sections_free(rb_sections *s)
@@ -485,6 +518,7 @@ void rb_sections_free(rb_sections *s)
     for (size_t i = 0; i < s->n_side; i++) free(s->side[i].cells);
     free(s->side);
     free(s->phases);
+    free(s->shards);
     rb_groups_free(&s->groups);
     memset(s, 0, sizeof *s);
 }

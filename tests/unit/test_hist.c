@@ -3,7 +3,10 @@
  * log-uniform and log-normal over 1 us .. 100 s, constant, a single sample,
  * small values (exact below 2048). Every reported percentile must be within
  * 0.1% of the exact one; merging must equal adding all samples to one
- * histogram; min, max, mean and stddev must be exact. Samples come from a
+ * histogram; min, max, mean and stddev must be exact. The text codec
+ * (rb_hist_encode/rb_hist_decode) must give back every bucket, count, min,
+ * max and the bits of sum and m2, stay small for a histogram spanning 1 us ..
+ * 1 day, and reject damaged text with a message. Samples come from a
  * fixed-seed PRNG (splitmix64) so failures reproduce. */
 #include "measure/rb_hist.h"
 #include "util/rb_util.h"
@@ -13,15 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t rng_next(void) { return rbtest_rng(); }
 
 /* Uniform in (0, 1). */
 static double rng_unit(void)
@@ -192,6 +187,133 @@ static void test_edges(void)
     rb_hist_free(&h);
 }
 
+/* Whether a and b hold the same samples bucket for bucket, and the same
+ * count, min, max and bits of sum and m2. */
+static int same_hist(const rb_hist *a, const rb_hist *b)
+{
+    if (a->count != b->count || a->min != b->min || a->max != b->max) return 0;
+    if (memcmp(&a->sum, &b->sum, sizeof a->sum) || memcmp(&a->sumsq, &b->sumsq, sizeof a->sumsq)) return 0;
+    if (memcmp(a->low, b->low, sizeof a->low)) return 0;
+    for (int e = 0; e < RB_HIST_EXPONENTS; e++) {
+        for (unsigned i = 0; i < (1u << RB_HIST_SUB_BITS); i++) {
+            uint64_t x = a->high[e] ? a->high[e][i] : 0, y = b->high[e] ? b->high[e][i] : 0;
+            if (x != y) return 0;
+        }
+    }
+    return 1;
+}
+
+/* Encodes h, decodes the text and checks the copy is h; returns the text's length. */
+static size_t round_trip(const char *name, const rb_hist *h)
+{
+    char *text = rb_hist_encode(h), err[RB_ERRLEN] = "";
+    rb_hist back;
+    rb_hist_init(&back);
+    int rc = rb_hist_decode(&back, text, err, sizeof err);
+    CHECKF(rc == 0, "%s: decode failed: %s", name, err);
+    CHECKF(rc == 0 && same_hist(h, &back), "%s: the decoded histogram differs", name);
+    for (double p = 0; p <= 100.0; p += 0.1)
+        CHECKF(rb_hist_percentile(&back, p) == rb_hist_percentile(h, p), "%s: p%g differs after decoding", name, p);
+    size_t n = strlen(text);
+    rb_hist_free(&back);
+    free(text);
+    return n;
+}
+
+/* Decoding text must fail, with a message. */
+static void decode_fails(const char *text, const char *why)
+{
+    rb_hist h;
+    rb_hist_init(&h);
+    char err[RB_ERRLEN] = "";
+    int rc = rb_hist_decode(&h, text, err, sizeof err);
+    CHECKF(rc < 0 && err[0] && h.count == 0, "decoding %s (%s) should fail: rc %d", text, why, rc);
+    rb_hist_free(&h);
+}
+
+static void test_codec(void)
+{
+    rb_hist h;
+    rb_hist_init(&h);
+    round_trip("empty", &h);
+    char *t = rb_hist_encode(&h);
+    CHECKF(strcmp(t, "rbh1 0") == 0, "empty encodes as 'rbh1 0', not '%s'", t);
+    free(t);
+
+    /* the edges of the layout: 0, the last exact value, the first bucketed one, the largest */
+    uint64_t edges[] = {0, 1, 2047, 2048, 2049, 4095, 4096, 1000000, UINT64_MAX / 2, UINT64_MAX - 1, UINT64_MAX};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        rb_hist one;
+        rb_hist_init(&one);
+        rb_hist_add(&one, edges[i]);
+        char name[64];
+        snprintf(name, sizeof name, "single %llu", (unsigned long long)edges[i]);
+        round_trip(name, &one);
+        rb_hist_add(&h, edges[i]);
+        rb_hist_free(&one);
+    }
+    round_trip("edges", &h);
+    /* large counts in one bucket (tokens of several characters) */
+    for (int i = 0; i < 100000; i++) rb_hist_add(&h, 2048);
+    round_trip("edges and 100000 x 2048", &h);
+    rb_hist_free(&h);
+
+    /* random samples of every distribution */
+    gen_fn gens[] = {gen_uniform, gen_exponential, gen_loguniform, gen_lognormal, gen_small};
+    for (size_t g = 0; g < sizeof gens / sizeof gens[0]; g++) {
+        rb_hist_init(&h);
+        size_t n = 1 + rng_next() % 50000;
+        for (size_t i = 0; i < n; i++) rb_hist_add(&h, gens[g]());
+        round_trip("random", &h);
+        rb_hist_free(&h);
+    }
+
+    /* Bounded: every bucket from 1 us to 1 day filled, with 1..1000 samples
+     * each, stays well under 100 KB (1 per bucket: about one character each). */
+    rb_hist_init(&h);
+    uint64_t day = 86400ull * 1000000ull;
+    for (uint64_t v = 1; v <= day;) {
+        uint64_t n = 1 + rng_next() % 1000;
+        for (uint64_t k = 0; k < n; k++) rb_hist_add(&h, v);
+        v = v < 2048 ? v + 1 : v + (1ull << (63 - __builtin_clzll(v) - RB_HIST_SUB_BITS));
+    }
+    size_t full = round_trip("1 us .. 1 day, every bucket", &h);
+    printf("test_hist: 1 us .. 1 day, every bucket filled with 1..1000 samples: %zu characters\n", full);
+    CHECKF(full < 70000, "a full 1 us .. 1 day histogram takes %zu characters", full);
+    rb_hist_free(&h);
+    rb_hist_init(&h);
+    for (uint64_t v = 1; v <= day;)
+        rb_hist_add(&h, v), v = v < 2048 ? v + 1 : v + (1ull << (63 - __builtin_clzll(v) - RB_HIST_SUB_BITS));
+    size_t ones = round_trip("1 us .. 1 day, one sample a bucket", &h);
+    printf("test_hist: 1 us .. 1 day, one sample a bucket: %zu characters\n", ones);
+    CHECKF(ones < 40000, "one sample a bucket takes %zu characters", ones);
+    rb_hist_free(&h);
+
+    /* damaged text */
+    decode_fails("", "empty");
+    decode_fails("rbh2 0", "unknown version");
+    decode_fails("rbh1 0 ", "trailing text");
+    decode_fails("rbh1 x", "count not a number");
+    decode_fails("rbh1 99999999999999999999 0 0 0000000000000000 0000000000000000 C", "count overflows");
+    decode_fails("rbh1 1 5 4 0000000000000000 0000000000000000 C", "min > max");
+    decode_fails("rbh1 1 0 0 zz00000000000000 0000000000000000 C", "sum not hex");
+    decode_fails("rbh1 1 0 0 7ff0000000000000 0000000000000000 C", "sum is inf");
+    decode_fails("rbh1 1 0 0 bff0000000000000 0000000000000000 C", "sum negative");
+    decode_fails("rbh1 1 0 0 0000000000000000 0000000000000000 C", "count 2 in buckets, header 1");
+    decode_fails("rbh1 1 0 0 0000000000000000 0000000000000000 C!", "bad character");
+    decode_fails("rbh1 1 0 0 0000000000000000 0000000000000000 A", "a zero token");
+    decode_fails("rbh1 1 0 0 0000000000000000 0000000000000000 g", "a token cut short");
+    decode_fails("rbh1 1 0 0 0000000000000000 0000000000000000 ggggggggggggggB", "a token over 64 bits");
+    decode_fails("rbh1 1 0 0 0000000000000000 0000000000000000 RB", "min not in the first bucket");
+    decode_fails("rbh1 1 1 1 0000000000000000 0000000000000000 w__________B", "past the last bucket");
+    /* a valid hand-written one: 3 samples of 1 (skip bucket 0, count 3) */
+    char err[RB_ERRLEN];
+    rb_hist_init(&h);
+    CHECKF(rb_hist_decode(&h, "rbh1 3 1 1 4008000000000000 0000000000000000 RD", err, sizeof err) == 0, "%s", err);
+    CHECK(h.count == 3 && h.low[1] == 3 && rb_hist_percentile(&h, 50) == 1 && rb_hist_mean(&h) == 1.0);
+    rb_hist_free(&h);
+}
+
 int main(void)
 {
     run_dist("uniform", gen_uniform, 200000, 0);
@@ -203,5 +325,6 @@ int main(void)
     run_dist("single", gen_lognormal, 1, 0);
     run_dist("few", gen_loguniform, 7, 0);
     test_edges();
+    test_codec();
     return rbtest_done("test_hist");
 }

@@ -131,20 +131,6 @@ static int count_lines(const char *path)
     return last == '\n' ? n : n + 1;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return rb_strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = rb_malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = 0;
-    fclose(f);
-    return s;
-}
-
 static int dir_entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -415,7 +401,7 @@ static void test_full(void)
     char *mcsv = rb_asprintf("%s/metrics.csv", dir);
     int want_rows = 1 + (17 + 2 * 14) + 17 + (17 + 14) + 10 + 3 + 4 + 4;
     CHECKF(count_lines(mcsv) == want_rows, "metrics.csv lines %d want %d", count_lines(mcsv), want_rows);
-    char *text = slurp(mcsv);
+    char *text = rbtest_slurp(mcsv);
     CHECK(strncmp(text, "phase_index,phase,metric,value\n", 31) == 0);
     CHECK(strstr(text, "\n0,\"upload, \"\"big\"\"\",ops,100\n") != NULL);
     CHECK(strstr(text, "\n0,\"upload, \"\"big\"\"\",by_op.blob_upload.bytes,2500000\n") != NULL);
@@ -429,7 +415,7 @@ static void test_full(void)
 
     char *tcsv = rb_asprintf("%s/timeseries.csv", dir);
     CHECKF(count_lines(tcsv) == 1 + 2 + (int)p3->n_ticks, "timeseries.csv lines %d", count_lines(tcsv));
-    text = slurp(tcsv);
+    text = rbtest_slurp(tcsv);
     CHECK(strncmp(text, "phase_index,phase,t_s,ops,errors,bytes,latency_mean_ms,latency_max_ms\n", 70) == 0);
     CHECK(strstr(text, "\n0,\"upload, \"\"big\"\"\",0,") != NULL);
     CHECK(strstr(text, "\n0,\"upload, \"\"big\"\"\",1,") != NULL);
