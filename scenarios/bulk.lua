@@ -16,17 +16,18 @@ local list = {}
 for item in sizes:gmatch("[^,%s]+") do list[#list + 1] = rb.size(item) end
 local reg = rb.registry.target()
 
--- Generation happens before the measured phases.
+-- Generation happens before the measured phases. Sharded (--shard, --procs),
+-- each shard pushes and pulls the images it owns (rb.share).
 local imgs = {}
-for i = 1, images do
+for i in rb.share(images) do
   local total = list[(i - 1) % #list + 1]
   imgs[i] = rb.image.generate{layers = layers, layer_size = math.max(1024, total // layers),
                               compression = level, seed = seed * 1000003 + i}
 end
 
 rb.phase("push", function()
-  for i, img in ipairs(imgs) do assert(reg:push("bulk/img" .. i, "v1", img)) end
+  for i in rb.share(images) do assert(reg:push("bulk/img" .. i, "v1", imgs[i])) end
 end)
 rb.phase("pull", function()
-  for i = 1, #imgs do assert(reg:pull("bulk/img" .. i, "v1")) end
+  for i in rb.share(images) do assert(reg:pull("bulk/img" .. i, "v1")) end
 end)

@@ -64,9 +64,11 @@ local function upstream_blobs(from)
 end
 
 local repos, blobs_per_image = {}, layers + 1
-rb.phase("seed", function()
+for i = 1, images do repos[i] = "cache/img" .. i end
+-- Seeded once for the whole run (on one shard, when sharded); the pulls
+-- are split by rb.parallel's VUs.
+rb.setup("seed", function()
   for i = 1, images do
-    repos[i] = "cache/img" .. i
     assert(reg.upstream:push(repos[i], "v1", rb.image.generate{layers = layers, layer_size = math.max(1024, size // layers),
                                                               compression = 6, seed = seed * 1000003 + i}))
   end

@@ -37,10 +37,12 @@ local base = {}
 local made = 0
 for _, n in ipairs(ns) do
   local imgs = {}
-  for i = 1, n do
+  for i = 1, n do   -- sharded: only the images of this shard's VUs (rb.parallel splits them)
     made = made + 1
-    imgs[i] = rb.image.generate{layers = layers, layer_size = math.max(1024, size // layers),
-                                compression = level, seed = seed * 1000003 + made}
+    if (i - 1) % rb.shard().count == rb.shard().index then
+      imgs[i] = rb.image.generate{layers = layers, layer_size = math.max(1024, size // layers),
+                                  compression = level, seed = seed * 1000003 + made}
+    end
   end
   for _, op in ipairs{"push", "pull"} do
     local lat, bytes = {}, 0

@@ -5,7 +5,7 @@
 -- them across repositories). Compare the two phases' latency for the time
 -- cost of shared against unique layers.
 --
--- It reports (gauges, and counters in each phase):
+-- It reports (custom counters, and built-in counters in each phase):
 --   logical_bytes{phase}  bytes the images add up to, as if nothing were shared
 --   sent_bytes{phase}     bytes regbench actually uploaded
 --   blobs_skipped / blobs_mounted / blobs_uploaded counters per phase
@@ -23,8 +23,8 @@ local share_ratio = rb.param("share_ratio", 0.5, {doc = "fraction of each image'
 local seed = rb.param("seed", 5, {doc = "content seed"})
 
 if share_ratio < 0 or share_ratio > 1 then error("share_ratio must be between 0 and 1") end
-local logical = rb.metrics.gauge("logical_bytes")
-local sent = rb.metrics.gauge("sent_bytes")
+local logical = rb.metrics.counter("logical_bytes")   -- counters: shards of one run add up
+local sent = rb.metrics.counter("sent_bytes")
 local reg = rb.registry.target()
 local shared_n = math.floor(layers * share_ratio + 0.5)
 
@@ -33,20 +33,28 @@ for i = 1, shared_n do
   base[i] = rb.image.layer{size = layer_size, compression = 6, seed = seed * 7919 + i}
 end
 
-local made = 0
+local made = 0   -- the number of the image being made: its seed
 local function image(with_shared)
-  made = made + 1
   return rb.image.generate{layers = layers, layer_size = layer_size, compression = 6,
                            seed = seed * 1000003 + made, shared = with_shared and base or nil}
 end
+-- Sharded (--shard, --procs), each shard pushes the images it owns
+-- (rb.share); the base image is pushed once, before any shared push.
 local unique, shared = {}, {}
-for i = 1, images do unique[i] = image(false) end
-for i = 1, images do shared[i] = image(true) end
+for i = 1, images do
+  made = i
+  if (i - 1) % rb.shard().count == rb.shard().index then unique[i] = image(false) end
+end
+for i = 1, images do
+  made = images + i
+  if (i - 1) % rb.shard().count == rb.shard().index then shared[i] = image(true) end
+end
 
 local function push_all(name, imgs, from)
   local total_logical, total_sent = 0, 0
   rb.phase(name, function()
-    for i, img in ipairs(imgs) do
+    for i in rb.share(images) do
+      local img = imgs[i]
       local r = assert(reg:push(("dedup/%s-%d"):format(name, i), "v1", img, {from = from}))
       total_logical = total_logical + img.total_size
       total_sent = total_sent + r.bytes_sent
@@ -60,7 +68,7 @@ push_all("push-unique", unique)
 -- the base layers live in a repository of their own first, so the shared
 -- pushes can mount them from there
 if shared_n > 0 then
-  rb.phase("push-base", function()
+  rb.setup("push-base", function()
     assert(reg:push("dedup/base", "v1", rb.image.generate{layers = shared_n, shared = base, seed = seed}))
   end)
 end

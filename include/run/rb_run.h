@@ -58,6 +58,12 @@ typedef struct rb_run_opts {
                                      else this text and '/' */
     const char *const *thresholds;/* threshold expressions (--threshold), n_thresholds of them */
     size_t n_thresholds;
+    int shard_index, shard_count; /* --shard I/N: this process runs shard I of N (its results carry a
+                                     shard object, also for 0/1); count 0: not a shard */
+    double barrier_timeout_s;     /* longest wait at a barrier between shards; 0: 60 s */
+    uint64_t start_at_wall_us;    /* --start-at: the first phase starts at this wall time; 0: at once */
+    const char *op_log;           /* --op-log: write one line per operation here, or NULL */
+    const char *upstream_url;     /* with --target: the registry behind it, a pull-through cache's upstream */
 } rb_run_opts;
 
 /* Why a run failed; decides its exit code and how the message is shown. */
@@ -104,6 +110,11 @@ const char *rb_run_dir(const rb_run *r);
  * client puts before every repository name ("" for none). */
 const char *rb_run_id(const rb_run *r);
 const char *rb_run_repo_prefix(const rb_run *r);
+/* The default results directory of a run started now: "results/<UTC time>"
+ * (new string). */
+char *rb_run_default_dir(void);
+/* A new run ID made from the time and a random part ("20261206-015230-3fa9"). */
+void rb_run_make_id(char *buf, size_t len);
 /* Checks a --repo-prefix / --run-id text: lowercase letters and digits,
  * parts joined by '.', '_', '-' or '/'. Returns 0, or -1 with why. */
 int rb_run_check_name(const char *what, const char *s, char *err, size_t errlen);
@@ -127,6 +138,15 @@ rb_phase *rb_run_phase_begin(rb_run *r, const char *name);
  * go into the phase record, and the results are checkpointed (results.json,
  * CSVs, the phase's event). Closing twice is harmless. */
 void rb_run_phase_end(rb_run *r, rb_phase *p);
+
+/* Records one finished operation into phase p (NULL: outside any phase)
+ * of the run's store, and into the operation log (--op-log) if any. */
+void rb_run_record(rb_run *r, rb_phase *p, const rb_op_record *rec);
+/* Notes a barrier between shards passed: its name, and this machine's wall
+ * clock (rb_wall_us) when it arrived and when it saw every shard arrive
+ * (for the shard object of results.json, from which merge estimates clock
+ * skew). */
+void rb_run_barrier_passed(rb_run *r, const char *name, uint64_t arrived_wall_us, uint64_t released_wall_us);
 
 /* Fails the run (the first failure's message wins) and stops its loop. */
 void rb_run_fail(rb_run *r, rb_fail_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -5,6 +5,7 @@
 #include "args.h"
 #include "image/rb_gen.h"
 #include "lua/rb_lua.h"
+#include "run/rb_procs.h"
 #include "net/rb_auth.h"
 #include "registry/rb_launch.h"
 #include "run/rb_run.h"
@@ -51,6 +52,16 @@ void rb_cmd_run_options(FILE *out)
           "  --repo-prefix P        put the scenario's repositories under P/: none (default), auto\n"
           "                         (rb-<run id>/: fresh repositories on a registry that keeps data), or\n"
           "                         a prefix such as team/bench\n"
+          "Spreading one run over processes and machines (docs/scale-out.md):\n"
+          "  --procs N|auto         run N shard processes on this machine against one registry and\n"
+          "                         merge their results (auto: one per core, less the registry's)\n"
+          "  --shard I/N            run shard I (0..N-1) of N; needs --target (every shard must reach\n"
+          "                         the same registry) and one --run-id shared by all N\n"
+          "  --barrier-timeout DUR  longest wait for the other shards before a phase (default 60s)\n"
+          "  --start-at TIME        start the first phase at this UTC time (2026-12-06T03:10:00Z)\n"
+          "  --op-log FILE          write one CSV line per operation (start, latency, bytes, op, status)\n"
+          "  --upstream URL         with --target: the registry behind it (a pull-through cache's\n"
+          "                         upstream, rb.registry.target().upstream)\n"
           "  -h, --help             with SCENARIO: its parameters; without: this text\n"
           "Options take --name VALUE or --name=VALUE.\n"
           "Exit codes: 0 ok, 1 the run failed, 2 bad input, 3 the --target registry cannot be reached,\n"
@@ -73,6 +84,8 @@ static const rb_opt RUN_OPTS[] = {
     {"--http-client", 1, NULL}, {"--timeout", 1, NULL}, {"--stall-timeout", 1, NULL},
     {"--registry-pid", 1, NULL}, {"--sample-interval", 1, NULL}, {"--yield-timeout", 1, NULL},
     {"--max-vus", 1, NULL}, {"--threshold", 1, NULL}, {"--run-id", 1, NULL}, {"--repo-prefix", 1, NULL},
+    {"--procs", 1, NULL}, {"--shard", 1, NULL}, {"--barrier-timeout", 1, NULL}, {"--start-at", 1, NULL},
+    {"--op-log", 1, NULL}, {"--upstream", 1, NULL},
     {NULL, 0, NULL},
 };
 
@@ -150,7 +163,10 @@ int rb_cmd_run(int argc, char **argv)
     o.launch.storage = RB_STORAGE_MEMORY;
     rb_kv *sets = rb_calloc((size_t)argc, sizeof *sets);
     const char **thresholds = rb_calloc((size_t)argc, sizeof *thresholds);
+    char **pass = rb_calloc((size_t)argc + 1, sizeof *pass);   /* --procs: what every shard gets as given */
+    size_t n_pass = 0;
     int registry_given = 0, storage_given = 0, password_stdin = 0, rc = RB_EXIT_USAGE;
+    int procs = 0;   /* --procs: 0 not given, -1 auto */
     char *password = NULL, *user = NULL;
     char err[RB_ERRLEN];
     rb_args args;
@@ -167,6 +183,11 @@ int rb_cmd_run(int argc, char **argv)
             continue;
         }
         const char *a = opt->name;
+        static const char *const PASSED[] = {"--set", "--cache", "--insecure", "--ca-file", "--retries",
+            "--http-client", "--timeout", "--stall-timeout", "--sample-interval", "--yield-timeout", "--max-vus",
+            "--repo-prefix", "--barrier-timeout", "--start-at", NULL};
+        for (const char *const *p = PASSED; *p; p++)
+            if (rb_opt_is(opt, *p)) pass[n_pass++] = v ? rb_asprintf("%s=%s", a, v) : rb_strdup(a);
         if (rb_opt_is(opt, "--quiet")) {
             o.quiet = 1;
         } else if (rb_opt_is(opt, "--pull-through")) {
@@ -254,6 +275,30 @@ int rb_cmd_run(int argc, char **argv)
         } else if (rb_opt_is(opt, "--registry-pid")) {
             if (whole(v, 1, 1LL << 31, &n) < 0) { rc = bad("bad --registry-pid '%s': expected a process id", v); goto out; }
             o.registry_pid = (long)n;
+        } else if (rb_opt_is(opt, "--shard")) {
+            int i, c, used = 0;
+            if (sscanf(v, "%d/%d%n", &i, &c, &used) != 2 || v[used] || c < 1 || c > 10000 || i < 0 || i >= c) {
+                rc = bad("bad --shard '%s': expected I/N with 0 <= I < N <= 10000, e.g. 0/4", v); goto out;
+            }
+            o.shard_index = i;
+            o.shard_count = c;
+        } else if (rb_opt_is(opt, "--procs")) {
+            if (strcmp(v, "auto") == 0) procs = -1;
+            else if (whole(v, 1, 1024, &n) < 0) { rc = bad("bad --procs '%s': expected 1 to 1024, or auto", v); goto out; }
+            else procs = (int)n;
+        } else if (rb_opt_is(opt, "--barrier-timeout")) {
+            if (rb_parse_duration(v, &o.barrier_timeout_s, err, sizeof err) < 0 || o.barrier_timeout_s <= 0) {
+                rc = bad("bad --barrier-timeout '%s': expected a positive duration such as 60s", v); goto out;
+            }
+        } else if (rb_opt_is(opt, "--start-at")) {
+            if (rb_parse_rfc3339(v, &o.start_at_wall_us, err, sizeof err) < 0) { rc = bad("bad --start-at: %s", err); goto out; }
+        } else if (rb_opt_is(opt, "--op-log")) {
+            o.op_log = v;
+        } else if (rb_opt_is(opt, "--upstream")) {
+            if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+                rc = bad("bad --upstream '%s': expected a URL such as http://127.0.0.1:5001", v); goto out;
+            }
+            o.upstream_url = v;
         } else if (rb_opt_is(opt, "--max-vus")) {
             if (whole(v, 1, 10000000, &n) < 0) { rc = bad("bad --max-vus '%s': expected 1 to 10000000", v); goto out; }
             o.max_vus = (size_t)n;
@@ -284,12 +329,32 @@ int rb_cmd_run(int argc, char **argv)
         rc = bad("%s", err);
         goto out;
     }
+    if (o.shard_count > 1 && !o.target_url) {
+        rc = bad("%s", "--shard needs --target URL: every shard must use the same registry, and one regbench "
+                       "launches would be private to its shard (to split a run over this machine's cores "
+                       "against one launched registry, use --procs N)");
+        goto out;
+    }
+    if (o.shard_count > 1 && procs) { rc = bad("%s", "give --shard or --procs, not both"); goto out; }
+    if (o.shard_count > 1 && !o.run_id) {
+        rc = bad("%s", "--shard needs --run-id ID, the same for every shard of the run (they meet and name "
+                       "their repositories by it)");
+        goto out;
+    }
+    if (o.upstream_url && !o.target_url) { rc = bad("%s", "--upstream goes with --target (a launched pull-through cache knows its upstream)"); goto out; }
     if (resolve_credentials(&o, password_stdin, &user, &password) < 0) {
         rc = RB_EXIT_USAGE;
         goto out;
     }
     o.params = sets;
     o.thresholds = thresholds;
+    if (procs && !o.help) {
+        if (access(o.scenario, R_OK) != 0) { rc = bad("cannot read scenario '%s'", o.scenario); goto out; }
+        rb_procs_opts po = {.run = &o, .n = procs > 0 ? procs : rb_procs_auto(!o.target_url),
+                            .pass = (const char *const *)pass, .n_pass = n_pass};
+        rc = rb_procs_run(&po);
+        goto out;
+    }
     rc = rb_lua_run_scenario(&o);
 out:
     if (password) { memset(password, 0, strlen(password)); free(password); }
@@ -297,6 +362,8 @@ out:
     for (size_t i = 0; i < o.n_params; i++) { free(sets[i].key); free(sets[i].value); }
     free(sets);
     free(thresholds);
+    for (size_t i = 0; i < n_pass; i++) free(pass[i]);
+    free(pass);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include "util/rb_util.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,85 @@ static int l_vu_id(lua_State *L)
     return 1;
 }
 
+/* core.wall_us() -> this machine's wall clock in microseconds (rb_wall_us) */
+static int l_wall_us(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)rb_wall_us());
+    return 1;
+}
+
+/* core.shard() -> {index=, count=, barrier_timeout=, start_at_us=}: which
+ * share of the work this process does (--shard I/N; 0/1 unsharded). */
+static int l_shard(lua_State *L)
+{
+    const rb_run_opts *o = rbl_rt(L)->opts;
+    int count = o->shard_count > 1 ? o->shard_count : 1;
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, count > 1 ? o->shard_index : 0);
+    lua_setfield(L, -2, "index");
+    lua_pushinteger(L, count);
+    lua_setfield(L, -2, "count");
+    lua_pushnumber(L, o->barrier_timeout_s > 0 ? o->barrier_timeout_s : 60.0);
+    lua_setfield(L, -2, "barrier_timeout");
+    lua_pushinteger(L, (lua_Integer)o->start_at_wall_us);
+    lua_setfield(L, -2, "start_at_us");
+    return 1;
+}
+
+/* core.silent(on): while on, the calling VU's operations and counts are not
+ * recorded (the requests of a barrier between shards are not the workload). */
+static int l_silent(lua_State *L)
+{
+    rb_rt *rt = rbl_rt(L);
+    if (rt->current) rt->current->silent = lua_toboolean(L, 1);
+    return 0;
+}
+
+/* core.top_level() -> true when the calling VU is the main one and has no
+ * phase open: where the shards of a run meet before a phase. */
+static int l_top_level(lua_State *L)
+{
+    rb_rt *rt = rbl_rt(L);
+    lua_pushboolean(L, rt->current && rt->current->id == 0 && rt->current->phase == NULL);
+    return 1;
+}
+
+/* core.barrier_passed(name, arrived_wall_us, released_wall_us) */
+static int l_barrier_passed(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_Integer a = luaL_checkinteger(L, 2), b = luaL_checkinteger(L, 3);
+    rb_run_barrier_passed(rbl_rt(L)->run, name, (uint64_t)a, (uint64_t)b);
+    return 0;
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* core.random(k1, k2, ...) -> a number in [0, 1) that depends only on the
+ * keys (integers; numbers are floored): the same keys give the same number
+ * in every process and on every machine, so draws keyed by a global index
+ * are the same however the work is split across shards. */
+static int l_random(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_argcheck(L, n >= 1, 1, "at least one key (an integer)");
+    uint64_t h = 0x5DEECE66Dull;
+    for (int i = 1; i <= n; i++) {
+        lua_Integer k;
+        if (lua_isinteger(L, i)) k = lua_tointeger(L, i);
+        else k = (lua_Integer)floor(luaL_checknumber(L, i));
+        h = splitmix64(h ^ (uint64_t)k);
+    }
+    lua_pushnumber(L, (double)(h >> 11) * 0x1.0p-53);
+    return 1;
+}
+
 #define PHASE_MT "regbench.phase"
 
 /* The value rb.phase holds in a <close> variable: closing it ends the phase,
@@ -135,6 +215,7 @@ static int l_phase_begin(lua_State *L)
     memset(g, 0, sizeof *g);
     luaL_setmetatable(L, PHASE_MT);
     g->p = rb_run_phase_begin(rt->run, name);
+    if (lua_toboolean(L, 2)) g->p->waited_only = 1;   /* a setup phase another shard runs: this one waits */
     g->vu = vu;
     g->prev = vu ? vu->phase : NULL;
     if (vu) vu->phase = g->p;
@@ -488,6 +569,8 @@ int rbl_open_core(lua_State *L)
         {"target_credentials", l_target_credentials}, {"target_options", l_target_options},
         {"trend", l_trend}, {"counter", l_counter}, {"gauge", l_gauge}, {"rate", l_rate},
         {"declare_op", l_declare_op}, {"threshold", l_threshold},
+        {"wall_us", l_wall_us}, {"shard", l_shard}, {"silent", l_silent}, {"barrier_passed", l_barrier_passed},
+        {"random", l_random}, {"top_level", l_top_level},
         {NULL, NULL},
     };
     /* the table to fill is on top of the stack */

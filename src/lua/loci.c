@@ -377,7 +377,8 @@ static int l_record(lua_State *L)
         .err = err_arg(L, 5),
         .top_level = top,
     };
-    rb_metrics_record(rt->metrics, rt->current ? rt->current->phase : NULL, &r);
+    if (rt->current && rt->current->silent) return 0;
+    rb_run_record(rt->run, rt->current ? rt->current->phase : NULL, &r);
     return 0;
 }
 
@@ -388,6 +389,7 @@ static int l_count(lua_State *L)
     const char *name = luaL_checkstring(L, 1);
     lua_Integer n = luaL_optinteger(L, 2, 1);
     luaL_argcheck(L, n >= 0, 2, "must not be negative");
+    if (rt->current && rt->current->silent) return 0;
     rb_metrics_count(rt->metrics, rt->current ? rt->current->phase : NULL, name, (uint64_t)n);
     return 0;
 }

@@ -323,9 +323,10 @@ rb_vu *rbl_action(lua_State *L, int yields)
 
 void rbl_record(rb_vu *vu, const rb_op_record *r)
 {
+    if (vu->silent) return;
     rb_op_record rec = *r;
     if (vu->nested) rec.top_level = 0;
-    rb_metrics_record(vu->rt->metrics, vu->phase, &rec);
+    rb_run_record(vu->rt->run, vu->phase, &rec);
 }
 
 /* ---- the scheduler's life ------------------------------------------------------- */

@@ -34,6 +34,7 @@ typedef struct rb_vu {
     rb_vu_state state;
     rb_phase *phase;              /* where its operations are recorded */
     int nested;                   /* 1: its operations are parts of an rb.rate iteration, not headline */
+    int silent;                   /* 1: its operations are not recorded (a barrier between shards) */
     int nargs;                    /* values on co's stack to pass at the next resume */
     int results_ref;              /* table of results (done) or LUA_NOREF */
     char *error;                  /* error message with traceback (failed) */

@@ -813,4 +813,64 @@ function Registry:pull(repo, ref, opts)
   return res
 end
 
+---------------------------------------------------------------------------
+-- a barrier between the shards of one run
+---------------------------------------------------------------------------
+-- The shards of a run (--shard I/N) meet before every top-level phase. They
+-- meet in the registry under test itself, the one thing every shard must
+-- reach anyway: each shard pushes a tiny manifest tagged s<I> into the
+-- repository `repo` (one per barrier), then lists the repository's tags
+-- until s0 .. s<N-1> are all there. The manifest's config and layer are
+-- OCI's empty descriptor (the 2-byte blob "{}"). The caller keeps these
+-- requests out of the measurements (core.silent). Returns the wall-clock
+-- times (microseconds) of arrival and release, or nil and a message naming
+-- the shards that did not arrive in time.
+local EMPTY_DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+local EMPTY_TYPE = "application/vnd.oci.empty.v1+json"
+
+function M.barrier(reg, repo, index, count, timeout, what)
+  local arrived = core.wall_us()
+  local scope = reg:_push_scope(repo)
+  local function fail(r, e, cls)
+    local err = r and http_error(r, "barrier") or net_error(e, "barrier", cls)
+    return nil, ("%s: shard %d of %d cannot write its arrival into %s on the registry: %s"):format(
+      what, index, count, repo, tostring(err))
+  end
+  local r, e, cls = reg:_req({method = "POST", url = reg:_base(repo) .. "/blobs/uploads/", op = "blob_upload_open"}, scope)
+  if not r or r.status ~= 202 then return fail(r, e, cls) end
+  r, e, cls = reg:_req({method = "PUT", url = with_query(resolve(reg, r.headers["location"]), "digest=" .. EMPTY_DIGEST),
+                        body = "{}", headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"}, scope)
+  if not r or r.status ~= 201 then return fail(r, e, cls) end
+  local empty = ('{"mediaType":"%s","digest":"%s","size":2}'):format(EMPTY_TYPE, EMPTY_DIGEST)
+  local manifest = ('{"schemaVersion":2,"mediaType":"%s","config":%s,"layers":[%s],' ..
+                    '"annotations":{"org.regbench.shard":"%d/%d","org.regbench.arrived_wall_us":"%d"}}'):format(
+                    MT.oci_manifest, empty, empty, index, count, arrived)
+  r, e, cls = reg:_req({method = "PUT", url = reg:_base(repo) .. "/manifests/s" .. index, body = manifest,
+                        headers = {["Content-Type"] = MT.oci_manifest}, op = "manifest_put"}, scope)
+  if not r or r.status ~= 201 then return fail(r, e, cls) end
+  -- wait for the others: poll every 5 ms (a little more with many shards,
+  -- so they do not flood the registry), every 50 ms after two seconds
+  local poll = math.min(0.2, 0.005 * math.ceil(count / 4))
+  local t0 = rb.now()
+  local deadline, missing = t0 + timeout, nil
+  for _ = 1, math.ceil(timeout / poll) + 10 do
+    local tags = reg:tags(repo)
+    if tags then
+      local have = {}
+      for _, t in ipairs(tags) do have[t] = true end
+      missing = {}
+      for i = 0, count - 1 do
+        if not have["s" .. i] then missing[#missing + 1] = tostring(i) end
+      end
+      if #missing == 0 then return arrived, core.wall_us() end
+    end
+    if rb.now() >= deadline then break end
+    rb.sleep(rb.now() - t0 < 2 and poll or math.max(poll, 0.05))
+  end
+  local who = missing and #missing > 0 and ((#missing == 1 and "shard " or "shards ") .. table.concat(missing, ", "))
+              or "the shards (the registry did not list the barrier's tags)"
+  return nil, ("%s: %s of %d did not arrive within %g s (repository %s on the registry; every shard must run " ..
+               "the same scenario with the same --run-id and --shard I/%d)"):format(what, who, count, timeout, repo, count)
+end
+
 return M

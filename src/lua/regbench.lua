@@ -28,6 +28,41 @@ rb.metrics = {
 rb.threshold = core.threshold
 rb.params = {}
 
+---------------------------------------------------------------------------
+-- Shards: one run split across processes or machines (--shard I/N)
+---------------------------------------------------------------------------
+-- Work is numbered with global indices 1..n; index i belongs to shard
+-- (i - 1) % count, so the shards together do exactly the work of one run:
+-- rb.parallel's VUs, rb.rate's arrivals, and whatever a script splits with
+-- rb.share. Draws keyed by a global index (rb.random) are the same on every
+-- shard. Unsharded, the one process is shard 0 of 1 and owns everything.
+local shard = core.shard()
+
+-- rb.shard() -> {index=, count=}
+function rb.shard() return {index = shard.index, count = shard.count} end
+
+-- for i in rb.share(n) do ... end: the indices 1..n this shard owns.
+function rb.share(n)
+  if math.type(n) ~= "integer" or n < 0 then error("rb.share: n must be a non-negative integer", 2) end
+  local i = shard.index + 1 - shard.count
+  return function()
+    i = i + shard.count
+    if i <= n then return i end
+  end
+end
+
+-- rb.random(k1, k2, ...) -> a number in [0, 1) that depends only on the
+-- integer keys: draws keyed by (seed, global index, purpose) are the same
+-- whichever shard makes them.
+function rb.random(...)
+  local n = select("#", ...)
+  if n == 0 then error("rb.random: give at least one key, e.g. rb.random(seed, i)", 2) end
+  for k = 1, n do
+    if type((select(k, ...))) ~= "number" then error("rb.random: keys must be numbers", 2) end
+  end
+  return core.random(...)
+end
+
 -- Sizes and durations in scripts: rb.size("10MB") -> bytes, rb.duration("2m") -> seconds.
 function rb.size(v)
   local n, err = core.parse_size(v)
@@ -117,13 +152,18 @@ end
 
 -- Runs fn(i) in n VUs and waits for all of them. Returns a table of the
 -- first result of each. Raises after all finished if any failed.
+-- Sharded, this shard runs only the i it owns (rb.share), and the table
+-- holds only their results.
 function rb.parallel(n, fn)
   if math.type(n) ~= "integer" or n < 0 then error("rb.parallel: n must be a non-negative integer", 2) end
   if type(fn) ~= "function" then error("rb.parallel: fn must be a function", 2) end
-  local handles = {}
-  for i = 1, n do handles[i] = core.spawn_as("parallel i=" .. i, fn, i) end
+  local handles, mine = {}, {}
+  for i in rb.share(n) do
+    mine[#mine + 1] = i
+    handles[i] = core.spawn_as("parallel i=" .. i, fn, i)
+  end
   local results, failures, first = {}, 0, nil
-  for i = 1, n do
+  for _, i in ipairs(mine) do
     local ok, r = pcall(handles[i].join, handles[i])
     if ok then results[i] = r
     else
@@ -132,7 +172,7 @@ function rb.parallel(n, fn)
     end
   end
   if failures > 0 then
-    error(("rb.parallel: %d of %d VUs failed; the first: %s"):format(failures, n, tostring(first)), 0)
+    error(("rb.parallel: %d of %d VUs failed; the first: %s"):format(failures, #mine, tostring(first)), 0)
   end
   return results
 end
@@ -146,6 +186,9 @@ end
 -- kind "iteration/<kind>": fn(i) may return kind[, bytes] to name it
 -- (default opts.op or "iteration" alone); nil, err or an error marks it
 -- failed. Operations inside an iteration count as nested (by_op only).
+-- fn(i) gets the arrival's global index i (1, 2, ...; a dropped arrival
+-- keeps its number): sharded, every shard draws the same arrivals and
+-- starts those it owns, each with max_vus divided among the shards.
 -- Returns {started=, dropped=, late=, failed=, duration=}.
 local function rng(seed)
   local x = (seed or 1) % 2147483647
@@ -170,6 +213,7 @@ function rb.rate(opts)
   if type(duration) ~= "number" or duration <= 0 then error("rb.rate: duration must be positive (seconds or e.g. '30s')", 2) end
   local max_vus = opts.max_vus or 100
   if math.type(max_vus) ~= "integer" or max_vus < 1 then error("rb.rate: max_vus must be a positive integer", 2) end
+  max_vus = (max_vus + shard.count - 1) // shard.count   -- sharded: each shard's share, rounded up
   if type(opts.fn) ~= "function" then error("rb.rate: fn must be a function", 2) end
   local arrivals = opts.arrivals or "poisson"
   if arrivals ~= "poisson" and arrivals ~= "constant" then error("rb.rate: arrivals must be 'poisson' or 'constant'", 2) end
@@ -179,6 +223,7 @@ function rb.rate(opts)
   local rand = rng(opts.seed)
   local C = core.oci
   local stats = {started = 0, dropped = 0, late = 0, failed = 0}
+  local k = 0   -- the global arrival index: every shard draws every arrival, and starts the ones it owns
   local active, handles = 0, {}
   local t0 = rb.now()
   local stop, t = t0 + duration, t0
@@ -210,25 +255,28 @@ function rb.rate(opts)
       t = t + 1 / rate
     end
     if t >= stop then break end
-    local now = rb.now()
-    if t > now then rb.sleep(t - now) end
-    if active >= max_vus then
-      stats.dropped = stats.dropped + 1
-      C.count("dropped_iterations")
-    else
-      if rb.now() - t > late_after then
-        stats.late = stats.late + 1
-        C.count("late_iterations")
+    k = k + 1
+    if (k - 1) % shard.count == shard.index then
+      local now = rb.now()
+      if t > now then rb.sleep(t - now) end
+      if active >= max_vus then
+        stats.dropped = stats.dropped + 1
+        C.count("dropped_iterations")
+      else
+        if rb.now() - t > late_after then
+          stats.late = stats.late + 1
+          C.count("late_iterations")
+        end
+        active = active + 1
+        stats.started = stats.started + 1
+        handles[#handles + 1] = core.spawn_iteration(iteration, k, t)
       end
-      active = active + 1
-      stats.started = stats.started + 1
-      handles[#handles + 1] = core.spawn_iteration(iteration, stats.started, t)
-    end
-    -- forget finished handles now and then, so memory stays bounded
-    if #handles >= 4096 then
-      local keep = {}
-      for _, h in ipairs(handles) do if h:status() ~= "done" then keep[#keep + 1] = h end end
-      handles = keep
+      -- forget finished handles now and then, so memory stays bounded
+      if #handles >= 4096 then
+        local keep = {}
+        for _, h in ipairs(handles) do if h:status() ~= "done" then keep[#keep + 1] = h end end
+        handles = keep
+      end
     end
   end
   for _, h in ipairs(handles) do h:join() end
@@ -262,13 +310,47 @@ function rb.check(value, checks)
   return all
 end
 
+-- Sharded runs meet before every top-level phase of the main VU (and after
+-- a setup phase); `meet` is set below, once the OCI client is loaded.
+local meet
+local n_top = 0   -- top-level phases of the main VU so far
+
 -- Runs fn(...) as the measured phase `name`; operations started inside it,
 -- in this VU or VUs spawned from it, are attributed to it.
 function rb.phase(name, fn, ...)
   if type(name) ~= "string" or name == "" then error("rb.phase: name must be a non-empty string", 2) end
   if type(fn) ~= "function" then error("rb.phase: fn must be a function", 2) end
+  if core.top_level() then
+    n_top = n_top + 1
+    meet(("phase %d (%s) start"):format(n_top, name))
+  end
   local phase <close> = core.phase_begin(name)   -- ends the phase on return and on error
   return fn(...)
+end
+
+-- A setup phase: fn(...) runs once for the whole run, on shard 0; the other
+-- shards wait until it has finished (their copy of the phase is marked as
+-- waited, not run). What it makes must be known to every shard without
+-- asking (deterministic names and contents). Unsharded, a plain phase.
+function rb.setup(name, fn, ...)
+  if type(name) ~= "string" or name == "" then error("rb.setup: name must be a non-empty string", 2) end
+  if type(fn) ~= "function" then error("rb.setup: fn must be a function", 2) end
+  if not core.top_level() then error("rb.setup: a setup phase must be a top-level phase of the main VU", 2) end
+  if shard.count == 1 then return rb.phase(name, fn, ...) end
+  n_top = n_top + 1
+  local n = n_top
+  meet(("phase %d (%s) start"):format(n, name))
+  if shard.index == 0 then
+    local results
+    do
+      local phase <close> = core.phase_begin(name)
+      results = table.pack(fn(...))
+    end
+    meet(("phase %d (%s) end"):format(n, name))
+    return table.unpack(results, 1, results.n)
+  end
+  local phase <close> = core.phase_begin(name, true)   -- waited, not run, on this shard
+  meet(("phase %d (%s) end"):format(n, name))
 end
 
 ---------------------------------------------------------------------------
@@ -285,6 +367,35 @@ function rb.registry.target()
     target = oci.wrap_target(t, core.target_credentials(), core.target_options())
   end
   return target
+end
+
+-- The barrier between shards (oci.barrier): one repository per barrier,
+-- regbench-barrier/<run id>/b<n>, outside the run's repository prefix. The
+-- first one also waits for --start-at. Its requests are not measured.
+local n_barriers, barrier_reg, waited_start = 0, nil, false
+meet = function(what)
+  if not waited_start then
+    waited_start = true
+    if shard.start_at_us > 0 then
+      local wait = (shard.start_at_us - core.wall_us()) / 1e6
+      if wait > 0 then rb.sleep(wait)
+      else io.stderr:write(("regbench: warning: --start-at is %.1f s in the past; starting at once\n"):format(-wait)) end
+    end
+  end
+  if shard.count == 1 then return end
+  n_barriers = n_barriers + 1
+  if not barrier_reg then
+    local opts = core.target_options()
+    opts.repo_prefix = nil
+    barrier_reg = oci.wrap_target(core.registry_target(), core.target_credentials(), opts)
+  end
+  core.silent(true)
+  local ok, arrived, released = pcall(oci.barrier, barrier_reg, ("regbench-barrier/%s/b%d"):format(rb.run_id(), n_barriers),
+                                      shard.index, shard.count, shard.barrier_timeout, "barrier before " .. what)
+  core.silent(false)
+  if not ok then error(arrived, 0) end
+  if not arrived then error(released, 0) end
+  core.barrier_passed(what, arrived, released)
 end
 
 return rb

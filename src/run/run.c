@@ -86,6 +86,10 @@ struct rb_run {
     rb_prom *prom_begin;          /* per phase index: the registry's metrics when it began */
     size_t n_prom_begin;
     rb_events *events;            /* the event log, once the run has started */
+    /* sharding (--shard) and the operation log (--op-log) */
+    uint64_t wall_at_start_us;    /* wall clock (rb_wall_us) at metrics.run_start_us */
+    json_t *barriers;             /* the barriers passed: {name, arrived_wall_us, released_wall_us} */
+    FILE *op_log;                 /* one line per operation, or NULL */
 };
 
 static volatile sig_atomic_t g_signal;   /* SIGINT/SIGTERM seen */
@@ -242,12 +246,21 @@ static void on_client_sample(uv_timer_t *t)
 
 /* ---- open ------------------------------------------------------------------------- */
 
-static char *default_out_dir(void)
+char *rb_run_default_dir(void)
 {
     char stamp[32];
     rb_format_utc(rb_wall_us(), stamp, sizeof stamp);
     for (char *p = stamp; *p; p++) if (*p == ':') *p = '-';
     return rb_asprintf("results/%s", stamp);
+}
+
+void rb_run_make_id(char *buf, size_t len)
+{
+    char stamp[32];
+    rb_format_utc(rb_wall_us(), stamp, sizeof stamp);   /* 2026-12-06T01:52:30Z */
+    unsigned rnd = (unsigned)(rb_now_us() ^ ((uint64_t)getpid() << 16)) & 0xffff;
+    snprintf(buf, len, "%.4s%.2s%.2s-%.2s%.2s%.2s-%04x", stamp, stamp + 5, stamp + 8, stamp + 11, stamp + 14,
+             stamp + 17, rnd);
 }
 
 rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errlen)
@@ -288,16 +301,12 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
     if (o->run_id) {
         snprintf(r->run_id, sizeof r->run_id, "%s", o->run_id);
     } else {
-        char stamp[32];
-        rb_format_utc(rb_wall_us(), stamp, sizeof stamp);   /* 2026-12-06T01:52:30Z */
-        unsigned rnd = (unsigned)(rb_now_us() ^ ((uint64_t)getpid() << 16)) & 0xffff;
-        snprintf(r->run_id, sizeof r->run_id, "%.4s%.2s%.2s-%.2s%.2s%.2s-%04x", stamp, stamp + 5, stamp + 8, stamp + 11,
-                 stamp + 14, stamp + 17, rnd);
+        rb_run_make_id(r->run_id, sizeof r->run_id);
     }
     if (!o->repo_prefix || !*o->repo_prefix) r->repo_prefix = rb_strdup("");
     else if (strcmp(o->repo_prefix, "auto") == 0) r->repo_prefix = rb_asprintf("rb-%s/", r->run_id);
     else r->repo_prefix = rb_asprintf("%s/", o->repo_prefix);
-    r->out_dir = o->out_dir ? rb_strdup(o->out_dir) : default_out_dir();
+    r->out_dir = o->out_dir ? rb_strdup(o->out_dir) : rb_run_default_dir();
     struct stat dst;
     r->made_dir = !o->help && stat(r->out_dir, &dst) != 0;
     if (!o->help && rb_mkdir_p(r->out_dir) < 0) {
@@ -313,6 +322,18 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
     }
     rb_loop_set_engine(r->loop, o->http_client);
     rb_metrics_init(&r->metrics);
+    r->wall_at_start_us = rb_wall_us() - (rb_now_us() - r->metrics.run_start_us);
+    r->barriers = json_array();
+    if (o->op_log && !o->help) {
+        r->op_log = fopen(o->op_log, "w");
+        if (!r->op_log) {
+            rb_err(err, errlen, "cannot write --op-log '%s': %s", o->op_log, strerror(errno));
+            rb_run_free(r);
+            return NULL;
+        }
+        setvbuf(r->op_log, NULL, _IOFBF, 1 << 20);
+        fputs("start_unix_us,latency_us,bytes,op,status,class,phase,top_level\n", r->op_log);
+    }
 
     uv_loop_t *uv = rb_loop_uv(r->loop);
     uv_async_init(uv, &r->signal_async, on_signal_async);
@@ -493,6 +514,7 @@ static int attach_target(rb_run *r, char *err, size_t errlen)
     while (n > 0 && r->t_url[n - 1] == '/') r->t_url[--n] = 0;
     r->t_kind = rb_strdup("external");
     r->t_storage = rb_strdup("unknown");
+    if (o->upstream_url) r->target.upstream_url = o->upstream_url;   /* --upstream: its log is not ours */
     if (o->registry_pid > 0) {
         char serr[RB_ERRLEN];
         r->target.pid = o->registry_pid;
@@ -542,6 +564,7 @@ static int launch(rb_run *r, char *err, size_t errlen)
 /* What rb_results needs besides the metrics store; free with info_free. */
 typedef struct run_info {
     rb_run_info info;
+    json_t *shard;                /* the shard object (sharded runs), or NULL */
     char started[32];
     const char **pnames, **pvalues, **ptypes;
     rb_sampler_point *series;
@@ -589,10 +612,28 @@ static void info_fill(rb_run *r, run_info *ri, const char *status, int exit_code
     info->thresholds = r->th_results;
     info->run_id = r->run_id;
     info->repo_prefix = r->repo_prefix;
+    info->wall_at_start_us = r->wall_at_start_us;
+    if (r->opts.shard_count >= 1) {
+        /* what merge needs to put the shards of one run together */
+        char host[256] = "";
+        gethostname(host, sizeof host - 1);
+        json_t *sh = json_object();
+        json_object_set_new(sh, "index", json_integer(r->opts.shard_index));
+        json_object_set_new(sh, "count", json_integer(r->opts.shard_count));
+        json_object_set_new(sh, "run_id", json_string(r->run_id));
+        json_object_set_new(sh, "host", json_string(host));
+        json_object_set_new(sh, "pid", json_integer((json_int_t)getpid()));
+        json_object_set_new(sh, "samples_registry", json_boolean(r->sampler != NULL));
+        json_object_set(sh, "barriers", r->barriers);
+        json_object_set_new(sh, "op_log", r->opts.op_log ? json_string(r->opts.op_log) : json_null());
+        ri->shard = sh;
+        info->shard = sh;
+    }
 }
 
 static void info_free(run_info *ri)
 {
+    json_decref(ri->shard);
     free(ri->pnames);
     free(ri->pvalues);
     free(ri->ptypes);
@@ -683,6 +724,28 @@ static void prom_phase_end(rb_run *r, rb_phase *p)
     rb_prom_free(&end);
 }
 
+void rb_run_record(rb_run *r, rb_phase *p, const rb_op_record *rec)
+{
+    rb_metrics_record(&r->metrics, p, rec);
+    if (!r->op_log) return;
+    const rb_phase *ph = p ? p : r->metrics.implicit;
+    uint64_t lat = rec->end_us > rec->start_us ? rec->end_us - rec->start_us : 0;
+    fprintf(r->op_log, "%llu,%llu,%llu,%s,%s,%s,%s,%d\n",
+            (unsigned long long)(r->wall_at_start_us + (rec->start_us - r->metrics.run_start_us)),
+            (unsigned long long)lat, (unsigned long long)rec->bytes, rec->kind,
+            rec->err == RB_ERR_NONE ? "ok" : "error", rec->err == RB_ERR_NONE ? "" : rb_err_class_name(rec->err),
+            ph ? ph->name : "", rec->top_level ? 1 : 0);
+}
+
+void rb_run_barrier_passed(rb_run *r, const char *name, uint64_t arrived_wall_us, uint64_t released_wall_us)
+{
+    json_t *b = json_object();
+    json_object_set_new(b, "name", json_string(name));
+    json_object_set_new(b, "arrived_wall_us", json_integer((json_int_t)arrived_wall_us));
+    json_object_set_new(b, "released_wall_us", json_integer((json_int_t)released_wall_us));
+    json_array_append_new(r->barriers, b);
+}
+
 rb_phase *rb_run_phase_begin(rb_run *r, const char *name)
 {
     rb_phase *p = rb_metrics_phase_begin(&r->metrics, name);
@@ -754,7 +817,12 @@ void rb_run_phase_end(rb_run *r, rb_phase *p)
 void rb_run_loop_run(rb_run *r, int (*live)(void *), void *ud)
 {
     uv_loop_t *uv = rb_loop_uv(r->loop);
-    rb_progress *prog = (!r->opts.help && !r->opts.quiet) ? rb_progress_start(uv, &r->metrics, live, ud) : NULL;
+    /* a shard of --procs reports its progress to the parent on this descriptor */
+    const char *fd = getenv("REGBENCH_PROGRESS_FD");
+    int report_fd = fd && *fd ? atoi(fd) : -1;
+    rb_progress *prog = NULL;
+    if (!r->opts.help && (report_fd >= 0 || !r->opts.quiet))
+        prog = rb_progress_start(uv, &r->metrics, live, ud, report_fd);
     uv_run(uv, UV_RUN_DEFAULT);
     rb_progress_stop(prog);
 }
@@ -773,6 +841,7 @@ static void save(rb_run *r, const char *status, int exit_code, const rb_phase *e
     if (rb_results_write_doc(r->out_dir, doc, err, sizeof err) < 0 ||
         rb_results_write_csv(r->out_dir, &r->metrics, err, sizeof err) < 0)
         fprintf(stderr, "regbench: cannot write results: %s\n", err);
+    if (r->op_log) fflush(r->op_log);
     if (ended && r->events) {
         json_t *o = json_object();
         json_object_set_new(o, "phase", rb_results_phase_json(&r->metrics, &ri.info, (size_t)ended->index));
@@ -960,6 +1029,8 @@ void rb_run_free(rb_run *r)
     free(r->th);
     free(r->th_where);
     json_decref(r->th_results);
+    json_decref(r->barriers);
+    if (r->op_log) fclose(r->op_log);
     free(r->t_url); free(r->t_kind); free(r->t_storage); free(r->t_version); free(r->t_prom);
     free(r->fatal);
     free(r->repo_prefix);
