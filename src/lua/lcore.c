@@ -209,13 +209,14 @@ static int l_phase_begin(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
     luaL_argcheck(L, name[0] != 0, 1, "phase name must not be empty");
+    int waited = lua_toboolean(L, 2);   /* read before the guard is pushed (it would be index 2) */
     rb_vu *vu = rbl_action(L, 0);
     rb_rt *rt = rbl_rt(L);
     phase_guard *g = lua_newuserdatauv(L, sizeof *g, 0);
     memset(g, 0, sizeof *g);
     luaL_setmetatable(L, PHASE_MT);
     g->p = rb_run_phase_begin(rt->run, name);
-    if (lua_toboolean(L, 2)) g->p->waited_only = 1;   /* a setup phase another shard runs: this one waits */
+    if (waited) g->p->waited_only = 1;   /* a setup phase another shard runs: this one waits */
     g->vu = vu;
     g->prev = vu ? vu->phase : NULL;
     if (vu) vu->phase = g->p;

@@ -36,8 +36,8 @@ done
 expect_eq "shard identity" "$(json "$WORK/s2/results.json" "(r['shard']['index'], r['shard']['count'], r['shard']['run_id'], len(r['shard']['barriers']))")" \
   "(2, 4, 'four-run', 3)"
 expect_eq "the setup phase ran on shard 0 only" \
-  "$(json "$WORK/s1/results.json" "(r['phases'][0]['name'], r['phases'][0]['ops'], r['phases'][0].get('ran_here'))")" \
-  "('populate', 0, False)"
+  "$(json "$WORK/s1/results.json" "(r['phases'][0]['name'], r['phases'][0]['ops'], r['phases'][0].get('ran_here'), r['phases'][1].get('ran_here', True))")" \
+  "('populate', 0, False, True)"
 run_rb 0 merge "$WORK/s0" "$WORK/s1" "$WORK/s2" "$WORK/s3" --out "$WORK/merged"
 # every operation kind, nested ones included, the same count
 python3 - "$WORK/one/results.json" "$WORK/merged/results.json" <<'EOF' || fail "sharded and unsharded runs did different work"
@@ -126,8 +126,8 @@ expect_eq "estimated offset of shard 1 (ms, within 10 of 250)" \
 
 # ---- --procs 2 against a crane regbench launches ------------------------------------
 run_rb 0 run "$RB_SRC/scenarios/bulk.lua" --procs 2 --set images=6 --set sizes=100KB --out "$WORK/procs" --quiet
-expect_eq "procs: merged" "$(json "$WORK/procs/results.json" "(len(r['shards']), [p['ops'] for p in r['phases']], r['registry']['kind'])")" \
-  "(2, [6, 6], 'crane')"
+expect_eq "procs: merged" "$(json "$WORK/procs/results.json" "(len(r['shards']), [p['ops'] for p in r['phases']], r['registry']['kind'], all(s['client_rss_peak_bytes'] > 0 and s['client_cpu_s'] > 0 for s in r['shards']))")" \
+  "(2, [6, 6], 'crane', True)"
 registry_gone "$WORK/procs/results.json"
 
 # SIGINT: the shards stop, results are merged as interrupted, nothing is left running
