@@ -30,6 +30,7 @@ PKGS=(build-essential            # gcc, make: the build; gcc's libasan/libubsan 
       jq                         # the bench/ scripts read results.json with it
       skopeo umoci               # interop tests and bench/oci_vs_skopeo.sh
       curl ca-certificates python3 time
+      python3-yaml               # PyYAML: test_k8s_job parses the manifests `regbench k8s` renders
       chromium                   # the report opened in a real browser (test_report_browser)
       clang libclang-rt-14-dev   # the libFuzzer pass: clang and its compiler-rt archives
       golang-go)                 # only a fallback when no Go toolchain is on PATH

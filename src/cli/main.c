@@ -22,6 +22,8 @@ static void usage(FILE *out)
           "  regbench merge DIR... --out DIR      merge the results of a sharded run's shards\n"
           "  regbench gen --out DIR [options]      write synthetic images as an OCI layout\n"
           "                                        (regbench gen --help for its options)\n"
+          "  regbench k8s SCENARIO.lua --shards N --target URL [options]\n"
+          "                                        Kubernetes manifests: N shards as an Indexed Job\n"
           "  regbench --help | --version\n"
           "  regbench COMMAND --help               that command's options and exit codes\n"
           "\n"
@@ -60,6 +62,8 @@ int main(int argc, char **argv)
         return rb_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return rb_cmd_merge(argc - 1, argv + 1);
-    fprintf(stderr, "regbench: unknown command '%s' (commands: run, suite, compare, report, merge, gen; see regbench --help)\n", cmd);
+    if (strcmp(cmd, "k8s") == 0)
+        return rb_cmd_k8s(argc - 1, argv + 1);
+    fprintf(stderr, "regbench: unknown command '%s' (commands: run, suite, compare, report, merge, gen, k8s; see regbench --help)\n", cmd);
     return RB_EXIT_USAGE;
 }
