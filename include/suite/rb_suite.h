@@ -47,6 +47,7 @@ typedef struct rb_suite_scenario {
     rb_matrix_axis *matrix;
     size_t n_matrix;
     int repetitions;          /* 0: the suite's */
+    int procs;                /* shard processes per run (procs:); 0: the suite's, -1: auto */
     char **registries;        /* names it runs on; NULL/0: all */
     size_t n_registries;
     int line;
@@ -59,6 +60,7 @@ typedef struct rb_suite {
     char *name;
     char *description;
     int repetitions;          /* default 1 */
+    int procs;                /* procs: for every scenario without its own; default 1, -1: auto */
     rb_suite_registry *registries;
     size_t n_registries;
     rb_suite_scenario *scenarios;
@@ -79,6 +81,7 @@ typedef struct rb_suite_run {
     size_t n_params;
     char *label;              /* "level=6,vus=10" (matrix values only), "" without a matrix */
     int repetitions;
+    int procs;                /* shard processes (1: this process), -1: auto */
 } rb_suite_run;
 
 /* Limits that keep a hostile or mistaken suite bounded. */

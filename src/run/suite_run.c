@@ -3,6 +3,8 @@
  * text round trip); each run's own results.json is folded into the suite
  * document as soon as the run ends. */
 #include "run/rb_suite_run.h"
+#include "net/rb_http_types.h"
+#include "run/rb_procs.h"
 #include "results/rb_compare.h"
 #include "results/rb_export.h"
 #include "results/rb_html.h"
@@ -190,6 +192,29 @@ static int fold_run_thresholds(const json_t *runs, json_t *th)
     return failed;
 }
 
+/* One run of the suite as N shard processes (procs:), merged into
+ * ro->out_dir as `regbench run --procs N` does: the shards get the run's
+ * parameters and client settings on their command line. */
+static int run_procs(const rb_run_opts *ro, int procs)
+{
+    char **pass = rb_calloc(ro->n_params + 8, sizeof *pass);
+    size_t n = 0;
+    for (size_t i = 0; i < ro->n_params; i++)
+        pass[n++] = rb_asprintf("--set=%s=%s", ro->params[i].key, ro->params[i].value);
+    if (ro->retries) pass[n++] = rb_asprintf("--retries=%d", ro->retries);
+    pass[n++] = rb_asprintf("--http-client=%s", rb_http_engine_name(ro->http_client));
+    if (ro->ca_file) pass[n++] = rb_asprintf("--ca-file=%s", ro->ca_file);
+    if (ro->insecure) pass[n++] = rb_strdup("--insecure");
+    rb_run_opts quiet = *ro;
+    quiet.quiet = ro->quiet || ro->brief;   /* the suite prints its own line per run */
+    rb_procs_opts po = {.run = &quiet, .n = procs > 0 ? procs : rb_procs_auto(!ro->target_url),
+                        .pass = (const char *const *)pass, .n_pass = n};
+    int rc = rb_procs_run(&po);
+    for (size_t i = 0; i < n; i++) free(pass[i]);
+    free(pass);
+    return rc;
+}
+
 int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
 {
     char err[RB_ERRLEN];
@@ -267,7 +292,7 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
                 ro.launch.htpasswd = r->htpasswd;
                 ro.pull_through = r->pull_through;
             }
-            int rc = o->runner(&ro);
+            int rc = run->procs == 1 ? o->runner(&ro) : run_procs(&ro, run->procs);
             if (rc == RB_EXIT_INTERRUPTED) interrupted = 1;
             else if (rc != RB_EXIT_OK && rc != RB_EXIT_THRESHOLD) failed_runs++;   /* 99: its thresholds judged it */
             json_t *rec = run_record(run, rep, rel, abs, rc);

@@ -368,6 +368,26 @@ static int get_long(lctx *c, const ynode *n, const char *key, long lo, long hi, 
     return 0;
 }
 
+/* procs: an integer 1..1024, or auto (-1). */
+static int get_procs(lctx *c, const ynode *n, int *out)
+{
+    if (n->type == YN_SCALAR && !n->is_null && strcmp(n->str, "auto") == 0) {
+        *out = -1;
+        return 0;
+    }
+    if (n->type != YN_SCALAR || n->is_null)
+        return errat(c, n, "'procs' must be an integer 1..1024 or auto, not %s", tname(n));
+    long l;
+    const char *p = n->str;
+    char *end;
+    errno = 0;
+    l = strtol(p, &end, 10);
+    if (!*p || *end || errno || l < 1 || l > 1024)
+        return errat(c, n, "'procs' must be an integer 1..1024 or auto, not '%s'", n->str);
+    *out = (int)l;
+    return 0;
+}
+
 static int get_bool(lctx *c, const ynode *n, const char *key, int *out)
 {
     if (n->type == YN_SCALAR && !n->is_null) {
@@ -544,7 +564,7 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
 /* ---- scenarios ---------------------------------------------------------- */
 
 static const char *const scenario_keys[] = {
-    "name", "file", "params", "matrix", "repetitions", "registries", NULL,
+    "name", "file", "params", "matrix", "repetitions", "procs", "registries", NULL,
 };
 
 static int parse_params(lctx *c, const ynode *m, rb_suite_scenario *sc)
@@ -641,6 +661,7 @@ static int parse_scenario(lctx *c, const ynode *m, rb_suite *s, size_t idx)
         if (get_long(c, v, "repetitions", 1, 1000, &l) < 0) return -1;
         sc->repetitions = (int)l;
     }
+    if ((v = map_get(m, "procs")) && get_procs(c, v, &sc->procs) < 0) return -1;
     if ((v = map_get(m, "registries"))) {
         if (want_type(c, v, YN_SEQ, "'registries' of a scenario (names, e.g. [crane-memory])") < 0) return -1;
         if (v->n == 0)
@@ -713,7 +734,7 @@ static int parse_threshold(lctx *c, const ynode *n, rb_suite *s, rb_threshold *t
 /* ---- the suite ---------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-    "name", "description", "repetitions", "registries", "scenarios", "thresholds",
+    "name", "description", "repetitions", "procs", "registries", "scenarios", "thresholds",
     "output", "baseline", "max_change", "compare_threshold", "compare_strict", NULL,
 };
 
@@ -757,6 +778,7 @@ static int parse_suite(lctx *c, const ynode *root, rb_suite *s)
         if (get_long(c, v, "repetitions", 1, 1000, &l) < 0) return -1;
         s->repetitions = (int)l;
     }
+    if ((v = map_get(root, "procs")) && get_procs(c, v, &s->procs) < 0) return -1;
 
     v = map_get(root, "registries");
     if (want_type(c, v, YN_SEQ, "'registries' (a list of registry configurations, each with name and kind)") < 0)
@@ -866,6 +888,7 @@ rb_suite *rb_suite_load_buffer(const char *data, size_t len, const char *name,
     s->path = rb_strdup(name);
     s->dir = rb_strdup(c.dir);
     s->repetitions = 1;
+    s->procs = 1;
     s->compare_threshold_pct = 5;
     int rc = parse_suite(&c, root, s);
     ytree_free(&t);
@@ -1055,6 +1078,7 @@ rb_suite_run *rb_suite_expand(const rb_suite *s, size_t *n_runs)
                 run->registry = &s->registries[r];
                 run->scenario = sc;
                 run->repetitions = sc->repetitions ? sc->repetitions : s->repetitions;
+                run->procs = sc->procs ? sc->procs : s->procs;
                 run->n_params = sc->n_params + sc->n_matrix;
                 run->params = rb_calloc(run->n_params, sizeof *run->params);
                 for (size_t j = 0; j < sc->n_params; j++) {

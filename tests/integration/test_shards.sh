@@ -130,6 +130,27 @@ expect_eq "procs: merged" "$(json "$WORK/procs/results.json" "(len(r['shards']),
   "(2, [6, 6], 'crane', True)"
 registry_gone "$WORK/procs/results.json"
 
+# procs: in a suite: the run is merged into the suite's own outputs
+mkdir -p "$WORK/suite"
+cat >"$WORK/suite/procs.yaml" <<EOF
+name: procs
+registries:
+  - {name: crane-memory, kind: crane, storage: memory}
+scenarios:
+  - name: bulk
+    file: $RB_SRC/scenarios/bulk.lua
+    params: {images: 4, sizes: "100KB", layers: 1}
+    procs: 2
+EOF
+run_rb 0 suite "$WORK/suite/procs.yaml" --out "$WORK/suite/out" --quiet
+expect_eq "suite procs: 2" "$(json "$WORK/suite/out/results.json" "(r['runs'][0]['status'], [p['ops'] for p in r['runs'][0]['phases']])")" \
+  "('ok', [4, 4])"
+expect_eq "suite run merged from 2 shards" \
+  "$(json "$WORK/suite/out/$(json "$WORK/suite/out/results.json" "r['runs'][0]['dir']")/results.json" "len(r['shards'])")" 2
+sed -i 's/procs: 2/procs: 0/' "$WORK/suite/procs.yaml"
+run_rb 2 suite "$WORK/suite/procs.yaml" --out "$WORK/suite/bad" --quiet
+expect_grep "$WORK/err.txt" "procs.yaml:8:12: 'procs' must be an integer 1..1024 or auto, not '0'"
+
 # SIGINT: the shards stop, results are merged as interrupted, nothing is left running
 "$REGBENCH" run "$RB_SRC/scenarios/mixed.lua" --procs 2 --set rate=20 --set duration=60s --set images=3 \
   --set max_size=100KB --out "$WORK/procs-int" --quiet >"$WORK/pi.txt" 2>&1 &
