@@ -61,6 +61,8 @@ typedef struct rb_run_opts {
     int shard_index, shard_count; /* --shard I/N: this process runs shard I of N (its results carry a
                                      shard object, also for 0/1); count 0: not a shard */
     double barrier_timeout_s;     /* longest wait at a barrier between shards; 0: 60 s */
+    const char *barrier_dir;      /* shards meet through files in this directory (--barrier-dir; --procs
+                                     sets OUT/shards); NULL: through the registry under test */
     uint64_t start_at_wall_us;    /* --start-at: the first phase starts at this wall time; 0: at once */
     const char *op_log;           /* --op-log: write one line per operation here, or NULL */
     const char *upstream_url;     /* with --target: the registry behind it, a pull-through cache's upstream */

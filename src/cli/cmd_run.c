@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void rb_cmd_run_options(FILE *out)
@@ -58,6 +59,8 @@ void rb_cmd_run_options(FILE *out)
           "  --shard I/N            run shard I (0..N-1) of N; needs --target (every shard must reach\n"
           "                         the same registry) and one --run-id shared by all N\n"
           "  --barrier-timeout DUR  longest wait for the other shards before a phase (default 60s)\n"
+          "  --barrier-dir DIR      shards meet through files in DIR (shared by all of them) instead of\n"
+          "                         through the registry under test\n"
           "  --start-at TIME        start the first phase at this UTC time (2026-12-06T03:10:00Z)\n"
           "  --op-log FILE          write one CSV line per operation (start, latency, bytes, op, status)\n"
           "  --upstream URL         with --target: the registry behind it (a pull-through cache's\n"
@@ -85,7 +88,7 @@ static const rb_opt RUN_OPTS[] = {
     {"--registry-pid", 1, NULL}, {"--sample-interval", 1, NULL}, {"--yield-timeout", 1, NULL},
     {"--max-vus", 1, NULL}, {"--threshold", 1, NULL}, {"--run-id", 1, NULL}, {"--repo-prefix", 1, NULL},
     {"--procs", 1, NULL}, {"--shard", 1, NULL}, {"--barrier-timeout", 1, NULL}, {"--start-at", 1, NULL},
-    {"--op-log", 1, NULL}, {"--upstream", 1, NULL},
+    {"--op-log", 1, NULL}, {"--upstream", 1, NULL}, {"--barrier-dir", 1, NULL},
     {NULL, 0, NULL},
 };
 
@@ -294,6 +297,13 @@ int rb_cmd_run(int argc, char **argv)
             if (rb_parse_rfc3339(v, &o.start_at_wall_us, err, sizeof err) < 0) { rc = bad("bad --start-at: %s", err); goto out; }
         } else if (rb_opt_is(opt, "--op-log")) {
             o.op_log = v;
+        } else if (rb_opt_is(opt, "--barrier-dir")) {
+            struct stat st;
+            if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode) || access(v, W_OK | X_OK) != 0) {
+                rc = bad("bad --barrier-dir '%s': expected a directory this process can write (one every shard shares)", v);
+                goto out;
+            }
+            o.barrier_dir = v;
         } else if (rb_opt_is(opt, "--upstream")) {
             if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
                 rc = bad("bad --upstream '%s': expected a URL such as http://127.0.0.1:5001", v); goto out;
@@ -336,6 +346,10 @@ int rb_cmd_run(int argc, char **argv)
         goto out;
     }
     if (o.shard_count > 1 && procs) { rc = bad("%s", "give --shard or --procs, not both"); goto out; }
+    if (o.barrier_dir && o.shard_count == 0) {
+        rc = bad("%s", "--barrier-dir goes with --shard I/N (--procs makes its own)");
+        goto out;
+    }
     if (o.shard_count > 1 && !o.run_id) {
         rc = bad("%s", "--shard needs --run-id ID, the same for every shard of the run (they meet and name "
                        "their repositories by it)");

@@ -123,13 +123,13 @@ static int l_wall_us(lua_State *L)
     return 1;
 }
 
-/* core.shard() -> {index=, count=, barrier_timeout=, start_at_us=}: which
+/* core.shard() -> {index=, count=, barrier_timeout=, start_at_us=, barrier_dir=}: which
  * share of the work this process does (--shard I/N; 0/1 unsharded). */
 static int l_shard(lua_State *L)
 {
     const rb_run_opts *o = rbl_rt(L)->opts;
     int count = o->shard_count > 1 ? o->shard_count : 1;
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lua_pushinteger(L, count > 1 ? o->shard_index : 0);
     lua_setfield(L, -2, "index");
     lua_pushinteger(L, count);
@@ -138,6 +138,10 @@ static int l_shard(lua_State *L)
     lua_setfield(L, -2, "barrier_timeout");
     lua_pushinteger(L, (lua_Integer)o->start_at_wall_us);
     lua_setfield(L, -2, "start_at_us");
+    if (o->barrier_dir) {
+        lua_pushstring(L, o->barrier_dir);
+        lua_setfield(L, -2, "barrier_dir");
+    }
     return 1;
 }
 

@@ -369,7 +369,46 @@ function rb.registry.target()
   return target
 end
 
--- The barrier between shards (oci.barrier): one repository per barrier,
+-- The barrier between shards through a shared directory (--barrier-dir, and
+-- --procs): shard I of barrier n writes <dir>/<run id>.b<n>.s<I> (written
+-- under a temporary name, then renamed, so it appears whole) and waits
+-- until all N files are there. Returns arrived, released (wall us) or nil, err.
+local function dir_barrier(dir, n, index, count, timeout, what)
+  local arrived = core.wall_us()
+  local base = ("%s/%s.b%d."):format(dir, (rb.run_id():gsub("/", "_")), n)
+  local mine = base .. "s" .. index
+  local f, err = io.open(mine .. ".tmp", "w")
+  local ok
+  if f then
+    ok, err = f:write(arrived, "\n")
+    f:close()
+    if ok then ok, err = os.rename(mine .. ".tmp", mine) end
+  end
+  if not f or not ok then
+    return nil, ("%s: shard %d of %d cannot write its arrival into %s: %s"):format(what, index, count, dir, tostring(err))
+  end
+  local missing = {}
+  for i = 0, count - 1 do missing[#missing + 1] = i end
+  local poll = math.min(0.2, 0.005 * math.ceil(count / 4))
+  local t0 = rb.now()
+  for _ = 1, math.ceil(timeout / poll) + 10 do
+    local still = {}
+    for _, i in ipairs(missing) do
+      local h = io.open(base .. "s" .. i, "r")
+      if h then h:close() else still[#still + 1] = i end
+    end
+    missing = still
+    if #missing == 0 then return arrived, core.wall_us() end
+    if rb.now() - t0 >= timeout then break end
+    rb.sleep(rb.now() - t0 < 2 and poll or math.max(poll, 0.05))
+  end
+  return nil, ("%s: %s %s of %d did not arrive within %g s (directory %s; every shard must run the same " ..
+               "scenario with the same --run-id, --shard I/%d and --barrier-dir)"):format(what,
+               #missing == 1 and "shard" or "shards", table.concat(missing, ", "), count, timeout, dir, count)
+end
+
+-- The barrier between shards: through --barrier-dir when given, else through
+-- the registry under test (oci.barrier): one repository per barrier,
 -- regbench-barrier/<run id>/b<n>, outside the run's repository prefix. The
 -- first one also waits for --start-at. Its requests are not measured.
 local n_barriers, barrier_reg, waited_start = 0, nil, false
@@ -384,6 +423,13 @@ meet = function(what)
   end
   if shard.count == 1 then return end
   n_barriers = n_barriers + 1
+  if shard.barrier_dir then
+    local arrived, released = dir_barrier(shard.barrier_dir, n_barriers, shard.index, shard.count,
+                                          shard.barrier_timeout, "barrier before " .. what)
+    if not arrived then error(released, 0) end
+    core.barrier_passed(what, arrived, released)
+    return
+  end
   if not barrier_reg then
     local opts = core.target_options()
     opts.repo_prefix = nil

@@ -157,7 +157,7 @@ static pid_t start_shard(const char *self, char **argv, const char *dir, const r
 
 /* The shard's command line (new array of new strings, NULL-terminated). */
 static char **shard_argv(const rb_procs_opts *o, int i, const char *url, const char *upstream, const char *run_id,
-                         const char *dir, long registry_pid)
+                         const char *dir, const char *barrier_dir, long registry_pid)
 {
     const rb_run_opts *run = o->run;
     size_t cap = o->n_pass + run->n_thresholds + 16, n = 0;
@@ -170,6 +170,7 @@ static char **shard_argv(const rb_procs_opts *o, int i, const char *url, const c
     a[n++] = rb_asprintf("--run-id=%s", run_id);
     a[n++] = rb_asprintf("--out=%s", dir);
     a[n++] = rb_strdup("--quiet");
+    a[n++] = rb_asprintf("--barrier-dir=%s", barrier_dir);
     if (upstream) a[n++] = rb_asprintf("--upstream=%s", upstream);
     if (i == 0 && registry_pid > 0) a[n++] = rb_asprintf("--registry-pid=%ld", registry_pid);
     if (run->op_log) a[n++] = rb_asprintf("--op-log=%s/ops.csv", dir);
@@ -227,6 +228,7 @@ int rb_procs_run(const rb_procs_opts *o)
     if (run->run_id) snprintf(run_id, sizeof run_id, "%s", run->run_id);
     else rb_run_make_id(run_id, sizeof run_id);
     rb_registry_proc *reg = NULL, *up = NULL;
+    char *barrier_dir = NULL;
     shard_proc *sh = rb_calloc((size_t)o->n, sizeof *sh);
     for (int i = 0; i < o->n; i++) sh[i].fd = -1;
     rb_progress_view *view = NULL;
@@ -271,7 +273,12 @@ int rb_procs_run(const rb_procs_opts *o)
         reg_pid = (long)rb_launch_pid(reg);
     }
 
-    /* the shards */
+    /* the shards; they meet through files here, which works against any target */
+    barrier_dir = rb_asprintf("%s/shards/barriers", out);
+    if (rb_mkdir_p(barrier_dir) < 0) {
+        fprintf(stderr, "regbench: cannot create %s: %s\n", barrier_dir, strerror(errno));
+        goto done;
+    }
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -287,7 +294,7 @@ int rb_procs_run(const rb_procs_opts *o)
             fprintf(stderr, "regbench: cannot create %s: %s\n", sh[i].dir, strerror(errno));
             break;
         }
-        char **argv = shard_argv(o, i, url, upstream, run_id, sh[i].dir, reg_pid);
+        char **argv = shard_argv(o, i, url, upstream, run_id, sh[i].dir, barrier_dir, reg_pid);
         sh[i].pid = start_shard(self, argv, sh[i].dir, run, &sh[i].fd, err, sizeof err);
         free_argv(argv);
         if (sh[i].pid < 0) {
@@ -416,6 +423,7 @@ done:
         free(sh[i].dir);
     }
     free(sh);
+    free(barrier_dir);
     free(out);
     return rc;
 }
