@@ -59,73 +59,17 @@ if [ "$PIN" = 1 ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
 fi
 
 # ---- nginx -------------------------------------------------------------------
+source "$here/lib_nginx.sh"
 work=$(mktemp -d /tmp/regbench-wrk.XXXXXX)
-chmod 755 "$work"
-ngx_pid=""
-cleanup() {
-    if [ -n "$ngx_pid" ] && kill -0 "$ngx_pid" 2>/dev/null; then
-        kill -QUIT "$ngx_pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$ngx_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$ngx_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
+cleanup() { nginx_stop; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-mkdir -p "$work/www/v2" "$work/logs"
-printf '{}' >"$work/www/v2/index.json"
-chmod -R a+rX "$work/www"
-
-start_nginx() {
-    cat >"$work/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-worker_rlimit_nofile $((CONNS * 2 + 1024));
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections $((CONNS * 2 + 512)); multi_accept on; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:$1 backlog=4096;
-        root $work/www;
-        location = /v2/ {
-            default_type application/json;
-            add_header Docker-Distribution-API-Version registry/2.0 always;
-            try_files /v2/index.json =404;
-        }
-        location = /nginx_status { stub_status; }
-    }
-}
-EOF
-    "${srv_pin[@]}" nginx -e "$work/logs/error.log" -p "$work" -c "$work/nginx.conf" \
-        >"$work/logs/stdout" 2>&1 &
-    ngx_pid=$!
-    for _ in $(seq 1 50); do
-        if curl -fsS -o /dev/null "http://127.0.0.1:$1/v2/" 2>/dev/null; then return 0; fi
-        kill -0 "$ngx_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill "$ngx_pid" 2>/dev/null || true
-    wait "$ngx_pid" 2>/dev/null || true
-    ngx_pid=""
-    return 1
-}
-port=""
-for _ in 1 2 3 4 5; do
-    p=${PORT:-$((20000 + RANDOM % 30000))}
-    if start_nginx "$p"; then port=$p; break; fi
-    [ -n "${PORT:-}" ] && break
-done
-[ -n "$port" ] || { cat "$work/logs/error.log" >&2 || true; die "nginx did not start"; }
-url="http://127.0.0.1:$port"
+NGX_PIN="${srv_pin[*]:-}"
+nginx_start "$work" "$CONNS" 1 || die "nginx did not start"
+url=$ngx_url
 
 # Connections nginx has accepted so far (to check keep-alive really held).
-accepts() { curl -fsS "$url/nginx_status" | awk 'NR==3 {print $1}'; }
+accepts() { nginx_accepts; }
 
 # ---- runs --------------------------------------------------------------------
 wrk_cmd=(wrk "-t$WRK_THREADS" "-c$CONNS" "-d${DURATION}s" "$url/v2/")

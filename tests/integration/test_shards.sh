@@ -9,7 +9,9 @@
 #     (--allow-partial merges what is there and says partial);
 #   - one shard's clock shifted by 250 ms is reported by merge within 10 ms;
 #   - --procs 2 against a crane regbench launches: merged results, and after
-#     a SIGINT no shard or registry process is left.
+#     a SIGINT, or the parent killed with SIGKILL, no shard or registry
+#     process is left;
+#   - procs: 2 in a suite; a bad procs: value is FILE:LINE:COL.
 # About 40 s.
 source "$(dirname "$0")/lib.sh"
 
@@ -163,4 +165,17 @@ sleep 0.5
 left=$(pgrep -f -- "--out=$WORK/procs-int/shards" || true)
 [ -z "$left" ] || fail "shard processes left after SIGINT: $left"
 registry_gone "$WORK/procs-int/results.json"
+# the parent killed outright (SIGKILL): its shards and the registry it launched go with it
+"$REGBENCH" run "$RB_SRC/scenarios/mixed.lua" --procs 2 --set rate=20 --set duration=60s --set images=3 \
+  --set max_size=100KB --out "$WORK/procs-kill" --quiet >"$WORK/pk.txt" 2>&1 &
+pk=$!
+for _ in $(seq 1 200); do grep -q '"mixed"' "$WORK/procs-kill/shards/shard-1/results.json" 2>/dev/null && break; sleep 0.1; done
+kill -KILL "$pk"; wait "$pk" 2>/dev/null || true
+for _ in $(seq 1 100); do
+  [ -z "$(pgrep -f -- "--out=$WORK/procs-kill/shards" || true)" ] && break
+  sleep 0.1
+done
+left=$(pgrep -f -- "--out=$WORK/procs-kill/shards" || true)
+[ -z "$left" ] || fail "shard processes left after the parent was killed: $left"
+registry_gone "$WORK/procs-kill/shards/shard-0/results.json"
 echo "test_shards: ok"
