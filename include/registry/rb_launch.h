@@ -1,11 +1,13 @@
 /* rb_launch: starts and stops the registry under test as a child process
- * on a free loopback port (crane's `registry serve`, or distribution with a
- * config regbench writes), its log drained into a file, ready once GET /v2/
+ * on a free loopback port (crane's `registry serve`, or distribution 2.8 or 3
+ * with a config regbench writes), its log drained into a file, ready once GET /v2/
  * answers; it never outlives regbench. Also the one check of which registry
  * options go together (rb_launch_check).
  * - Programs: crane is $REGBENCH_CRANE if set, else `crane` on PATH, in
  *   $GOPATH/bin, `$(go env GOPATH)`/bin or $HOME/go/bin; distribution is
- *   $REGBENCH_DOCKER_REGISTRY if set, else `docker-registry` on PATH.
+ *   $REGBENCH_DOCKER_REGISTRY if set, else `docker-registry` on PATH;
+ *   distribution3 is $REGBENCH_DISTRIBUTION3 if set, else `registry` on
+ *   PATH, else /usr/local/bin/registry (and must say it is v3).
  * - Threads: call rb_launch_start from the main thread only
  *   (PR_SET_PDEATHSIG fires when the forking *thread* exits), and never set
  *   SIGCHLD to SIG_IGN (children would be reaped and look dead at once). */
@@ -15,7 +17,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-typedef enum { RB_REG_CRANE = 0, RB_REG_DISTRIBUTION = 1 } rb_reg_kind;
+/* distribution: Debian's 2.8 `docker-registry`; distribution3: the v3 `registry`. */
+typedef enum { RB_REG_CRANE = 0, RB_REG_DISTRIBUTION = 1, RB_REG_DISTRIBUTION3 = 2 } rb_reg_kind;
 typedef enum { RB_STORAGE_MEMORY = 0, RB_STORAGE_DISK = 1 } rb_storage;
 
 typedef struct rb_launch_opts {
@@ -24,8 +27,8 @@ typedef struct rb_launch_opts {
     int port;                 /* 0: pick a free loopback port */
     const char *workdir;      /* where registry.log, the config and (by default) storage go; must exist */
     const char *disk_dir;     /* disk storage directory; NULL: <workdir>/registry-storage */
-    const char *htpasswd;     /* distribution only: htpasswd file enabling basic auth; NULL: none */
-    const char *proxy_url;    /* distribution only: run as a pull-through cache of this registry; NULL: none */
+    const char *htpasswd;     /* distribution(3) only: htpasswd file enabling basic auth; NULL: none */
+    const char *proxy_url;    /* distribution(3) only: run as a pull-through cache of this registry; NULL: none */
     double ready_timeout_s;   /* how long to wait for GET /v2/; 0: 30 s */
 } rb_launch_opts;
 
@@ -35,7 +38,7 @@ typedef struct rb_registry_proc rb_registry_proc;
  * one check of which go together (rb_launch_check). */
 typedef enum {
     RB_LOPT_TARGET,           /* a running registry's URL (--target, kind external) */
-    RB_LOPT_KIND,             /* crane or distribution (--registry, kind) */
+    RB_LOPT_KIND,             /* crane, distribution or distribution3 (--registry, kind) */
     RB_LOPT_STORAGE, RB_LOPT_PORT, RB_LOPT_DISK, RB_LOPT_HTPASSWD, RB_LOPT_PULL_THROUGH,
     RB_LOPT_REGISTRY_PID,     /* a running registry's process to sample */
     RB_LOPT__COUNT
@@ -49,18 +52,19 @@ typedef struct rb_launch_choice {
 
 /* The one check of which registry options go together: a running registry
  * (a target) takes none of the launch options; a registry process to sample
- * needs a target; htpasswd and a pull-through cache need distribution.
+ * needs a target; htpasswd and a pull-through cache need distribution or
+ * distribution3.
  * names[o] is how the caller spells option o in messages ("--port",
  * "'port'"). Returns 0, or -1 with a message in err and the option at fault
  * in *bad. */
 int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__COUNT], rb_launch_opt *bad,
                     char *err, size_t errlen);
 
-/* Parses "crane" / "distribution" into *kind; returns 0 or -1. */
+/* Parses "crane" / "distribution" / "distribution3" into *kind; returns 0 or -1. */
 int rb_launch_parse_kind(const char *s, rb_reg_kind *kind);
 /* Parses "memory" / "disk" into *st; returns 0 or -1. */
 int rb_launch_parse_storage(const char *s, rb_storage *st);
-/* Names of the enum values ("crane", "distribution", "memory", "disk"). */
+/* Names of the enum values ("crane", "distribution", "distribution3", "memory", "disk"). */
 const char *rb_launch_kind_name(rb_reg_kind kind);
 const char *rb_launch_storage_name(rb_storage st);
 
@@ -72,9 +76,10 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *opts, char *err, size_t 
 const char *rb_launch_url(const rb_registry_proc *r);
 /* Process id of the registry. */
 pid_t rb_launch_pid(const rb_registry_proc *r);
-/* Version string the registry reports ("crane v0.22.1", "distribution 2.8.2+ds1"). */
+/* Version string the registry reports ("crane v0.22.1", "distribution 2.8.2+ds1",
+ * "distribution3 v3.0.0+unknown"). */
 const char *rb_launch_version(const rb_registry_proc *r);
-/* Prometheus metrics URL ("http://127.0.0.1:N/metrics") for distribution,
+/* Prometheus metrics URL ("http://127.0.0.1:N/metrics") for distribution(3),
  * NULL for crane (it has none). */
 const char *rb_launch_metrics_url(const rb_registry_proc *r);
 /* Storage directory for disk storage, NULL for memory storage. */

@@ -29,7 +29,7 @@ typedef struct rb_run_info {
     const char *status;          /* "ok", "failed" (script error), "interrupted", "running" */
     const char *error;           /* the error message when failed, or NULL */
     int exit_code;
-    const char *reg_kind;        /* "crane", "distribution", "external" */
+    const char *reg_kind;        /* "crane", "distribution", "distribution3", "external" */
     const char *reg_url;
     const char *reg_storage;     /* "memory", "disk", "unknown" */
     const char *reg_version;     /* or NULL */

@@ -79,7 +79,7 @@ typedef enum {
 /* The registry under test, once the run has started. */
 typedef struct rb_run_target {
     const char *url;              /* base URL, no trailing slash */
-    const char *kind;             /* "crane", "distribution", "external" */
+    const char *kind;             /* "crane", "distribution", "distribution3", "external" */
     const char *storage;          /* "memory", "disk", "unknown" */
     const char *version;          /* or NULL */
     long pid;                     /* 0 when unknown */

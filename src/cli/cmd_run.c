@@ -24,13 +24,14 @@ void rb_cmd_run_options(FILE *out)
           "Options of run:\n"
           "  --set KEY=VALUE        set a scenario parameter (repeatable)\n"
           "  --out DIR              results directory (default results/<UTC time>)\n"
-          "  --registry KIND        registry to launch: crane (default) or distribution\n"
+          "  --registry KIND        registry to launch: crane (default), distribution (2.8) or\n"
+          "                         distribution3\n"
           "  --storage KIND         its storage: memory (default) or disk\n"
           "  --disk DIR             directory for disk storage (default DIR/registry-storage)\n"
           "  --port N               port for the launched registry (default 0: a free one)\n"
-          "  --pull-through         launch distribution as a pull-through cache of a crane registry\n"
+          "  --pull-through         launch distribution(3) as a pull-through cache of a crane registry\n"
           "                         (rb.registry.target().upstream is the crane)\n"
-          "  --htpasswd FILE        launched distribution requires basic auth with these users (bcrypt)\n"
+          "  --htpasswd FILE        launched distribution(3) requires basic auth with these users (bcrypt)\n"
           "  --target URL           use a running registry at URL instead of launching one\n"
           "  --quiet                no progress and no table: the verdict and where the results are\n"
           "  --threshold EXPR       a threshold such as 'push.p95 < 2s' or 'checks.rate == 1' (repeatable);\n"
@@ -220,7 +221,7 @@ int rb_cmd_run(int argc, char **argv)
             o.out_dir = v;
         } else if (rb_opt_is(opt, "--registry")) {
             if (rb_launch_parse_kind(v, &o.launch.kind) < 0) {
-                rc = bad("bad --registry '%s': expected crane or distribution", v); goto out;
+                rc = bad("bad --registry '%s': expected crane, distribution or distribution3", v); goto out;
             }
             registry_given = 1;
         } else if (rb_opt_is(opt, "--storage")) {

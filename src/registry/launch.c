@@ -1,5 +1,6 @@
-/* launch: runs the registry under test (crane or distribution) as a child
- * process on a loopback port. The child gets its own process group and
+/* launch: runs the registry under test (crane, distribution 2.8 or
+ * distribution 3, the last two with the same config) as a child process on a
+ * loopback port. The child gets its own process group and
  * PR_SET_PDEATHSIG; its stdout and stderr go through a pipe that a drain
  * thread copies into <workdir>/registry.log for the life of the process (crane
  * blocks when nobody reads its per-request log lines, and the same thread
@@ -95,6 +96,7 @@ int rb_launch_parse_kind(const char *s, rb_reg_kind *kind)
     if (!s) return -1;
     if (strcmp(s, "crane") == 0) { *kind = RB_REG_CRANE; return 0; }
     if (strcmp(s, "distribution") == 0) { *kind = RB_REG_DISTRIBUTION; return 0; }
+    if (strcmp(s, "distribution3") == 0) { *kind = RB_REG_DISTRIBUTION3; return 0; }
     return -1;
 }
 
@@ -108,7 +110,17 @@ int rb_launch_parse_storage(const char *s, rb_storage *st)
 
 const char *rb_launch_kind_name(rb_reg_kind kind)
 {
-    return kind == RB_REG_DISTRIBUTION ? "distribution" : "crane";
+    switch (kind) {
+    case RB_REG_DISTRIBUTION: return "distribution";
+    case RB_REG_DISTRIBUTION3: return "distribution3";
+    default: return "crane";
+    }
+}
+
+/* distribution 2.8 and 3 take the same config, options and environment. */
+static int is_distribution(rb_reg_kind kind)
+{
+    return kind == RB_REG_DISTRIBUTION || kind == RB_REG_DISTRIBUTION3;
 }
 
 const char *rb_launch_storage_name(rb_storage st)
@@ -283,7 +295,27 @@ static char *find_distribution(char *err, size_t errlen)
     return NULL;
 }
 
-/* "crane v0.22.1" / "distribution 2.8.2+ds1" (last word of the output). */
+/* distribution 3's `registry`: $REGBENCH_DISTRIBUTION3 alone when set, else
+ * `registry` on PATH, else /usr/local/bin/registry (where setup.sh puts it). */
+static char *find_distribution3(char *err, size_t errlen)
+{
+    const char *over = getenv("REGBENCH_DISTRIBUTION3");
+    if (over && *over) {
+        if (is_executable(over)) return rb_strdup(over);
+        rb_err(err, errlen, "registry (distribution 3) not found: REGBENCH_DISTRIBUTION3=%s "
+               "is not an executable file; run scripts/setup.sh to install it", over);
+        return NULL;
+    }
+    char *p = search_path("registry");
+    if (p) return p;
+    if (is_executable("/usr/local/bin/registry")) return rb_strdup("/usr/local/bin/registry");
+    rb_err(err, errlen, "registry (distribution 3) not found on PATH nor as /usr/local/bin/registry; "
+           "set REGBENCH_DISTRIBUTION3 or run scripts/setup.sh to install it");
+    return NULL;
+}
+
+/* "crane v0.22.1" / "distribution 2.8.2+ds1" / "distribution3 v3.0.0+unknown"
+ * (last word of the output). */
 static char *query_version(rb_reg_kind kind, const char *prog)
 {
     char out[1024];
@@ -664,15 +696,15 @@ int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__
                       names[*bad], names[RB_LOPT_TARGET]);
     }
     rb_reg_kind kind = c->given[RB_LOPT_KIND] ? c->kind : RB_REG_CRANE;
-    if (kind != RB_REG_DISTRIBUTION && c->given[RB_LOPT_HTPASSWD]) {
+    if (!is_distribution(kind) && c->given[RB_LOPT_HTPASSWD]) {
         *bad = RB_LOPT_HTPASSWD;
-        return rb_err(err, errlen, "%s applies to %s distribution only: crane has no authentication", names[*bad],
-                      names[RB_LOPT_KIND]);
-    }
-    if (kind != RB_REG_DISTRIBUTION && c->given[RB_LOPT_PULL_THROUGH]) {
-        *bad = RB_LOPT_PULL_THROUGH;
-        return rb_err(err, errlen, "%s applies to %s distribution only: the pull-through cache is a distribution",
+        return rb_err(err, errlen, "%s applies to %s distribution or distribution3 only: crane has no authentication",
                       names[*bad], names[RB_LOPT_KIND]);
+    }
+    if (!is_distribution(kind) && c->given[RB_LOPT_PULL_THROUGH]) {
+        *bad = RB_LOPT_PULL_THROUGH;
+        return rb_err(err, errlen, "%s applies to %s distribution or distribution3 only: "
+                      "the pull-through cache is a distribution", names[*bad], names[RB_LOPT_KIND]);
     }
     return 0;
 }
@@ -681,7 +713,7 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
 {
     if (!o || !o->workdir || !*o->workdir) { rb_err(err, errlen, "launch: workdir is required"); return NULL; }
     if (o->port < 0 || o->port > 65535) { rb_err(err, errlen, "launch: bad port %d", o->port); return NULL; }
-    if (o->kind != RB_REG_CRANE && o->kind != RB_REG_DISTRIBUTION) { rb_err(err, errlen, "launch: bad kind"); return NULL; }
+    if (o->kind != RB_REG_CRANE && !is_distribution(o->kind)) { rb_err(err, errlen, "launch: bad kind"); return NULL; }
     static const char *const names[RB_LOPT__COUNT] = {"target", "kind", "storage", "port", "disk_dir",
                                                         "htpasswd", "proxy_url", "registry pid"};
     rb_launch_choice ch = {.kind = o->kind};
@@ -702,7 +734,9 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
         rb_err(err, errlen, "launch: htpasswd file %s: %s", o->htpasswd, strerror(errno));
         return NULL;
     }
-    char *prog = o->kind == RB_REG_CRANE ? find_crane(err, errlen) : find_distribution(err, errlen);
+    char *prog = o->kind == RB_REG_CRANE ? find_crane(err, errlen)
+               : o->kind == RB_REG_DISTRIBUTION ? find_distribution(err, errlen)
+               : find_distribution3(err, errlen);
     if (!prog) return NULL;
 
     rb_registry_proc *r = rb_calloc(1, sizeof *r);
@@ -720,6 +754,13 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
         }
     }
     r->version = query_version(o->kind, prog);
+    if (o->kind == RB_REG_DISTRIBUTION3 && !strstr(r->version, " v3.")) {
+        /* `registry` is a common name: a distribution 2.x under it would be measured as 3 */
+        rb_err(err, errlen, "%s is not distribution 3 ('--version' gives %s, not v3.x); "
+               "set REGBENCH_DISTRIBUTION3 to a v3 `registry` or run scripts/setup.sh to install it",
+               prog, r->version + strlen("distribution3 "));
+        goto fail;
+    }
 
     char portbuf[64];
     char *argv[8];
@@ -750,14 +791,24 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
         argv[3] = NULL;
     }
 
-    /* distribution lets REGISTRY_* variables override its config (e.g. the
-     * listen address): drop them so only our config counts. */
+    /* distribution (2.8 and 3) lets REGISTRY_* variables override its config
+     * (e.g. the listen address): drop them so only our config counts.
+     * distribution 3 also traces every request and, unless told otherwise,
+     * exports the spans to https://localhost:4318 every 5 s (logging an error
+     * each time nobody listens): OTEL_TRACES_EXPORTER=none unless the
+     * environment chose an exporter. */
     size_t nenv = 0;
     for (char **e = environ; *e; e++) nenv++;
-    char **envp = rb_calloc(nenv + 1, sizeof *envp);
+    char **envp = rb_calloc(nenv + 2, sizeof *envp);
     size_t k = 0;
-    for (char **e = environ; *e; e++)
-        if (o->kind != RB_REG_DISTRIBUTION || strncmp(*e, "REGISTRY_", 9) != 0) envp[k++] = *e;
+    for (char **e = environ; *e; e++) {
+        if (is_distribution(o->kind) && strncmp(*e, "REGISTRY_", 9) == 0) continue;
+        if (o->kind == RB_REG_DISTRIBUTION3 && strcmp(*e, "OTEL_TRACES_EXPORTER=") == 0) continue;
+        envp[k++] = *e;
+    }
+    static char no_traces[] = "OTEL_TRACES_EXPORTER=none";
+    const char *exporter = getenv("OTEL_TRACES_EXPORTER");
+    if (o->kind == RB_REG_DISTRIBUTION3 && !(exporter && *exporter)) envp[k++] = no_traces;
     envp[k] = NULL;
 
     r->log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -478,13 +478,13 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
             return errat(c, v, "duplicate registry name '%s' (first at line %d)", r->name,
                          s->registries[i].line);
     if (!(v = map_get(m, "kind")))
-        return errat(c, m, "registry '%s' has no 'kind' (required: crane, distribution or external)", r->name);
+        return errat(c, m, "registry '%s' has no 'kind' (required: crane, distribution, distribution3 or external)", r->name);
     char *kind = NULL;
     if (get_str(c, v, "kind", &kind) < 0) return -1;
     int bad = 0;
     if (strcmp(kind, "external") == 0) r->external = 1;
     else if (rb_launch_parse_kind(kind, &r->kind) < 0) bad = 1;
-    if (bad) errat(c, v, "kind '%s' is not valid; accepted: crane, distribution, external", kind);
+    if (bad) errat(c, v, "kind '%s' is not valid; accepted: crane, distribution, distribution3, external", kind);
     free(kind);
     if (bad) return -1;
 

@@ -1,5 +1,5 @@
 /* test_launch: starts real registries (crane in memory and on disk,
- * distribution in memory, on the filesystem and with htpasswd auth) on
+ * distribution 2.8 and 3 in memory, on the filesystem and with htpasswd auth) on
  * loopback and checks they answer, log, report a version and disappear when
  * stopped; also the error paths: program missing, registry dying at start,
  * registry never becoming ready, and rb_launch_kill_all. */
@@ -195,17 +195,57 @@ static void test_crane_explicit(void)
     free(wd);
 }
 
-static void test_distribution(rb_storage storage)
+static void setenv_saved(const char *name, const char *value, char **saved)
+{
+    const char *old = getenv(name);
+    *saved = old ? rb_strdup(old) : NULL;
+    if (value) setenv(name, value, 1); else unsetenv(name);
+}
+
+static void restore_env(const char *name, char *saved)
+{
+    if (saved) setenv(name, saved, 1); else unsetenv(name);
+    free(saved);
+}
+
+/* Whether /proc/PID/environ holds the entry `var` ("NAME=value"). */
+static int proc_env_has(pid_t pid, const char *var)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    static char env[1 << 16];
+    size_t n = fread(env, 1, sizeof env - 1, f);
+    fclose(f);
+    env[n] = 0;
+    for (size_t i = 0; i < n; i += strlen(env + i) + 1)
+        if (strcmp(env + i, var) == 0) return 1;
+    return 0;
+}
+
+static void test_distribution(rb_reg_kind kind, rb_storage storage)
 {
     char err[RB_ERRLEN] = "";
-    char *wd = make_dir(storage == RB_STORAGE_DISK ? "dist-fs" : "dist-mem");
-    rb_launch_opts o = { .kind = RB_REG_DISTRIBUTION, .storage = storage, .workdir = wd };
+    const char *name = rb_launch_kind_name(kind);
+    char *dirname = rb_asprintf("%s-%s", name, storage == RB_STORAGE_DISK ? "fs" : "mem");
+    char *wd = make_dir(dirname);
+    free(dirname);
+    rb_launch_opts o = { .kind = kind, .storage = storage, .workdir = wd };
+    /* REGISTRY_* would override the config (here: listen elsewhere); it must not reach it */
+    char *s_addr;
+    setenv_saved("REGISTRY_HTTP_ADDR", "127.0.0.1:1", &s_addr);
     uint64_t t = rb_now_us();
     rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
-    CHECKF(r != NULL, "start distribution: %s", err);
+    restore_env("REGISTRY_HTTP_ADDR", s_addr);
+    CHECKF(r != NULL, "start %s: %s", name, err);
     if (!r) { free(wd); return; }
-    printf("  distribution %s ready in %.0f ms\n", rb_launch_storage_name(storage), (double)(rb_now_us() - t) / 1e3);
-    common_checks(r, "distribution");
+    printf("  %s %s ready in %.0f ms\n", name, rb_launch_storage_name(storage), (double)(rb_now_us() - t) / 1e3);
+    common_checks(r, name);
+    if (kind == RB_REG_DISTRIBUTION3) {
+        CHECKF(strstr(rb_launch_version(r), " v3.") != NULL, "version %s", rb_launch_version(r));
+        CHECK(proc_env_has(rb_launch_pid(r), "OTEL_TRACES_EXPORTER=none"));
+    }
     char *v2 = rb_asprintf("%s/v2/", rb_launch_url(r));
     CHECK(http_get(v2, NULL, NULL) == 200);
     const char *m = rb_launch_metrics_url(r);
@@ -234,19 +274,19 @@ static void test_distribution(rb_storage storage)
     free(wd);
 }
 
-static void test_distribution_auth(void)
+static void test_distribution_auth(rb_reg_kind kind)
 {
     char err[RB_ERRLEN] = "";
-    char *wd = make_dir("dist-auth");
+    char *wd = make_dir(kind == RB_REG_DISTRIBUTION3 ? "dist3-auth" : "dist-auth");
     char *pw = rb_asprintf("%s/htpasswd", wd);
     char *argv[] = { "htpasswd", "-cBb", pw, "user", "pass", NULL };
     pid_t pid;
     int st = -1;
     CHECK(posix_spawnp(&pid, "htpasswd", NULL, NULL, argv, environ) == 0 &&
           waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    rb_launch_opts o = { .kind = RB_REG_DISTRIBUTION, .storage = RB_STORAGE_DISK, .workdir = wd, .htpasswd = pw };
+    rb_launch_opts o = { .kind = kind, .storage = RB_STORAGE_DISK, .workdir = wd, .htpasswd = pw };
     rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
-    CHECKF(r != NULL, "start distribution with htpasswd: %s", err);
+    CHECKF(r != NULL, "start %s with htpasswd: %s", rb_launch_kind_name(kind), err);
     if (r) {
         char *v2 = rb_asprintf("%s/v2/", rb_launch_url(r));
         CHECK(http_get(v2, NULL, NULL) == 401);
@@ -263,30 +303,18 @@ static void test_distribution_auth(void)
     free(wd);
 }
 
-static void setenv_saved(const char *name, const char *value, char **saved)
-{
-    const char *old = getenv(name);
-    *saved = old ? rb_strdup(old) : NULL;
-    if (value) setenv(name, value, 1); else unsetenv(name);
-}
-
-static void restore_env(const char *name, char *saved)
-{
-    if (saved) setenv(name, saved, 1); else unsetenv(name);
-    free(saved);
-}
-
 static void test_missing_programs(void)
 {
     char err[RB_ERRLEN] = "";
     char *wd = make_dir("missing");
     char *empty = make_dir("empty-bin");
-    char *s_path, *s_home, *s_gopath, *s_crane, *s_dreg;
+    char *s_path, *s_home, *s_gopath, *s_crane, *s_dreg, *s_d3;
     setenv_saved("PATH", empty, &s_path);
     setenv_saved("HOME", empty, &s_home);
     setenv_saved("GOPATH", empty, &s_gopath);
     setenv_saved("REGBENCH_CRANE", NULL, &s_crane);
     setenv_saved("REGBENCH_DOCKER_REGISTRY", NULL, &s_dreg);
+    setenv_saved("REGBENCH_DISTRIBUTION3", NULL, &s_d3);
 
     rb_launch_opts o = { .kind = RB_REG_CRANE, .workdir = wd };
     rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
@@ -305,11 +333,28 @@ static void test_missing_programs(void)
     CHECKF(strstr(err, "docker-registry") && strstr(err, "run scripts/setup.sh to install it"), "err: %s", err);
     printf("  missing distribution: %s\n", err);
 
+    /* distribution 3: /usr/local/bin/registry is a fallback, so only the
+     * variable can make it missing here */
+    o.kind = RB_REG_DISTRIBUTION3;
+    setenv("REGBENCH_DISTRIBUTION3", "/nonexistent/registry", 1);
+    r = rb_launch_start(&o, err, sizeof err);
+    CHECK(r == NULL);
+    CHECKF(strstr(err, "REGBENCH_DISTRIBUTION3=/nonexistent/registry") && strstr(err, "scripts/setup.sh"),
+           "err: %s", err);
+    printf("  missing distribution3: %s\n", err);
+    /* a `registry` that is not v3 (Debian's 2.8) is refused, not measured as 3 */
+    setenv("REGBENCH_DISTRIBUTION3", "/usr/bin/docker-registry", 1);
+    r = rb_launch_start(&o, err, sizeof err);
+    CHECK(r == NULL);
+    CHECKF(strstr(err, "is not distribution 3") && strstr(err, "REGBENCH_DISTRIBUTION3"), "err: %s", err);
+    printf("  not distribution 3: %s\n", err);
+
     restore_env("PATH", s_path);
     restore_env("HOME", s_home);
     restore_env("GOPATH", s_gopath);
     restore_env("REGBENCH_CRANE", s_crane);
     restore_env("REGBENCH_DOCKER_REGISTRY", s_dreg);
+    restore_env("REGBENCH_DISTRIBUTION3", s_d3);
     free(empty);
     free(wd);
 }
@@ -395,12 +440,15 @@ static void test_parse(void)
     rb_storage s;
     CHECK(rb_launch_parse_kind("crane", &k) == 0 && k == RB_REG_CRANE);
     CHECK(rb_launch_parse_kind("distribution", &k) == 0 && k == RB_REG_DISTRIBUTION);
+    CHECK(rb_launch_parse_kind("distribution3", &k) == 0 && k == RB_REG_DISTRIBUTION3);
+    CHECK(rb_launch_parse_kind("distribution2", &k) == -1);
     CHECK(rb_launch_parse_kind("zot", &k) == -1);
     CHECK(rb_launch_parse_kind(NULL, &k) == -1);
     CHECK(rb_launch_parse_storage("memory", &s) == 0 && s == RB_STORAGE_MEMORY);
     CHECK(rb_launch_parse_storage("disk", &s) == 0 && s == RB_STORAGE_DISK);
     CHECK(rb_launch_parse_storage("tape", &s) == -1);
     CHECK(strcmp(rb_launch_kind_name(RB_REG_DISTRIBUTION), "distribution") == 0);
+    CHECK(strcmp(rb_launch_kind_name(RB_REG_DISTRIBUTION3), "distribution3") == 0);
     CHECK(strcmp(rb_launch_storage_name(RB_STORAGE_DISK), "disk") == 0);
     char err[RB_ERRLEN];
     rb_launch_opts o = { .kind = RB_REG_CRANE, .workdir = "/nonexistent-dir-regbench" };
@@ -418,9 +466,12 @@ int main(void)
     test_crane(RB_STORAGE_MEMORY);
     test_crane(RB_STORAGE_DISK);
     test_crane_explicit();
-    test_distribution(RB_STORAGE_MEMORY);
-    test_distribution(RB_STORAGE_DISK);
-    test_distribution_auth();
+    test_distribution(RB_REG_DISTRIBUTION, RB_STORAGE_MEMORY);
+    test_distribution(RB_REG_DISTRIBUTION, RB_STORAGE_DISK);
+    test_distribution_auth(RB_REG_DISTRIBUTION);
+    test_distribution(RB_REG_DISTRIBUTION3, RB_STORAGE_MEMORY);
+    test_distribution(RB_REG_DISTRIBUTION3, RB_STORAGE_DISK);
+    test_distribution_auth(RB_REG_DISTRIBUTION3);
     test_kill_all();
     rb_launch_kill_all();
     curl_global_cleanup();
