@@ -1,7 +1,7 @@
 -- cache.lua: a pull-through cache. The registry under test caches another
--- registry (run regbench with --registry distribution --pull-through: it
--- starts a crane registry upstream and points distribution's `proxy:
--- remoteurl` at it). Images are pushed to the upstream (phase seed), pulled
+-- registry (run regbench with --registry distribution --pull-through, or
+-- --registry distribution3: it starts a crane registry upstream and points
+-- distribution's `proxy: remoteurl` at it). Images are pushed to the upstream (phase seed), pulled
 -- through the cache once (phase cold: the cache must fetch from the
 -- upstream) and again (phase warm: it should serve from its own storage).
 -- Latency and MB/s of each are the phases' own.
@@ -13,7 +13,8 @@
 --   registry_proxy_hit_rate{phase}  the registry's own proxy counters (distribution's
 --                                   /debug/vars): hits / (hits + misses). distribution
 --                                   2.8 counts every blob it serves as a hit and never
---                                   counts a miss, so this reads 1.0 even when cold.
+--                                   counts a miss, so this reads 1.0 even when cold;
+--                                   distribution 3 counts misses (0.0 when cold).
 --
 --   regbench run scenarios/cache.lua --registry distribution --pull-through
 local rb = require "regbench"

@@ -7,7 +7,7 @@ assert(type(rb.version) == "string")
 -- The first call launches the registry (unless --target was given).
 local reg = rb.registry.target()
 assert(reg.url:match("^https?://"))
-assert(reg.kind == "crane" or reg.kind == "distribution" or reg.kind == "external")
+assert(reg.kind == "crane" or reg.kind == "distribution" or reg.kind == "distribution3" or reg.kind == "external")
 assert(reg.storage == "memory" or reg.storage == "disk" or reg.storage == "unknown")
 if reg.kind ~= "external" then
   assert(math.type(reg.pid) == "integer" and type(reg.version) == "string")
