@@ -39,6 +39,13 @@ size_t rb_loop_active(const rb_loop *l);
 /* Sets the engine for transfers started from now on. */
 void rb_loop_set_engine(rb_loop *l, rb_http_engine e);
 
+/* Sets the User-Agent sent by transfers started from now on whose request
+ * has no User-Agent header; NULL: RB_HTTP_USER_AGENT. ua must pass
+ * rb_http_check_user_agent (else the default is kept and -1 returned). */
+int rb_loop_set_user_agent(rb_loop *l, const char *ua);
+/* The loop's current default User-Agent. */
+const char *rb_loop_user_agent(const rb_loop *l);
+
 /* Starts a transfer. Returns NULL with err set when the request is invalid. */
 rb_xfer *rb_http_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, void *ud,
                        char *err, size_t errlen);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -37,6 +38,31 @@ static inline int rb_http_parse_engine(const char *s, rb_http_engine *e)
 static inline const char *rb_http_engine_name(rb_http_engine e)
 {
     return e == RB_HTTP_LIBCURL ? "libcurl" : "auto";
+}
+
+/* The User-Agent every request sends unless it names its own. */
+#define RB_HTTP_USER_AGENT "regbench/" REGBENCH_VERSION
+/* Longest User-Agent value accepted (rb_http_check_user_agent). */
+#define RB_HTTP_USER_AGENT_MAX 256
+/* Checks a User-Agent value: 1..256 printable ASCII characters (no CR, LF
+ * or other control). Returns 0, or -1 with err saying what is wrong.
+ * (Inline, like rb_http_parse_engine: the suite loader checks it.) */
+static inline int rb_http_check_user_agent(const char *ua, char *err, size_t errlen)
+{
+    size_t n = strlen(ua);
+    if (n == 0 || n > RB_HTTP_USER_AGENT_MAX) {
+        snprintf(err, errlen, "a User-Agent must be 1 to %d characters, not %zu", RB_HTTP_USER_AGENT_MAX, n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)ua[i];
+        if (c < 0x20 || c > 0x7e) {
+            snprintf(err, errlen, "a User-Agent must be printable ASCII without CR or LF; character %zu is 0x%02x",
+                     i + 1, c);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 typedef enum {

@@ -92,11 +92,13 @@ int rb_launch_alive(rb_registry_proc *r);
  * the log and frees r. NULL is fine. */
 void rb_launch_stop(rb_registry_proc *r);
 /* Whether a running registry answers at url (GET url/v2/ gets any HTTP
- * answer within timeout_s), with the TLS options given. Returns 0 when it
+ * answer within timeout_s), with the TLS options and User-Agent (NULL:
+ * regbench/VERSION) given. Returns 0 when it
  * answers, 1 when it took no answer in time (a registry that hangs is there,
  * slow), or -1 when it cannot be reached, with why in err in a few words
  * ("connection refused", "cannot resolve host"). */
-int rb_registry_probe(const char *url, int insecure, const char *ca_file, double timeout_s, char *err, size_t errlen);
+int rb_registry_probe(const char *url, int insecure, const char *ca_file, const char *user_agent, double timeout_s,
+                      char *err, size_t errlen);
 /* Async-signal-safe: SIGKILLs the process groups of every running registry.
  * For fatal-signal handlers and atexit. */
 void rb_launch_kill_all(void);

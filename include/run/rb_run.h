@@ -49,6 +49,7 @@ typedef struct rb_run_opts {
     const char *ca_file;          /* extra CA bundle for TLS */
     int retries;                  /* retries of failed requests (5xx, 429, network) */
     rb_http_engine http_client;   /* which HTTP client takes small plain-HTTP requests */
+    const char *user_agent;       /* User-Agent of requests that name none (checked); NULL: regbench/VERSION */
     double timeout_s;             /* longest a registry request may take; 0: 600 s */
     double stall_timeout_s;       /* a transfer with no progress this long fails; 0: 60 s */
     long registry_pid;            /* sample this process (for --target), 0: none */

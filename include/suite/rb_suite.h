@@ -27,6 +27,7 @@ typedef struct rb_suite_registry {
     char *ca_file;            /* absolute path of extra CA certificates, or NULL */
     int retries;              /* retries of failed requests (0..100) */
     rb_http_engine http_client; /* HTTP client for small plain-HTTP requests */
+    char *user_agent;         /* User-Agent of the runs' requests, or NULL: regbench/VERSION */
     long registry_pid;
     int line;                 /* where it was defined */
 } rb_suite_registry;

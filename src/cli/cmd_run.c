@@ -44,6 +44,8 @@ void rb_cmd_run_options(FILE *out)
           "  --retries N            retry failed requests (5xx, 429, network) up to N times (default 0)\n"
           "  --http-client KIND     auto (default: built-in HTTP/1.1 client for small plain-HTTP\n"
           "                         requests, libcurl for the rest) or libcurl (libcurl for all)\n"
+          "  --user-agent STRING    User-Agent of every request (default regbench/VERSION); a request's\n"
+          "                         own User-Agent header wins\n"
           "  --timeout DUR          longest one registry request may take (default 10m)\n"
           "  --stall-timeout DUR    fail a transfer that moves no byte for this long (default 60s)\n"
           "  --registry-pid PID     with --target: sample this process's CPU, memory and disk\n"
@@ -85,7 +87,7 @@ static const rb_opt RUN_OPTS[] = {
     {"--disk", 1, NULL}, {"--port", 1, NULL}, {"--pull-through", 0, NULL}, {"--htpasswd", 1, NULL},
     {"--target", 1, NULL}, {"--quiet", 0, "-q"}, {"--cache", 1, NULL}, {"--username", 1, NULL},
     {"--password-stdin", 0, NULL}, {"--insecure", 0, NULL}, {"--ca-file", 1, NULL}, {"--retries", 1, NULL},
-    {"--http-client", 1, NULL}, {"--timeout", 1, NULL}, {"--stall-timeout", 1, NULL},
+    {"--http-client", 1, NULL}, {"--user-agent", 1, NULL}, {"--timeout", 1, NULL}, {"--stall-timeout", 1, NULL},
     {"--registry-pid", 1, NULL}, {"--sample-interval", 1, NULL}, {"--yield-timeout", 1, NULL},
     {"--max-vus", 1, NULL}, {"--threshold", 1, NULL}, {"--run-id", 1, NULL}, {"--repo-prefix", 1, NULL},
     {"--procs", 1, NULL}, {"--shard", 1, NULL}, {"--barrier-timeout", 1, NULL}, {"--start-at", 1, NULL},
@@ -188,7 +190,7 @@ int rb_cmd_run(int argc, char **argv)
         }
         const char *a = opt->name;
         static const char *const PASSED[] = {"--set", "--cache", "--insecure", "--ca-file", "--retries",
-            "--http-client", "--timeout", "--stall-timeout", "--sample-interval", "--yield-timeout", "--max-vus",
+            "--http-client", "--user-agent", "--timeout", "--stall-timeout", "--sample-interval", "--yield-timeout", "--max-vus",
             "--repo-prefix", "--barrier-timeout", "--start-at", NULL};
         for (const char *const *p = PASSED; *p; p++)
             if (rb_opt_is(opt, *p)) pass[n_pass++] = v ? rb_asprintf("%s=%s", a, v) : rb_strdup(a);
@@ -262,6 +264,9 @@ int rb_cmd_run(int argc, char **argv)
             if (rb_http_parse_engine(v, &o.http_client) < 0) {
                 rc = bad("bad --http-client '%s': expected auto or libcurl", v); goto out;
             }
+        } else if (rb_opt_is(opt, "--user-agent")) {
+            if (rb_http_check_user_agent(v, err, sizeof err) < 0) { rc = bad("bad --user-agent: %s", err); goto out; }
+            o.user_agent = v;
         } else if (rb_opt_is(opt, "--retries")) {
             if (whole(v, 0, 100, &n) < 0) { rc = bad("bad --retries '%s': expected 0 to 100", v); goto out; }
             o.retries = (int)n;

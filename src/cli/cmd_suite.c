@@ -136,7 +136,7 @@ static int probe_external(const rb_suite *s, const char *file, const char *only,
         }
         if (!used) continue;
         char why[RB_ERRLEN];
-        int probe = rb_registry_probe(reg->url, reg->insecure, reg->ca_file, 5.0, why, sizeof why);
+        int probe = rb_registry_probe(reg->url, reg->insecure, reg->ca_file, reg->user_agent, 5.0, why, sizeof why);
         if (probe < 0)
             return rb_err(err, errlen, "%s:%d: registry '%s': cannot reach %s: %s", file, reg->line, reg->name,
                           reg->url, why);

@@ -255,6 +255,19 @@ static int l_parse_manifest(lua_State *L)
     return 1;
 }
 
+/* core.check_user_agent(s) -> true | false, err */
+static int l_check_user_agent(lua_State *L)
+{
+    char err[160];
+    if (rb_http_check_user_agent(luaL_checkstring(L, 1), err, sizeof err) < 0) {
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* core.parse_challenge(value) -> {scheme, realm, service, scope, error} | nil, err */
 static int l_parse_challenge(lua_State *L)
 {
@@ -424,6 +437,7 @@ int rbl_open_oci(lua_State *L)
         {"index_parts", l_index_parts},
         {"credentials", l_credentials}, {"credentials_user", l_credentials_user},
         {"parse_manifest", l_parse_manifest}, {"parse_challenge", l_parse_challenge},
+        {"check_user_agent", l_check_user_agent},
         {"json_decode", l_json_decode}, {"record", l_record}, {"count", l_count},
         {"digest_valid", l_digest_valid},
         {NULL, NULL},

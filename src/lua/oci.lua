@@ -135,6 +135,7 @@ local function new_registry(url, fields, creds, opts)
   reg._seen = {}             -- digests this client pushed or skipped in this run
   reg._insecure = opts.insecure and true or nil
   reg._ca_file = opts.ca_file
+  reg._user_agent = opts.user_agent   -- nil: the run's (--user-agent, or regbench/VERSION)
   reg.retries = opts.retries or 0
   reg.timeout = opts.timeout or 600
   reg.stall_timeout = opts.stall_timeout or 60
@@ -147,7 +148,11 @@ function M.connect(url, opts)
   end
   opts = opt_table(opts, "rb.registry.connect", 2)
   check_options(opts, {username = true, password = true, insecure = true, ca_file = true, retries = true,
-                       timeout = true, stall_timeout = true}, "rb.registry.connect", 2)
+                       timeout = true, stall_timeout = true, user_agent = true}, "rb.registry.connect", 2)
+  if opts.user_agent ~= nil then
+    local ok, uerr = C.check_user_agent(opts.user_agent)
+    if not ok then error("rb.registry.connect: bad user_agent: " .. uerr, 2) end
+  end
   local creds
   if opts.username ~= nil or opts.password ~= nil then
     if type(opts.username) ~= "string" or type(opts.password) ~= "string" then
@@ -190,7 +195,8 @@ function Registry:_token(ch, scope)
     return ("%%%02X"):format(c:byte()) end) end
   local url = ch.realm .. (ch.realm:find("?", 1, true) and "&" or "?") .. table.concat(q, "&")
   local r, e, cls = rb.http.request{url = url, credentials = self._creds, op = "auth_token", nested = true,
-                               timeout = 30, insecure = self._insecure, ca_file = self._ca_file, max_body = 1 << 20}
+                               timeout = 30, insecure = self._insecure, ca_file = self._ca_file, max_body = 1 << 20,
+                               headers = self._user_agent and {["User-Agent"] = self._user_agent} or nil}
   if not r then return nil, net_error(e, "auth_token", cls) end
   if r.status ~= 200 then
     local err = http_error(r, "auth_token")
@@ -223,6 +229,15 @@ function Registry:_req(args, scope)
   args.ca_file = self._ca_file
   args.timeout = args.timeout or self.timeout
   args.stall_timeout = args.stall_timeout or self.stall_timeout
+  if self._user_agent then
+    local h, own = {}, false
+    for k, v in pairs(args.headers or {}) do   -- the call's own User-Agent wins
+      h[k] = v
+      if type(k) == "string" and k:lower() == "user-agent" then own = true end
+    end
+    if not own then h["User-Agent"] = self._user_agent end
+    args.headers = h
+  end
   local attempt, auth_tries = 0, 0
   while true do
     args.credentials, args.bearer = nil, nil

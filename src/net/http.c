@@ -35,6 +35,7 @@ rb_loop *rb_loop_new(char *err, size_t errlen)
     l->no_proxy_env = 1;
     for (const char *const *v = proxy_env; *v; v++)
         if (getenv(*v)) l->no_proxy_env = 0;
+    snprintf(l->user_agent, sizeof l->user_agent, "%s", RB_HTTP_USER_AGENT);
     return l;
 }
 
@@ -56,6 +57,20 @@ size_t rb_loop_active(const rb_loop *l)
 void rb_loop_set_engine(rb_loop *l, rb_http_engine e)
 {
     l->engine = e;
+}
+
+int rb_loop_set_user_agent(rb_loop *l, const char *ua)
+{
+    char err[128];
+    if (!ua) ua = RB_HTTP_USER_AGENT;
+    if (rb_http_check_user_agent(ua, err, sizeof err) < 0) return -1;
+    snprintf(l->user_agent, sizeof l->user_agent, "%s", ua);
+    return 0;
+}
+
+const char *rb_loop_user_agent(const rb_loop *l)
+{
+    return l->user_agent;
 }
 
 void rb_loop_cancel_all(rb_loop *l)

@@ -346,6 +346,7 @@ int rb_curl_begin(rb_xfer *x, const rb_http_req *req, char *err, size_t errlen)
     const char *method = req->method ? req->method : "GET";
 
     curl_easy_setopt(e, CURLOPT_URL, req->url);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, l->user_agent);   /* a User-Agent header in req wins */
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

@@ -571,13 +571,14 @@ static void w_add(char **w, size_t *len, size_t *cap, const char *s, size_t n)
 
 /* The request's bytes: the head, then the body, for one write. */
 static char *build_request(const char *method, const h1_url *u, const char *const *headers,
-                           const char *body, size_t body_len, size_t *out_len)
+                           const char *user_agent, const char *body, size_t body_len, size_t *out_len)
 {
     int send_len = body != NULL || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
                    strcmp(method, "PATCH") == 0;
-    int own_host = 0, own_accept = 0, own_len = 0;
+    int own_host = 0, own_accept = 0, own_len = 0, own_ua = 0;
     if (headers)
         for (const char *const *hd = headers; *hd; hd++) {
+            own_ua |= header_is(*hd, "User-Agent");
             own_host |= header_is(*hd, "Host");
             own_accept |= header_is(*hd, "Accept");
             own_len |= header_is(*hd, "Content-Length");
@@ -596,6 +597,11 @@ static char *build_request(const char *method, const h1_url *u, const char *cons
     if (!own_host) {
         W_LIT("Host: ");
         w_add(&w, &wlen, &wcap, u->auth, u->auth_len);
+        W_LIT("\r\n");
+    }
+    if (!own_ua) {
+        W_LIT("User-Agent: ");
+        w_add(&w, &wlen, &wcap, user_agent, strlen(user_agent));
         W_LIT("\r\n");
     }
     if (!own_accept) W_LIT("Accept: */*\r\n");
@@ -663,7 +669,7 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
     x->head_only = strcmp(method, "HEAD") == 0;
     int has_body = req->body != NULL && !x->head_only;
     x->body_len = has_body ? req->body_len : 0;
-    x->wbuf = build_request(method, &u, req->headers, has_body ? req->body : NULL, x->body_len, &x->wlen);
+    x->wbuf = build_request(method, &u, req->headers, l->user_agent, has_body ? req->body : NULL, x->body_len, &x->wlen);
     if (req->follow_redirects) {
         struct h1_follow *f = rb_calloc(1, sizeof *f);
         f->method = rb_strdup(method);
@@ -776,7 +782,7 @@ static void follow_redirect(rb_xfer *x)
     h1_url u;
     if (parse_url(next, &u) == 0) {
         free(x->wbuf);
-        x->wbuf = build_request(f->method, &u, hdrs, NULL, 0, &x->wlen);
+        x->wbuf = build_request(f->method, &u, hdrs, x->loop->user_agent, NULL, 0, &x->wlen);
         x->pool_of = pool_for(x->loop->h1, &u);
         free(hdrs);
         dispatch(x);

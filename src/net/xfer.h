@@ -50,6 +50,7 @@ struct rb_loop {
     struct sock_ctx **socks;  /* by fd: the sockets open_socket made, until close_socket */
     size_t n_socks;
     rb_http_engine engine;    /* which client takes eligible requests */
+    char user_agent[RB_HTTP_USER_AGENT_MAX + 1]; /* sent unless a request names its own */
     rb_h1 *h1;                /* built-in client, made on first use */
     struct rb_hashq *hashq;   /* made by rb_loop_hashq, or NULL */
 };

@@ -7,6 +7,7 @@
  * spots crane's "serving on port N"). Readiness is GET /v2/ answering 200 or
  * 401. No shell is ever involved: fork/exec with argv only. */
 #include "registry/rb_launch.h"
+#include "net/rb_http.h"
 #include "util/rb_util.h"
 
 #include <curl/curl.h>
@@ -606,6 +607,7 @@ static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, cha
             h = curl_easy_init();
             if (!h) { free(v2); rb_err(err, errlen, "curl_easy_init failed"); break; }
             curl_easy_setopt(h, CURLOPT_URL, v2);
+            curl_easy_setopt(h, CURLOPT_USERAGENT, RB_HTTP_USER_AGENT);
             curl_easy_setopt(h, CURLOPT_PROXY, "");          /* never via an http_proxy */
             curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
             curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
@@ -633,7 +635,8 @@ static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, cha
 
 /* ---- public -------------------------------------------------------------- */
 
-int rb_registry_probe(const char *url, int insecure, const char *ca_file, double timeout_s, char *err, size_t errlen)
+int rb_registry_probe(const char *url, int insecure, const char *ca_file, const char *user_agent, double timeout_s,
+                      char *err, size_t errlen)
 {
     CURL *h = curl_easy_init();
     if (!h) return rb_err(err, errlen, "curl_easy_init failed");
@@ -642,6 +645,7 @@ int rb_registry_probe(const char *url, int insecure, const char *ca_file, double
     char *v2 = rb_asprintf("%.*s/v2/", (int)n, url);
     char cerr[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(h, CURLOPT_URL, v2);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent ? user_agent : RB_HTTP_USER_AGENT);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_s * 1000));

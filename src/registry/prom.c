@@ -2,6 +2,7 @@
  * lines matter: `name{labels} value [timestamp]`; comments, HELP and TYPE
  * lines are skipped, and so is anything that does not parse. */
 #include "registry/rb_prom.h"
+#include "net/rb_http.h"
 #include "util/rb_util.h"
 
 #include <curl/curl.h>
@@ -91,6 +92,7 @@ int rb_prom_scrape(const char *url, rb_prom *out, char *err, size_t errlen)
     if (!e) return rb_err(err, errlen, "libcurl unavailable");
     buf b = {NULL, 0};
     curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, RB_HTTP_USER_AGENT);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 2000L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");

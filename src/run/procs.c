@@ -249,7 +249,7 @@ int rb_procs_run(const rb_procs_opts *o)
     const char *url = run->target_url, *upstream = run->upstream_url;
     long reg_pid = run->registry_pid;
     if (url) {
-        int probe = rb_registry_probe(url, run->insecure, run->ca_file, 5.0, err, sizeof err);
+        int probe = rb_registry_probe(url, run->insecure, run->ca_file, run->user_agent, 5.0, err, sizeof err);
         if (probe < 0) {
             fprintf(stderr, "regbench: cannot reach %s: %s\n", url, err);
             rc = RB_EXIT_UNREACHABLE;

@@ -321,6 +321,13 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
         return NULL;
     }
     rb_loop_set_engine(r->loop, o->http_client);
+    if (rb_loop_set_user_agent(r->loop, o->user_agent) < 0) {
+        rb_err(err, errlen, "bad User-Agent '%s': 1 to %d printable ASCII characters", o->user_agent,
+               RB_HTTP_USER_AGENT_MAX);
+        *exit_code = RB_EXIT_USAGE;
+        rb_run_free(r);
+        return NULL;
+    }
     rb_metrics_init(&r->metrics);
     r->wall_at_start_us = rb_wall_us() - (rb_now_us() - r->metrics.run_start_us);
     r->barriers = json_array();
@@ -665,7 +672,7 @@ int rb_run_start(rb_run *r)
     if (r->fatal) return -1;
     if (resolve_thresholds(r) < 0) return -1;   /* bad input: nothing starts */
     char err[RB_ERRLEN];
-    int probe = r->opts.target_url ? rb_registry_probe(r->opts.target_url, r->opts.insecure, r->opts.ca_file, 5.0,
+    int probe = r->opts.target_url ? rb_registry_probe(r->opts.target_url, r->opts.insecure, r->opts.ca_file, r->opts.user_agent, 5.0,
                                                        err, sizeof err) : 0;
     if (probe < 0) {
         rb_run_fail(r, RB_FAIL_UNREACHABLE, "cannot reach %s: %s", r->opts.target_url, err);

@@ -204,6 +204,7 @@ static int run_procs(const rb_run_opts *ro, int procs)
     if (ro->retries) pass[n++] = rb_asprintf("--retries=%d", ro->retries);
     pass[n++] = rb_asprintf("--http-client=%s", rb_http_engine_name(ro->http_client));
     if (ro->ca_file) pass[n++] = rb_asprintf("--ca-file=%s", ro->ca_file);
+    if (ro->user_agent) pass[n++] = rb_asprintf("--user-agent=%s", ro->user_agent);
     if (ro->insecure) pass[n++] = rb_strdup("--insecure");
     rb_run_opts quiet = *ro;
     quiet.quiet = ro->quiet || ro->brief;   /* the suite prints its own line per run */
@@ -281,6 +282,7 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
             ro.ca_file = r->ca_file;
             ro.retries = r->retries;
             ro.http_client = r->http_client;
+            ro.user_agent = r->user_agent;
             if (r->external) {
                 ro.target_url = r->url;
                 ro.insecure = r->insecure;

@@ -460,7 +460,7 @@ static int get_file(lctx *c, const ynode *n, const char *key, char **out)
 
 static const char *const registry_keys[] = {
     "name", "kind", "storage", "port", "htpasswd", "url", "username", "password_env",
-    "insecure", "registry_pid", "pull_through", "ca_file", "retries", "http_client", NULL,
+    "insecure", "registry_pid", "pull_through", "ca_file", "retries", "http_client", "user_agent", NULL,
 };
 
 static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
@@ -549,6 +549,12 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
         if (bad) errat(c, v, "http_client '%s' is not valid; accepted: auto, libcurl", hc);
         free(hc);
         if (bad) return -1;
+    }
+    if ((v = map_get(m, "user_agent"))) {
+        if (get_str(c, v, "user_agent", &r->user_agent) < 0) return -1;
+        char uerr[160];
+        if (rb_http_check_user_agent(r->user_agent, uerr, sizeof uerr) < 0)
+            return errat(c, v, "user_agent: %s", uerr);
     }
     if ((v = map_get(m, "retries"))) {
         if (get_long(c, v, "retries", 0, 100, &l) < 0) return -1;
@@ -1005,6 +1011,7 @@ void rb_suite_free(rb_suite *s)
         free(r->username);
         free(r->password_env);
         free(r->ca_file);
+        free(r->user_agent);
     }
     free(s->registries);
     for (size_t i = 0; i < s->n_scenarios; i++) {

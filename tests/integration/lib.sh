@@ -79,13 +79,15 @@ start_crane() {
 # free_port: a free loopback TCP port.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_distribution NAME [ROOTDIR] [HTPASSWD]: starts Debian's docker-registry.
+# start_distribution NAME [ROOTDIR] [HTPASSWD]: starts Debian's docker-registry;
+# its output goes to $WORK/NAME.log. With DIST_ACCESS_LOG=1 in the environment,
+# that log is the JSON access log (one object per request, level info).
 start_distribution() {
   local name=$1 root=${2:-} htp=${3:-} port; port=$(free_port)
   local cfg="$WORK/$name.yml"
   {
     echo "version: 0.1"
-    echo "log: {level: warn}"
+    if [ "${DIST_ACCESS_LOG:-}" = 1 ]; then echo "log: {level: info, formatter: json}"; else echo "log: {level: warn}"; fi
     echo "storage:"
     echo "  delete: {enabled: true}"
     if [ -n "$root" ]; then mkdir -p "$root"; echo "  filesystem: {rootdirectory: $root}"; else echo "  inmemory: {}"; fi
