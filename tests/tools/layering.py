@@ -27,7 +27,7 @@ import sys
 from collections import defaultdict
 
 # Folders from the top down: each may reach only the folders after it.
-ORDER = ["cli", "lua", "run", "suite", "results", "registry", "image", "net", "measure", "util"]
+ORDER = ["cli", "lua", "run", "suite", "results", "registry", "image", "net", "replay", "measure", "util"]
 # Exceptions to rule 4, each with its reason (keep this short).
 ALLOWED_UP = {
 }
