@@ -8,6 +8,7 @@
 #include "lrt.h"
 #include "lcore.h"
 #include "lhttp.h"
+#include "ltrace.h"
 #include "limage.h"
 #include "loci.h"
 #include "util/rb_util.h"
@@ -46,6 +47,8 @@ static int load_prelude(lua_State *L)
     lua_setfield(L, -2, "image");
     rbl_open_oci(L);
     lua_setfield(L, -2, "oci");
+    rbl_open_trace(L);
+    lua_setfield(L, -2, "trace");
     load_embedded(L, "oci");
     lua_setfield(L, -2, "oci_chunk");
     lua_call(L, 1, 1);

@@ -14,6 +14,8 @@ rb.vu_id = core.vu_id
 rb.run_id = core.run_id
 rb.http = core.http
 rb.image = core.image
+-- Recorded traffic: rb.trace.open(path[, opts]) -> reader | nil, err (ltrace.c)
+rb.trace = core.trace
 rb.sha256 = core.sha256
 -- JSON bodies (bounded in size and depth): rb.json.decode(s) -> value | nil, err
 rb.json = { decode = core.oci.json_decode }
