@@ -24,6 +24,8 @@ PKGS=(build-essential            # gcc, make: the build; gcc's libasan/libubsan 
       cmake pkg-config           # the build
       liblua5.4-dev libcurl4-openssl-dev zlib1g-dev libjansson-dev libyaml-dev
       libssl-dev libuv1-dev      # the libraries regbench links
+      libzstd-dev                # libzstd: the image generator's tar+zstd layers
+      zstd                       # the zstd tool: test_zstd decompresses generated layers with it
       docker-registry            # distribution 2.8, a registry regbench launches
       apache2-utils              # htpasswd: bcrypt entries for distribution's basic auth
       nginx-light wrk            # bench/http_vs_wrk.sh and the HTTP tests' peer
