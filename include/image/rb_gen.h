@@ -1,14 +1,14 @@
-/* rb_gen: synthetic container images. Generates gzip'd (or plain) tar layers
- * whose stored size, compressibility, compression level and file count are
+/* rb_gen: synthetic container images. Generates gzip'd, zstd'd (or plain) tar
+ * layers whose stored size, compressibility, compression level and file count are
  * controlled, deterministically from (parameters, seed); wraps them with OCI or
  * Docker schema 2 configs, manifests and indexes; streams every blob without
  * holding it in memory (rb_blob_*); and writes standard OCI image layouts.
  *
  * How a layer is made (see docs/images.md): a pool of 64 KiB chunks per
- * (level, compressibility) is deflated once, each chunk ending at a full-flush
- * point; a layer is a seeded sequence of pool chunks between unique tar headers
- * and unique filler, joined at byte boundaries, its CRC-32 combined with
- * crc32_combine. Digests (compressed and uncompressed) are computed once per
+ * (compression, level, compressibility) is compressed once, each chunk ending
+ * at a deflate full-flush point (gzip) or as its own zstd frame (zstd); a layer
+ * is a seeded sequence of pool chunks between unique tar headers and unique
+ * filler, joined at byte boundaries, its CRC-32 combined with crc32_combine. Digests (compressed and uncompressed) are computed once per
  * layer, on two threads, and remembered in a small cache directory.
  *
  * Threads: layers, images and blobs are immutable once made and reference
@@ -23,6 +23,13 @@
 
 /* Compression "level" meaning an uncompressed tar (media type ...tar). */
 #define RB_GEN_NONE (-1)
+/* Compression algorithms of a layer (level RB_GEN_NONE overrides: plain tar). */
+typedef enum { RB_COMP_GZIP = 0, RB_COMP_ZSTD = 1 } rb_compression;
+/* Levels accepted and the default level of each algorithm. */
+#define RB_GZIP_DEFAULT_LEVEL 6
+#define RB_ZSTD_MIN_LEVEL 1
+#define RB_ZSTD_MAX_LEVEL 19
+#define RB_ZSTD_DEFAULT_LEVEL 3
 /* Largest files_per_layer accepted. */
 #define RB_GEN_MAX_FILES 100000
 
@@ -34,6 +41,7 @@ typedef enum { RB_FORMAT_OCI = 0, RB_FORMAT_DOCKER = 1 } rb_format;
 #define RB_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 #define RB_MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 #define RB_MT_OCI_LAYER_TAR "application/vnd.oci.image.layer.v1.tar"
+#define RB_MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
 #define RB_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define RB_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define RB_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
@@ -52,9 +60,10 @@ const char *rb_gen_cache_dir(void);
 
 typedef struct rb_layer_params {
     uint64_t size;          /* stored (compressed) size in bytes; within 1% */
-    int level;              /* gzip level 0-9, or RB_GEN_NONE for a plain tar */
+    int level;              /* gzip level 0-9 or zstd level 1-19, or RB_GEN_NONE for a plain tar */
     double compressibility; /* 0.0-1.0: fraction of the tar that compresses away */
     uint64_t seed;          /* same params + seed => same bytes */
+    rb_compression compression; /* gzip (the zero default) or zstd; normalised to gzip for a plain tar */
     int files;              /* files in the tar; 0 = default (size/4MiB, 1..64) */
 } rb_layer_params;
 
@@ -82,7 +91,9 @@ rb_layer *rb_layer_ref(rb_layer *l);
 void rb_layer_unref(rb_layer *l);
 /* The layer's digests, sizes and parameters. */
 const rb_layer_info *rb_layer_get_info(const rb_layer *l);
-/* The layer's media type in format f (gzip or tar by its level). */
+/* The layer's media type in format f (gzip, zstd or tar). Docker schema 2 has
+ * no zstd type: images refuse that pairing (rb_image_from_layers), and a zstd
+ * layer asked for in Docker form gets the OCI zstd type. */
 const char *rb_layer_media_type(const rb_layer *l, rb_format f);
 /* 1 when the last rb_layer_new of this layer found its digests in the cache. */
 int rb_layer_from_cache(const rb_layer *l);
@@ -148,6 +159,7 @@ typedef struct rb_image_params {
     uint64_t layer_size;       /* size of each generated layer ... */
     const uint64_t *layer_sizes; /* ... or one per generated layer (n = layers - n_shared) */
     int level;                 /* for generated layers */
+    rb_compression compression; /* for generated layers (gzip by default) */
     double compressibility;    /* for generated layers */
     int files;                 /* files per generated layer, 0 = default */
     uint64_t seed;             /* generated layer j uses rb_gen_derive_seed(seed, j) */
@@ -172,7 +184,8 @@ typedef struct rb_image {
 void rb_image_params_init(rb_image_params *p);
 /* Generates an image (and its layers). NULL + err naming the bad field. */
 rb_image *rb_image_generate(const rb_image_params *p, char *err, size_t errlen);
-/* Makes an image from existing layers (each gets a reference). */
+/* Makes an image from existing layers (each gets a reference); refuses zstd
+ * layers in a Docker image. */
 rb_image *rb_image_from_layers(rb_format f, rb_layer *const *layers, size_t n,
                                const char *platform, uint64_t seed, char *err, size_t errlen);
 rb_image *rb_image_ref(rb_image *img);
@@ -197,8 +210,14 @@ void rb_index_unref(rb_index *ix);
 int rb_parse_platform(const char *s, char *os, char *arch, char *variant, char *err, size_t errlen);
 /* Derives an independent seed from a seed and a number (splitmix64). */
 uint64_t rb_gen_derive_seed(uint64_t seed, uint64_t n);
-/* Parses a compression value: "none" or "0".."9" -> level or RB_GEN_NONE; -1 + err. */
-int rb_parse_compression(const char *s, int *level, char *err, size_t errlen);
+/* Parses a compression value: "gzip" or "zstd" (algorithm, its default level),
+ * "none" (RB_GEN_NONE) or "0".."9" (gzip at that level); -1 + err. */
+int rb_parse_compression(const char *s, rb_compression *comp, int *level, char *err, size_t errlen);
+/* Checks a level for an algorithm (RB_GEN_NONE always passes); -1 + err naming
+ * the accepted range. */
+int rb_check_level(rb_compression comp, int level, char *err, size_t errlen);
+/* "gzip", "zstd" or "none" (level RB_GEN_NONE). */
+const char *rb_compression_name(rb_compression comp, int level);
 
 /* ---- OCI image layout ---------------------------------------------------- */
 

@@ -25,12 +25,14 @@ static void usage(FILE *f)
             "  --images N             number of images (default 1)\n"
             "  --layers N             layers per image, shared ones included (default 3)\n"
             "  --layer-size S         stored (compressed) size of each layer, e.g. 10MB, 1MiB (default 1MiB)\n"
-            "  --compression L|none   gzip level 0-9, or none for plain tar (default 6)\n"
+            "  --compression C        gzip, zstd, or none for plain tar (default gzip); a digit 0-9\n"
+            "                         means gzip at that level\n"
+            "  --level L              compression level: gzip 0-9 (default 6), zstd 1-19 (default 3)\n"
             "  --compressibility C    0.0-1.0, fraction of layer bytes that compress away (default 0.5)\n"
             "  --files N              files per layer (default: size/4MiB, 1..64)\n"
             "  --shared K             first K layers are shared by all images (default 0)\n"
             "  --seed S               seed; same flags + seed = same bytes (default 0)\n"
-            "  --format oci|docker    manifest and config format (default oci)\n"
+            "  --format oci|docker    manifest and config format (default oci; docker takes no zstd)\n"
             "  --platform P           os/arch[/variant] (default linux/amd64)\n"
             "  --cache DIR            digest cache directory (default $XDG_CACHE_HOME/regbench;\n"
             "                         \"\" disables it)\n"
@@ -44,7 +46,7 @@ static const rb_opt GEN_OPTS[] = {
     {"--out", 1, NULL},         {"--images", 1, NULL},          {"--layers", 1, NULL}, {"--layer-size", 1, NULL},
     {"--compression", 1, NULL}, {"--compressibility", 1, NULL}, {"--files", 1, NULL},  {"--shared", 1, NULL},
     {"--seed", 1, NULL},        {"--format", 1, NULL},          {"--platform", 1, NULL}, {"--cache", 1, NULL},
-    {"--quiet", 0, "-q"},       {NULL, 0, NULL},
+    {"--level", 1, NULL},       {"--quiet", 0, "-q"},           {NULL, 0, NULL},
 };
 
 /* Parses a non-negative integer flag within [min, max]. */
@@ -86,7 +88,9 @@ int rb_cmd_gen(int argc, char **argv)
     const char *out = NULL, *platform = "linux/amd64";
     long long images = 1, layers = 3, shared = 0, files = 0;
     uint64_t layer_size = 1u << 20, seed = 0;
-    int level = 6, quiet = 0;
+    int level = RB_GZIP_DEFAULT_LEVEL, quiet = 0;
+    long long level_flag = -1; /* --level, applied after --compression whatever their order */
+    rb_compression comp = RB_COMP_GZIP;
     double compressibility = 0.5;
     rb_format format = RB_FORMAT_OCI;
     char err[RB_ERRLEN];
@@ -127,10 +131,12 @@ int rb_cmd_gen(int argc, char **argv)
                 return EXIT_BAD_INPUT;
             }
         } else if (!strcmp(name, "--compression")) {
-            if (rb_parse_compression(val, &level, err, sizeof err) < 0) {
+            if (rb_parse_compression(val, &comp, &level, err, sizeof err) < 0) {
                 fprintf(stderr, "regbench gen: --%s\n", err);
                 return EXIT_BAD_INPUT;
             }
+        } else if (!strcmp(name, "--level")) {
+            if (parse_count("--level", val, 0, RB_ZSTD_MAX_LEVEL, &level_flag) < 0) return EXIT_BAD_INPUT;
         } else if (!strcmp(name, "--compressibility")) {
             char *end;
             errno = 0;
@@ -167,6 +173,23 @@ int rb_cmd_gen(int argc, char **argv)
         usage(stderr);
         return EXIT_BAD_INPUT;
     }
+    if (level_flag >= 0) {
+        if (level == RB_GEN_NONE) {
+            fprintf(stderr, "regbench gen: --level: %lld is not accepted with --compression none (a plain tar "
+                            "has no level); leave --level out or use --compression gzip or zstd\n", level_flag);
+            return EXIT_BAD_INPUT;
+        }
+        level = (int)level_flag;
+    }
+    if (rb_check_level(comp, level, err, sizeof err) < 0) {
+        fprintf(stderr, "regbench gen: %s (--compression, --level)\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    if (format == RB_FORMAT_DOCKER && comp == RB_COMP_ZSTD && level != RB_GEN_NONE) {
+        fprintf(stderr, "regbench gen: --compression zstd is not accepted with --format docker: Docker schema 2 "
+                        "has no zstd layer media type; use --format oci, or --compression gzip or none\n");
+        return EXIT_BAD_INPUT;
+    }
     if (shared > layers) {
         fprintf(stderr, "regbench gen: --shared: %lld is more than --layers %lld; use 0 to %lld\n", shared,
                 layers, layers);
@@ -182,6 +205,7 @@ int rb_cmd_gen(int argc, char **argv)
     rb_layer_params_init(&lp);
     lp.size = layer_size;
     lp.level = level;
+    lp.compression = comp;
     lp.compressibility = compressibility;
     lp.files = (int)files;
     if (rb_layer_params_check(&lp, err, sizeof err) < 0) {
@@ -214,6 +238,7 @@ int rb_cmd_gen(int argc, char **argv)
         ip.layers = (size_t)layers;
         ip.layer_size = layer_size;
         ip.level = level;
+        ip.compression = comp;
         ip.compressibility = compressibility;
         ip.files = (int)files;
         ip.seed = rb_gen_derive_seed(seed, (uint64_t)made_imgs);
@@ -249,18 +274,18 @@ int rb_cmd_gen(int argc, char **argv)
         goto out;
     }
     double secs = (double)(rb_now_us() - t0) / 1e6;
-    char tb[32], ls[32], comp[16];
+    char tb[32], ls[32], cname[16];
     if (level == RB_GEN_NONE)
-        snprintf(comp, sizeof comp, "none");
+        snprintf(cname, sizeof cname, "none");
     else
-        snprintf(comp, sizeof comp, "gzip -%d", level);
+        snprintf(cname, sizeof cname, "%s -%d", rb_compression_name(comp, level), level);
     rb_format_bytes((double)total_bytes, tb, sizeof tb);
     rb_format_bytes((double)layer_size, ls, sizeof ls);
     printf("regbench gen: wrote %lld image(s) to %s in %.2fs\n", images, out, secs);
     printf("  format %s, %lld layer(s) per image (%lld shared), %lld distinct layer(s) of %s, "
            "compression %s, compressibility %.2f, seed %" PRIu64 "\n",
            format == RB_FORMAT_DOCKER ? "docker" : "oci", layers, shared, layers_made, ls,
-           comp, compressibility, seed);
+           cname, compressibility, seed);
     printf("  %s of blobs; %lld layer digest(s) from the cache (%s)\n", tb, cached,
            *rb_gen_cache_dir() ? rb_gen_cache_dir() : "disabled");
     for (long long i = 0; i < images; i++) {

@@ -13,6 +13,8 @@
 
 #define GEN_CREATED "2020-01-01T00:00:00Z"
 #define GEN_MAX_LAYERS 10000
+#define GEN_DOCKER_ZSTD "compression: zstd layers cannot go in a Docker schema 2 image (it has no zstd " \
+                        "layer media type); use format \"oci\", or gzip or none"
 
 void rb_image_params_init(rb_image_params *p)
 {
@@ -56,18 +58,55 @@ int rb_parse_platform(const char *s, char *os, char *arch, char *variant, char *
     return 0;
 }
 
-int rb_parse_compression(const char *s, int *level, char *err, size_t errlen)
+int rb_parse_compression(const char *s, rb_compression *comp, int *level, char *err, size_t errlen)
 {
     if (s && strcmp(s, "none") == 0) {
+        *comp = RB_COMP_GZIP;
         *level = RB_GEN_NONE;
         return 0;
     }
-    if (s && s[0] >= '0' && s[0] <= '9' && s[1] == '\0') {
+    if (s && strcmp(s, "gzip") == 0) {
+        *comp = RB_COMP_GZIP;
+        *level = RB_GZIP_DEFAULT_LEVEL;
+        return 0;
+    }
+    if (s && strcmp(s, "zstd") == 0) {
+        *comp = RB_COMP_ZSTD;
+        *level = RB_ZSTD_DEFAULT_LEVEL;
+        return 0;
+    }
+    if (s && s[0] >= '0' && s[0] <= '9' && s[1] == '\0') { /* the older spelling: a gzip level */
+        *comp = RB_COMP_GZIP;
         *level = s[0] - '0';
         return 0;
     }
-    return rb_err(err, errlen, "compression: \"%s\" is not accepted; use a gzip level 0-9 or \"none\"",
-                  s ? s : "");
+    return rb_err(err, errlen, "compression: \"%s\" is not accepted; use \"gzip\", \"zstd\", \"none\" "
+                  "or a gzip level 0-9", s ? s : "");
+}
+
+int rb_check_level(rb_compression comp, int level, char *err, size_t errlen)
+{
+    if (level == RB_GEN_NONE)
+        return 0;
+    if (comp == RB_COMP_ZSTD) {
+        if (level < RB_ZSTD_MIN_LEVEL || level > RB_ZSTD_MAX_LEVEL)
+            return rb_err(err, errlen, "compression level: %d is not accepted for zstd; use %d-%d (default %d)", level,
+                          RB_ZSTD_MIN_LEVEL, RB_ZSTD_MAX_LEVEL, RB_ZSTD_DEFAULT_LEVEL);
+        return 0;
+    }
+    if (comp != RB_COMP_GZIP)
+        return rb_err(err, errlen, "compression: not accepted; use \"gzip\", \"zstd\" or \"none\"");
+    if (level < 0 || level > 9)
+        return rb_err(err, errlen, "compression level: %d is not accepted for gzip; use 0-9 (default %d)", level,
+                      RB_GZIP_DEFAULT_LEVEL);
+    return 0;
+}
+
+const char *rb_compression_name(rb_compression comp, int level)
+{
+    if (level == RB_GEN_NONE)
+        return "none";
+    return comp == RB_COMP_ZSTD ? "zstd" : "gzip";
 }
 
 /* Dumps j canonically (compact, insertion order) into a BYTES blob. */
@@ -148,6 +187,14 @@ rb_image *rb_image_from_layers(rb_format f, rb_layer *const *layers, size_t n, c
         rb_err(err, errlen, "layers: %zu is not accepted; use 1 to %d", n, GEN_MAX_LAYERS);
         return NULL;
     }
+    if (f == RB_FORMAT_DOCKER)
+        for (size_t i = 0; i < n; i++) {
+            const rb_layer_params *lp = &rb_layer_get_info(layers[i])->params;
+            if (lp->compression == RB_COMP_ZSTD && lp->level != RB_GEN_NONE) {
+                rb_err(err, errlen, "%s", GEN_DOCKER_ZSTD);
+                return NULL;
+            }
+        }
     rb_image *img = rb_calloc(1, sizeof *img);
     if (rb_parse_platform(platform, img->os, img->arch, img->variant, err, errlen) < 0) {
         free(img);
@@ -169,6 +216,10 @@ rb_image *rb_image_generate(const rb_image_params *p, char *err, size_t errlen)
         rb_err(err, errlen, "layers: %zu is not accepted; use 1 to %d", p->layers, GEN_MAX_LAYERS);
         return NULL;
     }
+    if (p->format == RB_FORMAT_DOCKER && p->compression == RB_COMP_ZSTD && p->level != RB_GEN_NONE) {
+        rb_err(err, errlen, "%s", GEN_DOCKER_ZSTD); /* before any layer is made */
+        return NULL;
+    }
     if (p->n_shared > p->layers) {
         rb_err(err, errlen, "shared: %zu shared layers but layers = %zu; layers counts the shared ones too",
                p->n_shared, p->layers);
@@ -188,6 +239,7 @@ rb_image *rb_image_generate(const rb_image_params *p, char *err, size_t errlen)
         rb_layer_params_init(&lp);
         lp.size = p->layer_sizes ? p->layer_sizes[j] : p->layer_size;
         lp.level = p->level;
+        lp.compression = p->compression;
         lp.compressibility = p->compressibility;
         lp.files = p->files;
         lp.seed = rb_gen_derive_seed(p->seed, j);

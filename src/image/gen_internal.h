@@ -19,7 +19,8 @@ uint64_t gen_rng_next(gen_rng *r);
 /* Fills buf with n pseudo-random bytes. */
 void gen_rng_fill(gen_rng *r, unsigned char *buf, size_t n);
 
-/* Compressed chunks shared by every layer of one (level, compressibility). */
+/* Compressed chunks shared by every layer of one (compression, level,
+ * compressibility). */
 typedef struct gen_pool gen_pool;
 
 /* A unique piece of a layer: raw bytes and their compressed form. */
@@ -40,7 +41,9 @@ typedef struct gen_plan {
     uint64_t *file_first;    /* nfiles+1: first chunk of each file */
     gen_seg *segs;           /* nfiles+1 unique segments */
     unsigned char gz_head[10];
-    unsigned char *gz_extra; /* FEXTRA field (XLEN + one subfield) that pads to the exact size */
+    int gz, zstd;            /* the stored form: gzip, zstd, or neither (plain tar) */
+    unsigned char *gz_extra; /* padding to the exact size: gzip's FEXTRA field (XLEN + one
+                                subfield), or a zstd skippable frame placed first */
     size_t gz_extra_len;
     unsigned char final_block[8];
     size_t final_len;

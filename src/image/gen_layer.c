@@ -1,7 +1,8 @@
 /* gen_layer: synthetic tar layers. A process-wide pool of 64 KiB chunks per
- * (level, compressibility) is deflated once, each chunk as an independent raw
- * deflate stream that ends at a Z_FULL_FLUSH point, so compressed chunks can
- * be joined at byte boundaries. A layer is planned from its parameters and
+ * (compression, level, compressibility) is compressed once, each chunk as an
+ * independent raw deflate stream that ends at a Z_FULL_FLUSH point (gzip) or
+ * as a complete zstd frame (zstd), so compressed chunks can be joined at byte
+ * boundaries. A layer is planned from its parameters and
  * seed: unique tar headers and filler (compressed here, they are small), a
  * seeded sequence of pool chunks, a length of the last filler tuned so the
  * stored size lands on the request, and the tar's CRC-32 combined from the
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 /* ---- PRNG ---------------------------------------------------------------- */
 
@@ -144,9 +146,59 @@ static unsigned char *deflate_piece(int level, const unsigned char *raw, size_t 
     return out;
 }
 
+/* ---- zstd helpers -------------------------------------------------------- */
+
+/* Compresses raw as one complete zstd frame (content size recorded, no
+ * checksum, no dictionary) and returns a malloc'd buffer.
+ *
+ * Why whole frames rather than ZSTD_e_flush points in one long frame: a
+ * flushed block still refers back into the window of earlier input, so a pool
+ * chunk's compressed bytes would depend on whatever preceded it in each layer,
+ * and could not be made once and reused. A frame holds no reference outside
+ * itself, the zstd format defines a sequence of concatenated frames as one
+ * stream (zstd -d, libzstd's streaming decoder and Go's klauspost/compress all
+ * read it as the concatenation of the contents), and ZSTD_compress2 with fixed
+ * parameters on one thread gives the same bytes every time. So pool chunks are
+ * compressed once and joined in any order, exactly as the deflate chunks are.
+ * The cost is ~10 bytes of frame header per 64 KiB chunk, and no matches
+ * across chunks, which the pool content never had anyway. */
+static unsigned char *zstd_frame(int level, const unsigned char *raw, size_t len, size_t *out_len)
+{
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    if (!c) {
+        fprintf(stderr, "regbench: ZSTD_createCCtx failed\n");
+        abort();
+    }
+    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_dictIDFlag, 0);
+    size_t cap = ZSTD_compressBound(len);
+    unsigned char *out = rb_malloc(cap ? cap : 1);
+    size_t n = ZSTD_compress2(c, out, cap, raw, len);
+    if (ZSTD_isError(n)) {
+        fprintf(stderr, "regbench: zstd compression failed: %s\n", ZSTD_getErrorName(n));
+        abort();
+    }
+    ZSTD_freeCCtx(c);
+    *out_len = n;
+    return out;
+}
+
+/* Compresses one piece of a layer (a pool chunk or a unique segment) so that
+ * it can be joined to the others at a byte boundary. */
+static unsigned char *compress_piece(rb_compression comp, int level, const unsigned char *raw, size_t len,
+                                     size_t *out_len)
+{
+    if (comp == RB_COMP_ZSTD)
+        return zstd_frame(level, raw, len, out_len);
+    return deflate_piece(level, raw, len, 0, out_len);
+}
+
 /* ---- chunk pool ---------------------------------------------------------- */
 
 struct gen_pool {
+    rb_compression alg;
     int level, cq, refs;
     unsigned char *raw;  /* GEN_POOL_CHUNKS * GEN_CHUNK_RAW */
     unsigned char *comp; /* compressed chunks back to back (NULL for none) */
@@ -159,9 +211,10 @@ struct gen_pool {
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static gen_pool *pools;
 
-static gen_pool *pool_build(int level, int cq)
+static gen_pool *pool_build(rb_compression comp, int level, int cq)
 {
     gen_pool *p = rb_calloc(1, sizeof *p);
+    p->alg = comp;
     p->level = level;
     p->cq = cq;
     p->refs = 1;
@@ -179,7 +232,7 @@ static gen_pool *pool_build(int level, int cq)
             continue;
         }
         size_t n;
-        unsigned char *c = deflate_piece(level, raw, GEN_CHUNK_RAW, 0, &n);
+        unsigned char *c = compress_piece(comp, level, raw, GEN_CHUNK_RAW, &n);
         if (used + n > cap) {
             cap = (used + n) * 2;
             p->comp = rb_realloc(p->comp, cap);
@@ -197,18 +250,18 @@ static gen_pool *pool_build(int level, int cq)
     return p;
 }
 
-/* Returns the pool for (level, cq), building it on first use; one reference. */
-static gen_pool *pool_get(int level, int cq)
+/* Returns the pool for (comp, level, cq), building it on first use; one reference. */
+static gen_pool *pool_get(rb_compression comp, int level, int cq)
 {
     pthread_mutex_lock(&pool_mu);
     for (gen_pool *p = pools; p; p = p->next)
-        if (p->level == level && p->cq == cq) {
+        if (p->alg == comp && p->level == level && p->cq == cq) {
             p->refs++;
             pthread_mutex_unlock(&pool_mu);
             return p;
         }
     /* Built under the lock: two threads never build the same pool twice. */
-    gen_pool *p = pool_build(level, cq);
+    gen_pool *p = pool_build(comp, level, cq);
     p->next = pools;
     pools = p;
     pthread_mutex_unlock(&pool_mu);
@@ -320,7 +373,7 @@ static void seg_build(gen_plan *pl, const plan_ctx *cx, int i)
         s->comp = NULL;
         s->comp_len = s->raw_len;
     } else {
-        s->comp = deflate_piece(pl->p.level, s->raw, s->raw_len, 0, &s->comp_len);
+        s->comp = compress_piece(pl->p.compression, pl->p.level, s->raw, s->raw_len, &s->comp_len);
     }
 }
 
@@ -329,8 +382,10 @@ static uint64_t plan_total(const gen_plan *pl, uint64_t chunk_bytes)
     uint64_t t = chunk_bytes;
     for (int i = 0; i <= pl->nfiles; i++)
         t += pl->segs[i].comp_len;
-    if (pl->p.level != RB_GEN_NONE)
+    if (pl->gz)
         t += 10 + pl->gz_extra_len + pl->final_len + 8;
+    else if (pl->zstd)
+        t += pl->gz_extra_len;
     return t;
 }
 
@@ -356,10 +411,16 @@ int gen_plan_make(gen_plan *pl, const rb_layer_params *p, char *err, size_t errl
         uint64_t f = p->size / (4u << 20);
         pl->p.files = f < 1 ? 1 : f > 64 ? 64 : (int)f;
     }
+    if (pl->p.level == RB_GEN_NONE)
+        pl->p.compression = RB_COMP_GZIP; /* one plan (and cache key) for a plain tar */
     pl->nfiles = pl->p.files;
-    pl->pool = pool_get(p->level, pl->cq);
+    pl->pool = pool_get(pl->p.compression, p->level, pl->cq);
     int n = pl->nfiles;
-    int gz = p->level != RB_GEN_NONE;
+    int comp = p->level != RB_GEN_NONE;
+    int gz = comp && pl->p.compression == RB_COMP_GZIP;
+    int zs = comp && pl->p.compression == RB_COMP_ZSTD;
+    pl->gz = gz;
+    pl->zstd = zs;
 
     if (gz) {
         static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
@@ -417,11 +478,13 @@ int gen_plan_make(gen_plan *pl, const rb_layer_params *p, char *err, size_t errl
 
     /* Tune the last file's filler so the stored size lands just under the
      * request (a bracketing search: compressed size grows with the filler),
-     * then pad the rest exactly with a gzip FEXTRA field. */
-    uint64_t goal = gz ? (p->size >= 6 ? p->size - 6 : 0) : p->size;
+     * then pad the rest exactly with a gzip FEXTRA field, or with a zstd
+     * skippable frame (8 bytes of magic and length, then the padding), which
+     * every zstd decoder passes over. */
+    uint64_t goal = gz ? (p->size >= 6 ? p->size - 6 : 0) : zs ? (p->size >= 8 ? p->size - 8 : 0) : p->size;
     uint64_t lo = 0, lo_t = plan_total(pl, sum);
     if (lo_t <= goal) {
-        double ratio = gz ? (double)pl->pool->comp_total / ((double)GEN_POOL_CHUNKS * GEN_CHUNK_RAW) : 1.0;
+        double ratio = comp ? (double)pl->pool->comp_total / ((double)GEN_POOL_CHUNKS * GEN_CHUNK_RAW) : 1.0;
         if (ratio < 0.002)
             ratio = 0.002;
         uint64_t hi = (uint64_t)((double)(goal - lo_t) / ratio * 1.5) + 1024, hi_t;
@@ -431,7 +494,7 @@ int gen_plan_make(gen_plan *pl, const rb_layer_params *p, char *err, size_t errl
             hi *= 2;
         }
         /* Invariant: total(lo) <= goal < total(hi). */
-        while (hi - lo > 1 && goal - lo_t > (gz ? 64 : 511)) {
+        while (hi - lo > 1 && goal - lo_t > (comp ? 64 : 511)) {
             double frac = (double)(goal - lo_t) / (double)(hi_t - lo_t);
             uint64_t mid = lo + (uint64_t)(frac * (double)(hi - lo));
             if (mid <= lo)
@@ -449,7 +512,7 @@ int gen_plan_make(gen_plan *pl, const rb_layer_params *p, char *err, size_t errl
                 hi_t = t;
             }
         }
-        if (!gz && hi_t - p->size < p->size - lo_t)
+        if (!comp && hi_t - p->size < p->size - lo_t)
             lo = hi;
     }
     set_fill(pl, &cx, n, lo, sum);
@@ -465,6 +528,17 @@ int gen_plan_make(gen_plan *pl, const rb_layer_params *p, char *err, size_t errl
         pl->gz_extra[4] = (unsigned char)((xlen - 4) & 0xff);
         pl->gz_extra[5] = (unsigned char)((xlen - 4) >> 8);
         pl->gz_head[3] |= 4; /* FEXTRA */
+    }
+    if (zs && total + 8 <= p->size && p->size - total <= 65535 + 8) {
+        size_t flen = (size_t)(p->size - total - 8); /* frame content: "RB" then zeros */
+        pl->gz_extra_len = 8 + flen;
+        pl->gz_extra = rb_calloc(1, pl->gz_extra_len);
+        static const unsigned char magic[4] = {0x5a, 0x2a, 0x4d, 0x18}; /* 0x184D2A5A, little-endian */
+        memcpy(pl->gz_extra, magic, 4);
+        for (int i = 0; i < 4; i++)
+            pl->gz_extra[4 + i] = (unsigned char)(flen >> (8 * i));
+        if (flen >= 2)
+            memcpy(pl->gz_extra + 8, "RB", 2);
     }
     free(cx.fill_len);
 
@@ -483,7 +557,7 @@ int gen_plan_make(gen_plan *pl, const rb_layer_params *p, char *err, size_t errl
     pl->crc = (uint32_t)crc;
     pl->raw_size = raw;
     pl->comp_size = plan_total(pl, sum);
-    if (!gz)
+    if (!comp)
         pl->comp_size = raw;
     double dev = fabs((double)pl->comp_size - (double)p->size) / (double)p->size;
     if (dev > 0.01) {
@@ -518,7 +592,7 @@ void gen_iter_init(gen_iter *it, const gen_plan *pl, int uncompressed)
 {
     memset(it, 0, sizeof *it);
     it->pl = pl;
-    it->uncompressed = uncompressed || pl->p.level == RB_GEN_NONE;
+    it->uncompressed = uncompressed || (!pl->gz && !pl->zstd);
 }
 
 int gen_iter_next(gen_iter *it, const unsigned char **p, size_t *len)
@@ -529,7 +603,7 @@ int gen_iter_next(gen_iter *it, const unsigned char **p, size_t *len)
         switch (it->state) {
         case 0:
             it->state = 6;
-            if (!it->uncompressed) {
+            if (!it->uncompressed && pl->gz) {
                 *p = pl->gz_head;
                 *len = 10;
                 return 1;
@@ -571,7 +645,7 @@ int gen_iter_next(gen_iter *it, const unsigned char **p, size_t *len)
             it->state = 1;
             break;
         case 3:
-            if (it->uncompressed) {
+            if (it->uncompressed || !pl->gz) {
                 it->state = 5;
                 break;
             }
@@ -662,8 +736,12 @@ static char *cache_path(const gen_plan *pl, char *key, size_t keylen)
     const char *dir = rb_gen_cache_dir();
     if (!dir || !*dir)
         return NULL;
-    snprintf(key, keylen, "%s|zlib=%s|size=%" PRIu64 "|level=%d|c=%d|seed=%" PRIu64 "|files=%d",
-             GEN_VERSION, zlibVersion(), pl->p.size, pl->p.level, pl->cq, pl->p.seed, pl->p.files);
+    /* gzip keys are as before zstd existed, so existing caches stay valid. */
+    char zs[64] = "";
+    if (pl->zstd)
+        snprintf(zs, sizeof zs, "|zstd=%s", ZSTD_versionString());
+    snprintf(key, keylen, "%s|zlib=%s%s|size=%" PRIu64 "|level=%d|c=%d|seed=%" PRIu64 "|files=%d",
+             GEN_VERSION, zlibVersion(), zs, pl->p.size, pl->p.level, pl->cq, pl->p.seed, pl->p.files);
     char hex[65];
     rb_sha256_hex(key, strlen(key), hex);
     return rb_asprintf("%s/layers/%.2s/%s.json", dir, hex, hex);
@@ -736,8 +814,10 @@ void rb_layer_params_init(rb_layer_params *p)
 
 int rb_layer_params_check(const rb_layer_params *p, char *err, size_t errlen)
 {
-    if (p->level != RB_GEN_NONE && (p->level < 0 || p->level > 9))
-        return rb_err(err, errlen, "compression: %d is not accepted; use a gzip level 0-9 or \"none\"", p->level);
+    if (p->compression != RB_COMP_GZIP && p->compression != RB_COMP_ZSTD)
+        return rb_err(err, errlen, "compression: %d is not accepted; use gzip, zstd or none", (int)p->compression);
+    if (rb_check_level(p->compression, p->level, err, errlen) < 0)
+        return -1;
     if (!(p->compressibility >= 0.0 && p->compressibility <= 1.0))
         return rb_err(err, errlen, "compressibility: %g is not accepted; use a fraction from 0.0 to 1.0",
                       p->compressibility);
@@ -767,7 +847,7 @@ rb_layer *rb_layer_new(const rb_layer_params *p, char *err, size_t errlen)
         return l;
     }
     hash_job raw = {.pl = &l->plan, .uncompressed = 1};
-    if (l->plan.p.level == RB_GEN_NONE) {
+    if (!l->plan.gz && !l->plan.zstd) {
         hash_run(&raw);
         snprintf(l->info.digest, sizeof l->info.digest, "sha256:%s", raw.hex);
     } else {
@@ -807,6 +887,8 @@ int rb_layer_from_cache(const rb_layer *l) { return l->from_cache; }
 const char *rb_layer_media_type(const rb_layer *l, rb_format f)
 {
     int tar = l->plan.p.level == RB_GEN_NONE;
+    if (l->plan.zstd)
+        return RB_MT_OCI_LAYER_ZSTD; /* Docker schema 2 has none; images refuse the pairing */
     if (f == RB_FORMAT_DOCKER)
         return tar ? RB_MT_DOCKER_LAYER_TAR : RB_MT_DOCKER_LAYER_GZIP;
     return tar ? RB_MT_OCI_LAYER_TAR : RB_MT_OCI_LAYER_GZIP;

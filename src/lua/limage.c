@@ -116,10 +116,15 @@ static void set_layer(lua_State *L, ud_layer *u, rb_layer *l, rb_format f)
     set_str(L, "diff_id", in->diff_id);
     set_int(L, "uncompressed_size", in->uncompressed_size);
     set_str(L, "media_type", rb_layer_media_type(l, f));
-    if (in->params.level == RB_GEN_NONE)
+    if (in->params.level == RB_GEN_NONE) {
         set_str(L, "compression", "none");
-    else
-        set_int(L, "compression", (uint64_t)in->params.level);
+    } else {
+        if (in->params.compression == RB_COMP_ZSTD)
+            set_str(L, "compression", "zstd");
+        else /* a gzip layer's compression is its level, as before zstd */
+            set_int(L, "compression", (uint64_t)in->params.level);
+        set_int(L, "level", (uint64_t)in->params.level);
+    }
     lua_pushnumber(L, in->params.compressibility);
     lua_setfield(L, -2, "compressibility");
     set_int(L, "seed", in->params.seed);
@@ -181,7 +186,9 @@ typedef struct gen_args {
     int has_layer_size;
     uint64_t *layer_sizes;         /* scratch userdata memory */
     size_t n_layer_sizes;
-    int level;
+    int level;                     /* from compression (RB_GEN_NONE for "none") */
+    rb_compression comp;
+    lua_Integer level_field;       /* the level field, -1: not given */
     double compressibility;
     rb_format format;
     int has_format;
@@ -247,7 +254,9 @@ static void parse_args(lua_State *L, int idx, gen_args *a, const char *const *ac
     const char *fn = a->fn;
     a->layers = -1;
     a->layer_size = 1u << 20;
-    a->level = 6;
+    a->level = RB_GZIP_DEFAULT_LEVEL;
+    a->comp = RB_COMP_GZIP;
+    a->level_field = -1;
     a->compressibility = 0.5;
     a->format = RB_FORMAT_OCI;
     a->platform = NULL;
@@ -296,13 +305,16 @@ static void parse_args(lua_State *L, int idx, gen_args *a, const char *const *ac
         } else if (strcmp(k, "compression") == 0) {
             int isint = 0;
             lua_Integer lv = lua_type(L, v) == LUA_TNUMBER ? lua_tointegerx(L, v, &isint) : -1;
-            if (isint && lv >= 0 && lv <= 9) {
+            if (isint && lv >= 0 && lv <= 9) { /* the older spelling: a gzip level */
+                a->comp = RB_COMP_GZIP;
                 a->level = (int)lv;
             } else if (lua_type(L, v) != LUA_TSTRING ||
-                       rb_parse_compression(lua_tostring(L, v), &a->level, err, sizeof err) < 0) {
-                luaL_error(L, "rb.image.%s: compression: %s is not accepted; use a gzip level 0-9 or \"none\"",
-                           fn, luaL_tolstring(L, v, NULL));
+                       rb_parse_compression(lua_tostring(L, v), &a->comp, &a->level, err, sizeof err) < 0) {
+                luaL_error(L, "rb.image.%s: compression: %s is not accepted; use \"gzip\", \"zstd\", \"none\" "
+                              "or a gzip level 0-9", fn, luaL_tolstring(L, v, NULL));
             }
+        } else if (strcmp(k, "level") == 0) {
+            a->level_field = get_int(L, v, fn, k, 0, RB_ZSTD_MAX_LEVEL);
         } else if (strcmp(k, "compressibility") == 0) {
             int isnum = 0;
             double c = lua_type(L, v) == LUA_TNUMBER ? lua_tonumberx(L, v, &isnum) : -1;
@@ -374,6 +386,14 @@ static void parse_args(lua_State *L, int idx, gen_args *a, const char *const *ac
     }
     if (a->layer_sizes && a->has_layer_size)
         luaL_error(L, "rb.image.%s: give layer_size or layer_sizes, not both", fn);
+    if (a->level_field >= 0) {
+        if (a->level == RB_GEN_NONE)
+            luaL_error(L, "rb.image.%s: level: %I is not accepted with compression \"none\" (a plain tar has "
+                          "no level); leave level out or use compression \"gzip\" or \"zstd\"", fn, a->level_field);
+        a->level = (int)a->level_field;
+    }
+    if (rb_check_level(a->comp, a->level, err, sizeof err) < 0)
+        luaL_error(L, "rb.image.%s: %s", fn, err);
     if (!a->has_seed) { /* a per-state counter: deterministic within a script */
         lua_getfield(L, LUA_REGISTRYINDEX, SEED_KEY);
         lua_Integer s = lua_tointeger(L, -1) + 1;
@@ -395,12 +415,13 @@ static void drop_scratch(lua_State *L, gen_args *a)
         }
 }
 
-static const char *const GEN_FIELDS[] = {"layers", "layer_size", "layer_sizes", "compression", "compressibility",
-                                         "format", "seed", "files_per_layer", "shared", "platform", NULL};
-static const char *const LAYER_FIELDS[] = {"size", "compression", "compressibility", "seed",
+static const char *const GEN_FIELDS[] = {"layers", "layer_size", "layer_sizes", "compression", "level",
+                                         "compressibility", "format", "seed", "files_per_layer", "shared",
+                                         "platform", NULL};
+static const char *const LAYER_FIELDS[] = {"size", "compression", "level", "compressibility", "seed",
                                            "files_per_layer", "files", "format", NULL};
 static const char *const INDEX_FIELDS[] = {"images", "platforms", "layers", "layer_size", "layer_sizes",
-                                           "compression", "compressibility", "format", "seed",
+                                           "compression", "level", "compressibility", "format", "seed",
                                            "files_per_layer", "shared", NULL};
 
 /* Generates one image from a into a new image object on the stack. */
@@ -426,6 +447,7 @@ static void generate_image(lua_State *L, gen_args *a, uint64_t seed, const char 
     p.layer_size = a->layer_size;
     p.layer_sizes = a->layer_sizes;
     p.level = a->level;
+    p.compression = a->comp;
     p.compressibility = a->compressibility;
     p.files = a->files;
     p.seed = seed;
@@ -456,11 +478,15 @@ static int l_layer(lua_State *L)
 {
     gen_args a = {.fn = "layer"};
     parse_args(L, 1, &a, LAYER_FIELDS, 0);
+    if (a.format == RB_FORMAT_DOCKER && a.comp == RB_COMP_ZSTD && a.level != RB_GEN_NONE)
+        luaL_error(L, "rb.image.layer: compression: zstd is not accepted with format \"docker\": Docker schema 2 "
+                      "has no zstd layer media type; use format \"oci\", or gzip or none");
     rbl_action(L, 0);
     rb_layer_params p;
     rb_layer_params_init(&p);
     p.size = a.layer_size;
     p.level = a.level;
+    p.compression = a.comp;
     p.compressibility = a.compressibility;
     p.seed = a.seed;
     p.files = a.files;

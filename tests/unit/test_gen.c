@@ -1,5 +1,5 @@
-/* test_gen: the image generator against real zlib inflate and a tar parser:
- * valid gzip, valid tar with unique names, digests and diff_ids that match the
+/* test_gen: the image generator against real zlib inflate, libzstd's
+ * streaming decoder and a tar parser: valid gzip and zstd, valid tar with unique names, digests and diff_ids that match the
  * bytes, sizes within 1%, compressibility near the request, determinism,
  * seed sensitivity, shared layers, the digest cache, the blob reader contract,
  * canonical config/manifest/index documents and bad-input messages. */
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 typedef struct buf { unsigned char *p; size_t n, cap; } buf;
 
@@ -341,8 +342,24 @@ static void test_bad_input(void)
     p.size = 10;
     CHECK(rb_layer_new(&p, err, sizeof err) == NULL && strstr(err, "too small"));
     int level;
-    CHECK(rb_parse_compression("12", &level, err, sizeof err) < 0 && strstr(err, "none"));
-    CHECK(rb_parse_compression("none", &level, err, sizeof err) == 0 && level == RB_GEN_NONE);
+    rb_compression comp;
+    CHECK(rb_parse_compression("12", &comp, &level, err, sizeof err) < 0 && strstr(err, "none"));
+    CHECK(rb_parse_compression("none", &comp, &level, err, sizeof err) == 0 && level == RB_GEN_NONE);
+    CHECK(rb_parse_compression("7", &comp, &level, err, sizeof err) == 0 && comp == RB_COMP_GZIP && level == 7);
+    CHECK(rb_parse_compression("gzip", &comp, &level, err, sizeof err) == 0 && comp == RB_COMP_GZIP &&
+          level == 6);
+    CHECK(rb_parse_compression("zstd", &comp, &level, err, sizeof err) == 0 && comp == RB_COMP_ZSTD &&
+          level == 3);
+    CHECK(rb_parse_compression("lz4", &comp, &level, err, sizeof err) < 0 && strstr(err, "zstd"));
+    CHECK(rb_check_level(RB_COMP_ZSTD, 0, err, sizeof err) < 0 && strstr(err, "zstd") && strstr(err, "1-19"));
+    CHECK(rb_check_level(RB_COMP_ZSTD, 20, err, sizeof err) < 0 && strstr(err, "1-19"));
+    CHECK(rb_check_level(RB_COMP_ZSTD, 19, err, sizeof err) == 0);
+    CHECK(rb_check_level(RB_COMP_GZIP, 10, err, sizeof err) < 0 && strstr(err, "0-9"));
+    p.compression = RB_COMP_ZSTD;
+    p.size = 1000000;
+    p.level = 0;
+    CHECK(rb_layer_new(&p, err, sizeof err) == NULL && strstr(err, "zstd") && strstr(err, "1-19"));
+    p.compression = RB_COMP_GZIP;
     char os[32], arch[32], var[32];
     CHECK(rb_parse_platform("linux", os, arch, var, err, sizeof err) < 0 && strstr(err, "platform"));
     rb_image_params ip;
@@ -351,12 +368,193 @@ static void test_bad_input(void)
     CHECK(rb_image_generate(&ip, err, sizeof err) == NULL && strstr(err, "layers"));
 }
 
+/* zstd-decompresses a whole stream of concatenated (and skippable) frames. */
+static int unzstd(const buf *in, buf *out)
+{
+    ZSTD_DStream *d = ZSTD_createDStream();
+    ZSTD_inBuffer ib = {in->p, in->n, 0};
+    unsigned char tmp[1 << 16];
+    size_t rc = 1;
+    while (ib.pos < ib.size) {
+        ZSTD_outBuffer ob = {tmp, sizeof tmp, 0};
+        rc = ZSTD_decompressStream(d, &ob, &ib);
+        if (ZSTD_isError(rc)) {
+            fprintf(stderr, "zstd: %s\n", ZSTD_getErrorName(rc));
+            ZSTD_freeDStream(d);
+            return -1;
+        }
+        buf_add(out, tmp, ob.pos);
+    }
+    for (int i = 0; i < 1000 && rc != 0; i++) { /* flush what the last frame still holds */
+        ZSTD_outBuffer ob = {tmp, sizeof tmp, 0};
+        rc = ZSTD_decompressStream(d, &ob, &ib);
+        if (ZSTD_isError(rc) || ob.pos == 0)
+            break;
+        buf_add(out, tmp, ob.pos);
+    }
+    ZSTD_freeDStream(d);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Makes one zstd layer and checks everything about its bytes. */
+static rb_layer *check_zstd_layer(uint64_t size, int level, double c, uint64_t seed, int files)
+{
+    rb_layer_params p;
+    rb_layer_params_init(&p);
+    p.size = size;
+    p.compression = RB_COMP_ZSTD;
+    p.level = level;
+    p.compressibility = c;
+    p.seed = seed;
+    p.files = files;
+    char err[RB_ERRLEN];
+    rb_layer *l = rb_layer_new(&p, err, sizeof err);
+    CHECKF(l != NULL, "zstd size %llu level %d c %g: %s", (unsigned long long)size, level, c, err);
+    if (!l)
+        return NULL;
+    const rb_layer_info *in = rb_layer_get_info(l);
+    CHECK(in->params.compression == RB_COMP_ZSTD && in->params.level == level);
+    CHECK(strcmp(rb_layer_media_type(l, RB_FORMAT_OCI), RB_MT_OCI_LAYER_ZSTD) == 0);
+    buf comp = read_layer(l, 0, 4093), tar = read_layer(l, 1, 65536);
+    char d[72];
+    sha(&comp, d);
+    CHECKF(strcmp(d, in->digest) == 0, "zstd digest level %d c %g", level, c);
+    CHECK(comp.n == in->size);
+    CHECK(tar.n == in->uncompressed_size);
+    /* Exact above a few KB (the skippable frame pads); within 1% always. */
+    CHECKF(size < 10000 ? fabs((double)comp.n - (double)size) <= 0.01 * (double)size : comp.n == size,
+           "zstd size %zu vs %llu level %d c %g", comp.n, (unsigned long long)size, level, c);
+    sha(&tar, d);
+    CHECKF(strcmp(d, in->diff_id) == 0, "zstd diff_id level %d c %g", level, c);
+    buf un = {0};
+    CHECKF(unzstd(&comp, &un) == 0, "unzstd level %d c %g", level, c);
+    CHECKF(un.n == tar.n && memcmp(un.p, tar.p, un.n) == 0, "unzstd != tar, level %d c %g", level, c);
+    free(un.p);
+    if (size >= 1000000) {
+        double got = 1.0 - (double)comp.n / (double)tar.n;
+        /* zstd -1 keeps a little more of the motif runs than deflate does (c=0.5
+         * gives 0.46); higher levels are within 0.03 like gzip. */
+        CHECKF(fabs(got - c) < (level == 1 ? 0.05 : 0.03), "zstd compressibility %g got %g level %d", c, got,
+               level);
+        printf("zstd level %d c %.2f: stored/tar gives compressibility %.3f\n", level, c, got);
+    }
+    int nf = tar_check(&tar);
+    CHECKF(nf == in->params.files, "zstd tar files %d want %d", nf, in->params.files);
+    free(comp.p);
+    free(tar.p);
+    return l;
+}
+
+static void test_zstd(void)
+{
+    static const int levels[] = {1, 3};
+    static const double cs[] = {0.0, 0.5, 0.9, 1.0};
+    static const uint64_t sizes[] = {2000, 100000, 3000000};
+    for (size_t a = 0; a < sizeof levels / sizeof *levels; a++)
+        for (size_t b = 0; b < sizeof cs / sizeof *cs; b++)
+            for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+                rb_layer_unref(check_zstd_layer(sizes[s], levels[a], cs[b], 7 + s, 0));
+    rb_layer_unref(check_zstd_layer(3000000, 19, 0.5, 3, 0));
+    rb_layer_unref(check_zstd_layer(20000000, 3, 0.3, 1, 40));
+
+    /* Determinism: same seed, same bytes; another seed or gzip, others. */
+    char err[RB_ERRLEN];
+    rb_layer_params p;
+    rb_layer_params_init(&p);
+    p.size = 2000000;
+    p.compression = RB_COMP_ZSTD;
+    p.level = RB_ZSTD_DEFAULT_LEVEL;
+    rb_layer *a = rb_layer_new(&p, err, sizeof err), *b = rb_layer_new(&p, err, sizeof err);
+    CHECK(a && b && strcmp(rb_layer_get_info(a)->digest, rb_layer_get_info(b)->digest) == 0);
+    buf ba = read_layer(a, 0, 65536), bb = read_layer(b, 0, 1000);
+    CHECK(ba.n == bb.n && memcmp(ba.p, bb.p, ba.n) == 0);
+    free(ba.p);
+    free(bb.p);
+    p.seed = 1;
+    rb_layer *c = rb_layer_new(&p, err, sizeof err);
+    CHECK(c && strcmp(rb_layer_get_info(a)->digest, rb_layer_get_info(c)->digest) != 0);
+    p.seed = 0;
+    p.compression = RB_COMP_GZIP;
+    rb_layer *g = rb_layer_new(&p, err, sizeof err);
+    CHECK(g && strcmp(rb_layer_get_info(a)->digest, rb_layer_get_info(g)->digest) != 0);
+    printf("zstd layer (2000000, level 3, c 0.5, seed 0): %s\n", rb_layer_get_info(a)->digest);
+
+    /* A plain tar is the same whichever algorithm was named. */
+    p.level = RB_GEN_NONE;
+    p.size = 100000;
+    p.seed = 42;
+    rb_layer *t1 = rb_layer_new(&p, err, sizeof err);
+    p.compression = RB_COMP_ZSTD;
+    rb_layer *t2 = rb_layer_new(&p, err, sizeof err);
+    CHECK(t1 && t2 && strcmp(rb_layer_get_info(t1)->digest, rb_layer_get_info(t2)->digest) == 0);
+    CHECK(t2 && strcmp(rb_layer_media_type(t2, RB_FORMAT_OCI), RB_MT_OCI_LAYER_TAR) == 0);
+
+    /* Images: OCI takes zstd layers, Docker refuses them with a clear error. */
+    rb_image_params ip;
+    rb_image_params_init(&ip);
+    ip.layers = 2;
+    ip.layer_size = 200000;
+    ip.compression = RB_COMP_ZSTD;
+    ip.level = 3;
+    rb_image *img = rb_image_generate(&ip, err, sizeof err);
+    CHECKF(img != NULL, "zstd image: %s", err);
+    if (img) {
+        CHECK(strcmp(img->layers[0].media_type, RB_MT_OCI_LAYER_ZSTD) == 0);
+        CHECK(strstr((const char *)img->manifest.data, RB_MT_OCI_LAYER_ZSTD) != NULL);
+    }
+    ip.format = RB_FORMAT_DOCKER;
+    CHECK(rb_image_generate(&ip, err, sizeof err) == NULL && strstr(err, "Docker") && strstr(err, "zstd"));
+    rb_layer *ls[1] = {a};
+    CHECK(rb_image_from_layers(RB_FORMAT_DOCKER, ls, 1, NULL, 0, err, sizeof err) == NULL &&
+          strstr(err, "oci"));
+    rb_image_unref(img);
+    rb_layer_unref(a);
+    rb_layer_unref(b);
+    rb_layer_unref(c);
+    rb_layer_unref(g);
+    rb_layer_unref(t1);
+    rb_layer_unref(t2);
+}
+
+/* The digest cache round trip for zstd layers, apart from gzip's entries. */
+static void test_zstd_cache(void)
+{
+    char dir[] = "/tmp/rbgen-zcache-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    rb_gen_set_cache_dir(dir);
+    rb_layer_params p;
+    rb_layer_params_init(&p);
+    p.size = 3000000;
+    p.seed = 99;
+    p.compression = RB_COMP_ZSTD;
+    p.level = 5;
+    char err[RB_ERRLEN];
+    rb_layer *a = rb_layer_new(&p, err, sizeof err);
+    CHECK(a && !rb_layer_from_cache(a));
+    rb_layer *b = rb_layer_new(&p, err, sizeof err);
+    CHECK(b && rb_layer_from_cache(b));
+    CHECK(strcmp(rb_layer_get_info(a)->digest, rb_layer_get_info(b)->digest) == 0);
+    CHECK(strcmp(rb_layer_get_info(a)->diff_id, rb_layer_get_info(b)->diff_id) == 0);
+    p.compression = RB_COMP_GZIP; /* same size, level, seed: not the zstd entry */
+    rb_layer *g = rb_layer_new(&p, err, sizeof err);
+    CHECK(g && !rb_layer_from_cache(g));
+    rb_layer_unref(a);
+    rb_layer_unref(b);
+    rb_layer_unref(g);
+    char *cmd = rb_asprintf("rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+    free(cmd);
+    rb_gen_set_cache_dir("");
+}
+
 int main(void)
 {
     rb_gen_set_cache_dir("");
     test_layers();
     test_determinism();
     test_cache();
+    test_zstd();
+    test_zstd_cache();
     test_blob_reader();
     test_images();
     test_bad_input();
