@@ -43,7 +43,7 @@ typedef struct gen_plan {
     unsigned char gz_head[10];
     int gz, zstd;            /* the stored form: gzip, zstd, or neither (plain tar) */
     unsigned char *gz_extra; /* padding to the exact size: gzip's FEXTRA field (XLEN + one
-                                subfield), or a zstd skippable frame placed first */
+                                subfield), or a zstd skippable frame placed last */
     size_t gz_extra_len;
     unsigned char final_block[8];
     size_t final_len;

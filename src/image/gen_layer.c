@@ -480,7 +480,10 @@ int gen_plan_make(gen_plan *pl, const rb_layer_params *p, char *err, size_t errl
      * request (a bracketing search: compressed size grows with the filler),
      * then pad the rest exactly with a gzip FEXTRA field, or with a zstd
      * skippable frame (8 bytes of magic and length, then the padding), which
-     * every zstd decoder passes over. */
+     * every zstd decoder passes over. The skippable frame goes last: tools
+     * recognise zstd by the magic number at byte 0 (skopeo's containers/image
+     * takes a blob that starts with a skippable frame for uncompressed data
+     * and recompresses it), so the stream must start with a normal frame. */
     uint64_t goal = gz ? (p->size >= 6 ? p->size - 6 : 0) : zs ? (p->size >= 8 ? p->size - 8 : 0) : p->size;
     uint64_t lo = 0, lo_t = plan_total(pl, sum);
     if (lo_t <= goal) {
@@ -611,7 +614,7 @@ int gen_iter_next(gen_iter *it, const unsigned char **p, size_t *len)
             break;
         case 6:
             it->state = 1;
-            if (!it->uncompressed && pl->gz_extra_len) {
+            if (!it->uncompressed && pl->gz && pl->gz_extra_len) {
                 *p = pl->gz_extra;
                 *len = pl->gz_extra_len;
                 return 1;
@@ -645,6 +648,12 @@ int gen_iter_next(gen_iter *it, const unsigned char **p, size_t *len)
             it->state = 1;
             break;
         case 3:
+            if (!it->uncompressed && pl->zstd && pl->gz_extra_len) {
+                it->state = 5; /* the skippable frame that pads a zstd stream */
+                *p = pl->gz_extra;
+                *len = pl->gz_extra_len;
+                return 1;
+            }
             if (it->uncompressed || !pl->gz) {
                 it->state = 5;
                 break;

@@ -416,6 +416,9 @@ static rb_layer *check_zstd_layer(uint64_t size, int level, double c, uint64_t s
     CHECK(in->params.compression == RB_COMP_ZSTD && in->params.level == level);
     CHECK(strcmp(rb_layer_media_type(l, RB_FORMAT_OCI), RB_MT_OCI_LAYER_ZSTD) == 0);
     buf comp = read_layer(l, 0, 4093), tar = read_layer(l, 1, 65536);
+    /* Tools recognise zstd by the first frame's magic: a normal frame first. */
+    static const unsigned char magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+    CHECKF(comp.n >= 4 && memcmp(comp.p, magic, 4) == 0, "zstd layer does not start with a zstd frame");
     char d[72];
     sha(&comp, d);
     CHECKF(strcmp(d, in->digest) == 0, "zstd digest level %d c %g", level, c);
