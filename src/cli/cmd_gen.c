@@ -136,7 +136,7 @@ int rb_cmd_gen(int argc, char **argv)
                 return EXIT_BAD_INPUT;
             }
         } else if (!strcmp(name, "--level")) {
-            if (parse_count("--level", val, 0, RB_ZSTD_MAX_LEVEL, &level_flag) < 0) return EXIT_BAD_INPUT;
+            if (parse_count("--level", val, 0, 99, &level_flag) < 0) return EXIT_BAD_INPUT;
         } else if (!strcmp(name, "--compressibility")) {
             char *end;
             errno = 0;

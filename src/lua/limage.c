@@ -314,7 +314,7 @@ static void parse_args(lua_State *L, int idx, gen_args *a, const char *const *ac
                               "or a gzip level 0-9", fn, luaL_tolstring(L, v, NULL));
             }
         } else if (strcmp(k, "level") == 0) {
-            a->level_field = get_int(L, v, fn, k, 0, RB_ZSTD_MAX_LEVEL);
+            a->level_field = get_int(L, v, fn, k, 0, 99); /* the range per algorithm is checked below */
         } else if (strcmp(k, "compressibility") == 0) {
             int isnum = 0;
             double c = lua_type(L, v) == LUA_TNUMBER ? lua_tonumberx(L, v, &isnum) : -1;
