@@ -9,7 +9,9 @@ local rb = require "regbench"
 local images = rb.param("images", 100, {doc = "number of images"})
 local sizes = rb.param("sizes", "1MB,2MB,5MB,10MB,20MB", {doc = "image sizes, used round-robin"})
 local layers = rb.param("layers", 3, {doc = "layers per image"})
-local level = rb.param("level", 6, {doc = "gzip level"})
+local compression = rb.param("compression", "gzip", {doc = "layer compression: gzip, zstd or none"})
+local level = rb.param("level", compression == "zstd" and 3 or 6,
+                       {doc = "compression level: gzip 0-9 (default 6), zstd 1-19 (default 3)"})
 local seed = rb.param("seed", 2, {doc = "content seed"})
 
 local list = {}
@@ -22,7 +24,8 @@ local imgs = {}
 for i in rb.share(images) do
   local total = list[(i - 1) % #list + 1]
   imgs[i] = rb.image.generate{layers = layers, layer_size = math.max(1024, total // layers),
-                              compression = level, seed = seed * 1000003 + i}
+                              compression = compression, level = compression ~= "none" and level or nil,
+                              seed = seed * 1000003 + i}
 end
 
 rb.phase("push", function()

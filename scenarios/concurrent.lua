@@ -12,7 +12,9 @@ local rb = require "regbench"
 local levels = rb.param("levels", "1,10,50,100", {doc = "concurrency levels, comma-separated"})
 local size = rb.param("size", "10MB", {type = "size", doc = "image size"})
 local layers = rb.param("layers", 2, {doc = "layers per image"})
-local level = rb.param("level", 6, {doc = "gzip level"})
+local compression = rb.param("compression", "gzip", {doc = "layer compression: gzip, zstd or none"})
+local level = rb.param("level", compression == "zstd" and 3 or 6,
+                       {doc = "compression level: gzip 0-9 (default 6), zstd 1-19 (default 3)"})
 local layer_concurrency = rb.param("layer_concurrency", 1, {doc = "parallel blob transfers within one push/pull"})
 local seed = rb.param("seed", 3, {doc = "content seed"})
 
@@ -41,7 +43,8 @@ for _, n in ipairs(ns) do
     made = made + 1
     if (i - 1) % rb.shard().count == rb.shard().index then
       imgs[i] = rb.image.generate{layers = layers, layer_size = math.max(1024, size // layers),
-                                  compression = level, seed = seed * 1000003 + made}
+                                  compression = compression, level = compression ~= "none" and level or nil,
+                                  seed = seed * 1000003 + made}
     end
   end
   for _, op in ipairs{"push", "pull"} do

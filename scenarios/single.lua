@@ -6,10 +6,18 @@
 --
 --   regbench run scenarios/single.lua --set sizes=1MB,10MB --set levels=1,6
 --   regbench run scenarios/single.lua --storage disk --set sizes=1GB --set levels=6
+--   regbench run scenarios/single.lua --set compression=zstd --set levels=1,3,19
+-- With compression=zstd, phases, repositories and tags also name it
+-- (push/size=10MB/zstd-level=3); gzip keeps the names it always had.
 local rb = require "regbench"
 
 local sizes = rb.param("sizes", "1MB,10MB,100MB,1GB", {doc = "image sizes (compressed), comma-separated"})
-local levels = rb.param("levels", "0,1,6,9", {doc = "gzip levels, comma-separated (0-9, or none)"})
+local compression = rb.param("compression", "gzip", {doc = "layer compression: gzip or zstd (levels name none for plain tar)"})
+if compression ~= "gzip" and compression ~= "zstd" then
+  error("compression: '" .. compression .. "' is not accepted; use gzip or zstd (and levels=none for plain tar)")
+end
+local levels = rb.param("levels", compression == "zstd" and "1,3,9,19" or "0,1,6,9",
+                        {doc = "compression levels, comma-separated: gzip 0-9 (default 0,1,6,9), zstd 1-19 (default 1,3,9,19), or none"})
 local layers = rb.param("layers", 1, {doc = "layers per image (the size is split evenly)"})
 local reps = rb.param("repeat", 1, {doc = "repetitions of each size x level"})
 local compressibility = rb.param("compressibility", 0.5, {doc = "fraction of layer bytes that compress away"})
@@ -29,18 +37,20 @@ local n = 0
 for _, size in ipairs(list(sizes)) do
   local bytes = rb.size(size)
   for _, level in ipairs(list(levels)) do
-    local compression = level == "none" and "none" or tonumber(level)
+    local comp = level == "none" and "none" or compression
+    local lv = level ~= "none" and tonumber(level) or nil
     for r = 1, reps do
       n = n + 1
       -- sharded, every shard enters every phase (they meet before each), and
       -- the shard that owns combination n does its push and pull
       local mine = (n - 1) % rb.shard().count == rb.shard().index
       local img = mine and rb.image.generate{layers = layers, layer_size = math.max(1024, bytes // layers),
-                                    compression = compression, compressibility = compressibility,
+                                    compression = comp, level = lv, compressibility = compressibility,
                                     seed = seed * 1000003 + n}
-      local repo = ("single/s%s-l%s"):format(size:lower(), level)
-      local tags = {size = size, level = level}
-      local label = ("size=%s/level=%s"):format(size, level)
+      local z = compression == "zstd" and level ~= "none"
+      local repo = ("single/s%s-%s%s"):format(size:lower(), z and "zstd-l" or "l", level)
+      local tags = {size = size, level = level, compression = z and "zstd" or nil}
+      local label = ("size=%s/%slevel=%s"):format(size, z and "zstd-" or "", level)
       local t0 = rb.now()
       local res = rb.phase("push/" .. label, function()
         return mine and assert(reg:push(repo, "r" .. r, img, {mode = mode}))
