@@ -84,31 +84,6 @@ int rb_parse_compression(const char *s, rb_compression *comp, int *level, char *
                   "or a gzip level 0-9", s ? s : "");
 }
 
-int rb_check_level(rb_compression comp, int level, char *err, size_t errlen)
-{
-    if (level == RB_GEN_NONE)
-        return 0;
-    if (comp == RB_COMP_ZSTD) {
-        if (level < RB_ZSTD_MIN_LEVEL || level > RB_ZSTD_MAX_LEVEL)
-            return rb_err(err, errlen, "compression level: %d is not accepted for zstd; use %d-%d (default %d)", level,
-                          RB_ZSTD_MIN_LEVEL, RB_ZSTD_MAX_LEVEL, RB_ZSTD_DEFAULT_LEVEL);
-        return 0;
-    }
-    if (comp != RB_COMP_GZIP)
-        return rb_err(err, errlen, "compression: not accepted; use \"gzip\", \"zstd\" or \"none\"");
-    if (level < 0 || level > 9)
-        return rb_err(err, errlen, "compression level: %d is not accepted for gzip; use 0-9 (default %d)", level,
-                      RB_GZIP_DEFAULT_LEVEL);
-    return 0;
-}
-
-const char *rb_compression_name(rb_compression comp, int level)
-{
-    if (level == RB_GEN_NONE)
-        return "none";
-    return comp == RB_COMP_ZSTD ? "zstd" : "gzip";
-}
-
 /* Dumps j canonically (compact, insertion order) into a BYTES blob. */
 static void json_blob(rb_blob *out, json_t *j, const char *media_type)
 {
