@@ -44,6 +44,7 @@ typedef struct rb_trace_rec {
     const char *repo;             /* repository name ("" for catalog and other) */
     rb_trace_kind kind;
     const char *ref;              /* tag or digest, upload id, or "" */
+    const char *digest;           /* the query's digest= (an upload's PUT or POST), decoded, or "" */
     int status;                   /* HTTP status */
     uint64_t bytes;               /* response bytes written */
     uint64_t duration_us;         /* as recorded by the registry */

@@ -77,9 +77,11 @@ static void test_distribution_fixture(void)
         CHECK(r.kind == RB_TRACE_UPLOAD && strcmp(r.method, "POST") == 0 && strcmp(r.repo, "team/app/web") == 0 &&
               r.ref[0] == 0 && r.status == 202);
         CHECK(r.duration_us == 873);                /* 872.773µs */
+        CHECK(r.digest[0] == 0);                    /* POST without ?digest= */
         /* PUT upload with its id, query dropped */
         CHECK(rb_trace_next(t, &r, err, sizeof err) == 1);
         CHECK(r.kind == RB_TRACE_UPLOAD && strcmp(r.method, "PUT") == 0 && strlen(r.ref) == 36 && r.status == 201);
+        CHECK(strcmp(r.digest, "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824") == 0);
         /* GET and HEAD blob */
         CHECK(rb_trace_next(t, &r, err, sizeof err) == 1);
         CHECK(r.kind == RB_TRACE_BLOB && strcmp(r.repo, "team/app/web") == 0 &&
