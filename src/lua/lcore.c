@@ -108,6 +108,13 @@ static int l_run_id(lua_State *L)
     return 1;
 }
 
+/* core.out_dir() -> the run's results directory (where results.json goes) */
+static int l_out_dir(lua_State *L)
+{
+    lua_pushstring(L, rb_run_dir(rbl_rt(L)->run));
+    return 1;
+}
+
 static int l_vu_id(lua_State *L)
 {
     rb_rt *rt = rbl_rt(L);
@@ -564,7 +571,7 @@ int rbl_open_core(lua_State *L)
     }
     lua_pop(L, 1);
     static const luaL_Reg funcs[] = {
-        {"now", l_now}, {"sleep", l_sleep}, {"spawn", l_spawn}, {"vu_id", l_vu_id}, {"run_id", l_run_id},
+        {"now", l_now}, {"sleep", l_sleep}, {"spawn", l_spawn}, {"vu_id", l_vu_id}, {"run_id", l_run_id}, {"out_dir", l_out_dir},
         {"spawn_iteration", l_spawn_iteration}, {"spawn_as", l_spawn_as}, {"live_vus", l_live_vus},
         {"phase_begin", l_phase_begin}, {"phase_plan", l_phase_plan},
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},

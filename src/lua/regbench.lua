@@ -12,6 +12,8 @@ rb.sleep = core.sleep
 rb.spawn = core.spawn
 rb.vu_id = core.vu_id
 rb.run_id = core.run_id
+-- rb.out_dir() -> the results directory (results.json, the CSVs); for files a scenario writes beside them
+rb.out_dir = core.out_dir
 rb.http = core.http
 rb.image = core.image
 -- Recorded traffic: rb.trace.open(path[, opts]) -> reader | nil, err (ltrace.c)
