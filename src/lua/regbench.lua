@@ -14,6 +14,11 @@ rb.vu_id = core.vu_id
 rb.run_id = core.run_id
 -- rb.out_dir() -> the results directory (results.json, the CSVs); for files a scenario writes beside them
 rb.out_dir = core.out_dir
+-- rb.input_error(msg): raises msg (with the caller's FILE:LINE) and ends the run as bad input, exit 2
+function rb.input_error(msg)
+  if type(msg) ~= "string" then error("rb.input_error: msg must be a string", 2) end
+  core.input_error(msg, 2)
+end
 rb.http = core.http
 rb.image = core.image
 -- Recorded traffic: rb.trace.open(path[, opts]) -> reader | nil, err (ltrace.c)
