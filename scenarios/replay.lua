@@ -29,6 +29,11 @@
 --     requests in flight is dropped and counted (replay_dropped); with
 --     speed = 0 it waits for a free slot instead.
 --
+--     A read of an object the log creates (a GET or HEAD of a blob after its
+--     upload, of a manifest after its PUT) first waits for the replayed
+--     creation to end, so causality holds at any speed; the wait counts
+--     against the on-time share.
+--
 -- Requests: manifest and blob GET/HEAD/DELETE, tags and catalog GETs and
 -- GET /v2/ are sent as recorded, on the generated objects. An upload (POST,
 -- PATCH..., PUT ?digest=) is replayed at its closing PUT as reg:push_blob
@@ -522,7 +527,26 @@ local function sendable(rec)
   return m == "GET" or m == "HEAD"
 end
 
+-- The object a record reads (blob or manifest GET/HEAD), and the one it creates (upload or manifest PUT).
+local function reads_key(rec)
+  if rec.method ~= "GET" and rec.method ~= "HEAD" then return nil end
+  if rec.kind == "blob" then return rec.repo .. "@" .. rec.ref end
+  if rec.kind == "manifest" then
+    return rec.ibm and (rec.repo .. "@m:" .. rec.repo .. ":" .. rec.ref) or (rec.repo .. ":" .. rec.ref)
+  end
+end
+local function creates_key(rec)
+  if rec.method ~= "PUT" then return nil end
+  if rec.kind == "upload" then
+    return rec.repo .. "@" .. (rec.digest ~= "" and rec.digest or ("upload:" .. rec.client .. ":" .. rec.repo .. ":" .. rec.ref))
+  end
+  if rec.kind == "manifest" then
+    return rec.ibm and (rec.repo .. "@m:" .. rec.repo .. ":" .. rec.ref) or (rec.repo .. ":" .. rec.ref)
+  end
+end
+
 local inflight, issued, first_start, last_start = 0, 0, nil, nil
+local creators = {}  -- object key -> handle of the latest VU that creates it (causality: a read waits for it)
 local shown_error = false
 local uploads = {}   -- client .. " " .. repo -> handles of upload VUs not yet waited for by a manifest PUT
 
@@ -578,9 +602,13 @@ local stats = rb.phase("replay", function()
           local ck = rec.client .. " " .. rec.repo
           local waits
           if rec.kind == "manifest" and rec.method == "PUT" and not rec.ibm then waits, uploads[ck] = uploads[ck], nil end
+          local rk = reads_key(rec)
+          if rk and creators[rk] then waits = {creators[rk]} end
           inflight = inflight + 1
           issued = issued + 1
           local hd = rb.spawn(run_one, rec, intended, waits)
+          local wk = creates_key(rec)
+          if wk then creators[wk] = hd end
           if rec.kind == "upload" then
             local l = uploads[ck] or {}
             if #l < MAX_LIST then l[#l + 1] = hd end

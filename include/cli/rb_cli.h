@@ -11,6 +11,8 @@
 int rb_cmd_run(int argc, char **argv);
 /* Prints run's options (for `regbench --help` and `regbench run --help`). */
 void rb_cmd_run_options(FILE *out);
+/* `regbench replay LOG... [run options]`: run scenarios/replay.lua --set log=LOG,... */
+int rb_cmd_replay(int argc, char **argv);
 /* `regbench suite [FILE] [options]` */
 int rb_cmd_suite(int argc, char **argv);
 /* `regbench compare BASELINE NEW [--threshold 5%] [--json OUT]` */

@@ -16,6 +16,8 @@ static void usage(FILE *out)
           "Usage:\n"
           "  regbench run SCENARIO.lua [options]   run a Lua scenario against a registry\n"
           "  regbench run SCENARIO.lua --help      list the scenario's parameters\n"
+          "  regbench replay LOG... [options]      replay a recorded registry trace (access log or\n"
+          "                                        IBM trace): run scenarios/replay.lua --set log=LOG\n"
           "  regbench suite [FILE] [options]       run a YAML suite (default suites/default.yaml)\n"
           "  regbench compare BASE NEW [options]   compare results; exit 99 on a regression\n"
           "  regbench report RESULTS [options]     HTML report (rebuilds a killed run's results)\n"
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return rb_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "replay") == 0)
+        return rb_cmd_replay(argc - 1, argv + 1);
     if (strcmp(cmd, "gen") == 0)
         return rb_cmd_gen(argc - 1, argv + 1);
     if (strcmp(cmd, "suite") == 0)
@@ -64,6 +68,6 @@ int main(int argc, char **argv)
         return rb_cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "k8s") == 0)
         return rb_cmd_k8s(argc - 1, argv + 1);
-    fprintf(stderr, "regbench: unknown command '%s' (commands: run, suite, compare, report, merge, gen, k8s; see regbench --help)\n", cmd);
+    fprintf(stderr, "regbench: unknown command '%s' (commands: run, replay, suite, compare, report, merge, gen, k8s; see regbench --help)\n", cmd);
     return RB_EXIT_USAGE;
 }
