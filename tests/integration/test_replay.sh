@@ -1,0 +1,119 @@
+# regbench replay end to end on loopback: records mixed.lua's traffic in
+# distribution 2.8's JSON access log, replays that log against a fresh crane
+# registry and checks, from crane's own request log (not regbench's
+# counters), that the replayed requests are the logged ones count for count
+# by method x kind. Then the same log anonymised into an IBM FAST'18 trace
+# (tests/tools/trace_to_ibm.py), whose manifests are replayed as blobs.
+# Also: max_requests, a negative speed and files that are not traces exit 2
+# naming them.
+source "$(dirname "$0")/lib.sh"
+
+# ---- record: mixed.lua against distribution with a JSON access log
+DIST_ACCESS_LOG=1 start_distribution dist
+run_rb 0 run "$RB_SRC/scenarios/mixed.lua" --target "$dist_URL" --set rate=10 --set duration=5s \
+  --set images=3 --set max_size=200KB --out "$WORK/mixed" --quiet
+LOG="$WORK/dist.log"
+sleep 0.2   # the last access lines
+cp "$LOG" "$WORK/access.log"
+LOG="$WORK/access.log"
+n_logged=$(grep -c '"msg":"response completed' "$LOG" || true)
+[ "$n_logged" -gt 100 ] || fail "only $n_logged requests in distribution's access log"
+
+# mix.py LOGFILE FORMAT: "METHOD kind count" lines, sorted. FORMAT: dist (JSON access log)
+# or crane (crane's request log, only the lines after the replay's start marker).
+cat >"$WORK/mix.py" <<'EOF'
+import collections, json, re, sys
+def kind(path):
+    path = path.split("?")[0]
+    if path.rstrip("/") == "/v2/_catalog": return "catalog"
+    if "/blobs/uploads" in path: return "upload"
+    if re.search(r"^/v2/.+/manifests/[^/]+$", path): return "manifest"
+    if re.search(r"^/v2/.+/blobs/[^/]+$", path): return "blob"
+    if re.search(r"^/v2/.+/tags/list$", path): return "tags"
+    return "other"
+c = collections.Counter()
+fmt = sys.argv[2]
+started = fmt != "crane"
+for line in open(sys.argv[1], errors="replace"):
+    if fmt == "dist":
+        if not line.startswith("{"): continue
+        o = json.loads(line)
+        if not o.get("msg", "").startswith("response completed"): continue
+        c[(o["http.request.method"], kind(o["http.request.uri"]))] += 1
+    else:
+        m = re.match(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (GET|HEAD|PUT|POST|PATCH|DELETE) (\S+)", line)
+        if not m: continue
+        if m.group(2) == "/v2/_regbench/replay-start":
+            started = True
+            continue
+        if started: c[(m.group(1), kind(m.group(2)))] += 1
+for (m, k), n in sorted(c.items()): print(m, k, n)
+EOF
+python3 "$WORK/mix.py" "$LOG" dist >"$WORK/logged.txt"
+echo "logged mix:"; cat "$WORK/logged.txt"
+expect_grep "$WORK/logged.txt" '^GET blob [0-9]+$'
+expect_grep "$WORK/logged.txt" '^PUT upload [0-9]+$'
+expect_grep "$WORK/logged.txt" '^PUT manifest [0-9]+$'
+
+# ---- replay the access log against a fresh crane
+start_crane crane
+run_rb 0 replay "$LOG" --target "$crane_URL" --out "$WORK/replay" --quiet
+R="$WORK/replay/results.json"
+expect_eq "replay status" "$(json "$R" "r['status']")" ok
+expect_eq "phases" "$(json "$R" "[p['name'] for p in r['phases']]")" "['warmup', 'replay']"
+expect_eq "replay errors" "$(json "$R" "r['phases'][1]['errors']")" 0
+python3 "$WORK/mix.py" "$WORK/crane.log" crane >"$WORK/replayed.txt"
+echo "replayed mix (crane's log):"; cat "$WORK/replayed.txt"
+diff "$WORK/logged.txt" "$WORK/replayed.txt" || fail "replayed mix differs from the logged mix"
+# regbench's own view agrees, and the results carry the replay's metrics
+expect_eq "logged records" "$(json "$R" "int(sum(v['value'] for k, v in r['metrics'].items() if k.startswith('replay_logged{')))")" "$n_logged"
+expect_eq "on-time share present" "$(json "$R" "0 <= r['metrics']['replay_on_time']['rate'] <= 1")" True
+expect_eq "rates" "$(json "$R" "r['metrics']['replay_rate_recorded']['value'] > 0 and r['metrics']['replay_rate_achieved']['value'] > 0")" True
+expect_eq "corrected latency" "$(json "$R" "r['metrics']['replay_latency_corrected{op=get_blob}']['count'] > 0")" True
+expect_eq "recorded latency" "$(json "$R" "r['metrics']['replay_latency_recorded{op=get_blob}']['p50'] > 0")" True
+M="$WORK/replay/replay-map.json"
+expect_eq "map" "$(json "$M" "(r['records'], r['files'][0]['format'], len(r['blobs']) > 0, len(r['manifests']) > 0)")" \
+  "($n_logged, 'distribution', True, True)"
+
+# ---- the same traffic as an anonymised IBM trace, against another fresh crane
+python3 "$RB_SRC/tests/tools/trace_to_ibm.py" "$LOG" >"$WORK/ibm.json"
+start_crane crane2
+run_rb 0 replay "$WORK/ibm.json" --target "$crane2_URL" --out "$WORK/replay-ibm" --quiet
+RI="$WORK/replay-ibm/results.json"
+expect_eq "ibm replay status" "$(json "$RI" "r['status']")" ok
+expect_eq "ibm replay errors" "$(json "$RI" "r['phases'][1]['errors']")" 0
+python3 "$WORK/mix.py" "$WORK/crane2.log" crane >"$WORK/replayed-ibm.txt"
+# manifests are blobs of the recorded size: a GET becomes a blob GET, a PUT a blob push (POST + PUT)
+python3 - "$WORK/logged.txt" >"$WORK/logged-ibm.txt" <<'EOF'
+import collections, sys
+c = collections.Counter()
+for line in open(sys.argv[1]):
+    m, k, n = line.split(); n = int(n)
+    if k == "manifest" and m == "GET": c[("GET", "blob")] += n
+    elif k == "manifest" and m == "PUT": c[("POST", "upload")] += n; c[("PUT", "upload")] += n
+    else: c[(m, k)] += n
+for (m, k), n in sorted(c.items()): print(m, k, n)
+EOF
+echo "replayed mix of the IBM trace (crane's log):"; cat "$WORK/replayed-ibm.txt"
+diff "$WORK/logged-ibm.txt" "$WORK/replayed-ibm.txt" || fail "IBM replay: replayed mix differs from the logged mix"
+expect_eq "ibm map format" "$(json "$WORK/replay-ibm/replay-map.json" "r['files'][0]['format']")" ibm
+
+# ---- limits: max_requests, as fast as possible
+run_rb 0 replay "$LOG" --target "$crane_URL" --set max_requests=50 --set speed=0 --out "$WORK/replay-50" --quiet
+expect_eq "max_requests" "$(json "$WORK/replay-50/results.json" "int(sum(v['value'] for k, v in r['metrics'].items() if k.startswith('replay_logged{')))")" 50
+
+# ---- bad input exits 2 naming it
+run_rb 2 replay "$LOG" --set speed=-1 --out "$WORK/neg"
+expect_grep "$WORK/err.txt" "parameter 'speed': -1(\.0)? is not valid"
+[ ! -e "$WORK/neg" ] || fail "a negative speed wrote results"
+echo "this is not a trace" >"$WORK/garbage.txt"
+run_rb 2 replay "$WORK/garbage.txt" --out "$WORK/garbage"
+expect_grep "$WORK/err.txt" "garbage\.txt: not a trace format"
+printf '{"time": 1}\n{broken\n' >"$WORK/broken.json"
+run_rb 2 replay "$WORK/broken.json" --out "$WORK/broken"
+expect_grep "$WORK/err.txt" "broken\.json: no record could be read"
+run_rb 2 replay "$WORK/missing.json" --out "$WORK/missing"
+expect_grep "$WORK/err.txt" "missing\.json: cannot open"
+run_rb 2 replay
+expect_grep "$WORK/err.txt" "replay needs at least one trace file"
+echo "test_replay: ok"
