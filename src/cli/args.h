@@ -27,6 +27,9 @@ typedef struct rb_args {
 
 enum { RB_ARG_END = 0, RB_ARG_OPT = 1, RB_ARG_POS = 2, RB_ARG_HELP = 3, RB_ARG_ERR = -1 };
 
+/* The options of run (cmd_run.c); replay passes them through to run. */
+extern const rb_opt RB_RUN_OPTS[];
+
 /* Starts a walk over argv with the command's options. */
 void rb_args_init(rb_args *a, const char *cmd, int argc, char **argv, const rb_opt *opts);
 /* The next item: RB_ARG_OPT (*opt is its entry, *value its value or NULL),

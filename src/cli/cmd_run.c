@@ -82,7 +82,7 @@ static int bad(const char *fmt, const char *arg)
     return RB_EXIT_USAGE;
 }
 
-static const rb_opt RUN_OPTS[] = {
+const rb_opt RB_RUN_OPTS[] = {
     {"--set", 1, NULL}, {"--out", 1, NULL}, {"--registry", 1, NULL}, {"--storage", 1, NULL},
     {"--disk", 1, NULL}, {"--port", 1, NULL}, {"--pull-through", 0, NULL}, {"--htpasswd", 1, NULL},
     {"--target", 1, NULL}, {"--quiet", 0, "-q"}, {"--cache", 1, NULL}, {"--username", 1, NULL},
@@ -176,7 +176,7 @@ int rb_cmd_run(int argc, char **argv)
     char *password = NULL, *user = NULL;
     char err[RB_ERRLEN];
     rb_args args;
-    rb_args_init(&args, "run", argc, argv, RUN_OPTS);
+    rb_args_init(&args, "run", argc, argv, RB_RUN_OPTS);
     const rb_opt *opt;
     const char *v;
     long long n;
