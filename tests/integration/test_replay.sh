@@ -102,6 +102,39 @@ expect_eq "ibm map format" "$(json "$WORK/replay-ibm/replay-map.json" "r['files'
 run_rb 0 replay "$LOG" --target "$crane_URL" --set max_requests=50 --set speed=0 --out "$WORK/replay-50" --quiet
 expect_eq "max_requests" "$(json "$WORK/replay-50/results.json" "int(sum(v['value'] for k, v in r['metrics'].items() if k.startswith('replay_logged{')))")" 50
 
+# ---- a gzip'd log, cut by recorded time, at twice the speed
+gzip -c "$LOG" >"$WORK/access.log.gz"
+run_rb 0 replay "$WORK/access.log.gz" --target "$crane_URL" --set max_seconds=2s --set speed=2 --out "$WORK/replay-2s" --quiet
+R2="$WORK/replay-2s/results.json"
+n2=$(json "$R2" "int(sum(v['value'] for k, v in r['metrics'].items() if k.startswith('replay_logged{')))")
+[ "$n2" -gt 0 ] && [ "$n2" -lt "$n_logged" ] || fail "max_seconds=2s replayed $n2 of $n_logged records"
+expect_eq "speed 2: replay phase about half of 2 s" "$(json "$R2" "r['phases'][1]['duration_s'] < 1.8")" True
+
+# ---- sharded: two processes, the log's requests spread over 20 clients by repository
+python3 - "$LOG" >"$WORK/clients.log" <<'EOF2'
+import json, sys, zlib
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        o = json.loads(line)
+        parts = o.get("http.request.uri", "").split("/")
+        if len(parts) > 4:
+            o["http.request.remoteaddr"] = "10.0.0.%d:5000" % (zlib.crc32("/".join(parts[2:4]).encode()) % 20 + 1)
+        line = json.dumps(o) + "\n"
+    sys.stdout.write(line)
+EOF2
+start_crane crane3
+run_rb 0 replay "$WORK/clients.log" --target "$crane3_URL" --procs 2 --out "$WORK/replay-procs" --quiet
+RP="$WORK/replay-procs/results.json"
+expect_eq "sharded status" "$(json "$RP" "r['status']")" ok
+expect_eq "sharded logged records" "$(json "$RP" "int(sum(v['value'] for k, v in r['metrics'].items() if k.startswith('replay_logged{')))")" "$n_logged"
+for i in 0 1; do
+  expect_grep "$WORK/replay-procs/shards/shard-$i/output.txt" "replay: [1-9][0-9]* records on this shard"
+done
+# every shard checks the target with GET /v2/ when it starts, maybe after warmup's marker: leave "other" out
+python3 "$WORK/mix.py" "$WORK/crane3.log" crane | grep -v ' other ' >"$WORK/replayed-procs.txt"
+grep -v ' other ' "$WORK/logged.txt" >"$WORK/logged-noother.txt"
+diff "$WORK/logged-noother.txt" "$WORK/replayed-procs.txt" || fail "sharded replay: replayed mix differs from the logged mix"
+
 # ---- bad input exits 2 naming it
 run_rb 2 replay "$LOG" --set speed=-1 --out "$WORK/neg"
 expect_grep "$WORK/err.txt" "parameter 'speed': -1(\.0)? is not valid"
