@@ -424,8 +424,10 @@ do
   f:write("\n}\n}\n")
   f:close()
 end
-print(("replay: %d records over %.1f s of recorded time, %d repositories, %d blobs, %d manifests (read in %.1f s)"):format(
-  span.records, (span.last - span.first) / 1e6, n_repos, #blob_list, #manifest_list, rb.now() - t_scan))
+collectgarbage()
+print(("replay: %d records over %.1f s of recorded time, %d repositories, %d blobs, %d manifests (read in %.1f s; Lua memory %.1f MB)"):format(
+  span.records, (span.last - span.first) / 1e6, n_repos, #blob_list, #manifest_list, rb.now() - t_scan,
+  collectgarbage("count") / 1024))
 
 -- ---- warmup ----------------------------------------------------------------
 
