@@ -550,6 +550,8 @@ end
 local inflight, issued, first_start, last_start = 0, 0, nil, nil
 local creators = {}  -- object key -> handle of the latest VU that creates it (causality: a read waits for it)
 local shown_error = false
+local tally = {logged = {}, sent = {}, on_time = 0, started = 0, dropped = 0, late = 0}   -- for the printed summary
+local function bump(t, key) t[key] = (t[key] or 0) + 1 end
 local uploads = {}   -- client .. " " .. repo -> handles of upload VUs not yet waited for by a manifest PUT
 
 local function run_one(rec, intended, waits)
@@ -558,6 +560,8 @@ local function run_one(rec, intended, waits)
   first_start = first_start or started
   last_start = started
   on_time:add(started - intended <= tolerance)
+  tally.started = tally.started + 1
+  if started - intended <= tolerance then tally.on_time = tally.on_time + 1 end
   local op = rec.method:lower() .. "_" .. rec.kind
   local ok, sent = pcall(send, rec)
   local done = rb.now()
@@ -566,7 +570,10 @@ local function run_one(rec, intended, waits)
     if not shown_error then io.stderr:write("replay: line ", rec.line, ": ", tostring(sent), "\n"); shown_error = true end
     sent = {{rec.method, rec.kind, "err"}}
   end
-  for _, s in ipairs(sent or {}) do replayed_mix:add(1, {method = s[1], kind = s[2], status = status_class(s[3])}) end
+  for _, s in ipairs(sent or {}) do
+    replayed_mix:add(1, {method = s[1], kind = s[2], status = status_class(s[3])})
+    bump(tally.sent, s[1] .. " " .. s[2])
+  end
   lat_corrected:add((done - intended) * 1000, {op = op})
   lat_measured:add((done - started) * 1000, {op = op})
   inflight = inflight - 1
@@ -583,8 +590,9 @@ local stats = rb.phase("replay", function()
       first_t = first_t or rec.t
       last_t = rec.t
       logged_mix:add(1, {method = rec.method, kind = rec.kind, status = status_class(rec.status)})
+      bump(tally.logged, rec.method .. " " .. rec.kind)
       lat_recorded:add(rec.duration_us / 1000, {op = rec.method:lower() .. "_" .. rec.kind})
-      if rec.late then late_c:add(1) end
+      if rec.late then late_c:add(1); tally.late = tally.late + 1 end
       local intended = speed > 0 and t0 + (rec.t - span.first) / 1e6 / speed or rb.now()
       local wait = intended - rb.now()
       if wait > 0.0005 then rb.sleep(wait) end
@@ -600,6 +608,7 @@ local stats = rb.phase("replay", function()
         end
         if inflight >= cap then
           dropped_c:add(1)
+          tally.dropped = tally.dropped + 1
         else
           local ck = rec.client .. " " .. rec.repo
           local waits
@@ -627,6 +636,19 @@ local stats = rb.phase("replay", function()
   local rec_s = first_t and (last_t - first_t) / 1e6 or 0
   if rec_s > 0 then rate_recorded:add(n_send / rec_s) end
   if first_start and last_start > first_start then rate_achieved:add(issued / (last_start - first_start)) end
-  return {records = n_mine, issued = issued, recorded_s = rec_s}
+  return {records = n_mine, issued = issued, recorded_s = rec_s,
+          rate_recorded = rec_s > 0 and n_send / rec_s or 0,
+          rate_achieved = first_start and last_start > first_start and issued / (last_start - first_start) or 0}
 end)
 print(("replay: %d records on this shard, %d requests issued"):format(stats.records, stats.issued))
+print(("replay: %.1f%% started on time (within %g ms); %.1f req/s recorded, %.1f achieved; %d dropped, %d late"):format(
+  tally.started > 0 and 100 * tally.on_time / tally.started or 0, tolerance * 1000, stats.rate_recorded,
+  stats.rate_achieved, tally.dropped, tally.late))
+local keys = {}
+for k in pairs(tally.logged) do keys[#keys + 1] = k end
+for k in pairs(tally.sent) do if not tally.logged[k] then keys[#keys + 1] = k end end
+table.sort(keys)
+print(("replay: %-20s %9s %9s"):format("mix", "logged", "replayed"))
+for _, k in ipairs(keys) do
+  print(("replay: %-20s %9d %9d"):format(k, tally.logged[k] or 0, tally.sent[k] or 0))
+end
