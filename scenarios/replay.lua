@@ -223,7 +223,7 @@ local blobs, blob_list = {}, {}       -- key -> {idx, size, digest, layer}
 local exists = {}                     -- repo .. "@" .. key -> true (before the log) | false (made by it)
 local pre_blobs = {}                  -- {repo, key} pushed by warmup
 local manifests, manifest_list = {}, {}   -- repo .. ":" .. ref -> {repo, ref, pre, blobs = {keys}}
-local samples, n_sampled = {}, 0      -- blob sizes to draw from
+local samples, msamples = {}, {}      -- blob sizes, IBM manifest sizes, to draw unknown sizes from
 local span = {first = nil, last = nil, records = 0}
 
 local function repo_of(name)
@@ -245,11 +245,12 @@ local function blob_of(key)
   return b
 end
 
-local function sample(size)
-  n_sampled = n_sampled + 1
-  if #samples < MAX_SAMPLES then samples[#samples + 1] = size; return end
-  local j = math.floor(rb.random(seed, n_sampled, 7) * n_sampled) + 1
-  if j <= MAX_SAMPLES then samples[j] = size end
+-- Keeps a uniform sample of MAX_SAMPLES sizes in pool (a reservoir, drawn with rb.random).
+local function sample(pool, size)
+  pool.n = (pool.n or 0) + 1
+  if #pool < MAX_SAMPLES then pool[#pool + 1] = size; return end
+  local j = math.floor(rb.random(seed, pool.n, 7) * pool.n) + 1
+  if j <= MAX_SAMPLES then pool[j] = size end
 end
 
 -- First sight of blob key in repo: does it exist before the log?
@@ -278,13 +279,14 @@ local function scan_record(rec)
   local m, kind = rec.method, rec.kind
   if rec.ibm and kind == "manifest" then   -- a manifest of an anonymised trace: a blob of its recorded size
     local b = blob_of("m:" .. rec.repo .. ":" .. rec.ref)
+    b.manifest = true
     repo_of(rec.repo)
-    if m == "GET" and rec.status == 200 and rec.bytes > 0 then b.size = math.max(b.size or 0, rec.bytes); sample(rec.bytes) end
+    if m == "GET" and rec.status == 200 and rec.bytes > 0 then b.size = math.max(b.size or 0, rec.bytes); sample(msamples, rec.bytes) end
     see_blob(rec.repo, b.key, (m == "GET" or m == "HEAD") and ok)
   elseif kind == "blob" then
     local b = blob_of(rec.ref)
     repo_of(rec.repo)
-    if m == "GET" and rec.status == 200 and rec.bytes > 0 then b.size = math.max(b.size or 0, rec.bytes); sample(rec.bytes) end
+    if m == "GET" and rec.status == 200 and rec.bytes > 0 then b.size = math.max(b.size or 0, rec.bytes); sample(samples, rec.bytes) end
     see_blob(rec.repo, rec.ref, (m == "GET" or m == "HEAD") and ok)
     if (m == "GET" or m == "HEAD") and ok and exists[rec.repo .. "@" .. rec.ref] then
       local mf = building[ck]
@@ -341,10 +343,11 @@ end
 if span.records == 0 then rb.input_error(("%s: no requests to replay"):format(log)) end
 building, pending = nil, nil
 
--- Sizes: recorded, else drawn from the recorded ones (4 KB if none).
+-- Sizes: recorded, else drawn from the recorded ones of its kind (4 KB if none).
 for _, b in ipairs(blob_list) do
   if not b.size then
-    b.size = #samples > 0 and samples[math.floor(rb.random(seed, b.idx, 3) * #samples) + 1] or 4096
+    local pool = b.manifest and #msamples > 0 and msamples or samples
+    b.size = #pool > 0 and pool[math.floor(rb.random(seed, b.idx, 3) * #pool) + 1] or 4096
     b.drawn = true
   end
 end

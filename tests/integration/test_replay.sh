@@ -135,6 +135,20 @@ python3 "$WORK/mix.py" "$WORK/crane3.log" crane | grep -v ' other ' >"$WORK/repl
 grep -v ' other ' "$WORK/logged.txt" >"$WORK/logged-noother.txt"
 diff "$WORK/logged-noother.txt" "$WORK/replayed-procs.txt" || fail "sharded replay: replayed mix differs from the logged mix"
 
+# ---- order: records out of order within 10 s are sorted, later ones counted late
+python3 - >"$WORK/order.log" <<'EOF2'
+import json
+for sec in (0, 5, 20, 0.5, 21, 19):   # 0.5 comes after 5 was due (20 - 10 s): late; 19 is within the window
+    print(json.dumps({"msg": "response completed", "time": "2026-12-06T04:00:%09.6fZ" % sec,
+                      "http.request.method": "GET", "http.request.uri": "/v2/", "http.response.status": 200,
+                      "http.response.written": 2, "http.response.duration": "0s",
+                      "http.request.remoteaddr": "127.0.0.1:1000"}))
+EOF2
+run_rb 0 replay "$WORK/order.log" --target "$crane_URL" --set speed=0 --out "$WORK/replay-order" --quiet
+RO="$WORK/replay-order/results.json"
+expect_eq "late records" "$(json "$RO" "r['metrics']['replay_late']['value']")" 1.0
+expect_eq "records replayed" "$(json "$RO" "r['metrics']['replay_logged{kind=other,method=GET,status=2xx}']['value']")" 6.0
+
 # ---- bad input exits 2 naming it
 run_rb 2 replay "$LOG" --set speed=-1 --out "$WORK/neg"
 expect_grep "$WORK/err.txt" "parameter 'speed': -1(\.0)? is not valid"
