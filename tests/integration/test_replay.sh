@@ -159,6 +159,11 @@ expect_grep "$WORK/err.txt" "garbage\.txt: not a trace format"
 printf '{"time": 1}\n{broken\n' >"$WORK/broken.json"
 run_rb 2 replay "$WORK/broken.json" --out "$WORK/broken"
 expect_grep "$WORK/err.txt" "broken\.json: no record could be read"
+{ head -n 20 "$WORK/order.log"; echo '{bad 1'; echo '{bad 2'; echo '{bad 3'; } >"$WORK/some-bad.log"
+run_rb 2 replay "$WORK/some-bad.log" --target "$crane_URL" --set max_malformed=1 --out "$WORK/some-bad"
+expect_grep "$WORK/err.txt" "some-bad\.log:8: more than 1 malformed records"
+run_rb 0 replay "$WORK/some-bad.log" --target "$crane_URL" --set speed=0 --out "$WORK/some-bad-ok" --quiet
+expect_eq "malformed counted" "$(json "$WORK/some-bad-ok/replay-map.json" "r['files'][0]['malformed']")" 3
 run_rb 2 replay "$WORK/missing.json" --out "$WORK/missing"
 expect_grep "$WORK/err.txt" "missing\.json: cannot open"
 run_rb 2 replay
