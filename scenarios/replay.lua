@@ -471,7 +471,7 @@ end)
 local function name(repo) return (reg.prefix or "") .. repos[repo] end
 
 -- Sends one record's request(s); returns a list of {method, kind, status} sent.
-local function send(rec, pend_key, pend)
+local function send(rec)
   local m, kind, repo = rec.method, rec.kind, rec.repo
   local function st(r, err, okstatus) return r and okstatus or (err and err.status) or "err" end
   if (kind == "blob" or (rec.ibm and kind == "manifest")) and repos[repo] then
