@@ -112,15 +112,18 @@ void rb_layer_reader_close(rb_layer_reader *r);
 
 /* ---- blobs: what uploads consume ---------------------------------------- */
 
-typedef enum { RB_BLOB_NONE = 0, RB_BLOB_BYTES = 1, RB_BLOB_LAYER = 2 } rb_blob_kind;
+typedef enum { RB_BLOB_NONE = 0, RB_BLOB_BYTES = 1, RB_BLOB_LAYER = 2, RB_BLOB_FILE = 3 } rb_blob_kind;
 
 typedef struct rb_bytes rb_bytes; /* opaque, reference-counted byte buffer */
+typedef struct rb_file rb_file;   /* opaque, reference-counted: a file path and how to read it */
 
 /* A blob descriptor plus the means to produce its bytes. Plain struct, copy
  * with rb_blob_copy (not memcpy) and free with rb_blob_release. Contract:
  * digest is "sha256:<64 hex>" of exactly `size` bytes that rb_blob_open/read
  * produce; kind BYTES: `data` points at them (valid while the blob holds its
- * reference); kind LAYER: `layer` is the generated layer (stored bytes). */
+ * reference); kind LAYER: `layer` is the generated layer (stored bytes);
+ * kind FILE: `size` bytes at `offset` of the file `file` names (a blob file of
+ * an OCI layout, or a byte range of a tar), read with pread when streamed. */
 typedef struct rb_blob {
     char digest[72];
     uint64_t size;
@@ -129,12 +132,21 @@ typedef struct rb_blob {
     const unsigned char *data; /* BYTES: the bytes; NULL otherwise */
     rb_bytes *bytes;           /* BYTES: reference held */
     rb_layer *layer;           /* LAYER: reference held */
+    rb_file *file;             /* FILE: reference held */
+    uint64_t offset;           /* FILE: where the bytes start in the file */
 } rb_blob;
 
 /* Makes a BYTES blob from a copy of data (digest computed). */
 void rb_blob_from_bytes(rb_blob *out, const void *data, size_t len, const char *media_type);
 /* Makes a LAYER blob (one new layer reference), media type for format f. */
 void rb_blob_from_layer(rb_blob *out, rb_layer *l, rb_format f);
+/* Makes a FILE blob: size bytes at offset of the file at path, whose digest
+ * the caller states. verify=1: readers hash the bytes and fail at the end on a
+ * mismatch (rb_blob_error says which blob and file); 0: the digest is trusted. */
+void rb_blob_from_file(rb_blob *out, const char *path, uint64_t offset, uint64_t size, const char *digest,
+                       const char *media_type, int verify);
+/* The path of a FILE blob's file, or NULL for other kinds. */
+const char *rb_blob_path(const rb_blob *b);
 /* dst = src with new references (dst must not hold any). */
 void rb_blob_copy(rb_blob *dst, const rb_blob *src);
 /* Drops the references of b and zeroes it (safe on a zeroed blob). */
@@ -148,6 +160,8 @@ rb_blob_reader *rb_blob_open(const rb_blob *b, char *err, size_t errlen);
 ssize_t rb_blob_read(rb_blob_reader *r, void *buf, size_t n);
 /* Back to byte 0 (for retried uploads); 0 or -1. */
 int rb_blob_rewind(rb_blob_reader *r);
+/* Why the last rb_blob_read returned -1 ("" if it did not). */
+const char *rb_blob_error(const rb_blob_reader *r);
 /* Frees the reader (NULL ok). */
 void rb_blob_close(rb_blob_reader *r);
 
