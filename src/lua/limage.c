@@ -1,7 +1,8 @@
 /* limage: the thin `rb.image` binding. It checks the argument tables (every
  * bad field raises with the script's file:line, the field name and the
- * accepted values), calls the generator core (rb_gen.h), and wraps results
- * in read-only userdata described in limage.h. Includes only the Lua headers,
+ * accepted values), calls the generator core (rb_gen.h) or the opener of
+ * users' images (rb_open.h: a file problem is returned as nil, err), and
+ * wraps results in read-only userdata described in limage.h. Includes only the Lua headers,
  * the core headers and the C library. */
 #include <lua.h>
 #include <lauxlib.h>
@@ -14,6 +15,7 @@
 #include "limage.h"
 #include "lrt.h"
 #include "image/rb_gen.h"
+#include "image/rb_open.h"
 #include "util/rb_util.h"
 
 typedef struct ud_layer { rb_layer *l; rb_format f; } ud_layer;
@@ -145,6 +147,8 @@ static void push_blob(lua_State *L, const rb_blob *b)
         lua_pushlstring(L, (const char *)b->data, (size_t)b->size);
         lua_setfield(L, -2, "bytes");
     }
+    if (b->kind == RB_BLOB_FILE)
+        set_str(L, "path", rb_blob_path(b));
     lua_setiuservalue(L, -2, 1);
 }
 
@@ -164,8 +168,12 @@ static void set_image(lua_State *L, ud_image *u, rb_image *img)
     uint64_t total = img->config.size;
     lua_createtable(L, (int)img->n_layers, 0);
     for (size_t i = 0; i < img->n_layers; i++) {
-        ud_layer *lu = new_ud(L, sizeof *lu, RBL_LAYER_MT);
-        set_layer(L, lu, rb_layer_ref(img->layers[i].layer), img->format);
+        if (img->layers[i].kind == RB_BLOB_LAYER) {
+            ud_layer *lu = new_ud(L, sizeof *lu, RBL_LAYER_MT);
+            set_layer(L, lu, rb_layer_ref(img->layers[i].layer), img->format);
+        } else { /* a user's image: a blob read from a file */
+            push_blob(L, &img->layers[i]);
+        }
         lua_rawseti(L, -2, (lua_Integer)i + 1);
         total += img->layers[i].size;
     }
@@ -499,6 +507,26 @@ static int l_layer(lua_State *L)
     return 1;
 }
 
+/* Fills the fields of the index object on top of the stack (holding ix);
+ * its image objects are at first .. first+n-1 of the stack. */
+static void set_index(lua_State *L, const rb_index *ix, int first)
+{
+    lua_createtable(L, 0, 8);
+    set_str(L, "digest", ix->manifest.digest);
+    set_int(L, "size", ix->manifest.size);
+    set_str(L, "media_type", ix->manifest.media_type);
+    lua_pushlstring(L, (const char *)ix->manifest.data, (size_t)ix->manifest.size);
+    lua_setfield(L, -2, "manifest");
+    set_str(L, "format", ix->format == RB_FORMAT_DOCKER ? "docker" : "oci");
+    lua_createtable(L, (int)ix->n_images, 0);
+    for (size_t i = 0; i < ix->n_images; i++) {
+        lua_pushvalue(L, first + (int)i);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "images");
+    lua_setiuservalue(L, -2, 1);
+}
+
 /* rb.image.index{img, ... | images={...}, platforms={...}, <generate fields>} -> index */
 static int l_index(lua_State *L)
 {
@@ -544,21 +572,68 @@ static int l_index(lua_State *L)
     u->ix = rb_index_build(f, imgs, n, err, sizeof err);
     if (!u->ix)
         luaL_error(L, "rb.image.index: %s", err);
-    lua_createtable(L, 0, 8);
-    set_str(L, "digest", u->ix->manifest.digest);
-    set_int(L, "size", u->ix->manifest.size);
-    set_str(L, "media_type", u->ix->manifest.media_type);
-    lua_pushlstring(L, (const char *)u->ix->manifest.data, (size_t)u->ix->manifest.size);
-    lua_setfield(L, -2, "manifest");
-    set_str(L, "format", f == RB_FORMAT_DOCKER ? "docker" : "oci");
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushvalue(L, base + 1 + (int)i);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_setfield(L, -2, "images");
-    lua_setiuservalue(L, -2, 1);
+    set_index(L, u->ix, base + 1);
     drop_scratch(L, &a);
+    return 1;
+}
+
+/* Adds source fields (path, kind, ref, hashed_layers) to the object on top. */
+static void set_source(lua_State *L, const char *path, const rb_opened *o)
+{
+    lua_getiuservalue(L, -1, 1);
+    set_str(L, "path", path);
+    set_str(L, "kind", o->kind);
+    set_str(L, "ref", o->ref);
+    set_int(L, "hashed_layers", o->hashed);
+    lua_pop(L, 1);
+}
+
+/* rb.image.open(path[, {ref=, verify=}]) -> image or index, or nil, err */
+static int l_open(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    rb_open_opts o = {0};
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+            if (strcmp(k, "ref") == 0 && lua_type(L, -1) == LUA_TSTRING)
+                o.ref = lua_tostring(L, -1); /* the options table keeps it alive */
+            else if (strcmp(k, "verify") == 0 && lua_isboolean(L, -1))
+                o.verify = lua_toboolean(L, -1);
+            else if (strcmp(k, "ref") == 0 || strcmp(k, "verify") == 0)
+                luaL_error(L, "rb.image.open: %s: a %s is not accepted; ref is a string, verify a boolean", k,
+                           luaL_typename(L, -1));
+            else
+                luaL_error(L, "rb.image.open: unknown field %s; accepted fields: ref, verify",
+                           luaL_tolstring(L, -2, NULL));
+            lua_pop(L, 1);
+        }
+    }
+    rbl_action(L, 0); /* reading files (and maybe hashing layers) is work */
+    rb_opened op;
+    char err[RB_ERRLEN];
+    if (rb_image_open(path, &o, &op, err, sizeof err) < 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "rb.image.open: %s", err);
+        return 2;
+    }
+    if (op.image) {
+        ud_image *u = new_ud(L, sizeof *u, RBL_IMAGE_MT);
+        set_image(L, u, rb_image_ref(op.image));
+    } else {
+        int first = lua_gettop(L) + 1;
+        for (size_t i = 0; i < op.index->n_images; i++) {
+            ud_image *u = new_ud(L, sizeof *u, RBL_IMAGE_MT);
+            set_image(L, u, rb_image_ref(op.index->images[i]));
+        }
+        ud_index *u = new_ud(L, sizeof *u, RBL_INDEX_MT);
+        u->ix = rb_index_ref(op.index);
+        set_index(L, u->ix, first);
+    }
+    set_source(L, path, &op);
+    rb_opened_free(&op);
     return 1;
 }
 
@@ -651,6 +726,7 @@ int rbl_open_image(lua_State *L)
         {"generate", l_generate},
         {"layer", l_layer},
         {"index", l_index},
+        {"open", l_open},
         {NULL, NULL},
     };
     luaL_newlib(L, fns);

@@ -1,10 +1,12 @@
-/* limage: the `rb.image` Lua module (generate, layer, index) over rb_gen, and
+/* limage: the `rb.image` Lua module (generate, layer, index over rb_gen;
+ * open over rb_open: a user's image from disk), and
  * the C calls other bindings (push, upload) use to get the blobs back out of
  * the Lua values.
  *
  * Representation: every object is a full userdata with a named metatable:
  *   "regbench.layer"  one generated layer   (holds an rb_layer reference)
- *   "regbench.blob"   bytes in memory, e.g. an image's config (holds an rb_blob)
+ *   "regbench.blob"   bytes in memory, e.g. an image's config, or a byte range
+ *                     of a file, a layer of an opened image (holds an rb_blob)
  *   "regbench.image"  an image              (holds an rb_image reference)
  *   "regbench.index"  a multi-platform index (holds an rb_index reference)
  * Their fields (digest, size, ...) are read through __index from a table kept
@@ -25,7 +27,7 @@
 #define RBL_IMAGE_MT "regbench.image"
 #define RBL_INDEX_MT "regbench.index"
 
-/* Pushes the module table {generate, layer, index}; registers the metatables. */
+/* Pushes the module table {generate, layer, index, open}; registers the metatables. */
 int rbl_open_image(lua_State *L);
 
 /* Makes *out (with its own references; rb_blob_release it) from the value at

@@ -87,6 +87,12 @@ static int reader_index(lua_State *L)
     if (strcmp(k, "digest") == 0) { lua_pushstring(L, r->blob.digest); return 1; }
     if (strcmp(k, "media_type") == 0) { lua_pushstring(L, r->blob.media_type); return 1; }
     if (strcmp(k, "offset") == 0) { lua_pushinteger(L, (lua_Integer)r->offset); return 1; }
+    if (strcmp(k, "error") == 0) {   /* why reading failed (a user's file), or nil */
+        const char *e = r->r ? rb_blob_error(r->r) : "";
+        if (!*e) return 0;
+        lua_pushstring(L, e);
+        return 1;
+    }
     if (strcmp(k, "rewind") == 0) { lua_pushcfunction(L, reader_rewind); return 1; }
     if (strcmp(k, "seek") == 0) { lua_pushcfunction(L, reader_seek); return 1; }
     if (strcmp(k, "close") == 0) { lua_pushcfunction(L, reader_gc); return 1; }

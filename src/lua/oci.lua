@@ -376,14 +376,24 @@ local function record_split(r, data_op, commit_op)
   if commit_op then C.record(commit_op, t.start + t.upload_done, t.start + t.total, 0, nil, false) end
 end
 
+-- When a request failed because its body reader did (a user's image file
+-- ended early, or verify=true found a digest mismatch), that is the error:
+-- an integrity error naming the blob and the file.
+local function reader_error(rd, e, op, cls)
+  local re = rd.error
+  if re then return new_error("integrity", {message = re, op = op}) end
+  return net_error(e, op, cls)
+end
+
 -- PUTs the whole blob from reader rd to upload session loc (and closes rd);
 -- returns bytes sent, or nil, err.
 local function put_whole(self, repo, loc, digest, rd)
   local p, pe, pe_cls = self:_req({method = "PUT", url = with_query(loc, "digest=" .. digest), body = rd,
                            headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_put"},
                           self:_push_scope(repo))
+  if not p then pe = reader_error(rd, pe, "blob_upload_put", pe_cls) end
   rd:close()
-  if not p then return nil, net_error(pe, "blob_upload_put", pe_cls) end
+  if not p then return nil, pe end
   if p.status ~= 201 then return nil, http_error(p, "blob_upload_put") end
   record_split(p, "blob_upload_data", "blob_upload_commit")
   return p.bytes_sent
@@ -395,7 +405,7 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
   if mode == "post" and not session then
     local rd = C.blob_reader(blob)
     local r, e = self:_open(repo, "digest=" .. digest, "blob_upload_post", rd)
-    if not r then rd:close(); return nil, e end
+    if not r then e = reader_error(rd, e, "blob_upload_post"); rd:close(); return nil, e end
     sent = sent + r.bytes_sent
     if r.status == 201 then rd:close(); return sent end
     if r.status ~= 202 then rd:close(); return nil, http_error(r, "blob_upload_post") end
@@ -431,7 +441,7 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
                                headers = {["Content-Type"] = "application/octet-stream",
                                           ["Content-Range"] = offset .. "-" .. (offset + n - 1)},
                                op = "blob_upload_chunk"}, self:_push_scope(repo))
-      if not p then rd:close(); return nil, net_error(pe, "blob_upload_chunk", pe_cls) end
+      if not p then pe = reader_error(rd, pe, "blob_upload_chunk", pe_cls); rd:close(); return nil, pe end
       if p.status ~= 202 then rd:close(); return nil, http_error(p, "blob_upload_chunk") end
       sent = sent + p.bytes_sent
       offset = offset + n
@@ -447,7 +457,7 @@ function Registry:_upload(repo, blob, digest, size, mode, chunk_size, session)
     local p, pe, pe_cls = self:_req({method = "PATCH", url = loc, body = rd,
                              headers = {["Content-Type"] = "application/octet-stream"}, op = "blob_upload_stream"},
                             self:_push_scope(repo))
-    if not p then rd:close(); return nil, net_error(pe, "blob_upload_stream", pe_cls) end
+    if not p then pe = reader_error(rd, pe, "blob_upload_stream", pe_cls); rd:close(); return nil, pe end
     if p.status ~= 202 then rd:close(); return nil, http_error(p, "blob_upload_stream") end
     sent = p.bytes_sent
     loc = resolve(self, p.headers["location"]) or loc
