@@ -5,8 +5,13 @@
 -- scalability figure: throughput at N / (N x throughput at 1), and the p99
 -- growth: p99 latency at N / p99 at 1 (as gauges scalability{...} and
 -- p99_growth{...}; 1.0 = perfect scaling, no contention).
+-- With image=PATH (an OCI layout, an OCI archive or a docker save tarball,
+-- see rb.image.open) every VU pushes that one real image to its own
+-- repository, uploading every blob (skip_existing = false, so the registry's
+-- dedup does not hide the transfers), then pulls it back.
 --
 --   regbench run scenarios/concurrent.lua --set levels=1,10,50,100 --set size=10MB
+--   regbench run scenarios/concurrent.lua --set levels=1,8 --set image=./my-image.tar
 local rb = require "regbench"
 
 local levels = rb.param("levels", "1,10,50,100", {doc = "concurrency levels, comma-separated"})
@@ -17,6 +22,8 @@ local level = rb.param("level", compression == "zstd" and 3 or 6,
                        {doc = "compression level: gzip 0-9 (default 6), zstd 1-19 (default 3)"})
 local layer_concurrency = rb.param("layer_concurrency", 1, {doc = "parallel blob transfers within one push/pull"})
 local seed = rb.param("seed", 3, {doc = "content seed"})
+local image = rb.param("image", "", {doc = "a real image every VU pushes (OCI layout dir, OCI archive or docker save tar); \"\" = synthetic"})
+local image_ref = rb.param("image_ref", "", {doc = "with image: which image in it (ref name or RepoTag; \"\" = the only one)"})
 
 local ns = {1}
 for item in levels:gmatch("[^,%s]+") do
@@ -35,13 +42,22 @@ local function p99(xs)
   return xs[math.max(1, math.ceil(#xs * 0.99))]
 end
 
+local real
+if image ~= "" then
+  local err
+  real, err = rb.image.open(image, {ref = image_ref ~= "" and image_ref or nil})
+  if not real then error(err, 0) end
+end
+
 local base = {}
 local made = 0
 for _, n in ipairs(ns) do
   local imgs = {}
   for i = 1, n do   -- sharded: only the images of this shard's VUs (rb.parallel splits them)
     made = made + 1
-    if (i - 1) % rb.shard().count == rb.shard().index then
+    if real then
+      imgs[i] = real
+    elseif (i - 1) % rb.shard().count == rb.shard().index then
       imgs[i] = rb.image.generate{layers = layers, layer_size = math.max(1024, size // layers),
                                   compression = compression, level = compression ~= "none" and level or nil,
                                   seed = seed * 1000003 + made}
@@ -55,7 +71,8 @@ for _, n in ipairs(ns) do
         local s = rb.now()
         local r
         if op == "push" then
-          r = assert(reg:push("concurrent/n" .. n .. "-" .. i, "v1", imgs[i], {layer_concurrency = layer_concurrency}))
+          r = assert(reg:push("concurrent/n" .. n .. "-" .. i, "v1", imgs[i],
+                              {layer_concurrency = layer_concurrency, skip_existing = real == nil}))
           bytes = bytes + r.bytes_sent
         else
           r = assert(reg:pull("concurrent/n" .. n .. "-" .. i, "v1", {layer_concurrency = layer_concurrency}))

@@ -3,12 +3,17 @@
 -- `repeat` times with fresh content each time (nothing deduplicates).
 -- Phases are named push/size=10MB/level=6 and pull/size=10MB/level=6, so
 -- latency and MB/s come out per size and level.
+-- With image=PATH (an OCI layout, an OCI archive or a docker save tarball,
+-- see rb.image.open) it pushes and pulls that real image instead, `repeat`
+-- times, in phases push/image and pull/image; every push uploads every blob
+-- again (skip_existing = false), so each repetition measures the transfer.
 --
 --   regbench run scenarios/single.lua --set sizes=1MB,10MB --set levels=1,6
 --   regbench run scenarios/single.lua --storage disk --set sizes=1GB --set levels=6
 --   regbench run scenarios/single.lua --set compression=zstd --set levels=1,3,19
 -- With compression=zstd, phases, repositories and tags also name it
 -- (push/size=10MB/zstd-level=3); gzip keeps the names it always had.
+--   regbench run scenarios/single.lua --set image=./my-image.tar
 local rb = require "regbench"
 
 local sizes = rb.param("sizes", "1MB,10MB,100MB,1GB", {doc = "image sizes (compressed), comma-separated"})
@@ -23,6 +28,8 @@ local reps = rb.param("repeat", 1, {doc = "repetitions of each size x level"})
 local compressibility = rb.param("compressibility", 0.5, {doc = "fraction of layer bytes that compress away"})
 local mode = rb.param("mode", "monolithic", {doc = "upload mode: monolithic, post, chunked, stream"})
 local seed = rb.param("seed", 1, {doc = "content seed; change it to push content the registry has not seen"})
+local image = rb.param("image", "", {doc = "a real image to push instead (OCI layout dir, OCI archive or docker save tar); \"\" = synthetic"})
+local image_ref = rb.param("image_ref", "", {doc = "with image: which image in it (ref name or RepoTag; \"\" = the only one)"})
 
 local function list(s)
   local out = {}
@@ -34,6 +41,27 @@ local push_mbps = rb.metrics.trend("push_MBps")
 local pull_mbps = rb.metrics.trend("pull_MBps")
 local reg = rb.registry.target()
 local n = 0
+
+-- A real image: opened once (its blobs stream from the files when pushed).
+if image ~= "" then
+  local img, err = rb.image.open(image, {ref = image_ref ~= "" and image_ref or nil})
+  if not img then error(err, 0) end
+  for r = 1, reps do
+    local mine = (r - 1) % rb.shard().count == rb.shard().index
+    local t0 = rb.now()
+    local res = rb.phase("push/image", function()
+      return mine and assert(reg:push("single/image", "r" .. r, img, {mode = mode, skip_existing = false}))
+    end)
+    if mine then push_mbps:add(res.bytes_sent / 1e6 / (rb.now() - t0), {image = img.kind}) end
+    t0 = rb.now()
+    local p = rb.phase("pull/image", function()
+      return mine and assert(reg:pull("single/image", "r" .. r))
+    end)
+    if mine then pull_mbps:add(p.bytes / 1e6 / (rb.now() - t0), {image = img.kind}) end
+  end
+  return
+end
+
 for _, size in ipairs(list(sizes)) do
   local bytes = rb.size(size)
   for _, level in ipairs(list(levels)) do
