@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #define REF_ANNOTATION "org.opencontainers.image.ref.name"
+#define NAME_ANNOTATION "io.containerd.image.name" /* the full name, in docker save's index.json */
 #define MAX_REFS_LISTED 20
 
 typedef struct source {
@@ -288,6 +289,19 @@ static int json_descriptor(json_t *j, rb_descriptor *d)
     return 0;
 }
 
+/* 1 if tag names ref, also when tag adds the implicit "docker.io/" or
+ * "docker.io/library/" that docker and skopeo write. */
+static int tag_matches(const char *tag, const char *ref)
+{
+    static const char *const prefixes[] = {"", "docker.io/", "docker.io/library/"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t pl = strlen(prefixes[i]);
+        if (strncmp(tag, prefixes[i], pl) == 0 && strcmp(tag + pl, ref) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Lists the refs of index.json's entries into buf ("a, b, sha256:..."). */
 static void list_refs(json_t *ms, char *buf, size_t len)
 {
@@ -338,7 +352,8 @@ static int open_layout(source *s, const rb_open_opts *o, rb_opened *out, char *e
             json_t *e = json_array_get(ms, i);
             const char *r = json_string_value(json_object_get(json_object_get(e, "annotations"), REF_ANNOTATION));
             const char *dg = json_string_value(json_object_get(e, "digest"));
-            if ((r && strcmp(r, o->ref) == 0) || (dg && strcmp(dg, o->ref) == 0))
+            const char *full = json_string_value(json_object_get(json_object_get(e, "annotations"), NAME_ANNOTATION));
+            if ((r && strcmp(r, o->ref) == 0) || (dg && strcmp(dg, o->ref) == 0) || (full && tag_matches(full, o->ref)))
                 pick = e;
         }
     } else if (n == 1) {
@@ -396,19 +411,6 @@ static int hash_range(int fd, const char *path, uint64_t off, uint64_t size, cha
     }
     rb_sha256_final(h, digest);
     free(buf);
-    return 0;
-}
-
-/* 1 if tag names ref, also when tag adds the implicit "docker.io/" or
- * "docker.io/library/" that docker and skopeo write. */
-static int tag_matches(const char *tag, const char *ref)
-{
-    static const char *const prefixes[] = {"", "docker.io/", "docker.io/library/"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
-        size_t pl = strlen(prefixes[i]);
-        if (strncmp(tag, prefixes[i], pl) == 0 && strcmp(tag + pl, ref) == 0)
-            return 1;
-    }
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* test_open: rb_image_open on inputs made here: OCI layouts written by
  * rb_layout_write (one image, several refs, an index), tars of them (OCI
  * archives, built by a small ustar writer with GNU long names and links),
- * docker save tarballs (plain and gzip layers, layers behind symlinks), and
+ * docker save tarballs (plain and gzip layers, layers behind symlinks; the
+ * newer one holding an OCI layout), and
  * bad files (truncated tar, not an archive, missing blob, corrupt blob with
  * and without verify). Checks digests, sizes, media types, that every FILE
  * blob's bytes hash to its digest, and that each error names the file. */
@@ -382,6 +383,42 @@ static void test_docker_save(void)
     rb_image_unref(a);
 }
 
+/* The newer docker save: an OCI layout in the tar (index.json entries named
+ * by io.containerd.image.name) plus a manifest.json; opened as the layout. */
+static void test_docker_save_oci(void)
+{
+    rb_image *a = gen(6, 6, "linux/amd64");
+    const char *refs[1] = {"2"};
+    char *dir = tpath("dlay"), err[512] = "";
+    CHECKF(rb_layout_write(dir, &a, refs, 1, NULL, NULL, 0, NULL, NULL, err, sizeof err) == 0, "%s", err);
+    char *ij = rb_asprintf("%s/index.json", dir);
+    json_t *idx = json_load_file(ij, 0, NULL);
+    json_t *ann = json_object_get(json_array_get(json_object_get(idx, "manifests"), 0), "annotations");
+    json_object_set_new(ann, "io.containerd.image.name", json_string("docker.io/library/app:2"));
+    json_dump_file(idx, ij, 0);
+    json_decref(idx);
+    buf t = {0};
+    tar_layout(&t, dir, "");
+    const char *man = "[{\"Config\":\"blobs/sha256/x\",\"RepoTags\":[\"app:2\"],\"Layers\":[]}]";
+    tar_add(&t, "manifest.json", '0', NULL, man, strlen(man));
+    tar_end(&t);
+    char *path = tpath("docker-oci.tar");
+    write_file(path, t.p, t.n);
+    rb_opened o;
+    rb_open_opts opt = {.ref = "app:2"};
+    CHECKF(rb_image_open(path, &opt, &o, err, sizeof err) == 0, "%s", err);
+    CHECK(o.image && strcmp(o.kind, "docker-archive") == 0 && strcmp(o.ref, "2") == 0);
+    CHECK(o.image && strcmp(o.image->manifest.digest, a->manifest.digest) == 0);
+    if (o.image)
+        check_layers(o.image);
+    rb_opened_free(&o);
+    free(t.p);
+    free(path);
+    free(ij);
+    free(dir);
+    rb_image_unref(a);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/rb-test-open-XXXXXX");
@@ -393,6 +430,7 @@ int main(void)
     test_layout_and_archive();
     test_index();
     test_docker_save();
+    test_docker_save_oci();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
