@@ -112,11 +112,14 @@ static void pax_apply(const char *d, size_t len, char **path, char **link, uint6
     size_t i = 0;
     for (int recs = 0; i < len && recs < 100000; recs++) {
         size_t rl = 0, j = i;
-        while (j < len && d[j] >= '0' && d[j] <= '9' && rl < len)
+        while (j < len && d[j] >= '0' && d[j] <= '9' && rl <= len)
             rl = rl * 10 + (size_t)(d[j++] - '0');
-        if (rl == 0 || j >= len || d[j] != ' ' || i + rl > len)
+        /* "<len> <key>=<value>\n": the length covers the whole record */
+        if (rl == 0 || rl > len - i || j >= i + rl || d[j] != ' ')
             return;
         const char *kv = d + j + 1, *end = d + i + rl - 1; /* end: the '\n' */
+        if (kv > end || *end != '\n')
+            return;
         const char *eq = memchr(kv, '=', (size_t)(end - kv));
         if (eq) {
             size_t kl = (size_t)(eq - kv), vl = (size_t)(end - eq - 1);

@@ -419,6 +419,26 @@ static void test_docker_save_oci(void)
     rb_image_unref(a);
 }
 
+/* Pax headers: a path record renames the next member; malformed records
+ * (a length shorter than its own digits, found by fuzz_tar) are ignored. */
+static void test_pax(void)
+{
+    buf t = {0};
+    const char *pax = "31 path=dir/renamed-index.json\n";
+    tar_raw(&t, "PaxHeaders/x", 'x', NULL, pax, strlen(pax));
+    tar_raw(&t, "short", '0', NULL, "{}", 2);
+    tar_raw(&t, "PaxHeaders/y", 'x', NULL, "2 x=y\n", 6);
+    tar_raw(&t, "junk.txt", '0', NULL, "hi", 2);
+    tar_end(&t);
+    char *path = tpath("pax.tar"), err[512] = "";
+    write_file(path, t.p, t.n);
+    rb_opened o;
+    CHECK(rb_image_open(path, NULL, &o, err, sizeof err) < 0);
+    CHECKF(strstr(err, "neither an OCI archive"), "%s", err); /* indexed fine, just not an image */
+    free(path);
+    free(t.p);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/rb-test-open-XXXXXX");
@@ -431,6 +451,7 @@ int main(void)
     test_index();
     test_docker_save();
     test_docker_save_oci();
+    test_pax();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
