@@ -62,6 +62,16 @@ static int parse_num(const unsigned char *f, size_t len, uint64_t *out)
     return 0;
 }
 
+/* Orders entries by name, then by their place in the archive. */
+static int by_name_cmp(const void *a, const void *b)
+{
+    const tar_entry *x = *(const tar_entry *const *)a, *y = *(const tar_entry *const *)b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return x < y ? -1 : x > y;
+}
+
 /* 1 if h is a header whose checksum is right. */
 static int header_ok(const unsigned char *h)
 {
@@ -269,6 +279,12 @@ int tar_index_read(int fd, const char *path, tar_index *out, char *err, size_t e
     free(long_name);
     free(long_link);
     long_name = long_link = NULL;
+    if (ended && out->n) { /* sorted once, so each lookup is a binary search */
+        out->by_name = rb_malloc(out->n * sizeof *out->by_name);
+        for (size_t i = 0; i < out->n; i++)
+            out->by_name[i] = &out->e[i];
+        qsort(out->by_name, out->n, sizeof *out->by_name, by_name_cmp);
+    }
     if (!ended) {
         if (out->n == 0)
             rb_err(err, errlen, "%s: not a tar archive (%s)", path, fsize < BLOCK ? "shorter than one tar header" : "no members");
@@ -285,14 +301,21 @@ fail:
     return -1;
 }
 
-/* The member named name (any type), or NULL. */
+/* The member named name (any type), or NULL; of several, the last in the
+ * archive wins, as when tar extracts. */
 static const tar_entry *find_any(const tar_index *t, const char *name)
 {
-    const tar_entry *hit = NULL;
-    for (size_t i = 0; i < t->n; i++) /* the last one wins, as tar extracts */
-        if (strcmp(t->e[i].name, name) == 0)
-            hit = &t->e[i];
-    return hit;
+    size_t lo = 0, hi = t->n; /* first entry whose name is > name */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(t->by_name[mid]->name, name) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || strcmp(t->by_name[lo - 1]->name, name) != 0)
+        return NULL;
+    return t->by_name[lo - 1];
 }
 
 /* Resolves target (relative to the directory of from) into buf; -1 if it leaves the archive. */
@@ -361,5 +384,6 @@ void tar_index_free(tar_index *t)
         free(t->e[i].link);
     }
     free(t->e);
+    free(t->by_name);
     memset(t, 0, sizeof *t);
 }

@@ -18,8 +18,9 @@ typedef struct tar_entry {
 } tar_entry;
 
 typedef struct tar_index {
-    tar_entry *e;
+    tar_entry *e;      /* in archive order */
     size_t n;
+    const tar_entry **by_name; /* the same entries sorted by name, then archive order */
     uint64_t file_size;
 } tar_index;
 
