@@ -13,12 +13,13 @@ rb.threshold("ping.p99 < 2s")                      -- a built-in operation: a du
 -- the run's ID: --run-id, else made from the start time (20261206-023950-9962)
 assert(rb.run_id():match("^%d+%-%d+%-%x+$"))
 
--- the results directory (--out): files a scenario writes go beside results.json
+local reg = rb.registry.target()                   -- the first action
+
+-- the results directory (--out): files a scenario writes go beside results.json.
+-- Written after the first action: a run refused at it (a bad threshold) leaves nothing.
 local f = assert(io.open(rb.out_dir() .. "/notes.txt", "w"))
 f:write("written by checks.lua\n")
 f:close()
-
-local reg = rb.registry.target()                   -- the first action
 rb.phase("ping", function()
   rb.parallel(4, function()
     for _ = 1, 10 do
