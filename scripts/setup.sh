@@ -2,11 +2,13 @@
 # Idempotent set-up for a fresh Debian bookworm machine: installs the build
 # dependencies (Debian packages), the registries regbench launches (the crane
 # registry and distribution 3 from the Go module proxy, Debian's
-# docker-registry) and the peer tools its tests and benchmarks compare against
-# (wrk, nginx, skopeo, umoci, benchstat, Chromium, clang's sanitizer and
-# libFuzzer runtimes). Then it probes each capability the tests rely on (a
+# docker-registry), the OCI distribution-spec conformance suite (built from
+# tools/conformance) and the peer tools its tests and benchmarks compare
+# against (wrk, nginx, skopeo, umoci, benchstat, Chromium, clang's sanitizer
+# and libFuzzer runtimes). Then it probes each capability the tests rely on (a
 # libFuzzer link, an ASan/UBSan link, a headless Chromium start, a new enough
-# Go) and stops at once, naming the missing package, when one fails.
+# Go, the conformance binary) and stops at once, naming the missing package,
+# when one fails.
 # Safe to run again: each step is skipped when its result is already there.
 #
 # Environment:
@@ -17,6 +19,7 @@ set -euo pipefail
 
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
 SUDO=$(need_root)
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 die() { echo "setup: $*" >&2; exit 1; }
 
 # Debian packages, and what needs each.
@@ -137,6 +140,24 @@ if ! [ -x "$GOBIN_DIR/benchstat" ]; then
   go install "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION"
 fi
 put_on_path benchstat
+
+# The OCI distribution-spec conformance suite (`regbench conformance`, a
+# suite's `conformance: true`): its test binary, built from the module pinned
+# in tools/conformance (go.mod, go.sum) and installed as
+# /usr/local/bin/regbench-conformance. Rebuilt only when the installed one is
+# of another version (go version -m names the module version it was built from).
+CONFORMANCE_MOD=github.com/opencontainers/distribution-spec/conformance
+CONFORMANCE_VERSION=$(sed -n "s|^require $CONFORMANCE_MOD \(v[^ ]*\)\$|\1|p" "$REPO_DIR/tools/conformance/go.mod")
+[ -n "$CONFORMANCE_VERSION" ] || die "tools/conformance/go.mod does not require $CONFORMANCE_MOD"
+if ! go version -m /usr/local/bin/regbench-conformance 2>/dev/null | grep -q "mod[[:space:]]*$CONFORMANCE_MOD[[:space:]]*$CONFORMANCE_VERSION"; then
+  echo "setup: go test -c $CONFORMANCE_MOD@$CONFORMANCE_VERSION" >&2
+  (cd "$REPO_DIR/tools/conformance" && GOFLAGS=-mod=mod go test -c -o "$probe_dir/regbench-conformance" "$CONFORMANCE_MOD") \
+    || die "cannot build the conformance suite $CONFORMANCE_MOD@$CONFORMANCE_VERSION (needs the Go module proxy)"
+  $SUDO install -m 0755 "$probe_dir/regbench-conformance" /usr/local/bin/regbench-conformance
+fi
+# probe: the binary runs and lists its one test
+/usr/local/bin/regbench-conformance -test.list '.*' 2>/dev/null | grep -qx TestLegacy \
+  || die "/usr/local/bin/regbench-conformance does not run (rerun scripts/setup.sh)"
 
 echo "setup: ok (crane $(crane version 2>/dev/null), $(docker-registry --version 2>/dev/null | head -n1)," \
      "$("$dist3" --version 2>/dev/null | head -n1), go $go_have)" >&2
