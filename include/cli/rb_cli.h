@@ -23,6 +23,8 @@ int rb_cmd_report(int argc, char **argv);
 int rb_cmd_merge(int argc, char **argv);
 /* `regbench gen --out DIR [options]` */
 int rb_cmd_gen(int argc, char **argv);
+/* `regbench conformance (--registry KIND | --target URL) [--out DIR]`: the OCI conformance suite */
+int rb_cmd_conformance(int argc, char **argv);
 /* `regbench k8s SCENARIO --shards N --target URL [options]`: Kubernetes manifests */
 int rb_cmd_k8s(int argc, char **argv);
 

@@ -24,6 +24,8 @@ static void usage(FILE *out)
           "  regbench merge DIR... --out DIR      merge the results of a sharded run's shards\n"
           "  regbench gen --out DIR [options]      write synthetic images as an OCI layout\n"
           "                                        (regbench gen --help for its options)\n"
+          "  regbench conformance --registry KIND | --target URL [--out DIR]\n"
+          "                                        run the OCI distribution-spec conformance suite\n"
           "  regbench k8s SCENARIO.lua --shards N --target URL [options]\n"
           "                                        Kubernetes manifests: N shards as an Indexed Job\n"
           "  regbench --help | --version\n"
@@ -66,8 +68,10 @@ int main(int argc, char **argv)
         return rb_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return rb_cmd_merge(argc - 1, argv + 1);
+    if (strcmp(cmd, "conformance") == 0)
+        return rb_cmd_conformance(argc - 1, argv + 1);
     if (strcmp(cmd, "k8s") == 0)
         return rb_cmd_k8s(argc - 1, argv + 1);
-    fprintf(stderr, "regbench: unknown command '%s' (commands: run, replay, suite, compare, report, merge, gen, k8s; see regbench --help)\n", cmd);
+    fprintf(stderr, "regbench: unknown command '%s' (commands: run, replay, suite, compare, report, merge, gen, conformance, k8s; see regbench --help)\n", cmd);
     return RB_EXIT_USAGE;
 }
