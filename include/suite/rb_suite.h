@@ -29,6 +29,7 @@ typedef struct rb_suite_registry {
     rb_http_engine http_client; /* HTTP client for small plain-HTTP requests */
     char *user_agent;         /* User-Agent of the runs' requests, or NULL: regbench/VERSION */
     long registry_pid;
+    int conformance;          /* conformance: 1 true, -1 false, 0 not given (the suite's) */
     int line;                 /* where it was defined */
 } rb_suite_registry;
 
@@ -72,6 +73,8 @@ typedef struct rb_suite {
     char *baseline;           /* absolute path, or NULL */
     double compare_threshold_pct;   /* max_change (or compare_threshold), default 5 */
     int compare_strict;             /* compare_strict: with few repetitions the max change alone decides */
+    int conformance;                /* conformance: run the OCI conformance suite on every registry that
+                                       does not say otherwise (rb_suite_registry.conformance) */
 } rb_suite;
 
 /* One run of the expanded suite (repetitions are not expanded). */

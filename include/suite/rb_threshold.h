@@ -12,7 +12,14 @@
  * (docs/suite-format.md lists them); VALUE takes its unit: a duration (or
  * milliseconds) for operation latencies, a fraction 0..1 for rates, a plain
  * number otherwise. Operation thresholds are checked in every phase; custom
- * metrics and checks over the whole run unless a phase is named. */
+ * metrics and checks over the whole run unless a phase is named.
+ *
+ *   conformance.STAT OP N       conformance.fail == 0 (STAT: pass, fail, skip,
+ *                               disabled, total)
+ *
+ * is checked per registry of a suite that ran the OCI conformance suite on it
+ * (suite["registries"][i]["conformance"]); a registry where it was
+ * unavailable fails it. */
 #ifndef RB_THRESHOLD_H
 #define RB_THRESHOLD_H
 
@@ -25,6 +32,7 @@ typedef enum {
     RB_TH_RUN,                /* errors or ops, summed over a run */
     RB_TH_OP,                 /* an operation kind, per phase */
     RB_TH_METRIC,             /* a custom metric or checks, over the run (or a named phase) */
+    RB_TH_CONFORMANCE,        /* conformance.pass|fail|skip|disabled|total: per registry of a suite */
 } rb_th_target;
 
 typedef struct rb_threshold {

@@ -4,8 +4,10 @@
  * document as soon as the run ends. */
 #include "run/rb_suite_run.h"
 #include "net/rb_http_types.h"
+#include "run/rb_conformance_run.h"
 #include "run/rb_procs.h"
 #include "results/rb_compare.h"
+#include "results/rb_conformance.h"
 #include "results/rb_export.h"
 #include "results/rb_html.h"
 #include "results/rb_load.h"
@@ -45,6 +47,7 @@ static json_t *registries_json(const rb_suite *s)
         json_object_set_new(o, "storage", json_string(r->external ? "unknown" : rb_launch_storage_name(r->storage)));
         json_object_set_new(o, "url", r->url ? json_string(r->url) : json_null());
         json_object_set_new(o, "version", json_null());
+        json_object_set_new(o, "conformance", json_null());   /* run_conformance fills it when asked */
         json_array_append_new(a, o);
     }
     return a;
@@ -216,6 +219,61 @@ static int run_procs(const rb_run_opts *ro, int procs)
     return rc;
 }
 
+/* Runs the OCI conformance suite once on each registry that asks for it
+ * (its `conformance`, else the suite's), before the speed runs, into
+ * DIR/conformance/NAME/; sets registries[i].conformance in the suite
+ * document: the counts and categories, or "unavailable" with the reason
+ * (the per-test list stays in that directory's conformance.json). */
+static void run_conformance(const rb_suite *s, const rb_suite_run_opts *o, json_t *suite)
+{
+    json_t *regs = json_object_get(suite, "registries");
+    for (size_t i = 0; i < s->n_registries; i++) {
+        const rb_suite_registry *r = &s->registries[i];
+        if (!(r->conformance > 0 || (r->conformance == 0 && s->conformance))) continue;
+        char *c = safe_component(r->name);
+        char *rel = rb_asprintf("conformance/%s", c);
+        char *abs = rb_asprintf("%s/%s", o->dir, rel);
+        free(c);
+        rb_conformance_opts co;
+        memset(&co, 0, sizeof co);
+        co.out_dir = abs;
+        co.registry = r->name;
+        co.quiet = o->quiet;
+        /* the credentials of the speed runs (see rb_suite_execute) */
+        co.username = r->username ? r->username : getenv("REGBENCH_USERNAME");
+        co.password = r->password_env ? getenv(r->password_env) : getenv("REGBENCH_PASSWORD");
+        if (!co.username || !co.password) co.username = co.password = NULL;
+        if (r->external) {
+            co.target_url = r->url;
+            co.insecure = r->insecure;
+            co.ca_file = r->ca_file;
+        } else {
+            co.launch.kind = r->kind;   /* a pull-through registry is tested as a plain one */
+            co.launch.storage = r->storage;
+            co.launch.port = r->port;
+            co.launch.htpasswd = r->htpasswd;
+        }
+        json_t *res = rb_conformance_run(&co);
+        json_object_del(res, "tests");
+        json_object_set_new(res, "dir", json_string(rel));
+        if (!o->quiet) {
+            if (rb_conformance_ran(res))
+                fprintf(stderr, "regbench: conformance %s: %lld of %lld passed, %lld failed, %lld skipped, %lld disabled\n",
+                        r->name, (long long)json_integer_value(json_object_get(res, "pass")),
+                        (long long)json_integer_value(json_object_get(res, "total")),
+                        (long long)json_integer_value(json_object_get(res, "fail")),
+                        (long long)json_integer_value(json_object_get(res, "skip")),
+                        (long long)json_integer_value(json_object_get(res, "disabled")));
+            else
+                fprintf(stderr, "regbench: conformance %s: unavailable: %s\n", r->name,
+                        json_string_value(json_object_get(res, "reason")));
+        }
+        json_object_set_new(json_array_get(regs, i), "conformance", res);
+        free(rel);
+        free(abs);
+    }
+}
+
 int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
 {
     char err[RB_ERRLEN];
@@ -252,6 +310,7 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
         if (!o->only || in_list(o->only, runs[i].scenario->name))
             total += (size_t)(o->repetitions ? o->repetitions : runs[i].repetitions);
 
+    run_conformance(s, o, suite);
     int failed_runs = 0, interrupted = 0;
     for (size_t i = 0; i < n_runs && !interrupted; i++) {
         rb_suite_run *run = &runs[i];

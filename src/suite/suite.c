@@ -460,7 +460,8 @@ static int get_file(lctx *c, const ynode *n, const char *key, char **out)
 
 static const char *const registry_keys[] = {
     "name", "kind", "storage", "port", "htpasswd", "url", "username", "password_env",
-    "insecure", "registry_pid", "pull_through", "ca_file", "retries", "http_client", "user_agent", NULL,
+    "insecure", "registry_pid", "pull_through", "ca_file", "retries", "http_client", "user_agent", "conformance",
+    NULL,
 };
 
 static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
@@ -541,6 +542,11 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
                          "it names the variable holding the password, not the password", r->password_env);
     }
     if ((v = map_get(m, "insecure")) && get_bool(c, v, "insecure", &r->insecure) < 0) return -1;
+    if ((v = map_get(m, "conformance"))) {
+        int on = 0;
+        if (get_bool(c, v, "conformance", &on) < 0) return -1;
+        r->conformance = on ? 1 : -1;
+    }
     if ((v = map_get(m, "ca_file")) && get_file(c, v, "ca_file", &r->ca_file) < 0) return -1;
     if ((v = map_get(m, "http_client"))) {
         char *hc = NULL;
@@ -741,7 +747,7 @@ static int parse_threshold(lctx *c, const ynode *n, rb_suite *s, rb_threshold *t
 
 static const char *const top_keys[] = {
     "name", "description", "repetitions", "procs", "registries", "scenarios", "thresholds",
-    "output", "baseline", "max_change", "compare_threshold", "compare_strict", NULL,
+    "output", "baseline", "max_change", "compare_threshold", "compare_strict", "conformance", NULL,
 };
 
 /* max_change (or its older name compare_threshold): a percentage. */
@@ -835,6 +841,7 @@ static int parse_suite(lctx *c, const ynode *root, rb_suite *s)
     if (mc && parse_max_change(c, mc, "max_change", &s->compare_threshold_pct) < 0) return -1;
     if (ct && parse_max_change(c, ct, "compare_threshold", &s->compare_threshold_pct) < 0) return -1;
     if ((v = map_get(root, "compare_strict")) && get_bool(c, v, "compare_strict", &s->compare_strict) < 0) return -1;
+    if ((v = map_get(root, "conformance")) && get_bool(c, v, "conformance", &s->conformance) < 0) return -1;
     return 0;
 }
 

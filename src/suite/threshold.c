@@ -197,7 +197,7 @@ int rb_threshold_parse(const char *expr, rb_threshold *t, char *err, size_t errl
         rb_err(err, errlen, "bad name '%s' in '%s'; " GRAMMAR, metric, expr);
         goto fail;
     }
-    if (stat && !known_stat(stat)) {
+    if (stat && !known_stat(stat) && !(kind && strcmp(kind, "conformance") == 0)) {
         rb_err(err, errlen, "unknown statistic '%s' in '%s'; accepted: %s for operations, count, rate and "
                "value for custom metrics (docs/suite-format.md)", stat, expr, stat_list);
         goto fail;
@@ -275,6 +275,18 @@ int rb_threshold_resolve(rb_threshold *t, const rb_threshold_names *names, char 
         }
         t->target = RB_TH_RUN;
         return op_value(t, st, err, errlen);
+    }
+    if (strcmp(t->kind, "conformance") == 0) {   /* the OCI conformance suite's counts, per registry */
+        static const char *const conf_stats[] = {"pass", "fail", "skip", "disabled", "total", NULL};
+        t->target = RB_TH_CONFORMANCE;
+        if (t->tags) return rb_err(err, errlen, "conformance takes no tag filter (in '%s')", t->expr);
+        if (!in_list(conf_stats, t->stat))
+            return rb_err(err, errlen, "conformance has no statistic '%s' (in '%s'); accepted: pass, fail, skip, "
+                          "disabled, total", t->stat, t->expr);
+        if (rb_parse_decimal(t->value_text, &t->value) < 0 || t->value < 0)
+            return rb_err(err, errlen, "bad value '%s' for %s in '%s'; expected a count of tests", t->value_text,
+                          t->metric, t->expr);
+        return 0;
     }
     /* a custom metric the scenario declares, or checks */
     int type = -1;
@@ -476,6 +488,29 @@ static void eval_run(const rb_threshold *th, const json_t *run, int single, int 
     }
 }
 
+/* Checks a conformance threshold on each registry of the suite that asked
+ * for the conformance suite; one where it was unavailable fails it. */
+static void eval_conformance(const rb_threshold *th, const json_t *suite, int *checked, json_t *failures)
+{
+    size_t i;
+    const json_t *reg;
+    json_array_foreach(json_object_get(suite, "registries"), i, reg) {
+        const char *name = rb_json_str(reg, "name");
+        if (th->registry && strcmp(th->registry, name) != 0) continue;
+        const json_t *c = json_object_get(reg, "conformance");
+        if (!json_is_object(c)) continue;
+        if (strcmp(rb_json_str(c, "status"), "ran") != 0) {
+            json_array_append_new(failures, json_sprintf("%s: conformance unavailable: %s", name,
+                                                         rb_json_str(c, "reason")));
+            continue;
+        }
+        double v = (double)json_integer_value(json_object_get(c, th->stat));
+        (*checked)++;
+        if (!holds(v, th->op, th->value))
+            json_array_append_new(failures, json_sprintf("%s: %s = %g", name, th->metric, v));
+    }
+}
+
 json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite, int *n_failed)
 {
     json_t *out = json_array();
@@ -489,6 +524,11 @@ json_t *rb_thresholds_eval(const rb_threshold *t, size_t n, const json_t *suite,
         int checked = 0;
         if (th->target == RB_TH_UNRESOLVED) {
             json_array_append_new(failures, json_sprintf("unknown metric '%s': nothing declares it", th->kind));
+        } else if (th->target == RB_TH_CONFORMANCE) {
+            eval_conformance(th, suite, &checked, failures);
+            if (checked == 0 && json_array_size(failures) == 0)
+                json_array_append_new(failures, json_string("no data: no registry ran the OCI conformance suite "
+                                                            "(conformance: true)"));
         } else {
             size_t ri;
             const json_t *run;

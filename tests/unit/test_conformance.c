@@ -3,8 +3,11 @@
  * of <testsuites>, per-test status from the status attribute or from a
  * <failure>/<skipped> child, entities and character references in names,
  * CDATA and comments that hold tag-like text, categories; and what is not a
- * report (no <testsuites>, counts that do not add up, an unclosed tag). */
+ * report (no <testsuites>, counts that do not add up, an unclosed tag).
+ * And the suite-level threshold names conformance.pass|fail|skip|disabled|total
+ * (suite/threshold.c), checked per registry, unavailable failing them. */
 #include "results/rb_conformance.h"
+#include "suite/rb_threshold.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
@@ -89,8 +92,56 @@ static void test_not_a_report(void)
     json_decref(u);
 }
 
+static void test_thresholds(void)
+{
+    char err[RB_ERRLEN] = "";
+    rb_threshold t;
+    CHECKF(rb_threshold_parse("conformance.fail == 0", &t, err, sizeof err) == 0, "%s", err);
+    CHECK(t.target == RB_TH_CONFORMANCE);
+    rb_threshold ths[3] = {t};
+    CHECKF(rb_threshold_parse("conformance.pass >= 500", &ths[1], err, sizeof err) == 0, "%s", err);
+    CHECKF(rb_threshold_parse("conformance.total > 1000", &ths[2], err, sizeof err) == 0, "%s", err);
+    CHECK(rb_threshold_parse("conformance.p95 < 1", &t, err, sizeof err) < 0);
+    CHECKF(strstr(err, "accepted: pass, fail, skip") != NULL, "%s", err);
+    CHECK(rb_threshold_parse("conformance.fail < lots", &t, err, sizeof err) < 0);
+
+    json_error_t je;
+    json_t *suite = json_loads("{\"suite\": {\"kind\": \"suite\"}, \"runs\": [], \"registries\": ["
+                               "{\"name\": \"a\", \"conformance\": {\"status\": \"ran\", \"pass\": 600, "
+                               "\"fail\": 0, \"total\": 1015}},"
+                               "{\"name\": \"b\", \"conformance\": {\"status\": \"ran\", \"pass\": 400, "
+                               "\"fail\": 3, \"total\": 900}},"
+                               "{\"name\": \"c\", \"conformance\": null}]}", 0, &je);
+    CHECK(suite != NULL);
+    int n_failed = 0;
+    json_t *res = rb_thresholds_eval(ths, 3, suite, &n_failed);
+    CHECK(n_failed == 3);
+    json_t *f0 = json_object_get(json_array_get(res, 0), "failures");
+    CHECK(json_array_size(f0) == 1 && strcmp(json_string_value(json_array_get(f0, 0)), "b: conformance.fail = 3") == 0);
+    CHECK(json_integer_value(json_object_get(json_array_get(res, 0), "checked")) == 2);
+    json_decref(res);
+    /* unavailable fails it, naming the reason */
+    json_object_set_new(json_array_get(json_object_get(suite, "registries"), 2), "conformance",
+                        rb_conformance_unavailable("no program"));
+    ths[0].registry = rb_strdup("c");
+    res = rb_thresholds_eval(ths, 1, suite, &n_failed);
+    f0 = json_object_get(json_array_get(res, 0), "failures");
+    CHECK(n_failed == 1 && json_array_size(f0) == 1 &&
+          strstr(json_string_value(json_array_get(f0, 0)), "c: conformance unavailable: no program") != NULL);
+    json_decref(res);
+    /* no registry asked: no data */
+    json_object_del(json_array_get(json_object_get(suite, "registries"), 2), "conformance");
+    res = rb_thresholds_eval(ths, 1, suite, &n_failed);
+    f0 = json_object_get(json_array_get(res, 0), "failures");
+    CHECK(n_failed == 1 && strstr(json_string_value(json_array_get(f0, 0)), "no data") != NULL);
+    json_decref(res);
+    json_decref(suite);
+    for (int i = 0; i < 3; i++) rb_threshold_clear(&ths[i]);
+}
+
 int main(void)
 {
+    test_thresholds();
     test_document();
     test_not_a_report();
     return rbtest_done("test_conformance");
