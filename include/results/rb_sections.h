@@ -6,7 +6,8 @@
  * outlier, errors), its checks and custom metrics (medians over
  * repetitions), what the scenario's own metrics say (scalability, dedup,
  * cache hit rate, open-model arrivals), the registries side by side, and
- * the shards of a merged run (rb_merge.h).
+ * the shards of a merged run (rb_merge.h), and the OCI conformance suite's
+ * counts per registry that ran it.
  * The writers only render. Strings are borrowed from the document, which
  * must outlive the sections. */
 #ifndef RB_SECTIONS_H
@@ -181,10 +182,28 @@ typedef struct rb_sec_side {
     const rb_sec_phase **cells;
 } rb_sec_side;
 
+/* A category of conformance tests with failures. */
+typedef struct rb_sec_conf_cat {
+    const char *name;
+    long long fail, cases;         /* failed tests, and its tests (pass + fail + skip) */
+} rb_sec_conf_cat;
+
+/* The OCI conformance suite's outcome on one registry (registries[i].conformance). */
+typedef struct rb_sec_conformance {
+    const char *registry;
+    int ran;                       /* 0: unavailable, see reason */
+    const char *reason;            /* "" when it ran */
+    long long pass, fail, skip, disabled, total;
+    rb_sec_conf_cat *failed;       /* its categories with failures, in the suite's order */
+    size_t n_failed;
+} rb_sec_conformance;
+
 typedef struct rb_sections {
     rb_sec_header head;
     rb_sec_registry *registries;
     size_t n_registries;
+    rb_sec_conformance *conformance;   /* one per registry that asked for it (conformance: true) */
+    size_t n_conformance;
     size_t n_runs;
     rb_sec_failed *failed;
     size_t n_failed;

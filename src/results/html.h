@@ -156,6 +156,7 @@ void html_fig_open_wide(FILE *f, const char *caption);
 void html_failed_runs(const html_ctx *c);        /* html_tables.c */
 void html_shards(const html_ctx *c);             /* html_tables.c: a merged run's shards */
 void html_side_by_side(const html_ctx *c);       /* html_tables.c: the registries, phase by phase */
+void html_conformance(const html_ctx *c);        /* html_tables.c: the OCI conformance suite per registry */
 void html_scaling(const html_ctx *c);            /* html_scaling.c */
 void html_latency(const html_ctx *c);            /* html_latency.c */
 void html_dedup(const html_ctx *c);              /* html_dedup.c */

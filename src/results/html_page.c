@@ -156,7 +156,9 @@ static void page_head(const html_ctx *c)
         fputs("<p class=\"banner bad\">Not every run succeeded; see <a href=\"#failed\">failed runs</a>.</p>\n", f);
     fputs("<nav>", f);
     if (c->sec->n_shards) fputs("<a href=\"#shards\">Shards</a>", f);
-    fputs("<a href=\"#side\">Side by side</a><a href=\"#scaling\">Scaling</a><a href=\"#latency\">Latency</a>"
+    fputs("<a href=\"#side\">Side by side</a>", f);
+    if (c->sec->n_conformance) fputs("<a href=\"#conformance\">Conformance</a>", f);
+    fputs("<a href=\"#scaling\">Scaling</a><a href=\"#latency\">Latency</a>"
           "<a href=\"#dedup\">Dedup</a><a href=\"#comparison\">Baseline</a><a href=\"#summary\">Summary</a>"
           "<a href=\"#checks\">Checks</a><a href=\"#custom\">Custom metrics</a><a href=\"#thresholds\">Thresholds</a>"
           "<a href=\"#warnings\">Warnings</a><a href=\"#runs\">Runs</a><a href=\"#metrics\">Scenario metrics</a>"
@@ -240,6 +242,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     html_shards(&c);
     if (c.nruns == 1) run_details(&c);   /* one run: its charts are what there is to see */
     html_side_by_side(&c);
+    html_conformance(&c);
     html_scaling(&c);
     html_latency(&c);
     html_dedup(&c);

@@ -1,6 +1,7 @@
 /* html_tables: the table sections of report.html, rendered from the
  * sections summary.md shows too (rb_sections.h): failed and interrupted
- * runs, the registries side by side, the per-scenario summary with its
+ * runs, the registries side by side, the OCI conformance suite per
+ * registry, the per-scenario summary with its
  * findings (like with like: the best and worst registry of one phase),
  * checks and custom metrics, thresholds, warnings, the scenarios' own
  * metrics, the environment, and a merged run's shards. */
@@ -211,6 +212,46 @@ void html_side_by_side(const html_ctx *c)
             td_num(f, cell);
         }
         fputs("</tr>\n", f);
+    }
+    fputs("</table></section>\n", f);
+}
+
+void html_conformance(const html_ctx *c)
+{
+    FILE *f = c->f;
+    const rb_sections *s = c->sec;
+    if (s->n_conformance == 0) return;
+    html_section_head(f, "conformance", "Conformance",
+                      "The OCI distribution-spec conformance suite, run once per registry beside the speed runs: what "
+                      "each registry is fast and correct on. Failures change the exit code only through a threshold "
+                      "such as conformance.fail == 0.");
+    fputs("<table class=\"summary\"><tr><th>registry</th><th>pass</th><th>fail</th><th>skip</th><th>disabled</th>"
+          "<th>total</th><th>failed categories (failed&#47;tests)</th></tr>\n", f);
+    for (size_t i = 0; i < s->n_conformance; i++) {
+        const rb_sec_conformance *k = &s->conformance[i];
+        char n[5][24];
+        fputs(k->ran && k->fail == 0 ? "<tr>" : "<tr class=\"err\">", f);
+        td_text(f, k->registry);
+        if (!k->ran) {
+            fputs("<td class=\"n\">-</td><td class=\"n\">-</td><td class=\"n\">-</td><td class=\"n\">-</td>"
+                  "<td class=\"n\">-</td><td><b>unavailable</b>: ", f);
+            html_esc(f, k->reason);
+            fputs("</td></tr>\n", f);
+            continue;
+        }
+        const long long v[5] = {k->pass, k->fail, k->skip, k->disabled, k->total};
+        for (int j = 0; j < 5; j++) {
+            snprintf(n[j], sizeof n[j], "%lld", v[j]);
+            td_num(f, n[j]);
+        }
+        fputs("<td>", f);
+        if (k->n_failed == 0) fputs("none", f);
+        for (size_t j = 0; j < k->n_failed; j++) {
+            if (j) fputs(", ", f);
+            html_esc(f, k->failed[j].name);
+            fprintf(f, " (%lld&#47;%lld)", k->failed[j].fail, k->failed[j].cases);
+        }
+        fputs("</td></tr>\n", f);
     }
     fputs("</table></section>\n", f);
 }

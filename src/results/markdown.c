@@ -52,6 +52,43 @@ static void header(FILE *out, const rb_sections *s)
     }
 }
 
+/* s as a markdown table cell: '|' escaped, line breaks as spaces. */
+static void md_cell(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|') fputs("\\|", out);
+        else if (*s == '\n' || *s == '\r') fputc(' ', out);
+        else fputc(*s, out);
+    }
+}
+
+/* The OCI conformance suite per registry that ran it: the counts and the
+ * categories with failures, or why it was unavailable. */
+static void conformance(FILE *out, const rb_sections *s)
+{
+    if (s->n_conformance == 0) return;
+    fprintf(out, "\n## Conformance\n\nThe OCI distribution-spec conformance suite, run once per registry beside the "
+                 "speed runs: what each registry is fast *and* correct on. Failures change the exit code only "
+                 "through a threshold such as `conformance.fail == 0`.\n\n"
+                 "| registry | pass | fail | skip | disabled | total | failed categories (failed/tests) |\n"
+                 "|---|---:|---:|---:|---:|---:|---|\n");
+    for (size_t i = 0; i < s->n_conformance; i++) {
+        const rb_sec_conformance *c = &s->conformance[i];
+        if (!c->ran) {
+            fprintf(out, "| %s | - | - | - | - | - | **unavailable**: ", c->registry);
+            md_cell(out, c->reason);
+            fputs(" |\n", out);
+            continue;
+        }
+        fprintf(out, "| %s | %lld | %lld | %lld | %lld | %lld | ", c->registry, c->pass, c->fail, c->skip, c->disabled,
+                c->total);
+        if (c->n_failed == 0) fputs("none", out);
+        for (size_t k = 0; k < c->n_failed; k++)
+            fprintf(out, "%s%s (%lld/%lld)", k ? ", " : "", c->failed[k].name, c->failed[k].fail, c->failed[k].cases);
+        fputs(" |\n", out);
+    }
+}
+
 /* A merged run's shards: clock offsets, start skew and cost of each. */
 static void shards(FILE *out, const rb_sections *s)
 {
@@ -289,6 +326,7 @@ void rb_summary_md(const json_t *suite, FILE *out)
     failed_runs(out, &s);
     thresholds_and_warnings(out, &s);
     side_by_side(out, &s);
+    conformance(out, &s);
     for (size_t i = 0; i < s.n_scenarios; i++) scenario(out, &s.scenarios[i]);
     comparison(out, json_object_get(suite, "comparison"));
     rb_sections_free(&s);

@@ -82,15 +82,41 @@ static void header(const json_t *suite, rb_sec_header *h)
     h->memory_bytes = rb_json_num(env, "memory_bytes");
 }
 
+/* A registry's conformance object (rb_conformance.h) into c. */
+static void conformance(const char *registry, const json_t *o, rb_sec_conformance *c)
+{
+    c->registry = registry;
+    c->ran = strcmp(rb_json_str(o, "status"), "ran") == 0;
+    c->reason = c->ran ? "" : rb_json_str(o, "reason");
+    c->pass = json_integer_value(json_object_get(o, "pass"));
+    c->fail = json_integer_value(json_object_get(o, "fail"));
+    c->skip = json_integer_value(json_object_get(o, "skip"));
+    c->disabled = json_integer_value(json_object_get(o, "disabled"));
+    c->total = json_integer_value(json_object_get(o, "total"));
+    const json_t *cats = json_object_get(o, "categories");
+    c->failed = rb_calloc(json_array_size(cats) + 1, sizeof *c->failed);
+    size_t i;
+    const json_t *cat;
+    json_array_foreach(cats, i, cat) {
+        long long f = json_integer_value(json_object_get(cat, "fail"));
+        if (f <= 0) continue;
+        c->failed[c->n_failed++] = (rb_sec_conf_cat){rb_json_str(cat, "name"), f,
+            f + json_integer_value(json_object_get(cat, "pass")) + json_integer_value(json_object_get(cat, "skip"))};
+    }
+}
+
 static void registries(const json_t *suite, rb_sections *s)
 {
     const json_t *regs = json_object_get(suite, "registries");
     s->n_registries = json_array_size(regs);
     s->registries = rb_calloc(s->n_registries ? s->n_registries : 1, sizeof *s->registries);
+    s->conformance = rb_calloc(s->n_registries ? s->n_registries : 1, sizeof *s->conformance);
     for (size_t i = 0; i < s->n_registries; i++) {
         const json_t *r = json_array_get(regs, i);
         s->registries[i] = (rb_sec_registry){rb_json_str(r, "name"), rb_json_str(r, "kind"), rb_json_str(r, "storage"),
                                              rb_json_str(r, "version"), rb_json_str(r, "url")};
+        const json_t *c = json_object_get(r, "conformance");
+        if (json_is_object(c)) conformance(rb_json_str(r, "name"), c, &s->conformance[s->n_conformance++]);
     }
 }
 
@@ -504,6 +530,8 @@ void rb_sections_free(rb_sections *s)
     free(s->thresholds);
     free(s->warnings);
     free(s->registries);
+    for (size_t i = 0; i < s->n_conformance; i++) free(s->conformance[i].failed);
+    free(s->conformance);
     for (size_t i = 0; i < s->n_scenarios; i++) {
         rb_sec_scenario *sc = &s->scenarios[i];
         free(sc->rows);
