@@ -160,4 +160,4 @@ fi
   || die "/usr/local/bin/regbench-conformance does not run (rerun scripts/setup.sh)"
 
 echo "setup: ok (crane $(crane version 2>/dev/null), $(docker-registry --version 2>/dev/null | head -n1)," \
-     "$("$dist3" --version 2>/dev/null | head -n1), go $go_have)" >&2
+     "$("$dist3" --version 2>/dev/null | head -n1), conformance $CONFORMANCE_VERSION, go $go_have)" >&2
