@@ -2,7 +2,8 @@
  * rb_conformance_run.h). Launches the registry (or takes the target), forks
  * and execs the suite's test binary with its environment built here (no
  * shell), in its own process group that dies with regbench, its output in
- * conformance.log; waits at most the time bound, then kills the group. The
+ * conformance.log; waits at most the time bound, then kills the group. It
+ * runs in its results directory and gets only absolute paths. The
  * junit.xml it leaves is read by results/conformance.c. Whatever goes wrong
  * becomes an "unavailable" object with the reason, never a silent skip. */
 #include "run/rb_conformance_run.h"
@@ -84,7 +85,7 @@ static char *log_tail(const char *path)
 /* The child's environment (new array of new strings, NULL-terminated): ours
  * without any OCI_* variable (they would override the legacy ones we set)
  * nor SSL_CERT_FILE when ca_file replaces it, then the suite's settings. */
-static char **child_env(const rb_conformance_opts *o, const char *url, const char *results_dir)
+static char **child_env(const rb_conformance_opts *o, const char *url, const char *results_dir, const char *ca_file)
 {
     size_t n = 0;
     while (environ[n]) n++;
@@ -92,7 +93,7 @@ static char **child_env(const rb_conformance_opts *o, const char *url, const cha
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (strncmp(environ[i], "OCI_", 4) == 0) continue;
-        if (o->ca_file && strncmp(environ[i], "SSL_CERT_FILE=", 14) == 0) continue;
+        if (ca_file && strncmp(environ[i], "SSL_CERT_FILE=", 14) == 0) continue;
         env[k++] = rb_strdup(environ[i]);
     }
     env[k++] = rb_asprintf("OCI_ROOT_URL=%s", url);
@@ -104,7 +105,7 @@ static char **child_env(const rb_conformance_opts *o, const char *url, const cha
     env[k++] = rb_strdup("OCI_TEST_CONTENT_MANAGEMENT=1");
     env[k++] = rb_asprintf("OCI_RESULTS_DIR=%s", results_dir);
     if (o->insecure && strncmp(url, "https://", 8) == 0) env[k++] = rb_strdup("OCI_TLS=insecure");
-    if (o->ca_file) env[k++] = rb_asprintf("SSL_CERT_FILE=%s", o->ca_file);
+    if (ca_file) env[k++] = rb_asprintf("SSL_CERT_FILE=%s", ca_file);
     if (o->username && o->password) {
         env[k++] = rb_asprintf("OCI_USERNAME=%s", o->username);
         env[k++] = rb_asprintf("OCI_PASSWORD=%s", o->password);
@@ -185,7 +186,7 @@ json_t *rb_conformance_run(const rb_conformance_opts *o)
     char err[RB_ERRLEN] = "";
     json_t *res = NULL;
     rb_registry_proc *reg = NULL;
-    char *prog = NULL, *results_dir = rb_asprintf("%s/conformance", o->out_dir);
+    char *prog = NULL, *ca_abs = NULL, *results_dir = rb_asprintf("%s/conformance", o->out_dir);
     char *log_path = rb_asprintf("%s/conformance.log", o->out_dir);
     const char *name = o->registry ? o->registry : o->target_url ? "target" : rb_launch_kind_name(o->launch.kind);
     const char *url = o->target_url;
@@ -194,6 +195,18 @@ json_t *rb_conformance_run(const rb_conformance_opts *o)
 
     if (rb_mkdir_p(results_dir) < 0) {
         rb_err(err, sizeof err, "cannot create %s: %s", results_dir, strerror(errno));
+        goto done;
+    }
+    /* the suite runs in results_dir: every path it gets must be absolute */
+    char *abs = realpath(results_dir, NULL);
+    if (!abs) {
+        rb_err(err, sizeof err, "cannot resolve %s: %s", results_dir, strerror(errno));
+        goto done;
+    }
+    free(results_dir);
+    results_dir = abs;
+    if (o->ca_file && !(ca_abs = realpath(o->ca_file, NULL))) {
+        rb_err(err, sizeof err, "cannot read the CA file %s: %s", o->ca_file, strerror(errno));
         goto done;
     }
     if (!(prog = find_program(err, sizeof err))) goto done;
@@ -210,7 +223,7 @@ json_t *rb_conformance_run(const rb_conformance_opts *o)
     if (!o->quiet)
         fprintf(stderr, "regbench: conformance: running the OCI conformance suite against %s (%s), at most %.0f s\n",
                 name, url, timeout_s);
-    char **env = child_env(o, url, results_dir);
+    char **env = child_env(o, url, results_dir, ca_abs);
     char *junit = rb_asprintf("%s/junit.xml", results_dir);
     unlink(junit);   /* a report left by an earlier run must not pass for this one */
     int code = run_bounded(prog, results_dir, env, log_path, timeout_s, err, sizeof err);
@@ -246,6 +259,7 @@ done:
     if (rb_write_json_atomic(path, res, werr, sizeof werr) < 0) fprintf(stderr, "regbench: %s\n", werr);
     free(path);
     free(prog);
+    free(ca_abs);
     free(results_dir);
     free(log_path);
     return res;

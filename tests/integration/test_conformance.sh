@@ -4,7 +4,8 @@
 # tools/conformance) and records its counts in conformance.json; a suite with
 # `conformance: true` on crane records them in results.json, summary.md and
 # report.html, and its thresholds see them (conformance.fail == 0 fails on
-# crane: exit 99). "unavailable" fails this test: a missing suite binary is
+# crane: exit 99); a relative --out works; credentials reach the suite and
+# are written nowhere. "unavailable" fails this test: a missing suite binary is
 # an error here, not a skip. Only the deliberate case below (a program that
 # does not exist) must come out unavailable, with the reason.
 #
@@ -68,6 +69,28 @@ expect_grep "$WORK/suite/summary.md" "^## Conformance$"
 expect_grep "$WORK/suite/summary.md" "^\| crane \| $pass \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| .*sha256 blobs \([0-9]+/[0-9]+\)"
 expect_grep "$WORK/suite/report.html" "<section id=\"conformance\">"
 expect_grep "$WORK/suite/report.html" "<td>crane</td><td class=\"n\">$pass</td>"
+
+# a relative --out: the suite runs in its results directory, so it must get absolute paths
+(cd "$WORK" && run_rb 0 conformance --registry crane --out rel/crane --quiet)
+check_ran "$WORK/rel/crane/conformance.json" 1000
+[ -s "$WORK/rel/crane/conformance/junit.xml" ] || fail "relative --out: no junit.xml in $WORK/rel/crane/conformance"
+
+# credentials: distribution 3 with htpasswd gets REGBENCH_USERNAME/REGBENCH_PASSWORD as
+# OCI_USERNAME/OCI_PASSWORD (it passes as many tests as without auth); the password is written nowhere
+htpasswd -Bbc "$WORK/htpasswd" bench 'conf-Secret-42' 2>/dev/null
+cat >"$WORK/auth.yaml" <<EOF
+name: conformance-auth
+registries:
+  - {name: d3auth, kind: distribution3, htpasswd: $WORK/htpasswd, conformance: true}
+scenarios:
+  - {name: single, file: $RB_SRC/scenarios/single.lua, params: {sizes: "100KB", levels: "1"}}
+EOF
+REGBENCH_USERNAME=bench REGBENCH_PASSWORD='conf-Secret-42' run_rb 0 suite "$WORK/auth.yaml" --out "$WORK/auth" --quiet
+r="$WORK/auth/results.json"
+expect_eq "auth: conformance ran" "$(json "$r" "r['registries'][0]['conformance']['status']")" ran
+expect_eq "auth: as many passes as without auth" \
+  "$(json "$r" "r['registries'][0]['conformance']['pass']")" "$(json "$d" "r['pass']")"
+! grep -rq 'conf-Secret-42' "$WORK/auth" "$WORK/out.txt" "$WORK/err.txt" || fail "the password was written under $WORK/auth"
 
 # the deliberate unavailable case: marked with the reason, never skipped silently
 REGBENCH_CONFORMANCE=$WORK/no-such-program run_rb 1 conformance --registry crane --out "$WORK/missing"
