@@ -102,6 +102,14 @@ expect_eq "suite: unavailable" "$(json "$r" "r['registries'][0]['conformance']['
 expect_eq "suite: both thresholds fail" "$(json "$r" "[t['passed'] for t in r['thresholds']]")" "[False, False]"
 expect_grep "$WORK/suite-missing/summary.md" "^\| crane \| - \| - \| - \| - \| - \| \*\*unavailable\*\*: REGBENCH_CONFORMANCE="
 
+# the bound in time: a suite that hangs is killed at --timeout and the step is unavailable
+printf '#!/bin/sh\nsleep 60\n' >"$WORK/hang.sh"
+chmod +x "$WORK/hang.sh"
+t0=$(date +%s)
+REGBENCH_CONFORMANCE=$WORK/hang.sh run_rb 1 conformance --registry crane --timeout 2s --out "$WORK/hang"
+[ $(( $(date +%s) - t0 )) -lt 20 ] || fail "--timeout 2s took $(( $(date +%s) - t0 )) s"
+expect_grep "$WORK/err.txt" "unavailable: the suite did not finish within 2 s and was killed"
+
 # bad input: exit 2 naming the mistake
 run_rb 2 conformance --registry nope
 expect_grep "$WORK/err.txt" "--registry: \"nope\" is not accepted"
