@@ -256,18 +256,16 @@ static void run_conformance(const rb_suite *s, const rb_suite_run_opts *o, json_
         json_t *res = rb_conformance_run(&co);
         json_object_del(res, "tests");
         json_object_set_new(res, "dir", json_string(rel));
-        if (!o->quiet) {
-            if (rb_conformance_ran(res))
-                fprintf(stderr, "regbench: conformance %s: %lld of %lld passed, %lld failed, %lld skipped, %lld disabled\n",
-                        r->name, (long long)json_integer_value(json_object_get(res, "pass")),
-                        (long long)json_integer_value(json_object_get(res, "total")),
-                        (long long)json_integer_value(json_object_get(res, "fail")),
-                        (long long)json_integer_value(json_object_get(res, "skip")),
-                        (long long)json_integer_value(json_object_get(res, "disabled")));
-            else
-                fprintf(stderr, "regbench: conformance %s: unavailable: %s\n", r->name,
-                        json_string_value(json_object_get(res, "reason")));
-        }
+        if (!rb_conformance_ran(res))   /* said even with --quiet: never a silent skip */
+            fprintf(stderr, "regbench: conformance %s: unavailable: %s\n", r->name,
+                    json_string_value(json_object_get(res, "reason")));
+        else if (!o->quiet)
+            fprintf(stderr, "regbench: conformance %s: %lld of %lld passed, %lld failed, %lld skipped, %lld disabled\n",
+                    r->name, (long long)json_integer_value(json_object_get(res, "pass")),
+                    (long long)json_integer_value(json_object_get(res, "total")),
+                    (long long)json_integer_value(json_object_get(res, "fail")),
+                    (long long)json_integer_value(json_object_get(res, "skip")),
+                    (long long)json_integer_value(json_object_get(res, "disabled")));
         json_object_set_new(json_array_get(regs, i), "conformance", res);
         free(rel);
         free(abs);

@@ -99,6 +99,7 @@ expect_grep "$WORK/err.txt" "^regbench: conformance: unavailable: REGBENCH_CONFO
 REGBENCH_CONFORMANCE=$WORK/no-such-program run_rb 99 suite "$RB_SRC/tests/suites/conformance.yaml" --out "$WORK/suite-missing" --quiet
 r="$WORK/suite-missing/results.json"
 expect_eq "suite: unavailable" "$(json "$r" "r['registries'][0]['conformance']['status']")" unavailable
+expect_grep "$WORK/err.txt" "^regbench: conformance crane: unavailable: REGBENCH_CONFORMANCE="
 expect_eq "suite: both thresholds fail" "$(json "$r" "[t['passed'] for t in r['thresholds']]")" "[False, False]"
 expect_grep "$WORK/suite-missing/summary.md" "^\| crane \| - \| - \| - \| - \| - \| \*\*unavailable\*\*: REGBENCH_CONFORMANCE="
 
