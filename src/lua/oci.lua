@@ -579,6 +579,21 @@ function Registry:_get_manifest(repo, ref, want_digest)
   return {digest = d, media_type = m.media_type, bytes = r.body, manifest = m}
 end
 
+-- HEAD /v2/REPO/manifests/REF. Returns true, digest (Docker-Content-Digest
+-- or nil), size (Content-Length or nil) on 200; false on 404; nil, err.
+function Registry:manifest_exists(repo, ref)
+  check_repo(repo, 2); check_ref(ref, 2)
+  local t0 = rb.now()
+  local r, e, e_cls = self:_req({method = "HEAD", url = self:_base(repo) .. "/manifests/" .. ref, headers = {Accept = ACCEPT},
+                                 op = "manifest_head", expect = {404}}, self:_pull_scope(repo))
+  local err = not r and net_error(e, "manifest_head", e_cls)
+              or ((r.status ~= 200 and r.status ~= 404) and http_error(r, "manifest_head")) or nil
+  C.record("manifest_exists", t0, rb.now(), 0, (err), true)
+  if err then return nil, err end
+  if r.status == 404 then return false end
+  return true, r.headers["docker-content-digest"], tonumber(r.headers["content-length"])
+end
+
 function Registry:get_manifest(repo, ref)
   check_repo(repo, 2); check_ref(ref, 2)
   local t0 = rb.now()
@@ -653,37 +668,94 @@ function Registry:get_blob(repo, digest, opts)
           status = e.status}
 end
 
+-- The next page's URL from a Link header (`<URL>; rel="next"`), resolved
+-- against the registry's URL; nil when there is none.
+local function next_link(self, r)
+  local link = r.headers["link"]
+  if type(link) ~= "string" then return nil end
+  for part in link:gmatch("[^,]+") do
+    local u, params = part:match("^%s*<([^>]*)>(.*)$")
+    if u and params:lower():find('rel%s*=%s*"?next"?') then return resolve(self, u) end
+  end
+  return nil
+end
+
+-- Walks a paginated list (catalog or tags): GET first, then each Link
+-- rel="next", or, without a Link after a full page, `?n=N&last=LAST`; at
+-- most max_pages pages. key is the JSON array holding the names. The walk
+-- ends at a page shorter or longer than n, an empty page, or a page that
+-- repeats a name already seen; a repeat, or a page longer than n, marks the
+-- registry as not paginating. Returns list, info {pages=, paginated=, repeated=,
+-- links= (pages reached through a Link)}, or nil, err.
+function Registry:_walk(first, n, key, op, scope, max_pages)
+  local seen, list = {}, {}
+  local info = {pages = 0, paginated = true, repeated = false, links = 0}
+  local url = first
+  for _ = 1, max_pages do
+    local r, e, e_cls = self:_req({url = url, op = op, max_body = 16 << 20}, scope)
+    if not r then return nil, net_error(e, op, e_cls) end
+    if r.status ~= 200 then return nil, http_error(r, op) end
+    info.pages = info.pages + 1
+    local j = C.json_decode(r.body)
+    if type(j) ~= "table" then return nil, new_error("http", {status = 200, message = key .. " list is not JSON", op = op}) end
+    local page = type(j[key]) == "table" and j[key] or {}
+    for _, t in ipairs(page) do
+      if type(t) == "string" then
+        if seen[t] then info.repeated = true
+        else seen[t] = true; list[#list + 1] = t end
+      end
+    end
+    if n and #page > n then info.paginated = false end   -- n ignored: this page is the whole list
+    if info.repeated or #page == 0 or not n or #page > n then break end
+    local nxt = next_link(self, r)
+    if nxt then info.links = info.links + 1
+    elseif #page >= n and type(page[#page]) == "string" then
+      nxt = (first:gsub("%?.*$", "")) .. "?n=" .. n .. "&last=" .. page[#page]
+    else break end
+    url = nxt
+  end
+  if info.repeated then info.paginated = false end
+  return list, info
+end
+
 function Registry:tags(repo, opts)
   check_repo(repo, 2)
   opts = opt_table(opts, "tags", 2)
-  check_options(opts, {page_size = true}, "tags", 2)
+  check_options(opts, {page_size = true, max_pages = true}, "tags", 2)
   local n = opts.page_size
   if n ~= nil and (math.type(n) ~= "integer" or n < 1) then error("tags: page_size must be a positive integer", 2) end
+  local maxp = opts.max_pages or MAX_TAG_PAGES
+  if math.type(maxp) ~= "integer" or maxp < 1 then error("tags: max_pages must be a positive integer", 2) end
   local t0 = rb.now()
-  local seen, list, last = {}, {}, nil
-  local err
-  for _ = 1, MAX_TAG_PAGES do
-    local q = {}
-    if n then q[#q + 1] = "n=" .. n end
-    if last then q[#q + 1] = "last=" .. last end
-    local url = self:_base(repo) .. "/tags/list" .. (#q > 0 and ("?" .. table.concat(q, "&")) or "")
-    local r, e, e_cls = self:_req({url = url, op = "tags_list", max_body = 16 << 20}, self:_pull_scope(repo))
-    if not r then err = net_error(e, "tags_list", e_cls); break end
-    if r.status ~= 200 then err = http_error(r, "tags_list"); break end
-    local j = C.json_decode(r.body)
-    if type(j) ~= "table" then err = new_error("http", {status = 200, message = "tags list is not JSON", op = "tags_list"}); break end
-    local page = type(j.tags) == "table" and j.tags or {}
-    local added = 0
-    for _, t in ipairs(page) do
-      if type(t) == "string" and not seen[t] then seen[t] = true; list[#list + 1] = t; added = added + 1 end
-    end
-    -- crane repeats the whole list when nothing sorts after `last`; distribution ignores n/last
-    if added == 0 or not n or #page < n then break end
-    last = page[#page]
+  local url = self:_base(repo) .. "/tags/list" .. (n and ("?n=" .. n) or "")
+  -- crane repeats the whole list when nothing sorts after `last`; distribution 2.8 ignores n/last
+  local list, info = self:_walk(url, n, "tags", "tags_list", self:_pull_scope(repo), maxp)
+  C.record("tags", t0, rb.now(), 0, (not list and info or nil), true)
+  if not list then return nil, info end
+  return list, info
+end
+
+-- GET /v2/_catalog?n=PAGE, following Link rel="next". Returns the names
+-- under this registry object's prefix (prefix removed) and info {pages=,
+-- paginated=, repeated=, total= (every name listed)}, or nil, err.
+function Registry:catalog(opts)
+  opts = opt_table(opts, "catalog", 2)
+  check_options(opts, {page = true, max_pages = true}, "catalog", 2)
+  local n = opts.page
+  if n ~= nil and (math.type(n) ~= "integer" or n < 1) then error("catalog: page must be a positive integer", 2) end
+  local maxp = opts.max_pages or MAX_TAG_PAGES
+  if math.type(maxp) ~= "integer" or maxp < 1 then error("catalog: max_pages must be a positive integer", 2) end
+  local t0 = rb.now()
+  local url = self.url .. "/v2/_catalog" .. (n and ("?n=" .. n) or "")
+  local all, info = self:_walk(url, n, "repositories", "catalog_list", "registry:catalog:*", maxp)
+  C.record("catalog", t0, rb.now(), 0, (not all and info or nil), true)
+  if not all then return nil, info end
+  local pre, names = self.prefix or "", {}
+  for _, name in ipairs(all) do
+    if name:sub(1, #pre) == pre then names[#names + 1] = name:sub(#pre + 1) end
   end
-  C.record("tags", t0, rb.now(), 0, (err), true)
-  if err then return nil, err end
-  return list
+  info.total = #all
+  return names, info
 end
 
 ---------------------------------------------------------------------------
