@@ -112,7 +112,7 @@ void rb_layer_reader_close(rb_layer_reader *r);
 
 /* ---- blobs: what uploads consume ---------------------------------------- */
 
-typedef enum { RB_BLOB_NONE = 0, RB_BLOB_BYTES = 1, RB_BLOB_LAYER = 2, RB_BLOB_FILE = 3 } rb_blob_kind;
+typedef enum { RB_BLOB_NONE = 0, RB_BLOB_BYTES = 1, RB_BLOB_LAYER = 2, RB_BLOB_FILE = 3, RB_BLOB_PATTERN = 4 } rb_blob_kind;
 
 typedef struct rb_bytes rb_bytes; /* opaque, reference-counted byte buffer */
 typedef struct rb_file rb_file;   /* opaque, reference-counted: a file path and how to read it */
@@ -123,7 +123,8 @@ typedef struct rb_file rb_file;   /* opaque, reference-counted: a file path and 
  * produce; kind BYTES: `data` points at them (valid while the blob holds its
  * reference); kind LAYER: `layer` is the generated layer (stored bytes);
  * kind FILE: `size` bytes at `offset` of the file `file` names (a blob file of
- * an OCI layout, or a byte range of a tar), read with pread when streamed. */
+ * an OCI layout, or a byte range of a tar), read with pread when streamed;
+ * kind PATTERN: the bytes are rb_pattern_fill(pattern_seed, 0, size). */
 typedef struct rb_blob {
     char digest[72];
     uint64_t size;
@@ -134,7 +135,15 @@ typedef struct rb_blob {
     rb_layer *layer;           /* LAYER: reference held */
     rb_file *file;             /* FILE: reference held */
     uint64_t offset;           /* FILE: where the bytes start in the file */
+    uint64_t pattern_seed;     /* PATTERN: the seed */
 } rb_blob;
+
+/* Fills buf with the n bytes at `offset` of the seeded pattern: byte i is
+ * byte i%8 (little-endian) of a 64-bit mix of (seed, i/8). A pure function,
+ * so any range can be produced without the bytes before it. */
+void rb_pattern_fill(uint64_t seed, uint64_t offset, void *buf, size_t n);
+/* Makes a PATTERN blob of `size` bytes (its digest computed by streaming). */
+void rb_blob_from_pattern(rb_blob *out, uint64_t seed, uint64_t size);
 
 /* Makes a BYTES blob from a copy of data (digest computed). */
 void rb_blob_from_bytes(rb_blob *out, const void *data, size_t len, const char *media_type);

@@ -1,10 +1,12 @@
 /* gen_blob: the blob abstraction uploads consume. A blob is a descriptor
  * (digest, size, media type) plus either reference-counted bytes in memory
  * (configs, manifests, indexes), a generated layer that is streamed on
- * demand, or a byte range of a file on disk (a user's image: a layout's blob
+ * demand, a byte range of a file on disk (a user's image: a layout's blob
  * file or a member of a tar), read with pread and optionally hashed on the
- * way to check its digest. Readers are pull-style and never wait on the
- * network, so libcurl's read callback can call rb_blob_read directly. */
+ * way to check its digest, or a seeded byte pattern any range of which can
+ * be produced alone (range reads verify against it). Readers are pull-style
+ * and never wait on the network, so libcurl's read callback can call
+ * rb_blob_read directly. */
 #include "gen_internal.h"
 #include "util/rb_digest.h"
 #include "util/rb_util.h"
@@ -80,6 +82,48 @@ const char *rb_blob_path(const rb_blob *b)
     return b && b->file ? b->file->path : NULL;
 }
 
+/* splitmix64 of (seed, w): one word of the pattern. */
+static uint64_t pattern_word(uint64_t seed, uint64_t w)
+{
+    uint64_t z = seed * 0x9E3779B97F4A7C15ull + w + 0x632BE59BD9B4E019ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void rb_pattern_fill(uint64_t seed, uint64_t offset, void *buf, size_t n)
+{
+    unsigned char *p = buf;
+    uint64_t w = offset / 8, v = pattern_word(seed, w);
+    unsigned k = (unsigned)(offset % 8);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = (unsigned char)(v >> (8 * k));
+        if (++k == 8) {
+            k = 0;
+            v = pattern_word(seed, ++w);
+        }
+    }
+}
+
+void rb_blob_from_pattern(rb_blob *out, uint64_t seed, uint64_t size)
+{
+    memset(out, 0, sizeof *out);
+    enum { CHUNK = 256 * 1024 };
+    unsigned char *buf = rb_malloc(CHUNK);
+    rb_sha256 *h = rb_sha256_new();
+    for (uint64_t off = 0; off < size; off += CHUNK) {
+        size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+        rb_pattern_fill(seed, off, buf, n);
+        rb_sha256_update(h, buf, n);
+    }
+    rb_sha256_final(h, out->digest);
+    free(buf);
+    out->size = size;
+    snprintf(out->media_type, sizeof out->media_type, "application/octet-stream");
+    out->kind = RB_BLOB_PATTERN;
+    out->pattern_seed = seed;
+}
+
 void rb_blob_copy(rb_blob *dst, const rb_blob *src)
 {
     *dst = *src;
@@ -110,7 +154,7 @@ void rb_blob_release(rb_blob *b)
 
 struct rb_blob_reader {
     rb_blob blob;          /* own references */
-    uint64_t pos;          /* BYTES, FILE: offset in the blob */
+    uint64_t pos;          /* BYTES, FILE, PATTERN: offset in the blob */
     rb_layer_reader *lr;   /* LAYER */
     int fd;                /* FILE: open file, -1 otherwise */
     rb_sha256 *hash;       /* FILE with verify: the bytes read so far */
@@ -119,7 +163,8 @@ struct rb_blob_reader {
 
 rb_blob_reader *rb_blob_open(const rb_blob *b, char *err, size_t errlen)
 {
-    if (!b || (b->kind != RB_BLOB_BYTES && b->kind != RB_BLOB_LAYER && b->kind != RB_BLOB_FILE)) {
+    if (!b || (b->kind != RB_BLOB_BYTES && b->kind != RB_BLOB_LAYER && b->kind != RB_BLOB_FILE &&
+               b->kind != RB_BLOB_PATTERN)) {
         rb_err(err, errlen, "blob: nothing to read (empty blob)");
         return NULL;
     }
@@ -192,6 +237,13 @@ ssize_t rb_blob_read(rb_blob_reader *r, void *buf, size_t n)
         uint64_t left = r->blob.size - r->pos;
         size_t k = left < n ? (size_t)left : n;
         memcpy(buf, r->blob.data + r->pos, k);
+        r->pos += k;
+        return (ssize_t)k;
+    }
+    if (r->blob.kind == RB_BLOB_PATTERN) {
+        uint64_t left = r->blob.size - r->pos;
+        size_t k = left < n ? (size_t)left : n;
+        rb_pattern_fill(r->blob.pattern_seed, r->pos, buf, k);
         r->pos += k;
         return (ssize_t)k;
     }

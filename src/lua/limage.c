@@ -716,6 +716,61 @@ static void new_mt(lua_State *L, const char *name, lua_CFunction gc)
     lua_pop(L, 1);
 }
 
+#define PATTERN_MAX_SIZE (1ull << 40)
+#define PATTERN_MAX_BYTES (64u << 20)
+
+/* Reads a non-negative integer argument no larger than max. */
+static uint64_t check_u64(lua_State *L, int idx, uint64_t max, const char *what)
+{
+    lua_Integer v = luaL_checkinteger(L, idx);
+    if (v < 0 || (uint64_t)v > max)
+        luaL_error(L, "rb.image.pattern_bytes: %s: %I is outside 0..%I", what, v, (lua_Integer)max);
+    return (uint64_t)v;
+}
+
+/* rb.image.pattern{size=, seed=} -> blob of the seeded pattern (hashed here, streamed on upload) */
+static int l_pattern(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    uint64_t size = 0, seed = 1;
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+        if (strcmp(k, "size") == 0) {
+            size = get_size(L, -1, "pattern", "size");
+        } else if (strcmp(k, "seed") == 0) {
+            int isint = 0;
+            lua_Integer v = lua_tointegerx(L, -1, &isint);
+            if (!isint || v < 0) luaL_error(L, "rb.image.pattern: seed must be a non-negative integer");
+            seed = (uint64_t)v;
+        } else {
+            luaL_error(L, "rb.image.pattern: unknown field '%s' (accepted: size, seed)", k);
+        }
+        lua_pop(L, 1);
+    }
+    if (size == 0) luaL_error(L, "rb.image.pattern: size is required");
+    if (size > PATTERN_MAX_SIZE) luaL_error(L, "rb.image.pattern: size must be at most 1 TiB");
+    rbl_action(L, 0);   /* hashing the pattern is work */
+    rb_blob b;
+    rb_blob_from_pattern(&b, seed, size);
+    push_blob(L, &b);
+    rb_blob_release(&b);
+    return 1;
+}
+
+/* rb.image.pattern_bytes(seed, offset, length) -> the pattern's bytes at [offset, offset+length) */
+static int l_pattern_bytes(lua_State *L)
+{
+    uint64_t seed = check_u64(L, 1, (uint64_t)LUA_MAXINTEGER, "seed");
+    uint64_t off = check_u64(L, 2, PATTERN_MAX_SIZE, "offset");
+    size_t len = (size_t)check_u64(L, 3, PATTERN_MAX_BYTES, "length");
+    luaL_Buffer buf;
+    char *p = luaL_buffinitsize(L, &buf, len);
+    rb_pattern_fill(seed, off, p, len);
+    luaL_pushresultsize(&buf, len);
+    return 1;
+}
+
 int rbl_open_image(lua_State *L)
 {
     new_mt(L, RBL_LAYER_MT, layer_gc);
@@ -727,6 +782,8 @@ int rbl_open_image(lua_State *L)
         {"layer", l_layer},
         {"index", l_index},
         {"open", l_open},
+        {"pattern", l_pattern},
+        {"pattern_bytes", l_pattern_bytes},
         {NULL, NULL},
     };
     luaL_newlib(L, fns);

@@ -624,13 +624,19 @@ function Registry:delete_blob(repo, digest)
   return self:_delete(repo, "blobs", digest, "blob_delete", "blob_remove")
 end
 
--- GETs one blob, verified against digest and size unless verify is false.
--- Returns bytes received, or nil, err.
-function Registry:_get_blob(repo, digest, size, verify, range)
+-- GETs one blob, verified against digest and size unless verify is false;
+-- a range, against range_digest when given (and only when answered 206).
+-- Returns bytes received, the response; or nil, err.
+function Registry:_get_blob(repo, digest, size, verify, range, range_digest)
   local args = {url = self:_base(repo) .. "/blobs/" .. digest, op = "blob_get", follow_redirects = true,
                 discard_body = true}
   if range then
     args.headers = {Range = "bytes=" .. range}
+    if range_digest then
+      local a, b = range:match("^(%d+)%-(%d+)$")
+      args.verify = {digest = range_digest, size = tonumber(b) - tonumber(a) + 1}
+      args.discard_body = nil
+    end
   elseif verify then
     args.verify = {digest = digest, size = size}
     args.discard_body = nil
@@ -649,6 +655,16 @@ function Registry:_get_blob(repo, digest, size, verify, range)
       C.count("integrity_errors")
       return nil, new_error("integrity", {message = ("range %s returned %d bytes"):format(range, r.bytes_received), op = "blob_get"})
     end
+    local cr = r.headers["content-range"]
+    if r.status == 206 and cr and cr:match("^bytes (%d+%-%d+)/") ~= range then
+      C.count("integrity_errors")
+      return nil, new_error("integrity", {status = 206, message = ("range %s answered with Content-Range %s"):format(range, cr),
+                                          op = "blob_get"})
+    end
+    if r.status == 200 and range_digest then   -- the range was ignored: the whole blob came back
+      return nil, new_error("integrity", {status = 200, message = ("range %s answered with the whole blob (200)"):format(range),
+                                          op = "blob_get"})
+    end
   end
   return r.bytes_received, r
 end
@@ -656,16 +672,23 @@ end
 function Registry:get_blob(repo, digest, opts)
   check_repo(repo, 2); check_digest(digest, 2)
   opts = opt_table(opts, "get_blob", 2)
-  check_options(opts, {verify = true, range = true, size = true}, "get_blob", 2)
-  if opts.range ~= nil and (type(opts.range) ~= "string" or not opts.range:match("^%d+%-%d+$")) then
-    error("get_blob: range must be 'N-M' (bytes, inclusive)", 2)
+  check_options(opts, {verify = true, range = true, size = true, range_digest = true}, "get_blob", 2)
+  if opts.range ~= nil then
+    local a, b
+    if type(opts.range) == "string" then a, b = opts.range:match("^(%d+)%-(%d+)$") end
+    if not a or tonumber(a) > tonumber(b) then error("get_blob: range must be 'N-M' (bytes, inclusive, N <= M)", 2) end
+  end
+  if opts.range_digest ~= nil then
+    if not opts.range then error("get_blob: range_digest needs a range", 2) end
+    check_digest(opts.range_digest, 2)
   end
   local t0 = rb.now()
-  local n, e = self:_get_blob(repo, digest, opts.size, opts.verify ~= false, opts.range)
+  local n, e = self:_get_blob(repo, digest, opts.size, opts.verify ~= false, opts.range, opts.range_digest)
   C.record("blob_pull", t0, rb.now(), n or 0, (not n and e or nil), true)
   if not n then return nil, e end
-  return {digest = digest, bytes = n, verified = (opts.verify ~= false and not opts.range) and true or false,
-          status = e.status}
+  local verified = opts.range == nil and opts.verify ~= false or (opts.range_digest ~= nil and e.verified == true)
+  return {digest = digest, bytes = n, verified = verified, status = e.status,
+          content_range = e.headers["content-range"]}
 end
 
 -- The next page's URL from a Link header (`<URL>; rel="next"`), resolved

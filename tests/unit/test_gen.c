@@ -267,6 +267,39 @@ static void test_blob_reader(void)
     rb_blob_release(&s);
 }
 
+/* A pattern blob: its reader yields rb_pattern_fill's bytes, which hash to
+ * its digest, and any range of them can be made alone. */
+static void test_pattern(void)
+{
+    enum { N = 100003 };
+    unsigned char *whole = malloc(N), part[777], tmp[4096];
+    rb_pattern_fill(9, 0, whole, N);
+    rb_pattern_fill(9, 4093, part, sizeof part);
+    CHECK(memcmp(part, whole + 4093, sizeof part) == 0);
+    rb_pattern_fill(10, 4093, part, sizeof part);
+    CHECK(memcmp(part, whole + 4093, sizeof part) != 0);
+    char hex[65], want[72];
+    rb_sha256_hex(whole, N, hex);
+    snprintf(want, sizeof want, "sha256:%s", hex);
+    rb_blob b;
+    rb_blob_from_pattern(&b, 9, N);
+    CHECK(b.kind == RB_BLOB_PATTERN && b.size == N && strcmp(b.digest, want) == 0);
+    char err[RB_ERRLEN];
+    rb_blob_reader *r = rb_blob_open(&b, err, sizeof err);
+    rb_blob_release(&b);
+    size_t at = 0;
+    int same = 1;
+    ssize_t n;
+    while ((n = rb_blob_read(r, tmp, 1000)) > 0) {
+        if (at + (size_t)n > N || memcmp(tmp, whole + at, (size_t)n) != 0) same = 0;
+        at += (size_t)n;
+    }
+    CHECK(n == 0 && at == N && same);
+    CHECK(rb_blob_rewind(r) == 0 && rb_blob_read(r, tmp, 8) == 8 && memcmp(tmp, whole, 8) == 0);
+    rb_blob_close(r);
+    free(whole);
+}
+
 static void test_images(void)
 {
     char err[RB_ERRLEN];
@@ -559,6 +592,7 @@ int main(void)
     test_zstd();
     test_zstd_cache();
     test_blob_reader();
+    test_pattern();
     test_images();
     test_bad_input();
     return rbtest_done("test_gen");
