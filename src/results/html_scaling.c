@@ -1,7 +1,9 @@
 /* html_scaling: the "Scaling with concurrency" section of report.html: per
  * scenario, throughput (or operations per second) and p99 latency against
  * the number of virtual users, from phases named like op/vus=N, else from
- * the scenario's throughput_MBps{vus=N} gauges; all in one grid. */
+ * the scenario's throughput_MBps{vus=N} gauges; or, for a scenario with
+ * phases named like op/repos=N (metadata), against the number of
+ * repositories; all in one grid. */
 #include "html.h"
 #include "results/rb_load.h"
 #include "util/rb_util.h"
@@ -16,14 +18,18 @@ typedef struct spoint {
     double vus, mbps, ops, p99;
 } spoint;
 
-/* Parses "op/vus=N" (the vus part anywhere among the '/' parts): op and N. */
-static int parse_vus(const char *key, char *op, size_t n, double *vus)
+/* Parses "op/X=N" for the x key X ("vus" or "repos"; the X part anywhere
+ * among the '/' parts): op and N. */
+static int parse_x(const char *key, const char *xkey, char *op, size_t n, double *vus)
 {
-    const char *v = strstr(key, "vus=");
+    char pat[16];
+    snprintf(pat, sizeof pat, "%s=", xkey);
+    size_t plen = strlen(pat);
+    const char *v = strstr(key, pat);
     if (!v || (v != key && v[-1] != '/' && v[-1] != ',')) return -1;
     char *end;
-    long x = strtol(v + 4, &end, 10);
-    if (end == v + 4 || (*end && *end != '/' && *end != ',') || x <= 0) return -1;
+    long x = strtol(v + plen, &end, 10);
+    if (end == v + plen || (*end && *end != '/' && *end != ',') || x <= 0) return -1;
     size_t pre = (size_t)(v - key);
     if (pre > 0) pre--; /* the separator */
     snprintf(op, n, "%.*s%s%s", (int)pre, key, pre && *end ? "/" : "", *end ? end + 1 : "");
@@ -42,8 +48,25 @@ static int cmp_sp(const void *a, const void *b)
     return r;
 }
 
-/* Points of a scenario from its "op/vus=N" phases, else from throughput_MBps{vus=N} gauges. */
-static size_t scaling_points(const html_ctx *c, const rb_groups *gs, const char *scn, spoint *pts, size_t max, int *from_gauges)
+/* The x key of a scenario: "vus" if a phase with ops is named op/vus=N,
+ * else "repos" if one is named op/repos=N, else "vus" (for gauges). */
+static const char *scaling_xkey(const rb_groups *gs, const char *scn)
+{
+    const char *key = NULL;
+    for (size_t i = 0; i < gs->n; i++) {
+        const rb_group *g = &gs->g[i];
+        char op[128];
+        double x;
+        if (strcmp(g->scenario, scn) != 0 || !(g->ops > 0)) continue;
+        if (parse_x(g->phase, "vus", op, sizeof op, &x) == 0) return "vus";
+        if (!key && parse_x(g->phase, "repos", op, sizeof op, &x) == 0) key = "repos";
+    }
+    return key ? key : "vus";
+}
+
+/* Points of a scenario from its "op/XKEY=N" phases, else (vus) from throughput_MBps{vus=N} gauges. */
+static size_t scaling_points(const html_ctx *c, const rb_groups *gs, const char *scn, const char *xkey, spoint *pts,
+                             size_t max, int *from_gauges)
 {
     size_t n = 0;
     *from_gauges = 0;
@@ -51,7 +74,7 @@ static size_t scaling_points(const html_ctx *c, const rb_groups *gs, const char 
         const rb_group *g = &gs->g[i];
         if (strcmp(g->scenario, scn) != 0 || !(g->ops > 0)) continue;
         spoint *sp = &pts[n];
-        if (parse_vus(g->phase, sp->op, sizeof sp->op, &sp->vus) != 0) continue;
+        if (parse_x(g->phase, xkey, sp->op, sizeof sp->op, &sp->vus) != 0) continue;
         sp->registry = g->registry;
         sp->label = g->label;
         sp->mbps = rb_group_median(g, RB_STAT_MBPS);
@@ -59,7 +82,7 @@ static size_t scaling_points(const html_ctx *c, const rb_groups *gs, const char 
         sp->p99 = rb_group_median(g, RB_STAT_P99);
         n++;
     }
-    if (n == 0) {
+    if (n == 0 && strcmp(xkey, "vus") == 0) {
         for (size_t ri = 0; ri < c->nruns && n < max; ri++) {
             const json_t *run = json_array_get(c->runs, ri), *m;
             if (strcmp(rb_json_str(run, "scenario"), scn) != 0) continue;
@@ -100,6 +123,7 @@ static size_t scaling_points(const html_ctx *c, const rb_groups *gs, const char 
 /* A scenario's points and what its two charts share: the axes. */
 typedef struct scaling {
     const char *scn;
+    int repos;              /* x is the number of repositories (op/repos=N), not of VUs */
     const spoint *pts;
     size_t n;
     int gauges;             /* the points come from throughput_MBps gauges */
@@ -119,8 +143,8 @@ static double point_value(const scaling *s, const spoint *p, int which)
 
 static void scaling_axes(scaling *s)
 {
-    s->use_ops = 1;
-    for (size_t i = 0; i < s->n; i++)
+    s->use_ops = 1;   /* listings move few bytes: against repositories, always operations per second */
+    for (size_t i = 0; i < s->n && !s->repos; i++)
         if (s->pts[i].mbps > 0) s->use_ops = 0;
     s->vlo = INFINITY;
     s->vhi = s->ymax = s->pmax = 0;
@@ -176,7 +200,7 @@ static void series(const html_ctx *c, const html_plot *p, const scaling *s, int 
         fprintf(f, "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>", html_px(p, pts[k].vus),
                 html_py(p, y), col);
         html_esc(f, lab);
-        fprintf(f, ", %.0f VUs: %s %s</title></circle>", pts[k].vus, html_fnum(b, sizeof b, y),
+        fprintf(f, ", %.0f %s: %s %s</title></circle>", pts[k].vus, s->repos ? "repositories" : "VUs", html_fnum(b, sizeof b, y),
                 which ? "ms" : s->use_ops ? "ops&#47;s" : "MB&#47;s");
     }
     fputc('\n', f);
@@ -188,14 +212,15 @@ static void scaling_chart(const html_ctx *c, const scaling *s, int which)
 {
     FILE *f = c->f;
     char cap[400];
-    snprintf(cap, sizeof cap, "%s: %s against concurrency", s->scn,
-             which ? "p99 latency" : s->use_ops ? "operations per second" : "throughput");
+    snprintf(cap, sizeof cap, "%s: %s against %s", s->scn,
+             which ? "p99 latency" : s->use_ops ? "operations per second" : "throughput",
+             s->repos ? "the number of repositories" : "concurrency");
     html_fig_open(f, cap, NULL);
     html_plot p;
     html_plot_open(&p, f, "scaling", HTML_CHART_W, HTML_CHART_H, 0, cap);
     p.x = (html_axis){s->vlo / 1.4, s->vhi * 1.4, 1, HTML_NUM};
     p.y = html_value_axis(which ? s->pmax : s->ymax, HTML_NUM);
-    html_plot_axes(&p, "concurrent virtual users (log scale)",
+    html_plot_axes(&p, s->repos ? "repositories (log scale)" : "concurrent virtual users (log scale)",
                    which ? "p99 latency (ms)" : s->use_ops ? "operations per second" : "throughput (MB/s)", NULL, s->xt,
                    s->xl, s->nxt);
     html_legend lg = {0};
@@ -225,7 +250,8 @@ void html_scaling(const html_ctx *c)
     size_t nscn = 0, drawn = 0;
     html_section_head(f, "scaling", "Scaling with concurrency",
                       "Throughput and p99 latency against the number of concurrent virtual users (phases named op/vus=N). "
-                      "Perfect scaling would multiply throughput by N at constant latency.");
+                      "Perfect scaling would multiply throughput by N at constant latency. A scenario whose phases are "
+                      "named op/repos=N (metadata) is drawn against the number of repositories instead.");
     for (size_t i = 0; i < c->sec->n_scenarios; i++) scn[nscn++] = c->sec->scenarios[i].name;
     /* scenarios with only gauges (no vus phases with ops) are not in gs: add run scenarios too */
     for (size_t ri = 0; ri < c->nruns && nscn < RB_SEC_MAX_SCENARIOS; ri++) {
@@ -238,8 +264,9 @@ void html_scaling(const html_ctx *c)
     spoint *pts = rb_calloc(1024, sizeof *pts);
     fputs("<div class=\"grid\">\n", f);
     for (size_t si = 0; si < nscn; si++) {
-        scaling s = {.scn = scn[si], .pts = pts};
-        s.n = scaling_points(c, gs, scn[si], pts, 1024, &s.gauges);
+        const char *xkey = scaling_xkey(gs, scn[si]);
+        scaling s = {.scn = scn[si], .pts = pts, .repos = strcmp(xkey, "repos") == 0};
+        s.n = scaling_points(c, gs, scn[si], xkey, pts, 1024, &s.gauges);
         if (s.n == 0) continue;
         scaling_axes(&s);
         for (int which = 0; which < 2; which++) {

@@ -705,6 +705,33 @@ static void test_interrupted_run(void)
     json_decref(doc);
 }
 
+/* A scenario with phases named op/repos=N (metadata) is drawn against the
+ * number of repositories, in operations per second even when a phase moved
+ * bytes. */
+static void test_scaling_repos(void)
+{
+    json_t *runs = json_array();
+    json_array_append_new(runs, run("crane-memory", "metadata", "", 1,
+                                    json_pack("[o,o,o,o]", phase("populate/repos=20", 40, 2, 1, 1, NULL),
+                                              phase("catalog/repos=20", 3, 0, 1, 1, NULL),
+                                              phase("populate/repos=50", 60, 2, 1, 1, NULL),
+                                              phase("catalog/repos=50", 3, 0, 2, 1, NULL)),
+                                    NULL));
+    json_t *doc = json_pack("{s:s, s:{s:s}, s:[{s:s, s:s, s:s, s:s}], s:o, s:[], s:[]}", "schema", RB_SUITE_SCHEMA,
+                            "suite", "name", "repos", "registries", "name", "crane-memory", "kind", "crane", "storage",
+                            "memory", "url", "http://127.0.0.1:1", "runs", runs, "thresholds", "warnings");
+    char *html = render(doc, NULL, NULL);
+    check_structure(html, "repos suite");
+    size_t svgs;
+    CHECK(marks(html, "scaling", &svgs) > 0 && svgs == 2);
+    CHECK(strstr(html, "metadata: operations per second against the number of repositories") != NULL);
+    CHECK(strstr(html, "metadata: p99 latency against the number of repositories") != NULL);
+    CHECK(strstr(html, "catalog, 50 repositories: ") != NULL && strstr(html, "repositories (log scale)") != NULL);
+    CHECK(strstr(html, "against concurrency") == NULL);
+    free(html);
+    json_decref(doc);
+}
+
 static void test_empty_suite(void)
 {
     json_t *doc = json_pack("{s:s, s:{s:s}, s:[], s:[], s:[], s:[]}", "schema", RB_SUITE_SCHEMA, "suite", "name", "empty",
@@ -735,6 +762,7 @@ int main(void)
     test_checks_and_metrics();
     test_throughput_axis();
     test_interrupted_run();
+    test_scaling_repos();
     test_empty_suite();
     return rbtest_done("test_html");
 }
