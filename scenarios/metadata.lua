@@ -33,7 +33,7 @@ local rb = require "regbench"
 local scales_s = rb.param("scales", "100,1000", {doc = "numbers of repositories, comma-separated, measured in increasing order"})
 local ntags = rb.param("tags", 10, {doc = "tags (manifests) per repository"})
 local page = rb.param("page", 100, {doc = "catalog page size (n=)"})
-local tag_page = rb.param("tag_page", 5, {doc = "tags/list page size (n=)"})
+local tag_page = rb.param("tag_page", 4, {doc = "tags/list page size (n=)"})
 local walks = rb.param("walks", 3, {doc = "full catalog walks per scale"})
 local heads = rb.param("heads", 1000, {doc = "manifest HEADs per scale (at most repositories x tags)"})
 local vus = rb.param("vus", 8, {doc = "concurrent VUs for populating, tags walks and HEADs"})
@@ -137,8 +137,8 @@ for _, R in ipairs(scales) do
     end
   end)
   -- The walk could not list everything: does one unpaginated GET? (Sharded,
-  -- every shard enters the phase, since shards meet before each phase; the
-  -- shard that walked does the GET.)
+  -- every shard enters the phase, since shards meet before each phase; each
+  -- shard whose walk found the registry not paginating does the GET.)
   if flat or rb.shard().count > 1 then
     rb.phase("catalog-full/" .. label, function()
       if not flat then return end
