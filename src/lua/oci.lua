@@ -692,13 +692,18 @@ function Registry:get_blob(repo, digest, opts)
 end
 
 -- The next page's URL from a Link header (`<URL>; rel="next"`), resolved
--- against the registry's URL; nil when there is none.
+-- against the registry's URL; nil when there is none, or when it points at
+-- another host (credentials are never sent there).
 local function next_link(self, r)
   local link = r.headers["link"]
   if type(link) ~= "string" then return nil end
   for part in link:gmatch("[^,]+") do
     local u, params = part:match("^%s*<([^>]*)>(.*)$")
-    if u and params:lower():find('rel%s*=%s*"?next"?') then return resolve(self, u) end
+    if u and params:lower():find('rel%s*=%s*"?next"?') then
+      local url = resolve(self, u)
+      if url and url:sub(1, #self.url + 1) == self.url .. "/" then return url end
+      return nil
+    end
   end
   return nil
 end
