@@ -5,9 +5,10 @@
  * and worst registry of each phase that ran on several, tail-latency
  * outlier, errors), its checks and custom metrics (medians over
  * repetitions), what the scenario's own metrics say (scalability, dedup,
- * cache hit rate, open-model arrivals), the registries side by side, and
- * the shards of a merged run (rb_merge.h), and the OCI conformance suite's
- * counts per registry that ran it.
+ * cache hit rate, open-model arrivals, a replay's recorded against
+ * measured latency and mix), the registries side by side, the shards of a
+ * merged run (rb_merge.h), and the OCI conformance suite's counts per
+ * registry that ran it.
  * The writers only render. Strings are borrowed from the document, which
  * must outlive the sections. */
 #ifndef RB_SECTIONS_H
@@ -153,6 +154,30 @@ typedef struct rb_sec_custom {
                                         repetitions; a rate's passes and fails are summed */
 } rb_sec_custom;
 
+/* The replay section (metrics replay_* by name, as scenarios/replay.lua
+ * records them): per (registry, label) one summary, its ops and its mix.
+ * Pointers are into the scenario's custom metrics (NULL when absent). */
+typedef struct rb_sec_replay_op {
+    const char *op;                                  /* from the tag op=OP */
+    const rb_sec_custom *recorded, *measured, *corrected;   /* replay_latency_recorded / _latency / _corrected */
+} rb_sec_replay_op;
+/* One (method, kind, status class) of the mix: logged and replayed counts (medians over repetitions). */
+typedef struct rb_sec_replay_mix {
+    const char *tags;                                /* "kind=K,method=M,status=S" */
+    char method[16], kind[32], status[16];           /* split from tags ("" when absent) */
+    double logged, replayed;                         /* 0 when that side has no series */
+} rb_sec_replay_mix;
+#define RB_SEC_REPLAY_MAX 64   /* ops and mix rows per replay; more are left out */
+typedef struct rb_sec_replay {
+    const char *registry, *label;
+    const char *tolerance;                           /* the first run's param "tolerance" as given ("" when absent) */
+    const rb_sec_custom *on_time, *rate_recorded, *rate_achieved;
+    double dropped, late, failed, absorbed;          /* medians over repetitions, summed over tags; 0 when absent */
+    rb_sec_replay_op ops[RB_SEC_REPLAY_MAX];        /* by op name */
+    size_t n_ops;
+    rb_sec_replay_mix mix[RB_SEC_REPLAY_MAX];       /* by tags */
+    size_t n_mix;
+} rb_sec_replay;
 typedef struct rb_sec_scenario {
     const char *name;
     const rb_sec_phase **rows;     /* its groups, in group order */
@@ -172,6 +197,8 @@ typedef struct rb_sec_scenario {
     rb_sec_custom *custom;         /* its runs' other custom metrics by type, then by (registry, label,
                                       series) in first-seen order */
     size_t n_custom;
+    rb_sec_replay *replays;        /* per (registry, label) whose runs record replay_* metrics */
+    size_t n_replays;
 } rb_sec_scenario;
 
 /* A row of the registries side by side: one (scenario, label, phase key)

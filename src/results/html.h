@@ -160,6 +160,8 @@ void html_conformance(const html_ctx *c);        /* html_tables.c: the OCI confo
 void html_scaling(const html_ctx *c);            /* html_scaling.c */
 void html_latency(const html_ctx *c);            /* html_latency.c */
 void html_dedup(const html_ctx *c);              /* html_dedup.c */
+void html_replay(const html_ctx *c);             /* html_replay.c: only when a run recorded a replay */
+int html_has_replay(const html_ctx *c);          /* html_replay.c: whether html_replay writes a section */
 void html_comparison(const html_ctx *c);         /* html_compare.c */
 void html_summary(const html_ctx *c);            /* html_tables.c: per scenario, with findings */
 void html_checks(const html_ctx *c);             /* html_tables.c: rb.check's checks */

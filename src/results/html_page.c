@@ -2,7 +2,8 @@
  * skeleton around the sections. One self-contained page: inline CSS, inline
  * SVG charts drawn by the html_*.c files (axes, ticks, legends in
  * html_svg.c), no JavaScript and no external URLs. It leads with what a
- * reader compares (registries side by side, scaling, latency, dedup, the
+ * reader compares (registries side by side, scaling, latency, dedup, a replay's recorded
+ * against measured latency when there is one, the
  * baseline), then the tables; each run's own charts (throughput and
  * resources over time) are folded in a <details> per run (a report of one
  * run shows them open, first). What summary.md shows too comes from
@@ -159,7 +160,9 @@ static void page_head(const html_ctx *c)
     fputs("<a href=\"#side\">Side by side</a>", f);
     if (c->sec->n_conformance) fputs("<a href=\"#conformance\">Conformance</a>", f);
     fputs("<a href=\"#scaling\">Scaling</a><a href=\"#latency\">Latency</a>"
-          "<a href=\"#dedup\">Dedup</a><a href=\"#comparison\">Baseline</a><a href=\"#summary\">Summary</a>"
+          "<a href=\"#dedup\">Dedup</a>", f);
+    if (html_has_replay(c)) fputs("<a href=\"#replay\">Replay</a>", f);
+    fputs("<a href=\"#comparison\">Baseline</a><a href=\"#summary\">Summary</a>"
           "<a href=\"#checks\">Checks</a><a href=\"#custom\">Custom metrics</a><a href=\"#thresholds\">Thresholds</a>"
           "<a href=\"#warnings\">Warnings</a><a href=\"#runs\">Runs</a><a href=\"#metrics\">Scenario metrics</a>"
           "<a href=\"#environment\">Environment</a></nav>\n</header>\n<main>\n", f);
@@ -246,6 +249,7 @@ int rb_report_html(const json_t *results, const json_t *baseline, const char *ba
     html_scaling(&c);
     html_latency(&c);
     html_dedup(&c);
+    html_replay(&c);
     html_comparison(&c);
     html_summary(&c);
     html_checks(&c);

@@ -202,6 +202,66 @@ static void dedup_rows(FILE *out, const rb_sec_scenario *sc)
     }
 }
 
+/* Field k of trend series c (rb_sec_mtype_fields order), NaN when absent. */
+static double trend_field(const rb_sec_custom *c, size_t k)
+{
+    return c ? c->v[k] : NAN;
+}
+
+/* measured / recorded as "1.23x", "-" when either is missing or recorded is 0. */
+static const char *ratio(char *buf, size_t len, double measured, double recorded)
+{
+    if (isnan(measured) || isnan(recorded) || recorded <= 0) snprintf(buf, len, "-");
+    else snprintf(buf, len, "%.2fx", measured / recorded);
+    return buf;
+}
+
+/* A replay (replay_* metrics): recorded against measured latency per op,
+ * the on-time share, the rates, and the replayed mix against the logged one. */
+static void replay_rows(FILE *out, const rb_sec_scenario *sc)
+{
+    enum { P50 = 4, P90 = 5, P99 = 7 };   /* trend fields, rb_sec_mtype_fields order */
+    static const size_t PK[3] = {P50, P90, P99};
+    char b[12][48];
+    for (size_t i = 0; i < sc->n_replays; i++) {
+        const rb_sec_replay *r = &sc->replays[i];
+        fprintf(out, "\nReplay on %s%s%s: recorded against measured latency per op (ms; measured from the actual "
+                     "start and from the intended start, which counts queueing; ratio: measured / recorded):\n\n"
+                     "| op | requests | recorded p50 | p90 | p99 | measured p50 | p90 | p99 | from intended p50 | p90 | "
+                     "p99 | ratio p50 | p90 | p99 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+                r->registry, r->label[0] ? " " : "", r->label);
+        for (size_t k = 0; k < r->n_ops; k++) {
+            const rb_sec_replay_op *o = &r->ops[k];
+            const rb_sec_custom *cnt = o->measured ? o->measured : o->recorded;
+            fprintf(out, "| %s | %.0f |", o->op, cnt ? cnt->count : 0);
+            for (int q = 0; q < 3; q++) fprintf(out, " %s |", num(b[q], sizeof b[q], trend_field(o->recorded, PK[q])));
+            for (int q = 0; q < 3; q++) fprintf(out, " %s |", num(b[q], sizeof b[q], trend_field(o->measured, PK[q])));
+            for (int q = 0; q < 3; q++) fprintf(out, " %s |", num(b[q], sizeof b[q], trend_field(o->corrected, PK[q])));
+            for (int q = 0; q < 3; q++)
+                fprintf(out, " %s |", ratio(b[q], sizeof b[q], trend_field(o->measured, PK[q]), trend_field(o->recorded, PK[q])));
+            fprintf(out, "\n");
+        }
+        fprintf(out, "\n");
+        if (r->on_time) {
+            fprintf(out, "- On time (started within %s of the intended time): %.1f%% of %.0f requests.\n",
+                    r->tolerance[0] ? r->tolerance : "the tolerance",
+                    or0(r->on_time->v[0]) * 100, r->on_time->count);
+        }
+        fprintf(out, "- Request rate: recorded %s/s, achieved %s/s.\n",
+                num(b[0], sizeof b[0], r->rate_recorded ? r->rate_recorded->v[0] : NAN),
+                num(b[1], sizeof b[1], r->rate_achieved ? r->rate_achieved->v[0] : NAN));
+        fprintf(out, "- Dropped %.0f, late %.0f, absorbed %.0f, failed %.0f.\n", r->dropped, r->late, r->absorbed, r->failed);
+        fprintf(out, "\nReplayed mix against the logged mix (requests by method, kind and status class; differences in "
+                     "bold):\n\n| method | kind | status | logged | replayed | difference |\n|---|---|---|---|---|---|\n");
+        for (size_t k = 0; k < r->n_mix; k++) {
+            const rb_sec_replay_mix *x = &r->mix[k];
+            double d = x->replayed - x->logged;
+            fprintf(out, "| %s | %s | %s | %.0f | %.0f | %s%+.0f%s |\n", x->method, x->kind, x->status, x->logged,
+                    x->replayed, d != 0 ? "**" : "", d, d != 0 ? "**" : "");
+        }
+    }
+}
+
 /* rb.rate's counters per phase: iterations started, dropped and late. */
 static void arrivals_rows(FILE *out, const rb_sec_scenario *sc)
 {
@@ -294,6 +354,7 @@ static void scenario(FILE *out, const rb_sec_scenario *sc)
         metric_rows(out, &m[RB_SEC_PROXY_HIT_RATE],
                     "Hit rate by the registry's own proxy counters (distribution 2.8 never counts a miss):", 0);
     }
+    replay_rows(out, sc);
     arrivals_rows(out, sc);
     checks_rows(out, sc);
     custom_rows(out, sc);

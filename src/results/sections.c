@@ -5,7 +5,8 @@
  * one phase against another. Checks and custom metrics are grouped by
  * (registry, label, series) with medians over repetitions. Scenario-specific
  * parts appear when the runs carry the metrics they need, so custom
- * scenarios that emit the same metric names get them too. */
+ * scenarios that emit the same metric names get them too (a replay's
+ * section: the metrics named replay_*, as scenarios/replay.lua records them). */
 #include "results/rb_sections.h"
 #include "results/rb_load.h"
 #include "util/rb_util.h"
@@ -412,6 +413,113 @@ static void metric_series(const json_t *runs, rb_sec_scenario *sc)
     }
 }
 
+/* The replay of (registry, label) in sc's list, made when new (NULL when the list is full). */
+static rb_sec_replay *replay_of(const json_t *runs, rb_sec_scenario *sc, const char *registry, const char *label)
+{
+    for (size_t i = 0; i < sc->n_replays; i++)
+        if (!strcmp(sc->replays[i].registry, registry) && !strcmp(sc->replays[i].label, label)) return &sc->replays[i];
+    if (sc->n_replays == RB_SEC_REPLAY_MAX) return NULL;
+    if (!sc->replays) sc->replays = rb_calloc(RB_SEC_REPLAY_MAX, sizeof *sc->replays);
+    rb_sec_replay *r = &sc->replays[sc->n_replays++];
+    *r = (rb_sec_replay){.registry = registry, .label = label, .tolerance = ""};
+    series_id id = {sc->name, registry, label, ""};
+    for (size_t ri = 0; ri < json_array_size(runs); ri++) {
+        const json_t *run = json_array_get(runs, ri);
+        if (!run_of(run, &id)) continue;
+        r->tolerance = rb_json_str(json_object_get(run, "params"), "tolerance");
+        break;
+    }
+    return r;
+}
+
+/* The op row of r named op, made when new (NULL when full). */
+static rb_sec_replay_op *replay_op(rb_sec_replay *r, const char *op)
+{
+    for (size_t i = 0; i < r->n_ops; i++)
+        if (!strcmp(r->ops[i].op, op)) return &r->ops[i];
+    if (r->n_ops == RB_SEC_REPLAY_MAX) return NULL;
+    r->ops[r->n_ops] = (rb_sec_replay_op){.op = op};
+    return &r->ops[r->n_ops++];
+}
+
+/* The value of tag `key` in tags ("k=v,k2=v2") into buf ("" when absent). */
+static void tag_value(const char *tags, const char *key, char *buf, size_t n)
+{
+    size_t kl = strlen(key);
+    buf[0] = 0;
+    for (const char *p = tags; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+        if (strncmp(p, key, kl) != 0 || p[kl] != '=') continue;
+        size_t len = strcspn(p + kl + 1, ",");
+        snprintf(buf, n, "%.*s", (int)len, p + kl + 1);
+        return;
+    }
+}
+
+/* The mix row of r with tags, made when new (NULL when full). */
+static rb_sec_replay_mix *replay_mix(rb_sec_replay *r, const char *tags)
+{
+    for (size_t i = 0; i < r->n_mix; i++)
+        if (!strcmp(r->mix[i].tags, tags)) return &r->mix[i];
+    if (r->n_mix == RB_SEC_REPLAY_MAX) return NULL;
+    rb_sec_replay_mix *x = &r->mix[r->n_mix];
+    *x = (rb_sec_replay_mix){.tags = tags};
+    tag_value(tags, "method", x->method, sizeof x->method);
+    tag_value(tags, "kind", x->kind, sizeof x->kind);
+    tag_value(tags, "status", x->status, sizeof x->status);
+    return &r->mix[r->n_mix++];
+}
+
+/* The replay section of sc from its custom metrics named replay_*: a
+ * replay is there when a run records replay_on_time or replay_latency_recorded. */
+static void replay_rows(const json_t *runs, rb_sec_scenario *sc)
+{
+    for (size_t i = 0; i < sc->n_custom; i++) {
+        const rb_sec_custom *c = &sc->custom[i];
+        if (strcmp(c->name, "replay_on_time") != 0 && strcmp(c->name, "replay_latency_recorded") != 0) continue;
+        replay_of(runs, sc, c->registry, c->label);
+    }
+    for (size_t i = 0; i < sc->n_custom; i++) {
+        const rb_sec_custom *c = &sc->custom[i];
+        if (strncmp(c->name, "replay_", 7) != 0) continue;
+        rb_sec_replay *r = NULL;
+        for (size_t k = 0; k < sc->n_replays && !r; k++)
+            if (!strcmp(sc->replays[k].registry, c->registry) && !strcmp(sc->replays[k].label, c->label))
+                r = &sc->replays[k];
+        if (!r) continue;
+        const char *n = c->name + 7, *op = strncmp(c->tags, "op=", 3) ? c->tags : c->tags + 3;
+        double v = isfinite(c->v[0]) ? c->v[0] : 0;
+        rb_sec_replay_op *o;
+        rb_sec_replay_mix *x;
+        if (c->type == RB_SEC_TREND && !strcmp(n, "latency_recorded") && (o = replay_op(r, op))) o->recorded = c;
+        else if (c->type == RB_SEC_TREND && !strcmp(n, "latency") && (o = replay_op(r, op))) o->measured = c;
+        else if (c->type == RB_SEC_TREND && !strcmp(n, "latency_corrected") && (o = replay_op(r, op))) o->corrected = c;
+        else if (c->type == RB_SEC_COUNTER && !strcmp(n, "logged") && (x = replay_mix(r, c->tags))) x->logged += v;
+        else if (c->type == RB_SEC_COUNTER && !strcmp(n, "replayed") && (x = replay_mix(r, c->tags))) x->replayed += v;
+        else if (c->type == RB_SEC_RATE && !strcmp(n, "on_time")) r->on_time = c;
+        else if (c->type == RB_SEC_GAUGE && !strcmp(n, "rate_recorded")) r->rate_recorded = c;
+        else if (c->type == RB_SEC_GAUGE && !strcmp(n, "rate_achieved")) r->rate_achieved = c;
+        else if (c->type == RB_SEC_COUNTER && !strcmp(n, "dropped")) r->dropped += v;
+        else if (c->type == RB_SEC_COUNTER && !strcmp(n, "late")) r->late += v;
+        else if (c->type == RB_SEC_COUNTER && !strcmp(n, "failed")) r->failed += v;
+        else if (c->type == RB_SEC_COUNTER && !strcmp(n, "absorbed")) r->absorbed += v;
+    }
+    for (size_t k = 0; k < sc->n_replays; k++) {   /* ops by name, the mix by tags (insertion sorts: small lists) */
+        rb_sec_replay *r = &sc->replays[k];
+        for (size_t i = 1; i < r->n_ops; i++) {
+            rb_sec_replay_op o = r->ops[i];
+            size_t j = i;
+            for (; j > 0 && strcmp(r->ops[j - 1].op, o.op) > 0; j--) r->ops[j] = r->ops[j - 1];
+            r->ops[j] = o;
+        }
+        for (size_t i = 1; i < r->n_mix; i++) {
+            rb_sec_replay_mix x = r->mix[i];
+            size_t j = i;
+            for (; j > 0 && strcmp(r->mix[j - 1].tags, x.tags) > 0; j--) r->mix[j] = r->mix[j - 1];
+            r->mix[j] = x;
+        }
+    }
+}
+
 static void scenarios(const json_t *runs, rb_sections *s)
 {
     s->scenarios = rb_calloc(RB_SEC_MAX_SCENARIOS, sizeof *s->scenarios);
@@ -427,6 +535,7 @@ static void scenarios(const json_t *runs, rb_sections *s)
         for (int m = 0; m < RB_SEC_N_METRICS; m++) metric_rows(runs, scn, METRIC_NAMES[m], &sc->metrics[m]);
         phase_rows(runs, sc);
         metric_series(runs, sc);
+        replay_rows(runs, sc);
     }
 }
 
@@ -538,6 +647,7 @@ void rb_sections_free(rb_sections *s)
         free(sc->spreads);
         free(sc->checks);
         free(sc->custom);
+        free(sc->replays);
         for (int m = 0; m < RB_SEC_N_METRICS; m++) free(sc->metrics[m].rows);
         free(sc->dedup);
         free(sc->arrivals);
