@@ -4,8 +4,9 @@
 # counters), that the replayed requests are the logged ones count for count
 # by method x kind. Then the same log anonymised into an IBM FAST'18 trace
 # (tests/tools/trace_to_ibm.py), whose manifests are replayed as blobs.
-# Also: max_requests, a negative speed and files that are not traces exit 2
-# naming them.
+# The replay section of report.html and summary.md matches results.json
+# (tests/tools/replay_section_check.py). Also: max_requests, a negative
+# speed and files that are not traces exit 2 naming them.
 source "$(dirname "$0")/lib.sh"
 
 # ---- record: mixed.lua against distribution with a JSON access log
@@ -71,6 +72,10 @@ expect_eq "on-time share present" "$(json "$R" "0 <= r['metrics']['replay_on_tim
 expect_eq "rates" "$(json "$R" "r['metrics']['replay_rate_recorded']['value'] > 0 and r['metrics']['replay_rate_achieved']['value'] > 0")" True
 expect_eq "corrected latency" "$(json "$R" "r['metrics']['replay_latency_corrected{op=get_blob}']['count'] > 0")" True
 expect_eq "recorded latency" "$(json "$R" "r['metrics']['replay_latency_recorded{op=get_blob}']['p50'] > 0")" True
+# report.html's replay section shows these metrics (per op, on-time share, rates, mix); a run that is
+# not a replay has none
+python3 "$RB_SRC/tests/tools/replay_section_check.py" "$R" "$WORK/replay/report.html" || fail "report.html's replay section"
+! grep -q '<section id="replay">' "$WORK/mixed/report.html" || fail "mixed.lua's report.html has a replay section"
 M="$WORK/replay/replay-map.json"
 expect_eq "map" "$(json "$M" "(r['records'], r['files'][0]['format'], len(r['blobs']) > 0, len(r['manifests']) > 0)")" \
   "($n_logged, 'distribution', True, True)"
@@ -127,6 +132,9 @@ run_rb 0 replay "$WORK/clients.log" --target "$crane3_URL" --procs 2 --out "$WOR
 RP="$WORK/replay-procs/results.json"
 expect_eq "sharded status" "$(json "$RP" "r['status']")" ok
 expect_eq "sharded logged records" "$(json "$RP" "int(sum(v['value'] for k, v in r['metrics'].items() if k.startswith('replay_logged{')))")" "$n_logged"
+# a merged run writes summary.md too: both outputs carry the replay section, with the merged figures
+python3 "$RB_SRC/tests/tools/replay_section_check.py" "$RP" "$WORK/replay-procs/summary.md" || fail "summary.md's replay section"
+python3 "$RB_SRC/tests/tools/replay_section_check.py" "$RP" "$WORK/replay-procs/report.html" || fail "merged report.html's replay section"
 for i in 0 1; do
   expect_grep "$WORK/replay-procs/shards/shard-$i/output.txt" "replay: [1-9][0-9]* records on this shard"
 done
