@@ -1,8 +1,9 @@
 /* test_trace: the streaming trace reader (replay/trace.c) on real
  * distribution 2.8 access-log lines (tests/unit/data/), on IBM FAST'18
  * arrays written here, plain and gzip'd; malformed records counted with
- * their line numbers, the malformed limit, unknown formats, path kinds, and
- * a 200,000-record file read with a buffer that never grows. */
+ * their line numbers, the malformed limit, unknown formats, path kinds, a
+ * 200,000-record file read with a buffer that never grows, and the
+ * flat-object fast path agreeing with jansson. */
 #include "replay/rb_trace.h"
 #include "rbtest.h"
 
@@ -296,6 +297,62 @@ static void test_long(void)
     }
 }
 
+/* The flat-object fast path and jansson agree: lines the fast path hands
+ * to jansson (escapes, nested values) are still records, and what jansson
+ * rejects (bad UTF-8, leading zeros, integer overflow, trailing text) is
+ * still malformed, wherever it is in the line. */
+static void test_fast_path(void)
+{
+    static const struct { const char *extra, *uri, *status; int ok; } L[] = {
+        {"\"x\":1", "/v2/a/b/manifests/t", "200", 1},                        /* plain: the fast path */
+        {"\"x\":1", "/v2/a\\/b/manifests/t", "200", 1},                      /* escape in a kept string */
+        {"\"ua\":\"say \\\"hi\\\"\\u00b5\"", "/v2/a/b/manifests/t", "200", 1},   /* escapes elsewhere */
+        {"\"extra\":{\"a\":[1,2,{\"b\":null}]}", "/v2/a/b/manifests/t", "200", 1},   /* nested */
+        {"\"http.response.status\":500", "/v2/a/b/manifests/t", "201", 1},   /* duplicate: the last wins */
+        {"\"x\":true,\"y\":false,\"z\":null,\"w\":-1.5e3", "/v2/a/b/manifests/t", "200.0", 1},
+        {"\"x\":\"\xc2\xb5s \xe2\x82\xac \xf0\x9f\x90\xb3\"", "/v2/a/b/manifests/t", "200", 1},   /* valid UTF-8 */
+        {"\"x\":\"\xff\"", "/v2/a/b/manifests/t", "200", 0},                 /* invalid UTF-8 */
+        {"\"x\":\"\xc0\xaf\"", "/v2/a/b/manifests/t", "200", 0},             /* overlong */
+        {"\"x\":\"\xed\xa0\x80\"", "/v2/a/b/manifests/t", "200", 0},         /* a surrogate */
+        {"\"x\":012", "/v2/a/b/manifests/t", "200", 0},                      /* leading zero */
+        {"\"x\":99999999999999999999", "/v2/a/b/manifests/t", "200", 0},     /* too big an integer */
+        {"\"x\":1.", "/v2/a/b/manifests/t", "200", 0},
+        {"\"x\":tru", "/v2/a/b/manifests/t", "200", 0},
+        {"\"x\":\"a\tb\"", "/v2/a/b/manifests/t", "200", 0},                 /* a raw control character */
+    };
+    size_t nl = sizeof L / sizeof *L, cap = 16384, len = 0;
+    char *text = malloc(cap);
+    for (size_t i = 0; i < nl; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "{\"msg\":\"response completed\", %s ,\"time\":\"2026-01-01T00:00:0%zuZ\",\"http.request.method\":"
+                                "\"GET\",\"http.request.uri\":\"%s\",\"http.response.status\":%s,"
+                                "\"http.response.duration\":\"1.5\xc2\xb5s\"}%s\n",
+                                L[i].extra, i % 10, L[i].uri, L[i].status, i == 2 ? "  " : "");
+    len += (size_t)snprintf(text + len, cap - len, "{\"msg\":\"response completed\",\"time\":\"2026-01-01T00:00:00Z\","
+                            "\"http.request.method\":\"GET\",\"http.request.uri\":\"/v2/\",\"http.response.status\":200} x\n");
+    const char *p = write_file("fast.log", text, 0);
+    free(text);
+    char err[512];
+    rb_trace *t = rb_trace_open(p, NULL, err, sizeof err);
+    CHECKF(t != NULL, "%s", err);
+    if (!t) return;
+    rb_trace_rec r;
+    size_t want_ok = 0;
+    for (size_t i = 0; i < nl; i++) {
+        if (!L[i].ok) continue;
+        want_ok++;
+        CHECKF(rb_trace_next(t, &r, err, sizeof err) == 1, "line %zu: %s", i + 1, err);
+        CHECKF(r.line == i + 1, "record %zu on line %llu", i + 1, (unsigned long long)r.line);
+        CHECK(r.kind == RB_TRACE_MANIFEST && strcmp(r.repo, "a/b") == 0 && strcmp(r.ref, "t") == 0);
+        CHECK(r.status == (i == 4 ? 201 : 200) && r.duration_us == 2 && strcmp(r.method, "GET") == 0);
+    }
+    CHECK(rb_trace_next(t, &r, err, sizeof err) == 0);
+    const rb_trace_stats *st = rb_trace_get_stats(t);
+    CHECKF(st->records == want_ok && st->malformed == nl - want_ok + 1, "records %llu, malformed %llu",
+           (unsigned long long)st->records, (unsigned long long)st->malformed);
+    rb_trace_close(t);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/rb-test-trace-XXXXXX");
@@ -306,6 +363,7 @@ int main(void)
     test_unknown();
     test_kinds();
     test_long();
+    test_fast_path();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
