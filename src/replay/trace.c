@@ -255,15 +255,17 @@ static int int_of(json_t *o, const char *key, long long *v)
 /* ---- a fast path for flat objects ----------------------------------- */
 
 /* The keys fill_rec reads; an object is built with these only. */
-static const char *const WANTED[] = {
-    "msg", "time", "timestamp", "http.request.method", "http.request.uri", "http.response.status",
-    "http.response.written", "http.request.duration", "http.response.duration", "http.request.remoteaddr",
+#define KEY(s) {s, sizeof s - 1}
+static const struct { const char *k; size_t n; } WANTED[] = {
+    KEY("msg"), KEY("time"), KEY("timestamp"), KEY("http.request.method"), KEY("http.request.uri"),
+    KEY("http.response.status"), KEY("http.response.written"), KEY("http.request.duration"),
+    KEY("http.response.duration"), KEY("http.request.remoteaddr"),
 };
 
 static int wanted(const char *k, size_t n)
 {
     for (size_t i = 0; i < sizeof WANTED / sizeof *WANTED; i++)
-        if (strlen(WANTED[i]) == n && memcmp(WANTED[i], k, n) == 0) return 1;
+        if (WANTED[i].n == n && memcmp(WANTED[i].k, k, n) == 0) return 1;
     return 0;
 }
 
@@ -539,6 +541,11 @@ static int next_distribution(rb_trace *t, rb_trace_rec *rec, char *err, size_t e
     }
 }
 
+/* The bytes next_object acts on inside an object; it skips the others. */
+static const unsigned char SCAN_STOP[256] = {
+    ['"'] = 1, ['\\'] = 1, ['\n'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+};
+
 /* The next top-level object of an IBM array: 1 with *obj and *n (*too_long set
  * when it was dropped for its length), 3 when the file ends inside one, 4 for
  * a stray byte between objects, 0 at the end, -1 on a read error. *line is
@@ -583,6 +590,11 @@ static int next_object(rb_trace *t, char **obj, size_t *n, uint64_t *line, int *
             if (r == 2) { *too_long = 1; continue; }
             if (r == 0) { t->pos = t->len; return 3; }
             continue;
+        }
+        if (!esc) {   /* bytes the scan ignores (not after a backslash), in one go */
+            const unsigned char *b = (const unsigned char *)t->buf + t->pos;
+            while (t->pos + i < t->len && !SCAN_STOP[b[i]]) i++;
+            if (t->pos + i >= t->len) continue;
         }
         char c = t->buf[t->pos + i++];
         if (c == '\n') t->st.lines++;
