@@ -4,7 +4,9 @@
  * of the latency the log recorded against the latency measured on the
  * registry under test (from the actual and from the intended start) with
  * their ratio, the on-time share and the request rates, and the replayed
- * mix against the logged one with differences marked. Medians over
+ * mix against the logged one with differences marked; above them a grouped
+ * bar chart of recorded against measured p50 and p99 per op (log axis:
+ * an upload and a tags list differ by orders of magnitude). Medians over
  * repetitions (rb_sections.h). */
 #include "html.h"
 
@@ -25,6 +27,80 @@ static void td_val(FILE *f, double v)
 static double field(const rb_sec_custom *c, size_t k)
 {
     return c ? c->v[k] : NAN;
+}
+
+enum { B_REC50, B_MEAS50, B_REC99, B_MEAS99, NB };
+static const char *const B_NAME[NB] = {"recorded p50", "measured p50", "recorded p99", "measured p99"};
+static const int B_COL[NB] = {5, 1, 0, 3};   /* html_palette: sky blue, orange, blue, vermillion */
+
+/* The value of bar b of op o (NaN when absent). */
+static double bar_value(const rb_sec_replay_op *o, int b)
+{
+    const rb_sec_custom *c = b == B_REC50 || b == B_REC99 ? o->recorded : o->measured;
+    return field(c, b == B_REC50 || b == B_MEAS50 ? P50 : P99);
+}
+
+/* The grouped bar chart of r: per op, recorded and measured p50 and p99. */
+static void replay_chart(FILE *f, const rb_sec_replay *r)
+{
+    char cap[300];
+    snprintf(cap, sizeof cap, "Recorded against measured latency per op on %s%s%s", r->registry, r->label[0] ? " " : "",
+             r->label);
+    double lo = INFINITY, hi = 0;
+    for (size_t k = 0; k < r->n_ops; k++)
+        for (int b = 0; b < NB; b++) {
+            double v = bar_value(&r->ops[k], b);
+            if (isfinite(v) && v > 0) {
+                if (v < lo) lo = v;
+                if (v > hi) hi = v;
+            }
+        }
+    double w = 62 + 40 + 84.0 * (double)r->n_ops;
+    if (w <= HTML_CHART_W) {
+        w = HTML_CHART_W;
+        html_fig_open(f, cap, NULL);
+    } else {
+        html_fig_open_wide(f, cap);
+    }
+    if (!(hi > 0)) {
+        html_nodata(f, "replay", "no op has a recorded or measured latency above 0");
+        fputs("</figure>\n", f);
+        return;
+    }
+    html_plot p;
+    html_plot_open(&p, f, "replay", w, HTML_CHART_H, 0, cap);
+    p.x = (html_axis){0, (double)r->n_ops, 0, HTML_NUM};
+    p.y = html_log_axis(lo, hi, HTML_NUM);
+    double none[1] = {0};
+    const char *nol[1] = {NULL};
+    html_plot_axes(&p, "", "latency (ms, log scale)", NULL, none, nol, 0);
+    double gw = p.W / (double)r->n_ops, bw = (gw - 12) / NB;
+    for (size_t k = 0; k < r->n_ops; k++) {
+        const rb_sec_replay_op *o = &r->ops[k];
+        char b[32];
+        for (int i = 0; i < NB; i++) {
+            double v = bar_value(o, i), x = p.L + gw * (double)k + 6 + bw * i;
+            if (!(isfinite(v) && v > 0)) continue;
+            double y = html_py(&p, v);
+            fprintf(f, "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
+                    x, y, bw - 1, p.T + p.H - y, html_palette[B_COL[i]]);
+            html_esc(f, o->op);
+            fprintf(f, ": %s %s ms</title></rect>", B_NAME[i], html_fnum(b, sizeof b, v));
+        }
+        if (k > 0)
+            fprintf(f, "<line class=\"boundary\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", p.L + gw * (double)k,
+                    p.L + gw * (double)k, p.T, p.T + p.H);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", p.L + gw * ((double)k + 0.5), p.T + p.H + 14);
+        html_text_fit(f, o->op, gw - 6);
+        fputs("</text>\n", f);
+    }
+    html_plot_close(&p);
+    html_legend lg = {0};
+    for (int i = 0; i < NB; i++) html_legend_add(&lg, html_palette[B_COL[i]], "", 1, B_NAME[i]);
+    html_legend_write(f, &lg);
+    fputs("<p class=\"note\">Recorded: the duration the registry in the log wrote; measured: on the registry under "
+          "test, from the request's actual start. A missing bar: that side has no value (an absorbed op is never "
+          "timed here).</p>\n</figure>\n", f);
 }
 
 /* One replay: the per-op latency table, the facts, the mix table. */
@@ -112,7 +188,9 @@ void html_replay(const html_ctx *c)
         for (size_t k = 0; k < sc->n_replays; k++) {
             fputs("<h3>Scenario ", f);
             html_esc(f, sc->name);
-            fputs("</h3>\n<div class=\"tables\">\n", f);
+            fputs("</h3>\n<div class=\"grid\">\n", f);
+            replay_chart(f, &sc->replays[k]);
+            fputs("</div>\n<div class=\"tables\">\n", f);
             replay_tables(f, &sc->replays[k]);
             fputs("</div>\n", f);
         }

@@ -14,6 +14,8 @@
 # end within the first 3,000 px (screenshot report-quick.png). Then
 # interrupts a run after its first phase and checks that its report renders
 # too (the cut-short phase marked incomplete; screenshot report-cut.png).
+# A replay's report (tests/unit/data's access log replayed against crane)
+# gets the same checks, its replay chart included.
 # Chromium is required: the test fails, not skips, without it.
 source "$(dirname "$0")/lib.sh"
 
@@ -130,6 +132,14 @@ screenshot "$WORK/quick/report.html" report-quick
 run_rb 0 report "$WORK/s/runs/crane-memory/concurrent/default/rep1/results.json"
 [ -s "$WORK/s/runs/crane-memory/concurrent/default/rep1/report.html" ] || fail "no report.html beside a run's results"
 check_dom "$WORK/s/runs/crane-memory/concurrent/default/rep1/report.html" throughput latency resources scaling
+
+# a replay's report (the fixture access log against crane): its recorded-against-measured
+# chart is drawn and readable, like the others
+start_crane rcrane
+run_rb 0 replay "$RB_SRC/tests/unit/data/distribution-2.8-access.log" --target "$rcrane_URL" --set speed=0 \
+  --out "$WORK/replay" --quiet
+check_dom "$WORK/replay/report.html" throughput replay
+check_readable "$WORK/replay/report.html" "$WORK/replay/results.json"
 
 # bad input: exit 2 with a message
 run_rb 2 report "$WORK/nope.json"

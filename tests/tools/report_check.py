@@ -18,7 +18,8 @@ DOM as JSON, which `chromium --dump-dom` prints. Then it checks:
             than a time step and at most 1.25x it (all phases when none of
             those has a value), recomputed here from results.json; the
             other charts' highest mark reaches the plot's top fifth
-            (latency and baseline charts aside: log and +-% axes);
+            (latency, replay and baseline charts aside: log and +-%
+            axes);
   layout    with --layout PX: every chart, table and note of the sections
             that compare (side by side, scaling, latency, dedup, baseline)
             ends within the first PX pixels, per-run details closed.
@@ -243,7 +244,7 @@ def check_throughput(charts, results):
 
 def check_fill(c):
     """The highest mark of a chart reaches the top fifth of its plot."""
-    if not c["frame"] or not c["marks"] or c["name"] in ("throughput", "comparison", "latency"):
+    if not c["frame"] or not c["marks"] or c["name"] in ("throughput", "comparison", "latency", "replay"):
         return
     f0, f1 = c["frame"]["y0"], c["frame"]["y1"]
     top = min(m["y0"] for m in c["marks"])
