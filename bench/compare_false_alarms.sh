@@ -280,17 +280,5 @@ EOF
 echo "$section"
 
 [ "$WRITE_DOCS" = 1 ] || exit 0
-doc="$repo/docs/performance.md"
-[ -f "$doc" ] || die "$doc is missing"
-# replace the section between the markers, or append it at the end
-SECTION="$section" python3 - "$doc" <<'EOF'
-import os, re, sys
-path = sys.argv[1]
-text = open(path).read()
-sec = os.environ["SECTION"]
-pat = re.compile(r"<!-- compare-bench:start -->.*?<!-- compare-bench:end -->", re.S)
-text = pat.sub(lambda m: sec, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + sec + "\n"
-open(path + ".tmp", "w").write(text)
-os.replace(path + ".tmp", path)
-EOF
-echo "wrote $doc" >&2
+source "$here/lib_docs.sh"
+write_doc_section compare-bench "$repo/docs/performance.md" "$section"

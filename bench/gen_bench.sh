@@ -85,15 +85,6 @@ Reproduce: \`bench/gen_bench.sh build\` (writes this section),
 <!-- gen-bench:end -->
 EOF
 )
-doc="$SRC/docs/performance.md"
-SECTION="$section" python3 - "$doc" <<'PY'
-import os, re, sys
-p = sys.argv[1]
-s = open(p).read()
-sec = os.environ["SECTION"]
-pat = re.compile(r"<!-- gen-bench:start -->.*?<!-- gen-bench:end -->", re.S)
-s = pat.sub(lambda m: sec, s) if pat.search(s) else s.rstrip("\n") + "\n\n" + sec + "\n"
-open(p, "w").write(s)
-PY
-echo "wrote $doc" >&2
+source "$SRC/bench/lib_docs.sh"
+write_doc_section gen-bench "$SRC/docs/performance.md" "$section"
 exit "$rc"

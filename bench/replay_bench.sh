@@ -190,14 +190,5 @@ Reproduce: \`bench/replay_bench.sh\` (writes this section),
 <!-- replay-bench:end -->
 EOF2
 )
-doc="$repo/docs/performance.md"
-SECTION="$section" python3 - "$doc" <<'PY'
-import os, re, sys
-p = sys.argv[1]
-s = open(p).read()
-sec = os.environ["SECTION"]
-pat = re.compile(r"<!-- replay-bench:start -->.*?<!-- replay-bench:end -->", re.S)
-s = pat.sub(lambda m: sec, s) if pat.search(s) else s.rstrip("\n") + "\n\n" + sec + "\n"
-open(p, "w").write(s)
-PY
-echo "wrote $doc" >&2
+source "$here/lib_docs.sh"
+write_doc_section replay-bench "$repo/docs/performance.md" "$section"
