@@ -2,8 +2,9 @@
 # Idempotent set-up for a fresh Debian bookworm machine: installs the build
 # dependencies (Debian packages), the registries regbench launches (the crane
 # registry and distribution 3 from the Go module proxy, Debian's
-# docker-registry), the OCI distribution-spec conformance suite (built from
-# tools/conformance) and the peer tools its tests and benchmarks compare
+# docker-registry, and the crane registry with the referrers API built from
+# tools/refregistry), the OCI distribution-spec conformance suite (built from
+# tools/conformance), oras (the referrers test checks artifacts with it) and the peer tools its tests and benchmarks compare
 # against (wrk, nginx, skopeo, umoci, benchstat, Chromium, clang's sanitizer
 # and libFuzzer runtimes). Then it probes each capability the tests rely on (a
 # libFuzzer link, an ASan/UBSan link, a headless Chromium start, a new enough
@@ -15,6 +16,9 @@
 #   REGBENCH_DISTRIBUTION3  a distribution 3 `registry` binary to use instead of
 #                           installing one (setup then checks it and leaves
 #                           /usr/local/bin/registry alone)
+#   REGBENCH_REFREGISTRY    a regbench-refregistry binary to use instead of
+#                           building one (setup leaves
+#                           /usr/local/bin/regbench-refregistry alone)
 set -euo pipefail
 
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
@@ -159,5 +163,37 @@ fi
 /usr/local/bin/regbench-conformance -test.list '.*' 2>/dev/null | grep -qx TestLegacy \
   || die "/usr/local/bin/regbench-conformance does not run (rerun scripts/setup.sh)"
 
+# The crane registry with the referrers API (launcher kind crane-referrers):
+# go-containerregistry's pkg/registry with WithReferrersSupport(true), built
+# from tools/refregistry (go.mod, go.sum) as /usr/local/bin/regbench-refregistry.
+# Rebuilt only when the installed one was built from another version.
+REFREG_MOD=github.com/google/go-containerregistry
+REFREG_VERSION=$(sed -n "s|^require $REFREG_MOD \(v[^ ]*\)\$|\1|p" "$REPO_DIR/tools/refregistry/go.mod")
+[ -n "$REFREG_VERSION" ] || die "tools/refregistry/go.mod does not require $REFREG_MOD"
+if [ -n "${REGBENCH_REFREGISTRY:-}" ]; then
+  refreg=$REGBENCH_REFREGISTRY
+else
+  refreg=/usr/local/bin/regbench-refregistry
+  if ! go version -m "$refreg" 2>/dev/null | grep -q "dep[[:space:]]*$REFREG_MOD[[:space:]]*$REFREG_VERSION"; then
+    echo "setup: go build tools/refregistry ($REFREG_MOD@$REFREG_VERSION)" >&2
+    (cd "$REPO_DIR/tools/refregistry" && go build -o "$probe_dir/regbench-refregistry" .) \
+      || die "cannot build tools/refregistry ($REFREG_MOD@$REFREG_VERSION; needs the Go module proxy)"
+    $SUDO install -m 0755 "$probe_dir/regbench-refregistry" "$refreg"
+  fi
+fi
+# probe: it runs and names the go-containerregistry version it was built from
+"$refreg" --version 2>/dev/null | grep -q " $REFREG_VERSION\$" \
+  || die "$refreg does not run or is not built from $REFREG_MOD@$REFREG_VERSION (rerun scripts/setup.sh)"
+
+# oras: test_referrers checks pushed artifacts with `oras discover` and
+# `oras manifest fetch`. Pinned to a version the Go module proxy serves.
+ORAS_VERSION=v1.3.6
+if ! "$GOBIN_DIR/oras" version 2>/dev/null | grep -q "Version:[[:space:]]*${ORAS_VERSION#v}"; then
+  echo "setup: go install oras@$ORAS_VERSION" >&2
+  go install "oras.land/oras/cmd/oras@$ORAS_VERSION"
+fi
+put_on_path oras
+
 echo "setup: ok (crane $(crane version 2>/dev/null), $(docker-registry --version 2>/dev/null | head -n1)," \
-     "$("$dist3" --version 2>/dev/null | head -n1), conformance $CONFORMANCE_VERSION, go $go_have)" >&2
+     "$("$dist3" --version 2>/dev/null | head -n1), conformance $CONFORMANCE_VERSION, $("$refreg" --version 2>/dev/null)," \
+     "oras $ORAS_VERSION, go $go_have)" >&2
