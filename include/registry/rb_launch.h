@@ -7,7 +7,9 @@
  *   $GOPATH/bin, `$(go env GOPATH)`/bin or $HOME/go/bin; distribution is
  *   $REGBENCH_DOCKER_REGISTRY if set, else `docker-registry` on PATH;
  *   distribution3 is $REGBENCH_DISTRIBUTION3 if set, else `registry` on
- *   PATH, else /usr/local/bin/registry (and must say it is v3).
+ *   PATH, else /usr/local/bin/registry (and must say it is v3);
+ *   crane-referrers is $REGBENCH_REFREGISTRY if set, else
+ *   `regbench-refregistry` on PATH, else /usr/local/bin/regbench-refregistry.
  * - Threads: call rb_launch_start from the main thread only
  *   (PR_SET_PDEATHSIG fires when the forking *thread* exits), and never set
  *   SIGCHLD to SIG_IGN (children would be reaped and look dead at once). */
@@ -17,8 +19,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* distribution: Debian's 2.8 `docker-registry`; distribution3: the v3 `registry`. */
-typedef enum { RB_REG_CRANE = 0, RB_REG_DISTRIBUTION = 1, RB_REG_DISTRIBUTION3 = 2 } rb_reg_kind;
+/* distribution: Debian's 2.8 `docker-registry`; distribution3: the v3 `registry`;
+ * crane-referrers: crane's registry code with the referrers API on
+ * (tools/refregistry, memory storage only). */
+typedef enum { RB_REG_CRANE = 0, RB_REG_DISTRIBUTION = 1, RB_REG_DISTRIBUTION3 = 2,
+               RB_REG_CRANE_REFERRERS = 3 } rb_reg_kind;
 typedef enum { RB_STORAGE_MEMORY = 0, RB_STORAGE_DISK = 1 } rb_storage;
 
 typedef struct rb_launch_opts {
@@ -48,23 +53,24 @@ typedef enum {
 typedef struct rb_launch_choice {
     int given[RB_LOPT__COUNT];
     rb_reg_kind kind;         /* when given[RB_LOPT_KIND] (default crane) */
+    rb_storage storage;       /* when given[RB_LOPT_STORAGE] (default memory) */
 } rb_launch_choice;
 
 /* The one check of which registry options go together: a running registry
  * (a target) takes none of the launch options; a registry process to sample
  * needs a target; htpasswd and a pull-through cache need distribution or
- * distribution3.
+ * distribution3; crane-referrers takes no disk storage.
  * names[o] is how the caller spells option o in messages ("--port",
  * "'port'"). Returns 0, or -1 with a message in err and the option at fault
  * in *bad. */
 int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__COUNT], rb_launch_opt *bad,
                     char *err, size_t errlen);
 
-/* Parses "crane" / "distribution" / "distribution3" into *kind; returns 0 or -1. */
+/* Parses "crane" / "distribution" / "distribution3" / "crane-referrers" into *kind; returns 0 or -1. */
 int rb_launch_parse_kind(const char *s, rb_reg_kind *kind);
 /* Parses "memory" / "disk" into *st; returns 0 or -1. */
 int rb_launch_parse_storage(const char *s, rb_storage *st);
-/* Names of the enum values ("crane", "distribution", "distribution3", "memory", "disk"). */
+/* Names of the enum values ("crane", "distribution", "distribution3", "crane-referrers", "memory", "disk"). */
 const char *rb_launch_kind_name(rb_reg_kind kind);
 const char *rb_launch_storage_name(rb_storage st);
 
@@ -80,7 +86,7 @@ pid_t rb_launch_pid(const rb_registry_proc *r);
  * "distribution3 v3.0.0+unknown"). */
 const char *rb_launch_version(const rb_registry_proc *r);
 /* Prometheus metrics URL ("http://127.0.0.1:N/metrics") for distribution(3),
- * NULL for crane (it has none). */
+ * NULL for crane and crane-referrers (they have none). */
 const char *rb_launch_metrics_url(const rb_registry_proc *r);
 /* Storage directory for disk storage, NULL for memory storage. */
 const char *rb_launch_storage_dir(const rb_registry_proc *r);

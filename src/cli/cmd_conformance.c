@@ -23,7 +23,8 @@ static void usage(FILE *f)
 {
     fputs("Usage: regbench conformance (--registry KIND | --target URL) [options]\n"
           "Runs the OCI distribution-spec conformance suite (built by scripts/setup.sh) once.\n"
-          "  --registry KIND     registry to launch: crane (default), distribution (2.8) or distribution3\n"
+          "  --registry KIND     registry to launch: crane (default), distribution (2.8),\n"
+          "                      distribution3 or crane-referrers\n"
           "  --storage KIND      its storage: memory (default) or disk\n"
           "  --target URL        a running registry instead of launching one\n"
           "  --insecure          with an https --target: do not verify its certificate\n"
@@ -96,7 +97,7 @@ int rb_cmd_conformance(int argc, char **argv)
         }
         if (rb_opt_is(opt, "--registry")) {
             if (rb_launch_parse_kind(v, &kind) < 0) {
-                snprintf(err, sizeof err, "--registry: \"%s\" is not accepted; use crane, distribution or distribution3", v);
+                snprintf(err, sizeof err, "--registry: \"%s\" is not accepted; use crane, distribution, distribution3 or crane-referrers", v);
                 return bad(err);
             }
             have_kind = 1;

@@ -24,8 +24,8 @@ void rb_cmd_run_options(FILE *out)
           "Options of run:\n"
           "  --set KEY=VALUE        set a scenario parameter (repeatable)\n"
           "  --out DIR              results directory (default results/<UTC time>)\n"
-          "  --registry KIND        registry to launch: crane (default), distribution (2.8) or\n"
-          "                         distribution3\n"
+          "  --registry KIND        registry to launch: crane (default), distribution (2.8),\n"
+          "                         distribution3 or crane-referrers (crane with the referrers API)\n"
           "  --storage KIND         its storage: memory (default) or disk\n"
           "  --disk DIR             directory for disk storage (default DIR/registry-storage)\n"
           "  --port N               port for the launched registry (default 0: a free one)\n"
@@ -223,7 +223,7 @@ int rb_cmd_run(int argc, char **argv)
             o.out_dir = v;
         } else if (rb_opt_is(opt, "--registry")) {
             if (rb_launch_parse_kind(v, &o.launch.kind) < 0) {
-                rc = bad("bad --registry '%s': expected crane, distribution or distribution3", v); goto out;
+                rc = bad("bad --registry '%s': expected crane, distribution, distribution3 or crane-referrers", v); goto out;
             }
             registry_given = 1;
         } else if (rb_opt_is(opt, "--storage")) {
@@ -332,7 +332,7 @@ int rb_cmd_run(int argc, char **argv)
     }
     static const char *const names[RB_LOPT__COUNT] = {"--target", "--registry", "--storage", "--port", "--disk",
                                                         "--htpasswd", "--pull-through", "--registry-pid"};
-    rb_launch_choice ch = {.kind = o.launch.kind};
+    rb_launch_choice ch = {.kind = o.launch.kind, .storage = o.launch.storage};
     ch.given[RB_LOPT_TARGET] = o.target_url != NULL;
     ch.given[RB_LOPT_KIND] = registry_given;
     ch.given[RB_LOPT_STORAGE] = storage_given;

@@ -1,5 +1,6 @@
 /* launch: runs the registry under test (crane, distribution 2.8 or
- * distribution 3, the last two with the same config) as a child process on a
+ * distribution 3, the last two with the same config, or crane-referrers: the
+ * crane registry with the referrers API, tools/refregistry) as a child process on a
  * loopback port. The child gets its own process group and
  * PR_SET_PDEATHSIG; its stdout and stderr go through a pipe that a drain
  * thread copies into <workdir>/registry.log for the life of the process (crane
@@ -98,6 +99,7 @@ int rb_launch_parse_kind(const char *s, rb_reg_kind *kind)
     if (strcmp(s, "crane") == 0) { *kind = RB_REG_CRANE; return 0; }
     if (strcmp(s, "distribution") == 0) { *kind = RB_REG_DISTRIBUTION; return 0; }
     if (strcmp(s, "distribution3") == 0) { *kind = RB_REG_DISTRIBUTION3; return 0; }
+    if (strcmp(s, "crane-referrers") == 0) { *kind = RB_REG_CRANE_REFERRERS; return 0; }
     return -1;
 }
 
@@ -114,6 +116,7 @@ const char *rb_launch_kind_name(rb_reg_kind kind)
     switch (kind) {
     case RB_REG_DISTRIBUTION: return "distribution";
     case RB_REG_DISTRIBUTION3: return "distribution3";
+    case RB_REG_CRANE_REFERRERS: return "crane-referrers";
     default: return "crane";
     }
 }
@@ -315,13 +318,32 @@ static char *find_distribution3(char *err, size_t errlen)
     return NULL;
 }
 
+/* regbench-refregistry (crane-referrers): $REGBENCH_REFREGISTRY alone when
+ * set, else on PATH, else /usr/local/bin/regbench-refregistry. */
+static char *find_refregistry(char *err, size_t errlen)
+{
+    const char *over = getenv("REGBENCH_REFREGISTRY");
+    if (over && *over) {
+        if (is_executable(over)) return rb_strdup(over);
+        rb_err(err, errlen, "regbench-refregistry (crane-referrers) not found: REGBENCH_REFREGISTRY=%s "
+               "is not an executable file; run scripts/setup.sh to build it", over);
+        return NULL;
+    }
+    char *p = search_path("regbench-refregistry");
+    if (p) return p;
+    if (is_executable("/usr/local/bin/regbench-refregistry")) return rb_strdup("/usr/local/bin/regbench-refregistry");
+    rb_err(err, errlen, "regbench-refregistry (crane-referrers) not found on PATH nor in /usr/local/bin; "
+           "set REGBENCH_REFREGISTRY or run scripts/setup.sh to build it from tools/refregistry");
+    return NULL;
+}
+
 /* "crane v0.22.1" / "distribution 2.8.2+ds1" / "distribution3 v3.0.0+unknown"
- * (last word of the output). */
+ * / "crane-referrers v0.22.1" (last word of the output). */
 static char *query_version(rb_reg_kind kind, const char *prog)
 {
     char out[1024];
     char *argv_c[] = { (char *)prog, "version", NULL };
-    char *argv_d[] = { (char *)prog, "--version", NULL };
+    char *argv_d[] = { (char *)prog, "--version", NULL };   /* distribution, refregistry */
     int rc = run_capture(kind == RB_REG_CRANE ? argv_c : argv_d, 0, out, sizeof out, 10000);
     trim(out);
     char *nl = strchr(out, '\n');
@@ -700,6 +722,12 @@ int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__
                       names[*bad], names[RB_LOPT_TARGET]);
     }
     rb_reg_kind kind = c->given[RB_LOPT_KIND] ? c->kind : RB_REG_CRANE;
+    if (kind == RB_REG_CRANE_REFERRERS && (c->given[RB_LOPT_DISK] ||
+                                           (c->given[RB_LOPT_STORAGE] && c->storage == RB_STORAGE_DISK))) {
+        *bad = c->given[RB_LOPT_DISK] ? RB_LOPT_DISK : RB_LOPT_STORAGE;
+        return rb_err(err, errlen, "%s crane-referrers keeps blobs and manifests in memory only: "
+                      "disk storage is not available", names[RB_LOPT_KIND]);
+    }
     if (!is_distribution(kind) && c->given[RB_LOPT_HTPASSWD]) {
         *bad = RB_LOPT_HTPASSWD;
         return rb_err(err, errlen, "%s applies to %s distribution or distribution3 only: crane has no authentication",
@@ -717,11 +745,16 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
 {
     if (!o || !o->workdir || !*o->workdir) { rb_err(err, errlen, "launch: workdir is required"); return NULL; }
     if (o->port < 0 || o->port > 65535) { rb_err(err, errlen, "launch: bad port %d", o->port); return NULL; }
-    if (o->kind != RB_REG_CRANE && !is_distribution(o->kind)) { rb_err(err, errlen, "launch: bad kind"); return NULL; }
+    if (o->kind != RB_REG_CRANE && o->kind != RB_REG_CRANE_REFERRERS && !is_distribution(o->kind)) {
+        rb_err(err, errlen, "launch: bad kind");
+        return NULL;
+    }
     static const char *const names[RB_LOPT__COUNT] = {"target", "kind", "storage", "port", "disk_dir",
                                                         "htpasswd", "proxy_url", "registry pid"};
-    rb_launch_choice ch = {.kind = o->kind};
+    rb_launch_choice ch = {.kind = o->kind, .storage = o->storage};
     ch.given[RB_LOPT_KIND] = 1;
+    ch.given[RB_LOPT_STORAGE] = 1;
+    ch.given[RB_LOPT_DISK] = o->disk_dir != NULL;
     ch.given[RB_LOPT_HTPASSWD] = o->htpasswd != NULL;
     ch.given[RB_LOPT_PULL_THROUGH] = o->proxy_url != NULL;
     if (rb_launch_check(&ch, names, NULL, err, errlen) < 0) return NULL;
@@ -740,6 +773,7 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
     }
     char *prog = o->kind == RB_REG_CRANE ? find_crane(err, errlen)
                : o->kind == RB_REG_DISTRIBUTION ? find_distribution(err, errlen)
+               : o->kind == RB_REG_CRANE_REFERRERS ? find_refregistry(err, errlen)
                : find_distribution3(err, errlen);
     if (!prog) return NULL;
 
@@ -769,7 +803,15 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
     char portbuf[64];
     char *argv[8];
     int port_known = 1;
-    if (o->kind == RB_REG_CRANE) {
+    if (o->kind == RB_REG_CRANE_REFERRERS) {
+        /* Like crane: port 0 goes to the program, which prints the real one. */
+        snprintf(portbuf, sizeof portbuf, "127.0.0.1:%d", o->port);
+        port_known = o->port != 0;
+        argv[0] = prog;
+        argv[1] = "--address";
+        argv[2] = portbuf;
+        argv[3] = NULL;
+    } else if (o->kind == RB_REG_CRANE) {
         /* Port 0 goes to crane itself; the drain thread reads the real one. */
         snprintf(portbuf, sizeof portbuf, "127.0.0.1:%d", o->port);
         port_known = o->port != 0;

@@ -479,22 +479,31 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
             return errat(c, v, "duplicate registry name '%s' (first at line %d)", r->name,
                          s->registries[i].line);
     if (!(v = map_get(m, "kind")))
-        return errat(c, m, "registry '%s' has no 'kind' (required: crane, distribution, distribution3 or external)", r->name);
+        return errat(c, m, "registry '%s' has no 'kind' (required: crane, distribution, distribution3, crane-referrers or external)", r->name);
     char *kind = NULL;
     if (get_str(c, v, "kind", &kind) < 0) return -1;
     int bad = 0;
     if (strcmp(kind, "external") == 0) r->external = 1;
     else if (rb_launch_parse_kind(kind, &r->kind) < 0) bad = 1;
-    if (bad) errat(c, v, "kind '%s' is not valid; accepted: crane, distribution, distribution3, external", kind);
+    if (bad) errat(c, v, "kind '%s' is not valid; accepted: crane, distribution, distribution3, crane-referrers, external", kind);
     free(kind);
     if (bad) return -1;
+
+    if ((v = map_get(m, "storage"))) {
+        char *st = NULL;
+        if (get_str(c, v, "storage", &st) < 0) return -1;
+        bad = rb_launch_parse_storage(st, &r->storage) < 0;
+        if (bad) errat(c, v, "storage '%s' is not valid; accepted: memory, disk", st);
+        free(st);
+        if (bad) return -1;
+    }
 
     /* which options go together: one check for suites and command lines */
     static const char *const names[RB_LOPT__COUNT] = {"kind external", "kind", "'storage'", "'port'", "'disk'",
                                                         "'htpasswd'", "'pull_through'", "'registry_pid'"};
     static const char *const keys[RB_LOPT__COUNT] = {NULL, NULL, "storage", "port", NULL, "htpasswd",
                                                        "pull_through", "registry_pid"};
-    rb_launch_choice ch = {.kind = r->kind};
+    rb_launch_choice ch = {.kind = r->kind, .storage = r->storage};
     ch.given[RB_LOPT_TARGET] = r->external;
     ch.given[RB_LOPT_KIND] = !r->external;
     for (int o = 0; o < RB_LOPT__COUNT; o++)
@@ -506,14 +515,6 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
     if (!r->external && (v = map_get(m, "url")))
         return errat(c, v, "'url' applies to kind external only; registry '%s' is launched", r->name);
 
-    if ((v = map_get(m, "storage"))) {
-        char *st = NULL;
-        if (get_str(c, v, "storage", &st) < 0) return -1;
-        bad = rb_launch_parse_storage(st, &r->storage) < 0;
-        if (bad) errat(c, v, "storage '%s' is not valid; accepted: memory, disk", st);
-        free(st);
-        if (bad) return -1;
-    }
     long l;
     if ((v = map_get(m, "port"))) {
         if (get_long(c, v, "port", 0, 65535, &l) < 0) return -1;

@@ -113,7 +113,7 @@ expect_grep "$WORK/err.txt" "cannot read scenario .*missing.lua"
 run_rb 2 run "$SCN/fail.lua" --port 70000
 expect_grep "$WORK/err.txt" "bad --port '70000'"
 run_rb 2 run "$SCN/fail.lua" --registry zot
-expect_grep "$WORK/err.txt" "bad --registry 'zot': expected crane, distribution or distribution3"
+expect_grep "$WORK/err.txt" "bad --registry 'zot': expected crane, distribution, distribution3 or crane-referrers"
 run_rb 2 run "$SCN/fail.lua" --target ftp://127.0.0.1
 expect_grep "$WORK/err.txt" "bad --target"
 run_rb 2 run "$SCN/fail.lua" --set novalue

@@ -164,6 +164,31 @@ static void test_crane(rb_storage storage)
     free(wd);
 }
 
+/* crane-referrers: tools/refregistry (scripts/setup.sh builds it) starts on
+ * a port it prints, like crane, and says which go-containerregistry it is. */
+static void test_crane_referrers(void)
+{
+    char err[RB_ERRLEN] = "";
+    char *wd = make_dir("crane-referrers");
+    rb_launch_opts o = { .kind = RB_REG_CRANE_REFERRERS, .workdir = wd };
+    rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
+    CHECKF(r != NULL, "start crane-referrers: %s", err);
+    if (!r) { free(wd); return; }
+    common_checks(r, "crane-referrers");
+    CHECK(rb_launch_metrics_url(r) == NULL && rb_launch_storage_dir(r) == NULL);
+    CHECKF(strncmp(rb_launch_version(r), "crane-referrers v0.", 19) == 0, "version %s", rb_launch_version(r));
+    char *v2 = rb_asprintf("%s/v2/", rb_launch_url(r));
+    CHECK(http_get(v2, NULL, NULL) == 200);
+    CHECK(file_contains(rb_launch_log_path(r), "serving on port"));
+    free(v2);
+    stop_and_check(r);
+    /* memory only: disk storage is refused before anything starts */
+    o.storage = RB_STORAGE_DISK;
+    CHECK(rb_launch_start(&o, err, sizeof err) == NULL);
+    CHECKF(strstr(err, "crane-referrers") && strstr(err, "memory only"), "err: %s", err);
+    free(wd);
+}
+
 static void test_crane_explicit(void)
 {
     /* Explicit port and explicit disk dir. Ask crane for :0 first to learn a
@@ -348,6 +373,16 @@ static void test_missing_programs(void)
     CHECK(r == NULL);
     CHECKF(strstr(err, "is not distribution 3") && strstr(err, "REGBENCH_DISTRIBUTION3"), "err: %s", err);
     printf("  not distribution 3: %s\n", err);
+    /* crane-referrers: /usr/local/bin is a fallback too: only the variable */
+    o.kind = RB_REG_CRANE_REFERRERS;
+    char *s_rr;
+    setenv_saved("REGBENCH_REFREGISTRY", "/nonexistent/refregistry", &s_rr);
+    r = rb_launch_start(&o, err, sizeof err);
+    CHECK(r == NULL);
+    CHECKF(strstr(err, "REGBENCH_REFREGISTRY=/nonexistent/refregistry") && strstr(err, "scripts/setup.sh"),
+           "err: %s", err);
+    printf("  missing crane-referrers: %s\n", err);
+    restore_env("REGBENCH_REFREGISTRY", s_rr);
 
     restore_env("PATH", s_path);
     restore_env("HOME", s_home);
@@ -441,6 +476,7 @@ static void test_parse(void)
     CHECK(rb_launch_parse_kind("crane", &k) == 0 && k == RB_REG_CRANE);
     CHECK(rb_launch_parse_kind("distribution", &k) == 0 && k == RB_REG_DISTRIBUTION);
     CHECK(rb_launch_parse_kind("distribution3", &k) == 0 && k == RB_REG_DISTRIBUTION3);
+    CHECK(rb_launch_parse_kind("crane-referrers", &k) == 0 && k == RB_REG_CRANE_REFERRERS);
     CHECK(rb_launch_parse_kind("distribution2", &k) == -1);
     CHECK(rb_launch_parse_kind("zot", &k) == -1);
     CHECK(rb_launch_parse_kind(NULL, &k) == -1);
@@ -449,8 +485,21 @@ static void test_parse(void)
     CHECK(rb_launch_parse_storage("tape", &s) == -1);
     CHECK(strcmp(rb_launch_kind_name(RB_REG_DISTRIBUTION), "distribution") == 0);
     CHECK(strcmp(rb_launch_kind_name(RB_REG_DISTRIBUTION3), "distribution3") == 0);
+    CHECK(strcmp(rb_launch_kind_name(RB_REG_CRANE_REFERRERS), "crane-referrers") == 0);
     CHECK(strcmp(rb_launch_storage_name(RB_STORAGE_DISK), "disk") == 0);
     char err[RB_ERRLEN];
+    /* the one check: crane-referrers takes no disk storage, memory is fine */
+    static const char *const names[RB_LOPT__COUNT] = {"--target", "--registry", "--storage", "--port", "--disk",
+                                                        "--htpasswd", "--pull-through", "--registry-pid"};
+    rb_launch_choice ch = {.kind = RB_REG_CRANE_REFERRERS, .storage = RB_STORAGE_DISK};
+    ch.given[RB_LOPT_KIND] = ch.given[RB_LOPT_STORAGE] = 1;
+    rb_launch_opt bad = RB_LOPT_TARGET;
+    CHECK(rb_launch_check(&ch, names, &bad, err, sizeof err) < 0 && bad == RB_LOPT_STORAGE &&
+          strstr(err, "--registry crane-referrers keeps blobs and manifests in memory only"));
+    ch.storage = RB_STORAGE_MEMORY;
+    CHECK(rb_launch_check(&ch, names, &bad, err, sizeof err) == 0);
+    ch.given[RB_LOPT_DISK] = 1;
+    CHECK(rb_launch_check(&ch, names, &bad, err, sizeof err) < 0 && bad == RB_LOPT_DISK);
     rb_launch_opts o = { .kind = RB_REG_CRANE, .workdir = "/nonexistent-dir-regbench" };
     CHECK(rb_launch_start(&o, err, sizeof err) == NULL && strstr(err, "workdir"));
 }
@@ -466,6 +515,7 @@ int main(void)
     test_crane(RB_STORAGE_MEMORY);
     test_crane(RB_STORAGE_DISK);
     test_crane_explicit();
+    test_crane_referrers();
     test_distribution(RB_REG_DISTRIBUTION, RB_STORAGE_MEMORY);
     test_distribution(RB_REG_DISTRIBUTION, RB_STORAGE_DISK);
     test_distribution_auth(RB_REG_DISTRIBUTION);
