@@ -603,6 +603,49 @@ function Registry:get_manifest(repo, ref)
   return m
 end
 
+-- GET /v2/REPO/referrers/DIGEST[?artifactType=T] (OCI distribution 1.1).
+-- Returns {supported=true, status=200, manifests={descriptors}, filtered=}
+-- on 200 with an OCI index, {supported=false, status=404, manifests={}} on
+-- 404 (no referrers API: the caller may use the fallback tag schema), or
+-- nil, err. A descriptor is {media_type=, digest=, size=, artifact_type=,
+-- annotations=}; filtered says the registry applied the artifactType filter
+-- (OCI-Filters-Applied names artifactType).
+function Registry:referrers(repo, digest, opts)
+  check_repo(repo, 2); check_digest(digest, 2)
+  opts = opt_table(opts, "referrers", 3)
+  check_options(opts, {artifact_type = true}, "referrers", 3)
+  local at = opts.artifact_type
+  if at ~= nil and (type(at) ~= "string" or at == "") then error("referrers: artifact_type must be a non-empty string", 2) end
+  local url = self:_base(repo) .. "/referrers/" .. digest
+  if at then url = url .. "?artifactType=" .. at:gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end) end
+  local t0 = rb.now()
+  local r, e, e_cls = self:_req({url = url, headers = {Accept = "application/vnd.oci.image.index.v1+json"},
+                                 op = "referrers_list", expect = {404}, max_body = MANIFEST_MAX}, self:_pull_scope(repo))
+  local err, out = nil, nil
+  if not r then err = net_error(e, "referrers_list", e_cls)
+  elseif r.status == 404 then out = {supported = false, status = 404, manifests = {}, filtered = false}
+  elseif r.status ~= 200 then err = http_error(r, "referrers_list")
+  else
+    local j = C.json_decode(r.body)
+    if type(j) ~= "table" or type(j.manifests) ~= "table" then
+      err = new_error("integrity", {status = 200, message = "the referrers answer is not an OCI index", op = "referrers_list"})
+    else
+      local list = {}
+      for _, d in ipairs(j.manifests) do
+        if type(d) == "table" then
+          list[#list + 1] = {media_type = d.mediaType, digest = d.digest, size = d.size,
+                             artifact_type = d.artifactType, annotations = d.annotations}
+        end
+      end
+      local applied = (r.headers["oci-filters-applied"] or ""):find("artifactType", 1, true) ~= nil
+      out = {supported = true, status = 200, manifests = list, filtered = applied}
+    end
+  end
+  C.record("referrers", t0, rb.now(), r and r.body and #r.body or 0, (err), true)
+  if err then return nil, err end
+  return out
+end
+
 -- DELETE of /v2/<repo>/<what>/<ref> as the operation `kind` (request `op`).
 function Registry:_delete(repo, what, ref, op, kind)
   local t0 = rb.now()

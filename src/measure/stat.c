@@ -67,7 +67,7 @@ static const char *const BUILTIN_OPS[] = {
     "blob_upload_open", "blob_upload_post", "blob_upload_put", "blob_upload_chunk", "blob_upload_stream",
     "blob_upload_data", "blob_upload_commit", "blob_get", "blob_get_ttfb", "blob_delete", "blob_remove",
     "manifest_push", "manifest_put", "manifest_pull", "manifest_get", "manifest_delete", "manifest_remove",
-    "manifest_exists", "manifest_head", "tags", "tags_list", "catalog", "catalog_list",
+    "manifest_exists", "manifest_head", "tags", "tags_list", "catalog", "catalog_list", "referrers", "referrers_list",
     NULL,
 };
 
