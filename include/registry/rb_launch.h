@@ -105,6 +105,14 @@ void rb_launch_stop(rb_registry_proc *r);
  * ("connection refused", "cannot resolve host"). */
 int rb_registry_probe(const char *url, int insecure, const char *ca_file, const char *user_agent, double timeout_s,
                       char *err, size_t errlen);
+/* Offline garbage collection of a launched distribution or distribution3 on
+ * disk storage: stops r, runs `PROG garbage-collect CONFIG` (with
+ * --delete-untagged when asked; at most 10 minutes), copies its output into
+ * out, and starts the registry again with the same config (same port and
+ * storage; a new pid; its log appended). A storage without repositories or
+ * blobs is left alone (the collector fails on it). Returns 0, or -1 with why in err;
+ * rb_launch_alive then tells whether the registry runs again. */
+int rb_launch_gc(rb_registry_proc *r, int delete_untagged, char *out, size_t outlen, char *err, size_t errlen);
 /* Async-signal-safe: SIGKILLs the process groups of every running registry.
  * For fatal-signal handlers and atexit. */
 void rb_launch_kill_all(void);

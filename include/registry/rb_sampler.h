@@ -65,6 +65,8 @@ void rb_sampler_phase_end(rb_sampler *s, rb_sampler_summary *out);
 size_t rb_sampler_series(rb_sampler *s, rb_sampler_point *out, size_t max);
 /* Changes the series bound (minimum 2); mainly for tests and long runs. */
 void rb_sampler_set_capacity(rb_sampler *s, size_t max_points);
+/* Bytes of the regular files under dir now (the walk the sampler makes; -1 for NULL). */
+int64_t rb_sampler_storage_bytes(const char *dir);
 /* 1 while the process exists, 0 once it has disappeared (sampling stopped). */
 int rb_sampler_alive(rb_sampler *s);
 

@@ -134,6 +134,26 @@ int rb_run_started(const rb_run *r);
 /* The registry under test; NULL before rb_run_start succeeded. */
 const rb_run_target *rb_run_target_info(const rb_run *r);
 
+/* What an offline garbage collection (rb_run_gc) did. */
+typedef struct rb_run_gc_result {
+    double seconds;               /* stop, collect and restart, wall time */
+    int64_t storage_before;       /* bytes under the storage directory before, and after */
+    int64_t storage_after;
+} rb_run_gc_result;
+
+/* Offline garbage collection of the registry under test, between phases:
+ * possible only for a distribution or distribution3 that regbench launched
+ * on disk storage (crane has none; memory storage would lose everything in
+ * the restart; a --target registry is not ours to stop). Stops it, runs
+ * `garbage-collect` (--delete-untagged when asked), restarts it on the same
+ * port and storage, and samples the new process. Blocks the loop meanwhile.
+ * Returns 0 with *res and the collector's output in out; 1 when skipped,
+ * with the reason in err (also a warning on stderr and on the latest
+ * phase); -1 on misuse (a phase is open) or failure (err; a registry that
+ * did not come back fails the run). */
+int rb_run_gc(rb_run *r, int delete_untagged, rb_run_gc_result *res, char *out, size_t outlen, char *err,
+              size_t errlen);
+
 /* Opens a measured phase (names may repeat): the metrics store's phase, a
  * registry sampler span, a Prometheus snapshot. */
 rb_phase *rb_run_phase_begin(rb_run *r, const char *name);

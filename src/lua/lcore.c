@@ -406,6 +406,34 @@ static int l_registry_target(lua_State *L)
     return 1;
 }
 
+/* core.registry_gc(delete_untagged) -> {seconds=, storage_before=, storage_after=, output=},
+ * or nil, reason when the registry cannot be collected (rb_run_gc) */
+static int l_registry_gc(lua_State *L)
+{
+    int delete_untagged = lua_toboolean(L, 1);
+    rbl_action(L, 0);
+    rb_run_gc_result res;
+    static char out[65536];   /* only the loop thread runs Lua */
+    char err[RB_ERRLEN];
+    int rc = rb_run_gc(rbl_rt(L)->run, delete_untagged, &res, out, sizeof out, err, sizeof err);
+    if (rc == 1) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    if (rc < 0) return luaL_error(L, "rb.registry.gc: %s", err);
+    lua_createtable(L, 0, 4);
+    lua_pushnumber(L, res.seconds);
+    lua_setfield(L, -2, "seconds");
+    lua_pushinteger(L, (lua_Integer)res.storage_before);
+    lua_setfield(L, -2, "storage_before");
+    lua_pushinteger(L, (lua_Integer)res.storage_after);
+    lua_setfield(L, -2, "storage_after");
+    lua_pushstring(L, out);
+    lua_setfield(L, -2, "output");
+    return 1;
+}
+
 /* core.target_credentials() -> credentials for the registry under test, or nil */
 static int l_target_credentials(lua_State *L)
 {
@@ -577,7 +605,7 @@ int rbl_open_core(lua_State *L)
         {"override", l_override}, {"declare", l_declare}, {"input_error", l_input_error},
         {"parse_size", l_parse_size}, {"parse_duration", l_parse_duration},
         {"parse_param", l_parse_param}, {"param_accepts", l_param_accepts},
-        {"registry_target", l_registry_target}, {"sha256", l_sha256},
+        {"registry_target", l_registry_target}, {"registry_gc", l_registry_gc}, {"sha256", l_sha256},
         {"target_credentials", l_target_credentials}, {"target_options", l_target_options},
         {"trend", l_trend}, {"counter", l_counter}, {"gauge", l_gauge}, {"rate", l_rate},
         {"declare_op", l_declare_op}, {"threshold", l_threshold},

@@ -378,6 +378,14 @@ function rb.registry.target()
   return target
 end
 
+-- Offline garbage collection of the registry under test, between phases:
+-- {seconds=, storage_before=, storage_after=, output=}, or nil, reason where
+-- it is impossible (the policy is the core's: rb_run_gc).
+function rb.registry.gc(opts)
+  if opts ~= nil and type(opts) ~= "table" then error("rb.registry.gc: opts must be a table", 2) end
+  return core.registry_gc(opts and opts.delete_untagged)
+end
+
 -- The barrier between shards through a shared directory (--barrier-dir, and
 -- --procs): shard I of barrier n writes <dir>/<run id>.b<n>.s<I> (written
 -- under a temporary name, then renamed, so it appears whole) and waits

@@ -38,6 +38,7 @@ extern char **environ;
 #define STOP_GRACE_MS 3000   /* SIGTERM → SIGKILL */
 #define POLL_MS 50           /* readiness poll period */
 #define TAIL_LINES 10        /* log lines quoted when the registry dies early */
+#define GC_TIMEOUT_MS 600000 /* garbage-collect runs at most 10 minutes */
 
 struct rb_registry_proc {
     rb_reg_kind kind;
@@ -938,4 +939,105 @@ void rb_launch_stop(rb_registry_proc *r)
     terminate(r, STOP_GRACE_MS);
     finish_drain(r);
     free_proc(r);
+}
+
+/* ---- offline garbage collection ------------------------------------------- */
+
+/* Starts `prog serve CONFIG` again for r (same config: same port, debug port
+ * and storage), its output appended to the same log, and waits until it
+ * answers GET /v2/. Mirrors rb_launch_start's spawn for distribution. */
+static int respawn_distribution(rb_registry_proc *r, char *prog, double timeout_s, char *err, size_t errlen)
+{
+    char *argv[] = { prog, "serve", r->config_path, NULL };
+    size_t nenv = 0;
+    for (char **e = environ; *e; e++) nenv++;
+    char **envp = rb_calloc(nenv + 2, sizeof *envp);
+    size_t k = 0;
+    for (char **e = environ; *e; e++) {
+        if (strncmp(*e, "REGISTRY_", 9) == 0) continue;
+        if (r->kind == RB_REG_DISTRIBUTION3 && strcmp(*e, "OTEL_TRACES_EXPORTER=") == 0) continue;
+        envp[k++] = *e;
+    }
+    static char no_traces[] = "OTEL_TRACES_EXPORTER=none";
+    const char *exporter = getenv("OTEL_TRACES_EXPORTER");
+    if (r->kind == RB_REG_DISTRIBUTION3 && !(exporter && *exporter)) envp[k++] = no_traces;
+    envp[k] = NULL;
+    r->log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int p[2] = { -1, -1 };
+    if (r->log_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+        rb_err(err, errlen, "restart after garbage collection: %s", strerror(errno));
+        free(envp);
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        rb_err(err, errlen, "restart after garbage collection: fork: %s", strerror(errno));
+        close(p[0]); close(p[1]);
+        free(envp);
+        return -1;
+    }
+    if (pid == 0) {
+        child_setup(parent, p[1], p[1]);
+        execve(prog, argv, envp);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    free(envp);
+    close(p[1]);
+    r->pid = pid;
+    r->reaped = 0;
+    r->exit_status = 0;
+    r->pipe_rd = p[0];
+    atomic_store(&r->drain_stop, 0);
+    if (live_add(pid) < 0 || pthread_create(&r->drain, NULL, drain_main, r) != 0) {
+        rb_err(err, errlen, "restart after garbage collection: cannot track the new process");
+        terminate(r, 0);
+        finish_drain(r);
+        return -1;
+    }
+    r->drain_started = 1;
+    free(r->url);   /* wait_ready sets it again, to the same address */
+    r->url = NULL;
+    if (wait_ready(r, 1, timeout_s, err, errlen) < 0) {
+        terminate(r, 1000);
+        finish_drain(r);
+        return -1;
+    }
+    return 0;
+}
+
+int rb_launch_gc(rb_registry_proc *r, int delete_untagged, char *out, size_t outlen, char *err, size_t errlen)
+{
+    if (out && outlen) out[0] = 0;
+    if (!r || !is_distribution(r->kind) || r->storage != RB_STORAGE_DISK || !r->config_path)
+        return rb_err(err, errlen, "offline garbage collection needs distribution or distribution3 on disk storage");
+    /* the collector fails ("Path not found") on a storage no image reached yet */
+    char *repos = rb_asprintf("%s/docker/registry/v2/repositories", r->storage_dir);
+    char *blobs = rb_asprintf("%s/docker/registry/v2/blobs", r->storage_dir);
+    struct stat st;
+    int empty = stat(repos, &st) < 0 || stat(blobs, &st) < 0;
+    free(repos);
+    free(blobs);
+    if (empty) {
+        if (out && outlen) snprintf(out, outlen, "nothing to collect: the storage holds no repository or no blob\n");
+        return 0;
+    }
+    char *prog = r->kind == RB_REG_DISTRIBUTION ? find_distribution(err, errlen) : find_distribution3(err, errlen);
+    if (!prog) return -1;
+    terminate(r, STOP_GRACE_MS);
+    finish_drain(r);
+    char *argv[] = { prog, "garbage-collect", r->config_path, delete_untagged ? "--delete-untagged" : NULL, NULL };
+    char buf[65536];
+    int code = run_capture(argv, 1, buf, sizeof buf, GC_TIMEOUT_MS);
+    if (out && outlen) snprintf(out, outlen, "%s", buf);
+    char gc_err[512] = "";
+    if (code != 0)
+        snprintf(gc_err, sizeof gc_err, "garbage-collect %s",
+                 code < 0 ? "did not finish in time or could not run" : "failed");
+    int rc = respawn_distribution(r, prog, 30.0, err, errlen);
+    free(prog);
+    if (rc < 0) return -1;   /* err says why the registry is down */
+    if (*gc_err) return rb_err(err, errlen, "%s (exit %d); the registry runs again", gc_err, code);
+    return 0;
 }

@@ -152,6 +152,11 @@ static int64_t storage_size(const char *dir)
     return dir_size(fd, 0);
 }
 
+int64_t rb_sampler_storage_bytes(const char *dir)
+{
+    return storage_size(dir);
+}
+
 static double pct(const rb_sampler *s, const raw_sample *a, const raw_sample *b)
 {
     if (b->t_us <= a->t_us || b->ticks < a->ticks) return 0;

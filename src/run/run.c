@@ -696,6 +696,62 @@ int rb_run_start(rb_run *r)
     return 0;
 }
 
+/* ---- offline garbage collection ------------------------------------------------------ */
+
+/* Why the registry under test cannot be collected offline, or NULL when it can. */
+static const char *gc_impossible(const rb_run *r)
+{
+    if (r->opts.target_url || !r->reg)
+        return "the registry was not launched by regbench (--target): regbench cannot stop it to collect";
+    if (r->opts.launch.kind == RB_REG_CRANE) return "crane has no garbage collector";
+    if (r->opts.launch.storage != RB_STORAGE_DISK)
+        return "memory storage: the offline collector needs the registry stopped, and a restart would lose "
+               "every image (use --storage disk)";
+    return NULL;
+}
+
+int rb_run_gc(rb_run *r, int delete_untagged, rb_run_gc_result *res, char *out, size_t outlen, char *err,
+              size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    if (out && outlen) out[0] = 0;
+    if (!r->started || r->start_failed) return rb_err(err, errlen, "the registry has not started");
+    const char *why = gc_impossible(r);
+    if (why) {
+        rb_err(err, errlen, "%s", why);
+        fprintf(stderr, "regbench: warning: garbage collection skipped: %s\n", why);
+        rb_phase *last = NULL;
+        for (size_t i = 0; i < r->metrics.n_phases; i++)
+            if (r->metrics.phases[i] != r->metrics.implicit) last = r->metrics.phases[i];
+        if (last) rb_phase_warn(last, "garbage collection skipped: %s", why);
+        return 1;
+    }
+    if (r->sampler_open > 0)
+        return rb_err(err, errlen, "a phase is open: garbage collection stops the registry, so run it between phases");
+    const char *dir = rb_launch_storage_dir(r->reg);
+    uint64_t t0 = rb_now_us();
+    res->storage_before = rb_sampler_storage_bytes(dir);
+    rb_sampler_stop(r->sampler);   /* it watches the old pid */
+    r->sampler = NULL;
+    char lerr[RB_ERRLEN];
+    int rc = rb_launch_gc(r->reg, delete_untagged, out, outlen, lerr, sizeof lerr);
+    res->seconds = (double)(rb_now_us() - t0) / 1e6;
+    res->storage_after = rb_sampler_storage_bytes(dir);
+    if (!rb_launch_alive(r->reg)) {
+        rb_run_fail(r, RB_FAIL_RUN, "garbage collection: %s", lerr);
+        return rb_err(err, errlen, "%s", lerr);
+    }
+    r->target.pid = (long)rb_launch_pid(r->reg);
+    char serr[RB_ERRLEN];
+    r->sampler_start_us = rb_now_us();
+    r->sampler = rb_sampler_start((pid_t)r->target.pid, dir, sample_ms(r), serr, sizeof serr);
+    if (!r->sampler)
+        fprintf(stderr, "regbench: warning: registry resources will not be sampled after garbage collection: %s\n",
+                serr);
+    if (rc < 0) return rb_err(err, errlen, "%s", lerr);
+    return 0;
+}
+
 /* ---- phases ------------------------------------------------------------------------- */
 
 static int counter_like(const char *name)

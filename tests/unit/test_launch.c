@@ -299,6 +299,62 @@ static void test_distribution(rb_reg_kind kind, rb_storage storage)
     free(wd);
 }
 
+/* rb_launch_gc: on disk storage the registry is stopped, collected and back
+ * on the same URL with a new pid; crane and memory storage are refused and
+ * left running. */
+static void test_gc(rb_reg_kind kind)
+{
+    char err[RB_ERRLEN] = "";
+    static char out[65536];
+    char *wd = make_dir(kind == RB_REG_DISTRIBUTION3 ? "dist3-gc" : "dist-gc");
+    rb_launch_opts o = { .kind = kind, .storage = RB_STORAGE_DISK, .workdir = wd };
+    rb_registry_proc *r = rb_launch_start(&o, err, sizeof err);
+    CHECKF(r != NULL, "start %s: %s", rb_launch_kind_name(kind), err);
+    if (r) {
+        char *url = rb_strdup(rb_launch_url(r));
+        pid_t old = rb_launch_pid(r);
+        /* empty storage: nothing to collect, the registry is not touched */
+        CHECK(rb_launch_gc(r, 0, out, sizeof out, err, sizeof err) == 0);
+        CHECKF(strstr(out, "nothing to collect") != NULL, "gc output: %.300s", out);
+        CHECK(rb_launch_pid(r) == old);
+        char *repos = rb_asprintf("%s/docker/registry/v2/repositories", rb_launch_storage_dir(r));
+        char *blobs = rb_asprintf("%s/docker/registry/v2/blobs", rb_launch_storage_dir(r));
+        CHECK(rb_mkdir_p(repos) == 0 && rb_mkdir_p(blobs) == 0);
+        free(repos);
+        free(blobs);
+        int rc = rb_launch_gc(r, 0, out, sizeof out, err, sizeof err);
+        CHECKF(rc == 0, "gc %s: %s", rb_launch_kind_name(kind), err);
+        CHECKF(strstr(out, "blobs marked") != NULL, "gc output: %.300s", out);
+        CHECK(strcmp(rb_launch_url(r), url) == 0);
+        CHECK(rb_launch_pid(r) != old && gone(old));
+        CHECK(rb_launch_alive(r) == 1);
+        char *v2 = rb_asprintf("%s/v2/", url);
+        CHECK(http_get(v2, NULL, NULL) == 200);
+        free(v2);
+        free(url);
+        stop_and_check(r);
+    }
+    free(wd);
+    rb_launch_opts refused[] = {
+        { .kind = RB_REG_CRANE, .storage = RB_STORAGE_DISK },
+        { .kind = kind, .storage = RB_STORAGE_MEMORY },
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        wd = make_dir(i == 0 ? "crane-gc" : "dist-mem-gc");
+        refused[i].workdir = wd;
+        r = rb_launch_start(&refused[i], err, sizeof err);
+        CHECKF(r != NULL, "start: %s", err);
+        if (r) {
+            err[0] = 0;
+            CHECK(rb_launch_gc(r, 0, out, sizeof out, err, sizeof err) == -1);
+            CHECKF(strstr(err, "disk storage") != NULL, "err: %s", err);
+            CHECK(rb_launch_alive(r) == 1);
+            stop_and_check(r);
+        }
+        free(wd);
+    }
+}
+
 static void test_distribution_auth(rb_reg_kind kind)
 {
     char err[RB_ERRLEN] = "";
@@ -522,6 +578,8 @@ int main(void)
     test_distribution(RB_REG_DISTRIBUTION3, RB_STORAGE_MEMORY);
     test_distribution(RB_REG_DISTRIBUTION3, RB_STORAGE_DISK);
     test_distribution_auth(RB_REG_DISTRIBUTION3);
+    test_gc(RB_REG_DISTRIBUTION);
+    test_gc(RB_REG_DISTRIBUTION3);
     test_kill_all();
     rb_launch_kill_all();
     curl_global_cleanup();
