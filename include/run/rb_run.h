@@ -149,7 +149,7 @@ typedef struct rb_run_gc_result {
  * port and storage, and samples the new process. Blocks the loop meanwhile.
  * Returns 0 with *res and the collector's output in out; 1 when skipped,
  * with the reason in err (also a warning on stderr and on the latest
- * phase); -1 on misuse (a phase is open) or failure (err; a registry that
+ * phase); -1 on misuse (a phase is open, checked first) or failure (err; a registry that
  * did not come back fails the run). */
 int rb_run_gc(rb_run *r, int delete_untagged, rb_run_gc_result *res, char *out, size_t outlen, char *err,
               size_t errlen);

@@ -716,6 +716,10 @@ int rb_run_gc(rb_run *r, int delete_untagged, rb_run_gc_result *res, char *out, 
     memset(res, 0, sizeof *res);
     if (out && outlen) out[0] = 0;
     if (!r->started || r->start_failed) return rb_err(err, errlen, "the registry has not started");
+    for (size_t i = 0; i < r->metrics.n_phases; i++)
+        if (r->metrics.phases[i]->open && r->metrics.phases[i] != r->metrics.implicit)
+            return rb_err(err, errlen, "phase \"%s\" is open: garbage collection stops the registry, so run it "
+                          "between phases", r->metrics.phases[i]->name);
     const char *why = gc_impossible(r);
     if (why) {
         rb_err(err, errlen, "%s", why);
@@ -726,8 +730,6 @@ int rb_run_gc(rb_run *r, int delete_untagged, rb_run_gc_result *res, char *out, 
         if (last) rb_phase_warn(last, "garbage collection skipped: %s", why);
         return 1;
     }
-    if (r->sampler_open > 0)
-        return rb_err(err, errlen, "a phase is open: garbage collection stops the registry, so run it between phases");
     const char *dir = rb_launch_storage_dir(r->reg);
     uint64_t t0 = rb_now_us();
     res->storage_before = rb_sampler_storage_bytes(dir);
