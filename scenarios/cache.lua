@@ -16,6 +16,20 @@
 --                                   counts a miss, so this reads 1.0 even when cold;
 --                                   distribution 3 counts misses (0.0 when cold).
 --
+-- Stampede (stampede=N > 0): before cold, phase stampede starts N pulls of one
+-- more image (cache/stampede, never pulled before) at the same moment and
+-- counts, from the upstream's request log, how often the cache fetched each
+-- of its blobs and its manifest from the upstream (1 is ideal):
+--   stampede_upstream_fetches{blob=DIGEST}   GETs of that blob the upstream served
+--   stampede_upstream_fetches_max            the most for any blob
+--   stampede_upstream_manifest_gets          GETs of the image's manifest
+--   stampede_upstream_heads                  HEADs of its blobs and manifest (the
+--                                            cache's existence checks)
+--   stampede_first_response_ms               the first of the N pulls to get the
+--                                            manifest (its time to first byte: the
+--                                            manifest is small) through the cold cache
+--   stampede_pull_ms                         trend: each of the N whole pulls
+--
 --   regbench run scenarios/cache.lua --registry distribution --pull-through
 local rb = require "regbench"
 
@@ -24,6 +38,8 @@ local size = rb.param("size", "10MB", {type = "size", doc = "image size"})
 local layers = rb.param("layers", 3, {doc = "layers per image"})
 local vus = rb.param("vus", 4, {doc = "concurrent pulls"})
 local seed = rb.param("seed", 6, {doc = "content seed"})
+local stampede = rb.param("stampede", 0, {doc = "concurrent first pulls of one uncached image (0: no stampede phase)"})
+if stampede < 0 or stampede > 1000 then error("stampede must be between 0 and 1000") end
 
 local hit_rate = rb.metrics.gauge("cache_hit_rate")
 local proxy_rate = rb.metrics.gauge("registry_proxy_hit_rate")
@@ -74,6 +90,77 @@ rb.setup("seed", function()
                                                               compression = 6, seed = seed * 1000003 + i}))
   end
 end)
+
+-- GETs the upstream served since byte offset `from` of its log, per blob
+-- digest and of the manifests of `repo`, and its HEADs of `repo` that found something
+local function upstream_gets(from, repo)
+  local f = io.open(reg.upstream.log, "r")
+  f:seek("set", from)
+  local blobs, manifests, heads = {}, 0, 0
+  local prefix = " /v2/" .. repo .. "/"
+  for line in f:lines() do
+    local at = line:find(prefix, 1, true)
+    local method = at and line:sub(1, at - 1):match("(%u+)$")
+    if method == "GET" then
+      local rest = line:sub(at + #prefix)
+      local d = rest:match("^blobs/(sha256:%x+)")
+      if d then blobs[d] = (blobs[d] or 0) + 1 end
+      if rest:match("^manifests/") then manifests = manifests + 1 end
+    elseif method == "HEAD" and not line:find(" 404 ", at, true) then   -- not the seeding push's checks
+      heads = heads + 1
+    end
+  end
+  f:close()
+  return blobs, manifests, heads
+end
+
+if stampede > 0 then
+  local repo = "cache/stampede"
+  local img = rb.image.generate{layers = layers, layer_size = math.max(1024, size // layers), compression = 6,
+                                seed = seed * 1000003 + images + 1}
+  rb.setup("seed-stampede", function() assert(reg.upstream:push(repo, "v1", img)) end)
+  local fetches = rb.metrics.gauge("stampede_upstream_fetches")
+  local first_ms = rb.metrics.gauge("stampede_first_response_ms")
+  local pull_ms = rb.metrics.trend("stampede_pull_ms")
+  local offset = assert(log_size(), "the upstream's log cannot be read")
+  local first, digests = math.huge, nil
+  rb.phase("stampede", function()
+    rb.parallel(stampede, function()
+      local t0 = rb.now()
+      local r = assert(reg:pull(repo, "v1"))
+      first = math.min(first, r.timings.manifest)
+      pull_ms:add((rb.now() - t0) * 1000)
+      digests = digests or r
+    end)
+  end)
+  -- the upstream logs each request when it is answered, and the cache may
+  -- still be storing in the background: read until the counts stay put (bounded)
+  local blobs, manifests, heads, last = nil, 0, 0, nil
+  for _ = 1, 20 do
+    blobs, manifests, heads = upstream_gets(offset, repo)
+    local now = manifests * 1000 + heads
+    for _, n in pairs(blobs) do now = now * 1000 + n end
+    if now == last then break end
+    last = now
+    rb.sleep(0.25)
+  end
+  local max = 0
+  local wanted = {digests.config}
+  for _, l in ipairs(digests.layers) do wanted[#wanted + 1] = l end
+  for _, d in ipairs(wanted) do
+    local n = blobs[d.digest] or 0
+    fetches:add(n, {blob = d.digest})
+    max = math.max(max, n)
+    print(("cache stampede: %d concurrent first pulls, blob %s fetched %d times from the upstream"):format(
+      stampede, d.digest, n))
+  end
+  rb.metrics.gauge("stampede_upstream_fetches_max"):add(max)
+  rb.metrics.gauge("stampede_upstream_manifest_gets"):add(manifests)
+  rb.metrics.gauge("stampede_upstream_heads"):add(heads)
+  first_ms:add(first * 1000)
+  print(("cache stampede: manifest fetched %d times from the upstream; first response after %.1f ms"):format(
+    manifests, first * 1000))
+end
 
 for _, phase in ipairs{"cold", "warm"} do
   local before, offset = proxy_stats(), log_size()

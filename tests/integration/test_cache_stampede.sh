@@ -1,0 +1,49 @@
+# cache.lua stampede=8: eight concurrent first pulls of one uncached image
+# through distribution 2.8's and 3's pull-through caches (a crane upstream
+# regbench launches). The upstream fetches per blob are reported, and each
+# equals what the upstream's own request log shows; every pull verified.
+# (The debug_vars reads outside phases make a 'default' phase, as before.)
+# What the counts were is printed (distribution fetches once per client:
+# no request coalescing). stampede=0 keeps the scenario as it was.
+source "$(dirname "$0")/lib.sh"
+
+for kind in distribution distribution3; do
+  out="$WORK/$kind"
+  run_rb 0 run "$RB_SRC/scenarios/cache.lua" --set images=1 --set size=600KB --set layers=3 --set stampede=8 \
+    --registry "$kind" --pull-through --out "$out" --quiet
+  r="$out/results.json"
+  log="$out/upstream/registry.log"
+  expect_eq "$kind: status" "$(json "$r" "r['status']")" ok
+  expect_eq "$kind: phases" "$(json "$r" "[p['name'] for p in r['phases'] if p['name'] != 'default']")" \
+    "['seed', 'seed-stampede', 'stampede', 'cold', 'warm']"
+  expect_eq "$kind: no errors" "$(json "$r" "sum(p['errors'] for p in r['phases'])")" 0
+  expect_eq "$kind: 8 pulls" "$(json "$r" "[p for p in r['phases'] if p['name'] == 'stampede'][0]['by_op']['pull']['ops']")" 8
+  expect_eq "$kind: every blob verified" "$(json "$r" "[p for p in r['phases'] if p['name'] == 'stampede'][0]['by_op']['blob_get']['ops']")" 32
+  # a count per blob (config and 3 layers), each what the upstream logged
+  per_blob=$(json "$r" "' '.join('%s=%d' % (k.split('blob=')[1].rstrip('}'), m['value']) for k, m in sorted(r['metrics'].items()) if k.startswith('stampede_upstream_fetches{'))")
+  [ "$(echo "$per_blob" | wc -w)" = 4 ] || fail "$kind: want 4 blobs reported, got '$per_blob'"
+  for pair in $per_blob; do
+    d=${pair%=*} n=${pair#*=}
+    logged=$(grep -c "GET /v2/cache/stampede/blobs/$d" "$log" || true)
+    expect_eq "$kind: fetches of $d" "$n" "$logged"
+    [ "$n" -ge 1 ] || fail "$kind: blob $d never fetched from the upstream"
+  done
+  expect_eq "$kind: manifest GETs" "$(json "$r" "int(r['metrics']['stampede_upstream_manifest_gets']['value'])")" \
+    "$(grep -c "GET /v2/cache/stampede/manifests/" "$log" || true)"
+  expect_eq "$kind: HEADs" "$(json "$r" "int(r['metrics']['stampede_upstream_heads']['value'])")" \
+    "$(grep "HEAD /v2/cache/stampede/" "$log" | grep -vc " 404 " || true)"
+  expect_eq "$kind: max" "$(json "$r" "int(r['metrics']['stampede_upstream_fetches_max']['value'])")" \
+    "$(for p in $per_blob; do echo "${p#*=}"; done | sort -n | tail -n1)"
+  expect_eq "$kind: first response timed" \
+    "$(json "$r" "0 < r['metrics']['stampede_first_response_ms']['value'] < 60000")" True
+  expect_grep "$WORK/out.txt" "^cache stampede: 8 concurrent first pulls, blob sha256:[0-9a-f]{64} fetched [0-9]+ times from the upstream$"
+  echo "$kind: 8 concurrent first pulls: upstream GETs per blob: $(for p in $per_blob; do echo -n "${p#*=} "; done)manifest GETs: $(json "$r" "int(r['metrics']['stampede_upstream_manifest_gets']['value'])"), first response $(json "$r" "r['metrics']['stampede_first_response_ms']['value']") ms"
+  registry_gone "$r"
+done
+
+# stampede=0 (the default): no stampede phase, nothing reported
+run_rb 0 run "$RB_SRC/scenarios/cache.lua" --set images=1 --set size=300KB --registry distribution --pull-through \
+  --out "$WORK/off" --quiet
+expect_eq "off: phases" "$(json "$WORK/off/results.json" "[p['name'] for p in r['phases'] if p['name'] != 'default']")" "['seed', 'cold', 'warm']"
+expect_eq "off: no stampede metrics" \
+  "$(json "$WORK/off/results.json" "[k for k in r['metrics'] if k.startswith('stampede')]")" "[]"
