@@ -65,6 +65,12 @@ void rb_sampler_phase_end(rb_sampler *s, rb_sampler_summary *out);
 size_t rb_sampler_series(rb_sampler *s, rb_sampler_point *out, size_t max);
 /* Changes the series bound (minimum 2); mainly for tests and long runs. */
 void rb_sampler_set_capacity(rb_sampler *s, size_t max_points);
+/* Samples another process from now on (the same registry restarted: a new
+ * pid), keeping the series, the current phase's baseline and the storage
+ * directory; CPU ticks and I/O bytes continue from where the old process
+ * left them, so deltas never go negative. Returns 0, or -1 with err (pid
+ * cannot be read: nothing changes; or no thread: sampling stopped). */
+int rb_sampler_retarget(rb_sampler *s, pid_t pid, char *err, size_t errlen);
 /* Bytes of the regular files under dir now (the walk the sampler makes; -1 for NULL). */
 int64_t rb_sampler_storage_bytes(const char *dir);
 /* 1 while the process exists, 0 once it has disappeared (sampling stopped). */

@@ -146,7 +146,8 @@ typedef struct rb_run_gc_result {
  * on disk storage (crane has none; memory storage would lose everything in
  * the restart; a --target registry is not ours to stop). Stops it, runs
  * `garbage-collect` (--delete-untagged when asked), restarts it on the same
- * port and storage, and samples the new process. Blocks the loop meanwhile.
+ * port and storage, and samples the new process in the same series (the
+ * sampler is retargeted). Blocks the loop meanwhile.
  * Returns 0 with *res and the collector's output in out; 1 when skipped,
  * with the reason in err (also a warning on stderr and on the latest
  * phase); -1 on misuse (a phase is open, checked first) or failure (err; a registry that

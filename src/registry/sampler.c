@@ -37,6 +37,7 @@ struct rb_sampler {
     uint64_t t0;
 
     pthread_t thread;
+    int has_thread;          /* thread runs or waits to be joined */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop;
@@ -47,6 +48,7 @@ struct rb_sampler {
     rb_sampler_point *pts;
     size_t npts, cap, stride, skip;
     int64_t storage;         /* latest walk, -1 without dir */
+    raw_sample off;          /* ticks, rd, wr of processes sampled before a retarget: added so counters never go back */
 
     raw_sample ph_base;
     double ph_cpu_max;
@@ -119,6 +121,16 @@ static int read_raw(pid_t pid, unsigned long long want_start, unsigned long long
         field_u64(buf, "read_bytes", &r->rd);
         field_u64(buf, "write_bytes", &r->wr);
     }
+    return 0;
+}
+
+/* read_raw of the sampled process, its counters continued across retargets. */
+static int read_now(const rb_sampler *s, raw_sample *r)
+{
+    if (read_raw(s->pid, s->starttime, NULL, r) < 0) return -1;
+    r->ticks += s->off.ticks;
+    r->rd += s->off.rd;
+    r->wr += s->off.wr;
     return 0;
 }
 
@@ -218,7 +230,7 @@ static void *sampler_main(void *arg)
         pthread_mutex_unlock(&s->mu);
 
         raw_sample r;
-        int ok = read_raw(s->pid, s->starttime, NULL, &r) == 0;
+        int ok = read_now(s, &r) == 0;
         int64_t size = -2;
         if (ok && s->storage_dir && r.t_us - last_walk >= RB_SAMPLER_STORAGE_MS * 1000u) {
             size = storage_size(s->storage_dir);
@@ -285,7 +297,41 @@ rb_sampler *rb_sampler_start(pid_t pid, const char *storage_dir, int interval_ms
         free(s);
         return NULL;
     }
+    s->has_thread = 1;
     return s;
+}
+
+int rb_sampler_retarget(rb_sampler *s, pid_t pid, char *err, size_t errlen)
+{
+    raw_sample r;
+    unsigned long long start = 0;
+    if (pid <= 0 || read_raw(pid, 0, &start, &r) < 0)
+        return rb_err(err, errlen, "sampler: cannot read /proc/%d (process gone?)", (int)pid);
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    if (s->has_thread) pthread_join(s->thread, NULL);
+    s->has_thread = 0;
+    /* the thread is gone: the fields are ours until it starts again */
+    s->off.ticks = s->last.ticks;
+    s->off.rd = s->last.rd;
+    s->off.wr = s->last.wr;
+    s->pid = pid;
+    s->starttime = start;
+    s->stop = 0;
+    s->alive = 1;
+    s->ph_clear_ok = clear_peak(pid);
+    if (read_now(s, &r) == 0) {
+        s->last = s->last_rec = r;
+        s->ph_rss_max = s->ph_rss_max > r.rss ? s->ph_rss_max : r.rss;
+    }
+    if (pthread_create(&s->thread, NULL, sampler_main, s) != 0) {
+        s->alive = 0;
+        return rb_err(err, errlen, "sampler: cannot start thread");
+    }
+    s->has_thread = 1;
+    return 0;
 }
 
 void rb_sampler_stop(rb_sampler *s)
@@ -295,7 +341,7 @@ void rb_sampler_stop(rb_sampler *s)
     s->stop = 1;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
+    if (s->has_thread) pthread_join(s->thread, NULL);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s->pts);
@@ -308,7 +354,7 @@ void rb_sampler_phase_begin(rb_sampler *s)
     if (!s) return;
     int clear_ok = clear_peak(s->pid);
     raw_sample r;
-    int ok = read_raw(s->pid, s->starttime, NULL, &r) == 0;
+    int ok = read_now(s, &r) == 0;
     pthread_mutex_lock(&s->mu);
     if (ok) apply(s, &r);
     else s->alive = 0;
@@ -325,7 +371,7 @@ void rb_sampler_phase_end(rb_sampler *s, rb_sampler_summary *out)
     memset(out, 0, sizeof *out);
     if (!s) { out->storage_bytes = -1; return; }
     raw_sample r;
-    int ok = read_raw(s->pid, s->starttime, NULL, &r) == 0;
+    int ok = read_now(s, &r) == 0;
     int64_t size = ok ? storage_size(s->storage_dir) : -2;
     pthread_mutex_lock(&s->mu);
     if (ok) {

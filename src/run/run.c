@@ -733,8 +733,6 @@ int rb_run_gc(rb_run *r, int delete_untagged, rb_run_gc_result *res, char *out, 
     const char *dir = rb_launch_storage_dir(r->reg);
     uint64_t t0 = rb_now_us();
     res->storage_before = rb_sampler_storage_bytes(dir);
-    rb_sampler_stop(r->sampler);   /* it watches the old pid */
-    r->sampler = NULL;
     char lerr[RB_ERRLEN];
     int rc = rb_launch_gc(r->reg, delete_untagged, out, outlen, lerr, sizeof lerr);
     res->seconds = (double)(rb_now_us() - t0) / 1e6;
@@ -745,9 +743,7 @@ int rb_run_gc(rb_run *r, int delete_untagged, rb_run_gc_result *res, char *out, 
     }
     r->target.pid = (long)rb_launch_pid(r->reg);
     char serr[RB_ERRLEN];
-    r->sampler_start_us = rb_now_us();
-    r->sampler = rb_sampler_start((pid_t)r->target.pid, dir, sample_ms(r), serr, sizeof serr);
-    if (!r->sampler)
+    if (r->sampler && rb_sampler_retarget(r->sampler, (pid_t)r->target.pid, serr, sizeof serr) < 0)
         fprintf(stderr, "regbench: warning: registry resources will not be sampled after garbage collection: %s\n",
                 serr);
     if (rc < 0) return rb_err(err, errlen, "%s", lerr);

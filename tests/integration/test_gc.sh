@@ -28,6 +28,10 @@ for kind in distribution distribution3; do
   # the sampler agrees: the verify phase ends on less storage than the delete phase
   expect_eq "$kind: sampled storage shrank" \
     "$(json "$r" "r['phases'][2]['registry']['storage_bytes'] < r['phases'][1]['registry']['storage_bytes']")" True
+  # one registry series across the restart: from before the deletes to after the collection,
+  # the I/O counters never going back
+  expect_eq "$kind: series spans the restart" \
+    "$(json "$r" "(lambda t: t['t_s'][0] < r['phases'][1]['start_s'] and t['storage_bytes'][-1] < max(t['storage_bytes']) and all(a <= b for a, b in zip(t['disk_write_bytes'], t['disk_write_bytes'][1:])))(r['registry_timeseries'])")" True
   expect_eq "$kind: checks" "$(checks "$r")" \
     "[('checks{check=deleted answers 404}', 2, 0), ('checks{check=live image pulls}', 2, 0), ('checks{check=storage shrank}', 1, 0)]"
   expect_eq "$kind: threshold" "$(json "$r" "[t['passed'] for t in r['thresholds']]")" "[True]"

@@ -257,6 +257,39 @@ static void test_errors(void)
     rb_sampler_stop(NULL);
 }
 
+/* rb_sampler_retarget: a process that died (a registry stopped for garbage
+ * collection) and its successor are one series; a bad pid changes nothing. */
+static void test_retarget(void)
+{
+    char err[RB_ERRLEN] = "";
+    char *argv[] = { "sleep", "30", NULL };
+    pid_t a, b;
+    CHECK(posix_spawnp(&a, "sleep", NULL, NULL, argv, environ) == 0);
+    CHECK(posix_spawnp(&b, "sleep", NULL, NULL, argv, environ) == 0);
+    rb_sampler *s = rb_sampler_start(a, tmproot, 10, err, sizeof err);
+    CHECKF(s != NULL, "%s", err);
+    if (!s) return;
+    sleep_ms(60);
+    CHECK(rb_sampler_retarget(s, 0, err, sizeof err) == -1 && rb_sampler_alive(s));
+    kill(a, SIGKILL);
+    waitpid(a, NULL, 0);
+    for (int i = 0; i < 100 && rb_sampler_alive(s); i++) sleep_ms(10);
+    CHECK(!rb_sampler_alive(s));   /* the old process is gone: sampling stopped */
+    size_t before = rb_sampler_series(s, NULL, 0);
+    CHECKF(rb_sampler_retarget(s, b, err, sizeof err) == 0, "%s", err);
+    CHECK(rb_sampler_alive(s));
+    sleep_ms(80);
+    CHECK(rb_sampler_alive(s));
+    CHECKF(rb_sampler_series(s, NULL, 0) > before, "series %zu after %zu", rb_sampler_series(s, NULL, 0), before);
+    rb_sampler_phase_begin(s);
+    rb_sampler_summary sum;
+    rb_sampler_phase_end(s, &sum);
+    CHECK(sum.alive && sum.cpu_seconds >= 0 && sum.rss_end_bytes > 0 && sum.storage_bytes >= 0);
+    kill(b, SIGKILL);
+    waitpid(b, NULL, 0);
+    rb_sampler_stop(s);
+}
+
 int main(void)
 {
     snprintf(tmproot, sizeof tmproot, "/tmp/rb-test-sampler-XXXXXX");
@@ -264,6 +297,7 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     unsigned char *blob = random_blob(BLOB_SIZE, 42);
     test_errors();
+    test_retarget();
     test_crane_load(RB_STORAGE_DISK, blob);
     test_crane_load(RB_STORAGE_MEMORY, blob);
     free(blob);
