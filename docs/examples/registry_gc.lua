@@ -7,11 +7,13 @@ local reg = rb.registry.target()
 local r = assert(reg:push("gc/example", "v1", rb.image.generate{layers = 1, layer_size = 10000, seed = 1}))
 assert(reg:delete_manifest("gc/example", r.digest))
 
+local pid = reg.pid
 local g, why = rb.registry.gc()
 if reg.kind == "crane" then
   assert(g == nil and why == "crane has no garbage collector")
 elseif reg.storage == "disk" and reg.kind ~= "external" then
   assert(g.seconds > 0 and g.storage_after < g.storage_before and g.output:match("blobs marked"))
+  assert(reg.pid ~= pid)   -- stopped and started again
 else
   assert(g == nil and type(why) == "string")
 end

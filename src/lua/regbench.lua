@@ -383,7 +383,9 @@ end
 -- it is impossible (the policy is the core's: rb_run_gc).
 function rb.registry.gc(opts)
   if opts ~= nil and type(opts) ~= "table" then error("rb.registry.gc: opts must be a table", 2) end
-  return core.registry_gc(opts and opts.delete_untagged)
+  local g, why = core.registry_gc(opts and opts.delete_untagged)
+  if g and target then target.pid = core.registry_target().pid end   -- restarted: a new process
+  return g, why
 end
 
 -- The barrier between shards through a shared directory (--barrier-dir, and
