@@ -1,6 +1,7 @@
 /* rb_launch: starts and stops the registry under test as a child process
- * on a free loopback port (crane's `registry serve`, or distribution 2.8 or 3
- * with a config regbench writes), its log drained into a file, ready once GET /v2/
+ * on a free loopback port (crane's `registry serve`, distribution 2.8 or 3
+ * with a config regbench writes, or kind command: any program from a command
+ * template and a config template regbench renders), its log drained into a file, ready once GET /v2/
  * answers; it never outlives regbench. Also the one check of which registry
  * options go together (rb_launch_check).
  * - Programs: crane is $REGBENCH_CRANE if set, else `crane` on PATH, in
@@ -10,6 +11,7 @@
  *   PATH, else /usr/local/bin/registry (and must say it is v3);
  *   crane-referrers is $REGBENCH_REFREGISTRY if set, else
  *   `regbench-refregistry` on PATH, else /usr/local/bin/regbench-refregistry.
+ *   kind command's program is a path, or a name on PATH.
  * - Threads: call rb_launch_start from the main thread only
  *   (PR_SET_PDEATHSIG fires when the forking *thread* exits), and never set
  *   SIGCHLD to SIG_IGN (children would be reaped and look dead at once). */
@@ -21,9 +23,10 @@
 
 /* distribution: Debian's 2.8 `docker-registry`; distribution3: the v3 `registry`;
  * crane-referrers: crane's registry code with the referrers API on
- * (tools/refregistry, memory storage only). */
+ * (tools/refregistry, memory storage only);
+ * command: any program, launched from a command template (rb_launch_opts.command). */
 typedef enum { RB_REG_CRANE = 0, RB_REG_DISTRIBUTION = 1, RB_REG_DISTRIBUTION3 = 2,
-               RB_REG_CRANE_REFERRERS = 3 } rb_reg_kind;
+               RB_REG_CRANE_REFERRERS = 3, RB_REG_COMMAND = 4 } rb_reg_kind;
 typedef enum { RB_STORAGE_MEMORY = 0, RB_STORAGE_DISK = 1 } rb_storage;
 
 typedef struct rb_launch_opts {
@@ -34,7 +37,15 @@ typedef struct rb_launch_opts {
     const char *disk_dir;     /* disk storage directory; NULL: <workdir>/registry-storage */
     const char *htpasswd;     /* distribution(3) only: htpasswd file enabling basic auth; NULL: none */
     const char *proxy_url;    /* distribution(3) only: run as a pull-through cache of this registry; NULL: none */
-    double ready_timeout_s;   /* how long to wait for GET /v2/; 0: 30 s */
+    double ready_timeout_s;   /* how long to wait for readiness; 0: 30 s */
+    /* kind command only. Templates may hold the placeholders {port},
+     * {host} (127.0.0.1), {data_dir} (<workdir>/registry-storage, or disk_dir)
+     * and {config} (where config_template is rendered). */
+    char *const *command;           /* program and arguments, NULL-terminated; a program without '/' is looked up on PATH */
+    const char *config_template;    /* file rendered into {config}; NULL: none */
+    const char *ready_url;          /* path ("/v2/") or loopback URL polled until it answers < 500; NULL: /v2/ */
+    char *const *env;               /* NAME=VALUE templates added to the environment, NULL-terminated; NULL: none */
+    char *const *version_command;   /* program and arguments whose output's first line gives the version; NULL: none */
 } rb_launch_opts;
 
 typedef struct rb_registry_proc rb_registry_proc;
@@ -66,11 +77,21 @@ typedef struct rb_launch_choice {
 int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__COUNT], rb_launch_opt *bad,
                     char *err, size_t errlen);
 
-/* Parses "crane" / "distribution" / "distribution3" / "crane-referrers" into *kind; returns 0 or -1. */
+/* Checks that every {name} in s is a known placeholder (port, host,
+ * data_dir, config); returns 0, or -1 with the unknown one in err and its
+ * 1-based line and column within s in *line and *col. */
+int rb_launch_template_check(const char *s, int *line, int *col, char *err, size_t errlen);
+
+/* The program of a kind command: a name with '/' as given (it must be an
+ * executable file), else looked up on PATH. Returns a malloc'd path, or NULL
+ * with why in err. */
+char *rb_launch_find_program(const char *name, char *err, size_t errlen);
+
+/* Parses "crane" / "distribution" / "distribution3" / "crane-referrers" / "command" (or "generic") into *kind; returns 0 or -1. */
 int rb_launch_parse_kind(const char *s, rb_reg_kind *kind);
 /* Parses "memory" / "disk" into *st; returns 0 or -1. */
 int rb_launch_parse_storage(const char *s, rb_storage *st);
-/* Names of the enum values ("crane", "distribution", "distribution3", "crane-referrers", "memory", "disk"). */
+/* Names of the enum values ("crane", "distribution", "distribution3", "crane-referrers", "command", "memory", "disk"). */
 const char *rb_launch_kind_name(rb_reg_kind kind);
 const char *rb_launch_storage_name(rb_storage st);
 
@@ -83,7 +104,8 @@ const char *rb_launch_url(const rb_registry_proc *r);
 /* Process id of the registry. */
 pid_t rb_launch_pid(const rb_registry_proc *r);
 /* Version string the registry reports ("crane v0.22.1", "distribution 2.8.2+ds1",
- * "distribution3 v3.0.0+unknown"). */
+ * "distribution3 v3.0.0+unknown"; kind command: the program's name and the
+ * last word of version_command's first line, "registry v3.0.0+unknown"). */
 const char *rb_launch_version(const rb_registry_proc *r);
 /* Prometheus metrics URL ("http://127.0.0.1:N/metrics") for distribution(3),
  * NULL for crane and crane-referrers (they have none). */

@@ -30,6 +30,13 @@ typedef struct rb_suite_registry {
     char *user_agent;         /* User-Agent of the runs' requests, or NULL: regbench/VERSION */
     long registry_pid;
     int conformance;          /* conformance: 1 true, -1 false, 0 not given (the suite's) */
+    /* kind command (rb_launch_opts has the meanings) */
+    char **command;           /* NULL-terminated; the program resolved at load */
+    char *config_template;    /* absolute path, or NULL */
+    char *ready_url;          /* or NULL: /v2/ */
+    char **env;               /* NAME=VALUE, NULL-terminated, or NULL */
+    char **version_command;   /* NULL-terminated, or NULL */
+    double ready_timeout_s;   /* 0: 30 s */
     int line;                 /* where it was defined */
 } rb_suite_registry;
 

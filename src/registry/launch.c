@@ -1,12 +1,14 @@
 /* launch: runs the registry under test (crane, distribution 2.8 or
- * distribution 3, the last two with the same config, or crane-referrers: the
- * crane registry with the referrers API, tools/refregistry) as a child process on a
- * loopback port. The child gets its own process group and
- * PR_SET_PDEATHSIG; its stdout and stderr go through a pipe that a drain
- * thread copies into <workdir>/registry.log for the life of the process (crane
- * blocks when nobody reads its per-request log lines, and the same thread
- * spots crane's "serving on port N"). Readiness is GET /v2/ answering 200 or
- * 401. No shell is ever involved: fork/exec with argv only. */
+ * distribution 3, the last two with the same config; crane-referrers: the
+ * crane registry with the referrers API, tools/refregistry; or any program
+ * from a command template, kind command) as a child process on a loopback
+ * port. The child gets its own process group and PR_SET_PDEATHSIG; its
+ * stdout and stderr go through a pipe that a drain thread copies into
+ * <workdir>/registry.log for the life of the process (crane blocks when
+ * nobody reads its per-request log lines, and the same thread spots crane's
+ * "serving on port N"). Readiness is GET /v2/ answering 200 or 401 (kind
+ * command: its ready_url answering any status below 500). No shell is ever
+ * involved: fork/exec with argv only. */
 #include "registry/rb_launch.h"
 #include "net/rb_http.h"
 #include "util/rb_util.h"
@@ -54,6 +56,7 @@ struct rb_registry_proc {
     char *storage_dir;
     char *log_path;
     char *config_path;
+    char *ready_url;         /* kind command: the rendered URL polled for readiness */
     /* drain thread */
     int pipe_rd;
     int log_fd;
@@ -101,6 +104,7 @@ int rb_launch_parse_kind(const char *s, rb_reg_kind *kind)
     if (strcmp(s, "distribution") == 0) { *kind = RB_REG_DISTRIBUTION; return 0; }
     if (strcmp(s, "distribution3") == 0) { *kind = RB_REG_DISTRIBUTION3; return 0; }
     if (strcmp(s, "crane-referrers") == 0) { *kind = RB_REG_CRANE_REFERRERS; return 0; }
+    if (strcmp(s, "command") == 0 || strcmp(s, "generic") == 0) { *kind = RB_REG_COMMAND; return 0; }
     return -1;
 }
 
@@ -118,6 +122,7 @@ const char *rb_launch_kind_name(rb_reg_kind kind)
     case RB_REG_DISTRIBUTION: return "distribution";
     case RB_REG_DISTRIBUTION3: return "distribution3";
     case RB_REG_CRANE_REFERRERS: return "crane-referrers";
+    case RB_REG_COMMAND: return "command";
     default: return "crane";
     }
 }
@@ -434,6 +439,194 @@ static int write_dist_config(const rb_registry_proc *r, const rb_launch_opts *o,
     return 0;
 }
 
+/* ---- kind command: templates --------------------------------------------- */
+
+static const char *const placeholders[] = {"port", "host", "data_dir", "config", NULL};
+
+/* Values of the placeholders; config is NULL without a config template. */
+typedef struct {
+    const char *port, *host, *data_dir, *config;
+} tvals;
+
+/* Length of the name in "{name}" when s (just after the '{') holds an
+ * identifier and a '}', else 0: other braces ("{}", "{ a: b }") are text. */
+static size_t placeholder_len(const char *s)
+{
+    size_t n = 0;
+    if (!isalpha((unsigned char)s[0]) && s[0] != '_') return 0;
+    while (n < 64 && (isalnum((unsigned char)s[n]) || s[n] == '_')) n++;
+    return s[n] == '}' ? n : 0;
+}
+
+/* Index of the placeholder name[0..n) in placeholders, or -1. */
+static int placeholder_index(const char *name, size_t n)
+{
+    for (int i = 0; placeholders[i]; i++)
+        if (strlen(placeholders[i]) == n && strncmp(placeholders[i], name, n) == 0) return i;
+    return -1;
+}
+
+int rb_launch_template_check(const char *s, int *line, int *col, char *err, size_t errlen)
+{
+    int l = 1, c = 1;
+    for (const char *p = s; *p; p++) {
+        size_t n = *p == '{' ? placeholder_len(p + 1) : 0;
+        if (n && placeholder_index(p + 1, n) < 0) {
+            *line = l;
+            *col = c;
+            return rb_err(err, errlen, "unknown placeholder {%.*s}; accepted: {port}, {host}, {data_dir}, {config}",
+                          (int)n, p + 1);
+        }
+        if (*p == '\n') { l++; c = 1; } else c++;
+    }
+    return 0;
+}
+
+/* Renders template s: returns malloc'd text, or NULL with why in err (an
+ * unknown placeholder, or {config} without a config template). */
+static char *render(const char *s, const tvals *v, char *err, size_t errlen)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f) { rb_err(err, errlen, "open_memstream: %s", strerror(errno)); return NULL; }
+    int bad = 0;
+    for (const char *p = s; *p && !bad; p++) {
+        size_t n = *p == '{' ? placeholder_len(p + 1) : 0;
+        if (!n) { fputc(*p, f); continue; }
+        const char *vals[] = {v->port, v->host, v->data_dir, v->config};
+        int i = placeholder_index(p + 1, n);
+        if (i < 0) bad = rb_err(err, errlen, "unknown placeholder {%.*s} in '%s'", (int)n, p + 1, s);
+        else if (!vals[i]) bad = rb_err(err, errlen, "'%s' uses {config} but there is no config template", s);
+        else fputs(vals[i], f);
+        p += n + 1;
+    }
+    fclose(f);
+    if (bad) { free(out); return NULL; }
+    return out;
+}
+
+/* Reads a whole text file of at most 1 MB; returns malloc'd text (NUL
+ * terminated, *len bytes) or NULL with errno set. */
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    size_t cap = 1u << 20;
+    char *buf = rb_malloc(cap + 1);
+    size_t n = fread(buf, 1, cap + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > cap) { free(buf); errno = bad ? EIO : EFBIG; return NULL; }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* Renders the file at path into out_path. Returns 0 or -1 with why in err. */
+static int render_file(const char *path, const char *out_path, const tvals *v, char *err, size_t errlen)
+{
+    size_t len = 0;
+    char *text = read_text(path, &len);
+    if (!text) return rb_err(err, errlen, "reading config template %s: %s", path, strerror(errno));
+    if (strlen(text) != len) { free(text); return rb_err(err, errlen, "config template %s holds a NUL byte", path); }
+    char why[RB_ERRLEN];
+    char *body = render(text, v, why, sizeof why);
+    free(text);
+    if (!body) return rb_err(err, errlen, "config template %s: %s", path, why);
+    FILE *f = fopen(out_path, "w");
+    int rc = 0;
+    if (!f || fputs(body, f) == EOF) rc = rb_err(err, errlen, "writing %s: %s", out_path, strerror(errno));
+    if (f && fclose(f) != 0 && rc == 0) rc = rb_err(err, errlen, "writing %s: %s", out_path, strerror(errno));
+    free(body);
+    return rc;
+}
+
+char *rb_launch_find_program(const char *name, char *err, size_t errlen)
+{
+    if (strchr(name, '/')) {
+        if (is_executable(name)) return rb_strdup(name);
+        rb_err(err, errlen, "registry command %s is not an executable file", name);
+        return NULL;
+    }
+    char *p = search_path(name);
+    if (!p) rb_err(err, errlen, "registry command %s not found on PATH", name);
+    return p;
+}
+
+/* Renders each of the NULL-terminated templates; returns a NULL-terminated
+ * malloc'd array of malloc'd strings, or NULL with why in err. */
+static char **render_list(char *const *list, const tvals *v, char *err, size_t errlen)
+{
+    size_t n = 0;
+    while (list[n]) n++;
+    char **out = rb_calloc(n + 1, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = render(list[i], v, err, errlen);
+        if (!out[i]) {
+            for (size_t j = 0; j < i; j++) free(out[j]);
+            free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static void free_list(char **list)
+{
+    if (!list) return;
+    for (size_t i = 0; list[i]; i++) free(list[i]);
+    free(list);
+}
+
+/* "NAME VERSION": the program's base name and the last word of the first line
+ * version_command prints (stdout and stderr), or "NAME (unknown version)". */
+static char *query_command_version(const char *prog, char *const *version_command)
+{
+    const char *base = strrchr(prog, '/');
+    base = base ? base + 1 : prog;
+    if (!version_command || !version_command[0]) return rb_asprintf("%s (unknown version)", base);
+    char why[RB_ERRLEN];
+    char *vprog = rb_launch_find_program(version_command[0], why, sizeof why);
+    if (!vprog) return rb_asprintf("%s (unknown version)", base);
+    size_t n = 0;
+    while (version_command[n]) n++;
+    char **argv = rb_calloc(n + 1, sizeof *argv);
+    argv[0] = vprog;
+    for (size_t i = 1; i < n; i++) argv[i] = version_command[i];
+    char out[1024];
+    int rc = run_capture(argv, 1, out, sizeof out, 10000);
+    free(argv);
+    free(vprog);
+    trim(out);
+    char *nl = strchr(out, '\n');
+    if (nl) *nl = 0;
+    trim(out);
+    if (rc != 0 || !*out) return rb_asprintf("%s (unknown version)", base);
+    const char *last = strrchr(out, ' ');
+    return rb_asprintf("%s %s", base, last ? last + 1 : out);
+}
+
+/* Whether url is plain HTTP to a loopback address. */
+static int is_loopback_url(const char *url)
+{
+    static const char *const ok[] = {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:",
+                                     "http://localhost/", "http://[::1]:", "http://[::1]/"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strncmp(url, ok[i], strlen(ok[i])) == 0) return 1;
+    return 0;
+}
+
+/* Whether the NAME of environment entry e ("NAME=VALUE") is set in extra. */
+static int env_overridden(const char *e, char *const *extra)
+{
+    const char *eq = strchr(e, '=');
+    size_t n = eq ? (size_t)(eq - e) : strlen(e);
+    for (size_t i = 0; extra && extra[i]; i++)
+        if (strncmp(extra[i], e, n) == 0 && extra[i][n] == '=') return 1;
+    return 0;
+}
+
 /* ---- drain thread -------------------------------------------------------- */
 
 static void write_all(int fd, const char *p, size_t n)
@@ -554,6 +747,7 @@ static void free_proc(rb_registry_proc *r)
     free(r->storage_dir);
     free(r->log_path);
     free(r->config_path);
+    free(r->ready_url);
     free(r);
 }
 
@@ -603,12 +797,14 @@ static long probe_v2(CURL *h)
     return code;
 }
 
-/* Waits until GET /v2/ answers 200/401, the child dies or the timeout hits. */
+/* Waits until GET /v2/ answers 200/401 (kind command: GET ready_url answers
+ * below 500), the child dies or the timeout hits. */
 static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, char *err, size_t errlen)
 {
     uint64_t deadline = rb_now_us() + (uint64_t)(timeout_s * 1e6);
     CURL *h = NULL;
     const char *name = rb_launch_kind_name(r->kind);
+    const char *what = r->ready_url ? r->ready_url : "/v2/";
     char tail[2048], how[64];
     int rc = -1;
     for (;;) {
@@ -616,8 +812,8 @@ static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, cha
             finish_drain(r);
             log_tail(r->log_path, tail, sizeof tail);
             describe_status(r->exit_status, how, sizeof how);
-            rb_err(err, errlen, "%s %s before answering GET /v2/; last lines of %s:\n%s",
-                   name, how, r->log_path, *tail ? tail : "(empty log)");
+            rb_err(err, errlen, "%s %s before answering GET %s; last lines of %s:\n%s",
+                   name, how, what, r->log_path, *tail ? tail : "(empty log)");
             break;
         }
         if (!port_known) {
@@ -626,7 +822,7 @@ static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, cha
         }
         if (port_known && !h) {
             r->url = rb_asprintf("http://127.0.0.1:%d", r->port);
-            char *v2 = rb_asprintf("%s/v2/", r->url);
+            char *v2 = r->ready_url ? rb_strdup(r->ready_url) : rb_asprintf("%s/v2/", r->url);
             h = curl_easy_init();
             if (!h) { free(v2); rb_err(err, errlen, "curl_easy_init failed"); break; }
             curl_easy_setopt(h, CURLOPT_URL, v2);
@@ -640,12 +836,12 @@ static int wait_ready(rb_registry_proc *r, int port_known, double timeout_s, cha
         }
         if (h) {
             long code = probe_v2(h);
-            if (code == 200 || code == 401) { rc = 0; break; }
+            if (r->ready_url ? code > 0 && code < 500 : code == 200 || code == 401) { rc = 0; break; }
         }
         if (rb_now_us() >= deadline) {
             log_tail(r->log_path, tail, sizeof tail);
-            rb_err(err, errlen, "%s did not answer GET /v2/ within %.1f s%s; last lines of %s:\n%s",
-                   name, timeout_s, port_known ? "" : " (never printed its port)",
+            rb_err(err, errlen, "%s did not answer GET %s within %.1f s%s; last lines of %s:\n%s",
+                   name, what, timeout_s, port_known ? "" : " (never printed its port)",
                    r->log_path, *tail ? tail : "(empty log)");
             break;
         }
@@ -746,8 +942,13 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
 {
     if (!o || !o->workdir || !*o->workdir) { rb_err(err, errlen, "launch: workdir is required"); return NULL; }
     if (o->port < 0 || o->port > 65535) { rb_err(err, errlen, "launch: bad port %d", o->port); return NULL; }
-    if (o->kind != RB_REG_CRANE && o->kind != RB_REG_CRANE_REFERRERS && !is_distribution(o->kind)) {
+    if (o->kind != RB_REG_CRANE && o->kind != RB_REG_CRANE_REFERRERS && !is_distribution(o->kind) &&
+        o->kind != RB_REG_COMMAND) {
         rb_err(err, errlen, "launch: bad kind");
+        return NULL;
+    }
+    if (o->kind == RB_REG_COMMAND && !(o->command && o->command[0])) {
+        rb_err(err, errlen, "launch: kind command needs a command");
         return NULL;
     }
     static const char *const names[RB_LOPT__COUNT] = {"target", "kind", "storage", "port", "disk_dir",
@@ -775,9 +976,11 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
     char *prog = o->kind == RB_REG_CRANE ? find_crane(err, errlen)
                : o->kind == RB_REG_DISTRIBUTION ? find_distribution(err, errlen)
                : o->kind == RB_REG_CRANE_REFERRERS ? find_refregistry(err, errlen)
-               : find_distribution3(err, errlen);
+               : o->kind == RB_REG_DISTRIBUTION3 ? find_distribution3(err, errlen)
+               : rb_launch_find_program(o->command[0], err, errlen);
     if (!prog) return NULL;
 
+    char **cmd_argv = NULL, **cmd_env = NULL;   /* kind command: rendered templates */
     rb_registry_proc *r = rb_calloc(1, sizeof *r);
     r->kind = o->kind;
     r->storage = o->storage;
@@ -785,14 +988,16 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
     r->log_fd = -1;
     r->port = o->port;
     r->log_path = rb_asprintf("%s/registry.log", o->workdir);
-    if (o->storage == RB_STORAGE_DISK) {
+    /* kind command: {data_dir} always exists, and its size is sampled */
+    if (o->storage == RB_STORAGE_DISK || o->kind == RB_REG_COMMAND) {
         r->storage_dir = o->disk_dir ? rb_strdup(o->disk_dir) : rb_asprintf("%s/registry-storage", o->workdir);
         if (rb_mkdir_p(r->storage_dir) < 0) {
             rb_err(err, errlen, "launch: creating storage directory %s: %s", r->storage_dir, strerror(errno));
             goto fail;
         }
     }
-    r->version = query_version(o->kind, prog);
+    r->version = o->kind == RB_REG_COMMAND ? query_command_version(prog, o->version_command)
+                                           : query_version(o->kind, prog);
     if (o->kind == RB_REG_DISTRIBUTION3 && !strstr(r->version, " v3.")) {
         /* `registry` is a common name: a distribution 2.x under it would be measured as 3 */
         rb_err(err, errlen, "%s is not distribution 3 ('--version' gives %s, not v3.x); "
@@ -802,7 +1007,8 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
     }
 
     char portbuf[64];
-    char *argv[8];
+    char *argv_fixed[8];
+    char **argv = argv_fixed;
     int port_known = 1;
     if (o->kind == RB_REG_CRANE_REFERRERS) {
         /* Like crane: port 0 goes to the program, which prints the real one. */
@@ -812,6 +1018,34 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
         argv[1] = "--address";
         argv[2] = portbuf;
         argv[3] = NULL;
+    } else if (o->kind == RB_REG_COMMAND) {
+        int ports[1];
+        if (o->port) r->port = o->port;
+        else if (free_ports(ports, 1, err, errlen) < 0) goto fail;
+        else r->port = ports[0];
+        snprintf(portbuf, sizeof portbuf, "%d", r->port);
+        if (o->config_template) {
+            const char *dot = strrchr(o->config_template, '.');
+            const char *slash = strrchr(o->config_template, '/');
+            r->config_path = rb_asprintf("%s/registry-config%s", o->workdir, dot && (!slash || dot > slash) ? dot : "");
+        }
+        tvals tv = {.port = portbuf, .host = "127.0.0.1", .data_dir = r->storage_dir, .config = r->config_path};
+        if (o->config_template && render_file(o->config_template, r->config_path, &tv, err, errlen) < 0) goto fail;
+        const char *ready = o->ready_url ? o->ready_url : "/v2/";
+        char *u = render(ready, &tv, err, errlen);
+        if (!u) goto fail;
+        r->ready_url = u[0] == '/' ? rb_asprintf("http://127.0.0.1:%d%s", r->port, u) : rb_strdup(u);
+        free(u);
+        if (!is_loopback_url(r->ready_url)) {
+            rb_err(err, errlen, "launch: ready_url %s is not plain HTTP to a loopback address", r->ready_url);
+            goto fail;
+        }
+        cmd_argv = render_list(o->command, &tv, err, errlen);
+        if (!cmd_argv) goto fail;
+        if (o->env && !(cmd_env = render_list(o->env, &tv, err, errlen))) goto fail;
+        free(cmd_argv[0]);
+        cmd_argv[0] = rb_strdup(prog);
+        argv = cmd_argv;
     } else if (o->kind == RB_REG_CRANE) {
         /* Port 0 goes to crane itself; the drain thread reads the real one. */
         snprintf(portbuf, sizeof portbuf, "127.0.0.1:%d", o->port);
@@ -844,18 +1078,21 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
      * exports the spans to https://localhost:4318 every 5 s (logging an error
      * each time nobody listens): OTEL_TRACES_EXPORTER=none unless the
      * environment chose an exporter. */
-    size_t nenv = 0;
+    size_t nenv = 0, nextra = 0;
     for (char **e = environ; *e; e++) nenv++;
-    char **envp = rb_calloc(nenv + 2, sizeof *envp);
+    for (size_t i = 0; cmd_env && cmd_env[i]; i++) nextra++;
+    char **envp = rb_calloc(nenv + nextra + 2, sizeof *envp);
     size_t k = 0;
     for (char **e = environ; *e; e++) {
         if (is_distribution(o->kind) && strncmp(*e, "REGISTRY_", 9) == 0) continue;
+        if (env_overridden(*e, cmd_env)) continue;
         if (o->kind == RB_REG_DISTRIBUTION3 && strcmp(*e, "OTEL_TRACES_EXPORTER=") == 0) continue;
         envp[k++] = *e;
     }
     static char no_traces[] = "OTEL_TRACES_EXPORTER=none";
     const char *exporter = getenv("OTEL_TRACES_EXPORTER");
     if (o->kind == RB_REG_DISTRIBUTION3 && !(exporter && *exporter)) envp[k++] = no_traces;
+    for (size_t i = 0; i < nextra; i++) envp[k++] = cmd_env[i];   /* kind command: its env */
     envp[k] = NULL;
 
     r->log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -912,10 +1149,14 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
         goto fail;
     }
     free(prog);
+    free_list(cmd_argv);
+    free_list(cmd_env);
     return r;
 
 fail:
     free(prog);
+    free_list(cmd_argv);
+    free_list(cmd_env);
     free_proc(r);
     return NULL;
 }

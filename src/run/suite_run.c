@@ -349,6 +349,12 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
                 ro.launch.storage = r->storage;
                 ro.launch.port = r->port;
                 ro.launch.htpasswd = r->htpasswd;
+                ro.launch.command = r->command;
+                ro.launch.config_template = r->config_template;
+                ro.launch.ready_url = r->ready_url;
+                ro.launch.env = r->env;
+                ro.launch.version_command = r->version_command;
+                ro.launch.ready_timeout_s = r->ready_timeout_s;
                 ro.pull_through = r->pull_through;
             }
             int rc = run->procs == 1 ? o->runner(&ro) : run_procs(&ro, run->procs);

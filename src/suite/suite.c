@@ -461,8 +461,143 @@ static int get_file(lctx *c, const ynode *n, const char *key, char **out)
 static const char *const registry_keys[] = {
     "name", "kind", "storage", "port", "htpasswd", "url", "username", "password_env",
     "insecure", "registry_pid", "pull_through", "ca_file", "retries", "http_client", "user_agent", "conformance",
-    NULL,
+    "command", "config_template", "ready_url", "ready_timeout", "env", "version_command", NULL,
 };
+
+/* Keys of kind command only. */
+static const char *const command_keys[] = {
+    "command", "config_template", "ready_url", "ready_timeout", "env", "version_command", NULL,
+};
+
+/* A template scalar: its text, every {placeholder} known, {config} only with a
+ * config template. */
+static int get_template(lctx *c, const ynode *n, const char *key, int has_config, char **out)
+{
+    if (get_str(c, n, key, out) < 0) return -1;
+    int line, col;
+    char why[RB_ERRLEN];
+    if (rb_launch_template_check(*out, &line, &col, why, sizeof why) < 0)
+        return errpos(c, n->line + line - 1, line == 1 ? n->col + col - 1 : col, "%s: %s", key, why);
+    if (!has_config && strstr(*out, "{config}"))
+        return errat(c, n, "%s uses {config} but the registry has no 'config_template'", key);
+    return 0;
+}
+
+/* A non-empty sequence of template scalars into a NULL-terminated array. */
+static int get_template_list(lctx *c, const ynode *n, const char *key, int has_config, char ***out)
+{
+    char what[64];
+    snprintf(what, sizeof what, "'%s' (a list: program and arguments)", key);
+    if (want_type(c, n, YN_SEQ, what) < 0) return -1;
+    if (n->n == 0) return errat(c, n, "'%s' is empty; give the program and its arguments", key);
+    if (n->n > MAX_ITEMS) return errat(c, n, "'%s' has more than %d items", key, MAX_ITEMS);
+    *out = rb_calloc(n->n + 1, sizeof **out);
+    for (size_t i = 0; i < n->n; i++)
+        if (get_template(c, n->items[i], key, has_config, &(*out)[i]) < 0) return -1;
+    return 0;
+}
+
+/* The program of a command list: placeholders make no sense there; a path
+ * with '/' resolves against the suite directory, a name against PATH. */
+static int resolve_program(lctx *c, const ynode *n, const char *key, char **prog)
+{
+    if (strchr(*prog, '{'))
+        return errat(c, n, "the program of '%s' cannot hold placeholders ('%s')", key, *prog);
+    char *cand = strchr(*prog, '/') ? join_path(c->dir, *prog) : rb_strdup(*prog);
+    char why[RB_ERRLEN];
+    char *found = rb_launch_find_program(cand, why, sizeof why);
+    free(cand);
+    if (!found) return errat(c, n, "%s: %s", key, why);
+    free(*prog);
+    *prog = found;
+    return 0;
+}
+
+/* Reads the config template (at most 1 MB) and checks its placeholders;
+ * errors name the template's own line and column. */
+static int check_config_template(lctx *c, const ynode *n, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return errat(c, n, "config_template %s: %s", path, strerror(errno));
+    size_t cap = 1u << 20;
+    char *buf = rb_malloc(cap + 1);
+    size_t len = fread(buf, 1, cap + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    int rc = 0;
+    if (bad) rc = errat(c, n, "config_template %s: read error", path);
+    else if (len > cap) rc = errat(c, n, "config_template %s is larger than 1 MB", path);
+    if (rc == 0) {
+        buf[len] = 0;
+        int line, col;
+        char why[RB_ERRLEN];
+        if (strlen(buf) != len) rc = errat(c, n, "config_template %s holds a NUL byte", path);
+        else if (rb_launch_template_check(buf, &line, &col, why, sizeof why) < 0) {
+            if (c->err && c->errlen) snprintf(c->err, c->errlen, "%s:%d:%d: %s (config_template of the registry at %s:%d:%d)",
+                                              path, line, col, why, c->name, n->line, n->col);
+            rc = -1;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* The keys of kind command (command required). */
+static int parse_command_registry(lctx *c, const ynode *m, rb_suite_registry *r)
+{
+    const ynode *v;
+    if (!(v = map_get(m, "command")))
+        return errat(c, m, "registry '%s' of kind command has no 'command' (required: a list, program and "
+                     "arguments, e.g. [registry, serve, \"{config}\"])", r->name);
+    const ynode *t = map_get(m, "config_template");
+    if (t) {
+        if (get_file(c, t, "config_template", &r->config_template) < 0) return -1;
+        if (check_config_template(c, t, r->config_template) < 0) return -1;
+    }
+    int has_config = r->config_template != NULL;
+    if (get_template_list(c, v, "command", has_config, &r->command) < 0) return -1;
+    if (resolve_program(c, v->items[0], "command", &r->command[0]) < 0) return -1;
+    if ((v = map_get(m, "version_command"))) {
+        if (get_template_list(c, v, "version_command", has_config, &r->version_command) < 0) return -1;
+        if (resolve_program(c, v->items[0], "version_command", &r->version_command[0]) < 0) return -1;
+    }
+    if ((v = map_get(m, "ready_url"))) {
+        if (get_template(c, v, "ready_url", has_config, &r->ready_url) < 0) return -1;
+        const char *u = r->ready_url;
+        if (u[0] != '/' && strncmp(u, "http://127.0.0.1", 16) != 0 && strncmp(u, "http://localhost", 16) != 0 &&
+            strncmp(u, "http://{host}", 13) != 0 && strncmp(u, "http://[::1]", 12) != 0)
+            return errat(c, v, "ready_url '%s' must be a path (/v2/) or a plain-HTTP loopback URL "
+                         "(http://{host}:{port}/v2/)", u);
+    }
+    if ((v = map_get(m, "ready_timeout"))) {
+        char *d = NULL;
+        char why[RB_ERRLEN];
+        if (get_str(c, v, "ready_timeout", &d) < 0) return -1;
+        int bad = rb_parse_duration(d, &r->ready_timeout_s, why, sizeof why) < 0 || r->ready_timeout_s <= 0 ||
+                  r->ready_timeout_s > 3600;
+        if (bad) errat(c, v, "ready_timeout '%s' is not a duration between 1ms and 1h (e.g. 30s)", d);
+        free(d);
+        if (bad) return -1;
+    }
+    if ((v = map_get(m, "env"))) {
+        if (want_type(c, v, YN_MAP, "'env' (a mapping of NAME: value)") < 0) return -1;
+        if (check_keys(c, v, "env", NULL) < 0) return -1;
+        r->env = rb_calloc(v->n / 2 + 1, sizeof *r->env);
+        for (size_t i = 0; i + 1 < v->n; i += 2) {
+            const ynode *k = v->items[i];
+            const char *p = k->str;
+            int ok = isalpha((unsigned char)*p) || *p == '_';
+            for (; ok && *p; p++) ok = isalnum((unsigned char)*p) || *p == '_';
+            if (!ok) return errat(c, k, "env name '%s' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)", k->str);
+            char *val = NULL;
+            if (v->items[i + 1]->is_null) val = rb_strdup("");
+            else if (get_template(c, v->items[i + 1], k->str, has_config, &val) < 0) return -1;
+            r->env[i / 2] = rb_asprintf("%s=%s", k->str, val);
+            free(val);
+        }
+    }
+    return 0;
+}
 
 static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
 {
@@ -479,13 +614,13 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
             return errat(c, v, "duplicate registry name '%s' (first at line %d)", r->name,
                          s->registries[i].line);
     if (!(v = map_get(m, "kind")))
-        return errat(c, m, "registry '%s' has no 'kind' (required: crane, distribution, distribution3, crane-referrers or external)", r->name);
+        return errat(c, m, "registry '%s' has no 'kind' (required: crane, distribution, distribution3, crane-referrers, command or external)", r->name);
     char *kind = NULL;
     if (get_str(c, v, "kind", &kind) < 0) return -1;
     int bad = 0;
     if (strcmp(kind, "external") == 0) r->external = 1;
     else if (rb_launch_parse_kind(kind, &r->kind) < 0) bad = 1;
-    if (bad) errat(c, v, "kind '%s' is not valid; accepted: crane, distribution, distribution3, crane-referrers, external", kind);
+    if (bad) errat(c, v, "kind '%s' is not valid; accepted: crane, distribution, distribution3, crane-referrers, command (or generic), external", kind);
     free(kind);
     if (bad) return -1;
 
@@ -514,6 +649,12 @@ static int parse_registry(lctx *c, const ynode *m, rb_suite *s, size_t idx)
         return errat(c, keys[wrong] ? map_get(m, keys[wrong]) : m, "registry '%s': %s", r->name, why);
     if (!r->external && (v = map_get(m, "url")))
         return errat(c, v, "'url' applies to kind external only; registry '%s' is launched", r->name);
+    if (r->external || r->kind != RB_REG_COMMAND)
+        for (size_t i = 0; command_keys[i]; i++)
+            if ((v = map_get(m, command_keys[i])))
+                return errat(c, v, "'%s' applies to kind command only; registry '%s' is %s", command_keys[i], r->name,
+                             r->external ? "external" : rb_launch_kind_name(r->kind));
+    if (!r->external && r->kind == RB_REG_COMMAND && parse_command_registry(c, m, r) < 0) return -1;
 
     long l;
     if ((v = map_get(m, "port"))) {
@@ -1008,6 +1149,13 @@ int rb_suite_check_params(const rb_suite *s, const rb_suite_scenario *sc, const 
     return 0;
 }
 
+static void free_strv(char **v)
+{
+    if (!v) return;
+    for (size_t i = 0; v[i]; i++) free(v[i]);
+    free(v);
+}
+
 void rb_suite_free(rb_suite *s)
 {
     if (!s) return;
@@ -1020,6 +1168,11 @@ void rb_suite_free(rb_suite *s)
         free(r->password_env);
         free(r->ca_file);
         free(r->user_agent);
+        free_strv(r->command);
+        free(r->config_template);
+        free(r->ready_url);
+        free_strv(r->env);
+        free_strv(r->version_command);
     }
     free(s->registries);
     for (size_t i = 0; i < s->n_scenarios; i++) {

@@ -92,7 +92,7 @@ expect_grep "$WORK/err.txt" "bad --registry 'zot': expected crane, distribution,
 printf 'name: x\nregistries:\n  - {name: z, kind: zot}\nscenarios:\n  - {name: s, file: %s}\n' \
   "$RB_SRC/scenarios/bulk.lua" >"$WORK/badkind.yaml"
 run_rb 2 suite "$WORK/badkind.yaml" --out "$WORK/badkind-suite"
-expect_grep "$WORK/err.txt" "badkind.yaml:3:[0-9]+: .*kind 'zot' is not valid; accepted: crane, distribution, distribution3, crane-referrers, external"
+expect_grep "$WORK/err.txt" "badkind.yaml:3:[0-9]+: .*kind 'zot' is not valid; accepted: crane, distribution, distribution3, crane-referrers, command \(or generic\), external"
 run_rb 2 run "$RB_SRC/scenarios/bulk.lua" --htpasswd "$WORK/htpasswd" --out "$WORK/htp-crane"
 expect_grep "$WORK/err.txt" "--htpasswd applies to --registry distribution or distribution3 only"
 
