@@ -82,6 +82,7 @@ typedef struct rb_suite {
     int compare_strict;             /* compare_strict: with few repetitions the max change alone decides */
     int conformance;                /* conformance: run the OCI conformance suite on every registry that
                                        does not say otherwise (rb_suite_registry.conformance) */
+    int keep_storage;               /* keep_storage: keep each run's registry-storage/ (default: removed after the run) */
 } rb_suite;
 
 /* One run of the expanded suite (repetitions are not expanded). */

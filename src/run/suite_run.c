@@ -18,10 +18,32 @@
 #include "util/rb_util.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* nftw callback: removes one entry (children come first with FTW_DEPTH). */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st; (void)ftw;
+    if (type == FTW_DP) rmdir(path);
+    else unlink(path);
+    return 0;
+}
+
+/* Removes a launched registry's storage directory under a finished run's
+ * directory: its blobs are measured (storage_bytes) and of no further use,
+ * and a suite of 1 GB images on several disk registries fills a disk. */
+static void remove_storage(const char *run_dir)
+{
+    char *dir = rb_asprintf("%s/registry-storage", run_dir);
+    if (access(dir, F_OK) == 0 && nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "regbench: warning: cannot remove %s: %s\n", dir, strerror(errno));
+    free(dir);
+}
 
 /* A path component from free text: keeps [A-Za-z0-9_.=,+-], maps the rest to '_'. */
 static char *safe_component(const char *s)
@@ -358,6 +380,7 @@ int rb_suite_execute(const rb_suite *s, const rb_suite_run_opts *o)
                 ro.pull_through = r->pull_through;
             }
             int rc = run->procs == 1 ? o->runner(&ro) : run_procs(&ro, run->procs);
+            if (!r->external && !s->keep_storage) remove_storage(abs);
             if (rc == RB_EXIT_INTERRUPTED) interrupted = 1;
             else if (rc != RB_EXIT_OK && rc != RB_EXIT_THRESHOLD) failed_runs++;   /* 99: its thresholds judged it */
             json_t *rec = run_record(run, rep, rel, abs, rc);

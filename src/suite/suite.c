@@ -889,7 +889,7 @@ static int parse_threshold(lctx *c, const ynode *n, rb_suite *s, rb_threshold *t
 
 static const char *const top_keys[] = {
     "name", "description", "repetitions", "procs", "registries", "scenarios", "thresholds",
-    "output", "baseline", "max_change", "compare_threshold", "compare_strict", "conformance", NULL,
+    "output", "baseline", "max_change", "compare_threshold", "compare_strict", "conformance", "keep_storage", NULL,
 };
 
 /* max_change (or its older name compare_threshold): a percentage. */
@@ -984,6 +984,7 @@ static int parse_suite(lctx *c, const ynode *root, rb_suite *s)
     if (ct && parse_max_change(c, ct, "compare_threshold", &s->compare_threshold_pct) < 0) return -1;
     if ((v = map_get(root, "compare_strict")) && get_bool(c, v, "compare_strict", &s->compare_strict) < 0) return -1;
     if ((v = map_get(root, "conformance")) && get_bool(c, v, "conformance", &s->conformance) < 0) return -1;
+    if ((v = map_get(root, "keep_storage")) && get_bool(c, v, "keep_storage", &s->keep_storage) < 0) return -1;
     return 0;
 }
 

@@ -23,7 +23,7 @@ port=$(json "$rr" "r['registry']['url'].rsplit(':', 1)[1]")
 expect_grep "$run_dir/registry-config.yml" "addr: \"127\\.0\\.0\\.1:$port\""
 expect_grep "$run_dir/registry-config.yml" "rootdirectory: \"$run_dir/registry-storage\""
 expect_grep "$run_dir/registry.log" 'listening on 127\.0\.0\.1:'"$port"
-[ -n "$(ls -A "$run_dir/registry-storage")" ] || fail "nothing stored in {data_dir}"
+[ ! -e "$run_dir/registry-storage" ] || fail "{data_dir} left behind (a suite removes it after the run)"
 registry_gone "$rr"
 
 # load errors: exit 2, FILE:LINE:COL
