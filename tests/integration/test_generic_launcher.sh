@@ -54,4 +54,16 @@ suite 'storage: disk' '' > s-nocommand.yaml
 run_rb 2 suite s-nocommand.yaml --out "$WORK/x" --quiet
 expect_grep "$WORK/err.txt" "s-nocommand\\.yaml:3:5: registry 'r' of kind command has no 'command'"
 [ ! -e "$WORK/x/results.json" ] || fail "a suite that failed to load wrote results"
+
+# launch failures fail the run (exit 1), bounded, quoting the registry's log
+suite 'command: [sh, -c, "echo dying on {port}; exit 3"]' '' > s-dies.yaml
+run_rb 1 suite s-dies.yaml --out "$WORK/dies" --quiet
+expect_grep "$WORK/err.txt" 'command exited with status 3 before answering GET http://127\.0\.0\.1:[0-9]+/v2/'
+expect_grep "$WORK/err.txt" '^dying on [0-9]+$'
+suite 'command: [sleep, "30"]' '    ready_timeout: 1s' > s-silent.yaml
+start=$(date +%s)
+run_rb 1 suite s-silent.yaml --out "$WORK/silent" --quiet
+[ $(($(date +%s) - start)) -lt 15 ] || fail "a 1 s ready_timeout took more than 15 s"
+expect_grep "$WORK/err.txt" 'command did not answer GET http://127\.0\.0\.1:[0-9]+/v2/ within 1\.0 s'
+pgrep -f '^sleep 30$' >/dev/null && fail "the silent registry (sleep 30) is still running"
 echo "test_generic_launcher: ok"
