@@ -927,13 +927,16 @@ int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__
     }
     if (!is_distribution(kind) && c->given[RB_LOPT_HTPASSWD]) {
         *bad = RB_LOPT_HTPASSWD;
-        return rb_err(err, errlen, "%s applies to %s distribution or distribution3 only: crane has no authentication",
-                      names[*bad], names[RB_LOPT_KIND]);
+        return rb_err(err, errlen, "%s applies to %s distribution or distribution3 only: %s",
+                      names[*bad], names[RB_LOPT_KIND],
+                      kind == RB_REG_COMMAND ? "for kind command, put authentication in its config template"
+                                             : "crane has no authentication");
     }
     if (!is_distribution(kind) && c->given[RB_LOPT_PULL_THROUGH]) {
         *bad = RB_LOPT_PULL_THROUGH;
-        return rb_err(err, errlen, "%s applies to %s distribution or distribution3 only: "
-                      "the pull-through cache is a distribution", names[*bad], names[RB_LOPT_KIND]);
+        return rb_err(err, errlen, "%s applies to %s distribution or distribution3 only: %s", names[*bad],
+                      names[RB_LOPT_KIND], kind == RB_REG_COMMAND ? "for kind command, put the proxy in its config template"
+                                                                  : "the pull-through cache is a distribution");
     }
     return 0;
 }
