@@ -95,6 +95,8 @@ struct rb_run {
 static volatile sig_atomic_t g_signal;   /* SIGINT/SIGTERM seen */
 static uv_async_t *g_signal_async;
 static struct timespec g_signal_at;      /* when the first one came */
+static int g_signal_claimed;             /* a handler has taken the first signal (atomic) */
+static int g_signal_at_set;              /* g_signal_at is written (atomic) */
 static char g_kill_msg[1024];            /* what a second signal says before regbench dies */
 static size_t g_kill_len;
 static long g_window_ms = 1000;          /* signals this close to the first are the same stop */
@@ -112,14 +114,22 @@ static void on_stop_signal(int sig)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!g_signal) {
+    /* Two signals may be handled at once (another thread, or nested): one
+     * claims being first, atomically; the other, before the first has noted
+     * its time, is within any window but a zero one. */
+    if (__atomic_exchange_n(&g_signal_claimed, 1, __ATOMIC_ACQ_REL) == 0) {
         g_signal_at = now;
+        __atomic_store_n(&g_signal_at_set, 1, __ATOMIC_RELEASE);
         g_signal = sig;
         if (g_signal_async) uv_async_send(g_signal_async);
         return;
     }
-    long ms = (long)(now.tv_sec - g_signal_at.tv_sec) * 1000 + (now.tv_nsec - g_signal_at.tv_nsec) / 1000000;
-    if (ms < g_window_ms) return;
+    if (!__atomic_load_n(&g_signal_at_set, __ATOMIC_ACQUIRE)) {
+        if (g_window_ms > 0) return;
+    } else {
+        long ms = (long)(now.tv_sec - g_signal_at.tv_sec) * 1000 + (now.tv_nsec - g_signal_at.tv_nsec) / 1000000;
+        if (ms < g_window_ms) return;
+    }
     if (g_kill_len) {
         ssize_t w = write(STDERR_FILENO, g_kill_msg, g_kill_len);
         (void)w;
@@ -347,6 +357,8 @@ rb_run *rb_run_open(const rb_run_opts *o, int *exit_code, char *err, size_t errl
     r->signal_async.data = r;
     uv_unref((uv_handle_t *)&r->signal_async);
     g_signal = 0;
+    __atomic_store_n(&g_signal_claimed, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_signal_at_set, 0, __ATOMIC_RELEASE);
     g_signal_async = &r->signal_async;
     const char *w = getenv("REGBENCH_SIGNAL_WINDOW_MS");   /* for tests: 0 makes any second signal a kill */
     g_window_ms = w && *w ? atol(w) : 1000;
