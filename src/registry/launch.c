@@ -941,6 +941,84 @@ int rb_launch_check(const rb_launch_choice *c, const char *const names[RB_LOPT__
     return 0;
 }
 
+/* The registry's environment (a new array of borrowed strings, NULL-ended):
+ * ours, without what would override its config, then extra (kind command's
+ * env, which wins over ours). distribution (2.8 and 3) lets REGISTRY_*
+ * variables override its config (e.g. the listen address): they are
+ * dropped so only our config counts. distribution 3 also traces every
+ * request and, unless told otherwise, exports the spans to
+ * https://localhost:4318 every 5 s (logging an error each time nobody
+ * listens): OTEL_TRACES_EXPORTER=none unless the environment chose one. */
+static char **registry_env(rb_reg_kind kind, char **extra)
+{
+    size_t nenv = 0, nextra = 0;
+    for (char **e = environ; *e; e++) nenv++;
+    for (size_t i = 0; extra && extra[i]; i++) nextra++;
+    char **envp = rb_calloc(nenv + nextra + 2, sizeof *envp);
+    size_t k = 0;
+    for (char **e = environ; *e; e++) {
+        if (is_distribution(kind) && strncmp(*e, "REGISTRY_", 9) == 0) continue;
+        if (env_overridden(*e, extra)) continue;
+        if (kind == RB_REG_DISTRIBUTION3 && strcmp(*e, "OTEL_TRACES_EXPORTER=") == 0) continue;
+        envp[k++] = *e;
+    }
+    static char no_traces[] = "OTEL_TRACES_EXPORTER=none";
+    const char *exporter = getenv("OTEL_TRACES_EXPORTER");
+    if (kind == RB_REG_DISTRIBUTION3 && !(exporter && *exporter)) envp[k++] = no_traces;
+    for (size_t i = 0; i < nextra; i++) envp[k++] = extra[i];
+    envp[k] = NULL;
+    return envp;
+}
+
+/* Starts prog (argv, envp) for r in its own process group, its output
+ * drained into r's log (truncated, or appended to when append), and tracks
+ * it. Returns 0, or -1 with err (prefixed by what); a process that did
+ * start is stopped again. */
+static int spawn_registry(rb_registry_proc *r, const char *prog, char *const argv[], char *const envp[], int append,
+                          const char *what, char *err, size_t errlen)
+{
+    r->log_fd = open(r->log_path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
+    if (r->log_fd < 0) return rb_err(err, errlen, "%s: opening %s: %s", what, r->log_path, strerror(errno));
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return rb_err(err, errlen, "%s: pipe: %s", what, strerror(errno));
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return rb_err(err, errlen, "%s: fork: %s", what, strerror(errno));
+    }
+    if (pid == 0) {
+        child_setup(parent, p[1], p[1]);
+        execve(prog, argv, envp);
+        static const char msg[] = "regbench: exec of the registry failed\n";
+        ssize_t ignored = write(2, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(127);
+    }
+    setpgid(pid, pid);   /* same as the child does: no window where it is in our group */
+    close(p[1]);
+    r->pid = pid;
+    r->reaped = 0;
+    r->exit_status = 0;
+    r->pipe_rd = p[0];
+    atomic_store(&r->drain_stop, 0);
+    if (live_add(pid) < 0) {
+        rb_err(err, errlen, "%s: more than %d registries running", what, MAX_LIVE);
+        terminate(r, 0);
+        finish_drain(r);
+        return -1;
+    }
+    if (pthread_create(&r->drain, NULL, drain_main, r) != 0) {
+        rb_err(err, errlen, "%s: cannot start the log drain thread", what);
+        terminate(r, 0);
+        finish_drain(r);
+        return -1;
+    }
+    r->drain_started = 1;
+    return 0;
+}
+
 rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t errlen)
 {
     if (!o || !o->workdir || !*o->workdir) { rb_err(err, errlen, "launch: workdir is required"); return NULL; }
@@ -1075,75 +1153,10 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
         argv[3] = NULL;
     }
 
-    /* distribution (2.8 and 3) lets REGISTRY_* variables override its config
-     * (e.g. the listen address): drop them so only our config counts.
-     * distribution 3 also traces every request and, unless told otherwise,
-     * exports the spans to https://localhost:4318 every 5 s (logging an error
-     * each time nobody listens): OTEL_TRACES_EXPORTER=none unless the
-     * environment chose an exporter. */
-    size_t nenv = 0, nextra = 0;
-    for (char **e = environ; *e; e++) nenv++;
-    for (size_t i = 0; cmd_env && cmd_env[i]; i++) nextra++;
-    char **envp = rb_calloc(nenv + nextra + 2, sizeof *envp);
-    size_t k = 0;
-    for (char **e = environ; *e; e++) {
-        if (is_distribution(o->kind) && strncmp(*e, "REGISTRY_", 9) == 0) continue;
-        if (env_overridden(*e, cmd_env)) continue;
-        if (o->kind == RB_REG_DISTRIBUTION3 && strcmp(*e, "OTEL_TRACES_EXPORTER=") == 0) continue;
-        envp[k++] = *e;
-    }
-    static char no_traces[] = "OTEL_TRACES_EXPORTER=none";
-    const char *exporter = getenv("OTEL_TRACES_EXPORTER");
-    if (o->kind == RB_REG_DISTRIBUTION3 && !(exporter && *exporter)) envp[k++] = no_traces;
-    for (size_t i = 0; i < nextra; i++) envp[k++] = cmd_env[i];   /* kind command: its env */
-    envp[k] = NULL;
-
-    r->log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (r->log_fd < 0) {
-        rb_err(err, errlen, "launch: opening %s: %s", r->log_path, strerror(errno));
-        free(envp);
-        goto fail;
-    }
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        rb_err(err, errlen, "launch: pipe: %s", strerror(errno));
-        free(envp);
-        goto fail;
-    }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        rb_err(err, errlen, "launch: fork: %s", strerror(errno));
-        close(p[0]); close(p[1]);
-        free(envp);
-        goto fail;
-    }
-    if (pid == 0) {
-        child_setup(parent, p[1], p[1]);
-        execve(prog, argv, envp);
-        static const char msg[] = "regbench: exec of the registry failed\n";
-        ssize_t ignored = write(2, msg, sizeof msg - 1);
-        (void)ignored;
-        _exit(127);
-    }
-    setpgid(pid, pid);   /* same as the child does: no window where it is in our group */
+    char **envp = registry_env(o->kind, cmd_env);
+    int spawned = spawn_registry(r, prog, argv, envp, 0, "launch", err, errlen);
     free(envp);
-    close(p[1]);
-    r->pid = pid;
-    r->pipe_rd = p[0];
-    if (live_add(pid) < 0) {
-        rb_err(err, errlen, "launch: more than %d registries running", MAX_LIVE);
-        terminate(r, 0);
-        finish_drain(r);
-        goto fail;
-    }
-    if (pthread_create(&r->drain, NULL, drain_main, r) != 0) {
-        rb_err(err, errlen, "launch: cannot start the log drain thread");
-        terminate(r, 0);
-        finish_drain(r);
-        goto fail;
-    }
-    r->drain_started = 1;
+    if (spawned < 0) goto fail;
 
     double timeout = o->ready_timeout_s > 0 ? o->ready_timeout_s : 30.0;
     if (wait_ready(r, port_known, timeout, err, errlen) < 0) {
@@ -1189,58 +1202,14 @@ void rb_launch_stop(rb_registry_proc *r)
 
 /* Starts `prog serve CONFIG` again for r (same config: same port, debug port
  * and storage), its output appended to the same log, and waits until it
- * answers GET /v2/. Mirrors rb_launch_start's spawn for distribution. */
+ * answers GET /v2/. */
 static int respawn_distribution(rb_registry_proc *r, char *prog, double timeout_s, char *err, size_t errlen)
 {
     char *argv[] = { prog, "serve", r->config_path, NULL };
-    size_t nenv = 0;
-    for (char **e = environ; *e; e++) nenv++;
-    char **envp = rb_calloc(nenv + 2, sizeof *envp);
-    size_t k = 0;
-    for (char **e = environ; *e; e++) {
-        if (strncmp(*e, "REGISTRY_", 9) == 0) continue;
-        if (r->kind == RB_REG_DISTRIBUTION3 && strcmp(*e, "OTEL_TRACES_EXPORTER=") == 0) continue;
-        envp[k++] = *e;
-    }
-    static char no_traces[] = "OTEL_TRACES_EXPORTER=none";
-    const char *exporter = getenv("OTEL_TRACES_EXPORTER");
-    if (r->kind == RB_REG_DISTRIBUTION3 && !(exporter && *exporter)) envp[k++] = no_traces;
-    envp[k] = NULL;
-    r->log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int p[2] = { -1, -1 };
-    if (r->log_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
-        rb_err(err, errlen, "restart after garbage collection: %s", strerror(errno));
-        free(envp);
-        return -1;
-    }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        rb_err(err, errlen, "restart after garbage collection: fork: %s", strerror(errno));
-        close(p[0]); close(p[1]);
-        free(envp);
-        return -1;
-    }
-    if (pid == 0) {
-        child_setup(parent, p[1], p[1]);
-        execve(prog, argv, envp);
-        _exit(127);
-    }
-    setpgid(pid, pid);
+    char **envp = registry_env(r->kind, NULL);
+    int spawned = spawn_registry(r, prog, argv, envp, 1, "restart after garbage collection", err, errlen);
     free(envp);
-    close(p[1]);
-    r->pid = pid;
-    r->reaped = 0;
-    r->exit_status = 0;
-    r->pipe_rd = p[0];
-    atomic_store(&r->drain_stop, 0);
-    if (live_add(pid) < 0 || pthread_create(&r->drain, NULL, drain_main, r) != 0) {
-        rb_err(err, errlen, "restart after garbage collection: cannot track the new process");
-        terminate(r, 0);
-        finish_drain(r);
-        return -1;
-    }
-    r->drain_started = 1;
+    if (spawned < 0) return -1;
     free(r->url);   /* wait_ready sets it again, to the same address */
     r->url = NULL;
     if (wait_ready(r, 1, timeout_s, err, errlen) < 0) {
