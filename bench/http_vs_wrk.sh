@@ -34,8 +34,8 @@ done
 # ---- regbench binary -----------------------------------------------------
 if [ -z "${REGBENCH:-}" ]; then
     REGBENCH="$repo/build-bench/regbench"
-    timeout 600 cmake -S "$repo" -B "$repo/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    timeout 600 cmake --build "$repo/build-bench" -j"$(nproc)" --target regbench >/dev/null
+    source "$here/lib_build.sh"
+    bench_build "$repo" regbench
 fi
 [ -x "$REGBENCH" ] || die "no regbench binary at $REGBENCH"
 if [ -n "${REGBENCH_B:-}" ]; then

@@ -35,8 +35,8 @@ for tool in nginx wrk jq curl crane openssl timeout; do
 done
 if [ -z "${REGBENCH:-}" ]; then
     REGBENCH="$repo/build-bench/regbench"
-    timeout 600 cmake -S "$repo" -B "$repo/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    timeout 600 cmake --build "$repo/build-bench" -j"$(nproc)" --target regbench >/dev/null
+    source "$here/lib_build.sh"
+    bench_build "$repo" regbench
 fi
 [ -x "$REGBENCH" ] || die "no regbench binary at $REGBENCH"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

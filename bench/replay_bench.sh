@@ -42,8 +42,8 @@ done
 build_note="Release build in build-bench/"
 [ -n "${REGBENCH:-}${TRACE_BENCH:-}" ] && build_note="binaries given: ${REGBENCH:-build-bench/regbench}, ${TRACE_BENCH:-build-bench/bench/trace_bench}"
 if [ -z "${REGBENCH:-}" ] || [ -z "${TRACE_BENCH:-}" ]; then
-    timeout 600 cmake -S "$repo" -B "$repo/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    timeout 600 cmake --build "$repo/build-bench" -j2 --target regbench trace_bench >/dev/null
+    source "$here/lib_build.sh"
+    bench_build "$repo" regbench trace_bench
 fi
 REGBENCH=${REGBENCH:-$repo/build-bench/regbench}
 TRACE_BENCH=${TRACE_BENCH:-$repo/build-bench/bench/trace_bench}
