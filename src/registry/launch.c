@@ -1100,7 +1100,7 @@ rb_registry_proc *rb_launch_start(const rb_launch_opts *o, char *err, size_t err
         argv[2] = portbuf;
         argv[3] = NULL;
     } else if (o->kind == RB_REG_COMMAND) {
-        int ports[1];
+        int ports[1] = {0};
         if (o->port) r->port = o->port;
         else if (free_ports(ports, 1, err, errlen) < 0) goto fail;
         else r->port = ports[0];

@@ -240,7 +240,7 @@ static int get_phase(const json_t *o, size_t i, rb_metrics *m, const char *what,
     rb_hist_init(&p->total.latency_us);
     p->registry.storage_bytes = -1;
     p->step_s = 1;
-    uint64_t index;
+    uint64_t index = 0;
     if (get_u64(o, "index", &index, &w, err, errlen) < 0) return -1;
     p->index = index > 1000000 ? 1000000 : (int)index;
     p->cut = !json_is_true(json_object_get(o, "complete"));
