@@ -49,6 +49,9 @@ double html_arr_num(const json_t *a, size_t i);
 void html_run_title(char *buf, size_t n, const char *registry, const char *scenario, const char *label, long long rep);
 /* The same for a run object of the document. */
 void html_run_title_of(const json_t *run, char *buf, size_t n);
+/* The id of scenario scn's part of the Summary ("scenario-NAME", other
+ * characters than letters, digits, '-' and '_' as '_'), written to f. */
+void html_scenario_anchor(FILE *f, const char *scn);
 
 /* ---- colours and legends -------------------------------------------------------- */
 
@@ -132,6 +135,9 @@ size_t html_ticks(const html_axis *a, double *v);
 #define HTML_CHART_W 420    /* viewBox of a chart in the grid: about its width on the page, so 11px text stays 11px */
 #define HTML_CHART_H 240
 #define HTML_BAND_STRIP 32  /* room above a plot for two rows of phase labels */
+#define HTML_DENSE_AT 4     /* a grid of this many charts or more is dense: four to a row at 1,400 px */
+#define HTML_DENSE_W 300    /* viewBox of a chart in a dense grid: its width on the page there */
+#define HTML_DENSE_H 180
 
 /* Opens <svg class="chart" data-chart=name> with a plot area for w x h. */
 void html_plot_open(html_plot *p, FILE *f, const char *name, double w, double h, int has_y2, const char *aria);
@@ -150,6 +156,9 @@ void html_nodata(FILE *f, const char *name, const char *why);
 void html_fig_open(FILE *f, const char *caption, const char *status);
 /* The same for a chart wider than a grid cell: the figure spans the grid's row. */
 void html_fig_open_wide(FILE *f, const char *caption);
+/* Opens the grid of n charts: dense (narrower cells, HTML_DENSE_W charts)
+ * from HTML_DENSE_AT charts on. Returns whether it is dense. */
+int html_grid_open(FILE *f, size_t n);
 
 /* ---- the sections, in page order ------------------------------------------------ */
 
@@ -158,7 +167,8 @@ void html_shards(const html_ctx *c);             /* html_tables.c: a merged run'
 void html_side_by_side(const html_ctx *c);       /* html_tables.c: the registries, phase by phase */
 void html_conformance(const html_ctx *c);        /* html_tables.c: the OCI conformance suite per registry */
 void html_scaling(const html_ctx *c);            /* html_scaling.c */
-void html_latency(const html_ctx *c);            /* html_latency.c */
+void html_latency(const html_ctx *c);            /* html_latency.c: one chart per scenario */
+void html_latency_classes(const html_ctx *c, const char *scn);   /* html_latency.c: its size classes, in Summary */
 void html_dedup(const html_ctx *c);              /* html_dedup.c */
 void html_replay(const html_ctx *c);             /* html_replay.c: only when a run recorded a replay */
 int html_has_replay(const html_ctx *c);          /* html_replay.c: whether html_replay writes a section */

@@ -119,8 +119,8 @@ static int dedup_chart(const html_ctx *c, const char *scn)
     }
     int nbars = have[D_LOGICAL] + have[D_SENT] + have[D_STORED];
     html_plot p;
-    html_plot_open(&p, f, "dedup", w, HTML_CHART_H + 30, have[D_RSS], cap);
-    p.H -= 16; /* room for two-line group labels */
+    html_plot_open(&p, f, "dedup", w, HTML_CHART_H + 6, have[D_RSS], cap);
+    p.H = p.h - p.T - 46; /* room for two-line group labels; the x axis has no title */
     p.x = (html_axis){0, (double)ng, 0, HTML_NUM};
     p.y = html_value_axis(ymax, HTML_BYTES);
     p.y2 = html_value_axis(rmax > 0 ? rmax : 1e6, HTML_BYTES);

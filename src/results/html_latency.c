@@ -1,14 +1,21 @@
-/* html_latency: the "Latency percentile spectrum" section of report.html:
- * per scenario and size class (the part of a phase key after its first
- * '/', with the label), one chart of each group's median latency at p50 …
- * p99.9 and the maximum, both axes logarithmic; all of them in one grid. */
+/* html_latency: the latency percentile spectra of report.html: charts of
+ * each group's median latency at p50 … p99.9 and the maximum, both axes
+ * logarithmic, one per scenario and size class (the part of a phase key
+ * after its first '/', with the label). The "Latency percentile spectrum"
+ * section near the top has one chart per scenario, its headline size class
+ * (the largest); a scenario with several size classes has all of them in
+ * its own part of the Summary further down. A grid of many charts is
+ * dense (html_grid_open), its charts narrower, their percentile ticks
+ * without the "p" so that p90 and p95 do not run into each other. */
 #include "html.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const double SPEC_X[6] = {2, 10, 20, 100, 1000, 10000};
 static const char *const SPEC_L[6] = {"p50", "p90", "p95", "p99", "p99.9", "max"};
+static const char *const SPEC_L_DENSE[6] = {"50", "90", "95", "99", "99.9", "max"};
 static const rb_stat_id SPEC_V[6] = {RB_STAT_P50, RB_STAT_P90, RB_STAT_P95, RB_STAT_P99, RB_STAT_P999, RB_STAT_MAX};
 
 /* Splits a phase key at its first '/': base and size class (after the '/', or ""). */
@@ -69,8 +76,10 @@ static void curve(const html_ctx *c, const html_plot *p, const rb_group *g, html
     html_legend_add(lg, col, dash, 0, lab);
 }
 
-/* The figure of scenario scn and size class cls; 1 when it has a chart. */
-static int spectrum(const html_ctx *c, const char *scn, const char *cls)
+/* The figure of scenario scn and size class cls, dense or not; more > 0
+ * names the scenario's other size classes (shown in its Summary part) in
+ * the caption. 1 when it has a chart. */
+static int spectrum(const html_ctx *c, const char *scn, const char *cls, int dense, size_t more)
 {
     FILE *f = c->f;
     const rb_groups *gs = &c->sec->groups;
@@ -89,7 +98,15 @@ static int spectrum(const html_ctx *c, const char *scn, const char *cls)
     }
     char cap[512];
     snprintf(cap, sizeof cap, "%s%s%s", scn, cls[0] ? " · " : "", cls);
-    html_fig_open(f, cap, NULL);
+    /* the figure, its caption pointing at the scenario's other size classes */
+    fputs("<figure>\n<figcaption>", f);
+    html_esc(f, cap);
+    if (more) {
+        fputs(" <span class=\"more\">(largest of <a href=\"#", f);
+        html_scenario_anchor(f, scn);
+        fprintf(f, "\">%zu size classes</a>)</span>", more + 1);
+    }
+    fputs("</figcaption>\n", f);
     if (!(hi > 0)) {
         html_nodata(f, "latency", "every latency is 0");
         fputs("</figure>\n", f);
@@ -97,10 +114,11 @@ static int spectrum(const html_ctx *c, const char *scn, const char *cls)
     }
     if (!isfinite(lo)) lo = hi;
     html_plot p;
-    html_plot_open(&p, f, "latency", HTML_CHART_W, HTML_CHART_H, 0, cap);
+    html_plot_open(&p, f, "latency", dense ? HTML_DENSE_W : HTML_CHART_W, dense ? HTML_DENSE_H : HTML_CHART_H, 0, cap);
     p.x = (html_axis){1.4, 14000, 1, HTML_NUM};
     p.y = html_log_axis(lo, hi, HTML_NUM);
-    html_plot_axes(&p, "percentile (log scale of 1/(1-p))", "latency (ms, log scale)", NULL, SPEC_X, SPEC_L, 6);
+    html_plot_axes(&p, dense ? "percentile (log of 1/(1-p))" : "percentile (log scale of 1/(1-p))",
+                   "latency (ms, log scale)", NULL, SPEC_X, dense ? SPEC_L_DENSE : SPEC_L, 6);
     html_legend lg = {0};
     html_styles st;
     html_styles_init(&st, c, by_registry);
@@ -112,34 +130,94 @@ static int spectrum(const html_ctx *c, const char *scn, const char *cls)
     return 1;
 }
 
+#define MAX_CLASSES 32
+
+/* The size classes of scenario scn that have operations, in group order; returns how many. */
+static size_t scenario_classes(const html_ctx *c, const char *scn, char classes[][256])
+{
+    const rb_groups *gs = &c->sec->groups;
+    size_t ncls = 0;
+    for (size_t i = 0; i < gs->n; i++) {
+        const rb_group *g = &gs->g[i];
+        if (strcmp(g->scenario, scn) != 0 || !(g->ops > 0)) continue;
+        char cl[256];
+        class_of(g, cl, sizeof cl);
+        int seen = 0;
+        for (size_t k = 0; k < ncls; k++)
+            if (!strcmp(classes[k], cl)) seen = 1;
+        if (!seen && ncls < MAX_CLASSES) snprintf(classes[ncls++], sizeof classes[0], "%s", cl);
+    }
+    return ncls;
+}
+
+/* The multiplier of a size unit at u ("kB" 1e3, "MiB" 2^20, "" 1). */
+static double size_unit(const char *u)
+{
+    static const char pfx[] = "KMGT";
+    char c = *u == 'k' ? 'K' : *u;
+    const char *p = c ? strchr(pfx, c) : NULL;
+    if (!p) return 1;
+    return pow(u[1] == 'i' ? 1024 : 1000, (double)(p - pfx + 1));
+}
+
+/* How large a size class is: the largest of its "=VALUE" numbers, sizes
+ * with their units ("size=5MB/level=6" 5e6, "vus=8" 8); -1 for a class
+ * without one, -2 for the empty class. */
+static double class_weight(const char *cls)
+{
+    if (!cls[0]) return -2;
+    double best = -1;
+    for (const char *s = strchr(cls, '='); s; s = strchr(s + 1, '=')) {
+        char *end;
+        double v = strtod(s + 1, &end);
+        if (end == s + 1 || !isfinite(v)) continue;
+        v *= size_unit(end);
+        if (v > best) best = v;
+    }
+    return best;
+}
+
+/* The headline of n size classes: the largest, the later one on a tie. */
+static size_t headline(char classes[][256], size_t n)
+{
+    size_t h = 0;
+    for (size_t i = 1; i < n; i++)
+        if (class_weight(classes[i]) >= class_weight(classes[h])) h = i;
+    return h;
+}
+
 void html_latency(const html_ctx *c)
 {
     FILE *f = c->f;
-    const rb_groups *gs = &c->sec->groups;
-    size_t drawn = 0;
+    char classes[MAX_CLASSES][256];
+    size_t drawn = 0, charts = 0;
     html_section_head(f, "latency", "Latency percentile spectrum",
-                      "Per scenario and size class: the latency at each percentile (p50 … p99.9 and the maximum), "
-                      "medians over repetitions. Both axes are logarithmic, so the tail gets as much room as the median; "
-                      "a curve that bends up at the right has a long tail.");
-    fputs("<div class=\"grid\">\n", f);
+                      "Per scenario, its largest size class (each one is under Summary): latency at p50 … p99.9 and the "
+                      "maximum, medians over repetitions, on log axes: a curve that bends up at the right has a long tail.");
+    for (size_t si = 0; si < c->sec->n_scenarios; si++) charts += scenario_classes(c, c->sec->scenarios[si].name, classes) > 0;
+    int dense = html_grid_open(f, charts);
     for (size_t si = 0; si < c->sec->n_scenarios; si++) {
         const char *scn = c->sec->scenarios[si].name;
-        /* size classes of this scenario, in order */
-        char classes[32][256];
-        size_t ncls = 0;
-        for (size_t i = 0; i < gs->n; i++) {
-            const rb_group *g = &gs->g[i];
-            if (strcmp(g->scenario, scn) != 0 || !(g->ops > 0)) continue;
-            char cl[256];
-            class_of(g, cl, sizeof cl);
-            int seen = 0;
-            for (size_t k = 0; k < ncls; k++)
-                if (!strcmp(classes[k], cl)) seen = 1;
-            if (!seen && ncls < 32) snprintf(classes[ncls++], sizeof classes[0], "%s", cl);
-        }
-        for (size_t ci = 0; ci < ncls; ci++) drawn += spectrum(c, scn, classes[ci]);
+        size_t ncls = scenario_classes(c, scn, classes);
+        if (ncls == 0) continue;
+        drawn += spectrum(c, scn, classes[headline(classes, ncls)], dense, ncls - 1);
     }
     fputs("</div>\n", f);
     if (drawn == 0) html_nodata(f, "latency", "no phase has operations");
     fputs("</section>\n", f);
+}
+
+/* Every size class of scenario scn, in group order, when it has more than
+ * one (else the chart at the top is all there is): for its Summary part. */
+void html_latency_classes(const html_ctx *c, const char *scn)
+{
+    FILE *f = c->f;
+    char classes[MAX_CLASSES][256];
+    size_t ncls = scenario_classes(c, scn, classes);
+    if (ncls < 2) return;
+    fprintf(f, "<p class=\"note\">Latency percentile spectrum of each of its %zu size classes (as in the "
+               "<a href=\"#latency\">spectrum</a> at the top):</p>\n", ncls);
+    int dense = html_grid_open(f, ncls);
+    for (size_t ci = 0; ci < ncls; ci++) spectrum(c, scn, classes[ci], dense, 0);
+    fputs("</div>\n", f);
 }

@@ -3,7 +3,7 @@
  * the number of virtual users, from phases named like op/vus=N, else from
  * the scenario's throughput_MBps{vus=N} gauges; or, for a scenario with
  * phases named like op/repos=N (metadata), against the number of
- * repositories; all in one grid. */
+ * repositories; all in one grid (dense from HTML_DENSE_AT charts). */
 #include "html.h"
 #include "results/rb_load.h"
 #include "util/rb_util.h"
@@ -129,6 +129,7 @@ typedef struct scaling {
     int gauges;             /* the points come from throughput_MBps gauges */
     int use_ops;            /* no point moved bytes: chart operations per second */
     double vlo, vhi, ymax, pmax;
+    int dense;              /* drawn in a dense grid: HTML_DENSE_W charts */
     double xt[16];          /* x ticks: the VU counts */
     const char *xl[16];
     char xlb[16][16];
@@ -217,7 +218,7 @@ static void scaling_chart(const html_ctx *c, const scaling *s, int which)
              s->repos ? "the number of repositories" : "concurrency");
     html_fig_open(f, cap, NULL);
     html_plot p;
-    html_plot_open(&p, f, "scaling", HTML_CHART_W, HTML_CHART_H, 0, cap);
+    html_plot_open(&p, f, "scaling", s->dense ? HTML_DENSE_W : HTML_CHART_W, s->dense ? HTML_DENSE_H : HTML_CHART_H, 0, cap);
     p.x = (html_axis){s->vlo / 1.4, s->vhi * 1.4, 1, HTML_NUM};
     p.y = html_value_axis(which ? s->pmax : s->ymax, HTML_NUM);
     html_plot_axes(&p, s->repos ? "repositories (log scale)" : "concurrent virtual users (log scale)",
@@ -249,9 +250,9 @@ void html_scaling(const html_ctx *c)
     const char *scn[RB_SEC_MAX_SCENARIOS];
     size_t nscn = 0, drawn = 0;
     html_section_head(f, "scaling", "Scaling with concurrency",
-                      "Throughput and p99 latency against the number of concurrent virtual users (phases named op/vus=N). "
-                      "Perfect scaling would multiply throughput by N at constant latency. A scenario whose phases are "
-                      "named op/repos=N (metadata) is drawn against the number of repositories instead.");
+                      "Throughput and p99 latency against the number of concurrent virtual users (phases op/vus=N: "
+                      "perfect scaling multiplies throughput by N at constant latency), or against the number of "
+                      "repositories (op/repos=N, metadata).");
     for (size_t i = 0; i < c->sec->n_scenarios; i++) scn[nscn++] = c->sec->scenarios[i].name;
     /* scenarios with only gauges (no vus phases with ops) are not in gs: add run scenarios too */
     for (size_t ri = 0; ri < c->nruns && nscn < RB_SEC_MAX_SCENARIOS; ri++) {
@@ -262,17 +263,26 @@ void html_scaling(const html_ctx *c)
         if (!seen) scn[nscn++] = s;
     }
     spoint *pts = rb_calloc(1024, sizeof *pts);
-    fputs("<div class=\"grid\">\n", f);
-    for (size_t si = 0; si < nscn; si++) {
-        const char *xkey = scaling_xkey(gs, scn[si]);
-        scaling s = {.scn = scn[si], .pts = pts, .repos = strcmp(xkey, "repos") == 0};
-        s.n = scaling_points(c, gs, scn[si], xkey, pts, 1024, &s.gauges);
-        if (s.n == 0) continue;
-        scaling_axes(&s);
-        for (int which = 0; which < 2; which++) {
-            if (which == 1 && !(s.pmax > 0)) continue;
-            scaling_chart(c, &s, which);
-            drawn++;
+    /* twice: first how many charts there are (the grid's density), then the charts */
+    size_t charts = 0;
+    int dense = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) dense = html_grid_open(f, charts);
+        for (size_t si = 0; si < nscn; si++) {
+            const char *xkey = scaling_xkey(gs, scn[si]);
+            scaling s = {.scn = scn[si], .pts = pts, .repos = strcmp(xkey, "repos") == 0, .dense = dense};
+            s.n = scaling_points(c, gs, scn[si], xkey, pts, 1024, &s.gauges);
+            if (s.n == 0) continue;
+            scaling_axes(&s);
+            for (int which = 0; which < 2; which++) {
+                if (which == 1 && !(s.pmax > 0)) continue;
+                if (pass == 0) {
+                    charts++;
+                    continue;
+                }
+                scaling_chart(c, &s, which);
+                drawn++;
+            }
         }
     }
     fputs("</div>\n", f);

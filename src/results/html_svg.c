@@ -357,6 +357,13 @@ void html_fig_open(FILE *f, const char *caption, const char *status)
     fputs("</figcaption>\n", f);
 }
 
+int html_grid_open(FILE *f, size_t n)
+{
+    int dense = n >= HTML_DENSE_AT;
+    fputs(dense ? "<div class=\"grid dense\">\n" : "<div class=\"grid\">\n", f);
+    return dense;
+}
+
 void html_section_head(FILE *f, const char *id, const char *title, const char *intro)
 {
     fprintf(f, "<section id=\"%s\"><h2>%s</h2>\n", id, title);
@@ -367,6 +374,15 @@ void html_run_title(char *buf, size_t n, const char *registry, const char *scena
 {
     int len = snprintf(buf, n, "%s · %s%s%s", registry, scenario, label[0] ? " " : "", label);
     if (len > 0 && (size_t)len < n) snprintf(buf + len, n - (size_t)len, " · rep %lld", rep);
+}
+
+void html_scenario_anchor(FILE *f, const char *scn)
+{
+    fputs("scenario-", f);
+    for (const char *s = scn; *s; s++) {
+        int ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_';
+        fputc(ok ? *s : '_', f);
+    }
 }
 
 void html_run_title_of(const json_t *run, char *buf, size_t n)

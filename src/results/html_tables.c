@@ -7,7 +7,10 @@
  * metrics, the environment, and a merged run's shards. */
 #include "html.h"
 
+#include "util/rb_util.h"
+
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SPREADS_SHOWN 8   /* like-with-like findings per scenario, as in summary.md */
@@ -117,9 +120,14 @@ void html_shards(const html_ctx *c)
     fputs("</table></section>\n", f);
 }
 
-static void scenario_table(FILE *f, const rb_sec_scenario *sc)
+/* A scenario's part of the Summary: its table, its findings, and the
+ * latency spectrum of each of its size classes when it has several. */
+static void scenario_table(const html_ctx *c, const rb_sec_scenario *sc)
 {
-    fputs("<h3>Scenario ", f);
+    FILE *f = c->f;
+    fputs("<h3 id=\"", f);
+    html_scenario_anchor(f, sc->name);
+    fputs("\">Scenario ", f);
     html_esc(f, sc->name);
     fputs("</h3>\n<table class=\"summary\"><tr><th>registry</th><th>label</th><th>phase</th><th>reps</th><th>ops</th>"
           "<th>errors</th><th>MB/s</th><th>ops/s</th><th>p50 ms</th><th>p99 ms</th></tr>\n", f);
@@ -173,6 +181,64 @@ static void scenario_table(FILE *f, const rb_sec_scenario *sc)
         fputs(".</li>", f);
     }
     fprintf(f, "<li%s>Errors: %.0f.</li></ul>\n", sc->errors > 0 ? " class=\"err\"" : "", sc->errors);
+    html_latency_classes(c, sc->name);
+}
+
+/* One scenario's table of the registries side by side: its rows of s->side,
+ * a column per registry it ran on (and for the label when it has labels). */
+static void side_table(FILE *f, const rb_sections *s, const char *scn)
+{
+    size_t nreg = s->n_registries;
+    int *used = rb_calloc(nreg ? nreg : 1, sizeof *used), labels = 0;
+    for (size_t i = 0; i < s->n_side; i++) {
+        if (strcmp(s->side[i].key->scenario, scn) != 0) continue;
+        if (s->side[i].key->label[0]) labels = 1;
+        for (size_t r = 0; r < nreg; r++)
+            if (s->side[i].cells[r]) used[r] = 1;
+    }
+    fputs("<table class=\"summary side\"><caption>", f);
+    html_esc(f, scn);
+    fputs(" <span class=\"unit\">MB&#47;s · p99 ms</span></caption><tr>", f);
+    if (labels) fputs("<th>label</th>", f);
+    fputs("<th>phase</th>", f);
+    for (size_t r = 0; r < nreg; r++) {
+        if (!used[r]) continue;
+        fputs("<th>", f);
+        html_esc(f, s->registries[r].name);
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < s->n_side; i++) {
+        const rb_group *k = s->side[i].key;
+        if (strcmp(k->scenario, scn) != 0) continue;
+        fputs("<tr>", f);
+        if (labels) td_text(f, k->label);
+        td_text(f, k->phase);
+        for (size_t r = 0; r < nreg; r++) {
+            const rb_sec_phase *m = s->side[i].cells[r];
+            if (!used[r]) continue;
+            if (!m) {
+                td_num(f, "-");
+                continue;
+            }
+            char a[32], b[32];
+            html_fnum(a, sizeof a, m->mbps);
+            html_fnum(b, sizeof b, m->p99);
+            fputs("<td class=\"n\" title=\"", f);
+            html_esc(f, s->registries[r].name);
+            fputs(", ", f);
+            html_esc(f, k->phase);
+            if (k->label[0]) {
+                fputs(" (", f);
+                html_esc(f, k->label);
+                fputc(')', f);
+            }
+            fprintf(f, ": %s MB&#47;s, p99 %s ms\">%s · %s</td>", a, b, a, b);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    free(used);
 }
 
 void html_side_by_side(const html_ctx *c)
@@ -181,39 +247,23 @@ void html_side_by_side(const html_ctx *c)
     const rb_sections *s = c->sec;
     html_section_head(f, "side", "Registries side by side",
                       "Median throughput (MB&#47;s) and p99 latency (ms) of each phase, for the scenarios that ran on two "
-                      "or more registries.");
+                      "or more registries: one table per scenario, a column per registry it ran on, each cell "
+                      "<i>MB&#47;s · p99 ms</i>.");
     if (s->n_side == 0) {
         fputs(s->n_registries < 2 ? "<p class=\"note\">One registry: nothing to set side by side.</p>\n"
                                   : "<p class=\"note\">No scenario ran on two registries.</p>\n", f);
         fputs("</section>\n", f);
         return;
     }
-    fputs("<table class=\"summary side\"><tr><th>scenario</th><th>label</th><th>phase</th>", f);
-    for (size_t r = 0; r < s->n_registries; r++) {
-        fputs("<th>", f);
-        html_esc(f, s->registries[r].name);
-        fputs("</th>", f);
-    }
-    fputs("</tr>\n", f);
+    /* the scenarios in the order of their first row, their tables in columns */
+    fputs("<div class=\"sidecols\">\n", f);
     for (size_t i = 0; i < s->n_side; i++) {
-        const rb_group *k = s->side[i].key;
-        fputs("<tr>", f);
-        td_text(f, k->scenario);
-        td_text(f, k->label);
-        td_text(f, k->phase);
-        for (size_t r = 0; r < s->n_registries; r++) {
-            const rb_sec_phase *m = s->side[i].cells[r];
-            if (!m) {
-                td_num(f, "-");
-                continue;
-            }
-            char a[32], b[32], cell[80];
-            snprintf(cell, sizeof cell, "%s MB/s · %s ms", html_fnum(a, sizeof a, m->mbps), html_fnum(b, sizeof b, m->p99));
-            td_num(f, cell);
-        }
-        fputs("</tr>\n", f);
+        const char *scn = s->side[i].key->scenario;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++) seen = strcmp(s->side[j].key->scenario, scn) == 0;
+        if (!seen) side_table(f, s, scn);
     }
-    fputs("</table></section>\n", f);
+    fputs("</div></section>\n", f);
 }
 
 void html_conformance(const html_ctx *c)
@@ -262,7 +312,7 @@ void html_summary(const html_ctx *c)
     html_section_head(f, "summary", "Summary", "Per scenario, each phase's medians over repetitions (MB = 10^6 bytes; "
                                                "latency from the intended start of an operation).");
     if (c->sec->n_scenarios == 0) fputs("<p class=\"nodata\">No phase has operations.</p>\n", f);
-    for (size_t i = 0; i < c->sec->n_scenarios; i++) scenario_table(f, &c->sec->scenarios[i]);
+    for (size_t i = 0; i < c->sec->n_scenarios; i++) scenario_table(c, &c->sec->scenarios[i]);
     fputs("</section>\n", f);
 }
 

@@ -295,6 +295,18 @@ static void test_suite(void)
     CHECK(strstr(html, "data-nodata=\"throughput\"") != NULL);
     /* latency: 3 scenarios, single has two size classes (size=1MB and the hostile phase's "script>") */
     CHECK(marks(html, "latency", &svgs) >= 6 * 2);
+    /* at the top one spectrum per scenario (single's largest class links to the rest), every
+       class in its scenario's part of the Summary */
+    {
+        const char *lat = strstr(html, "<section id=\"latency\">"), *ded = strstr(html, "<section id=\"dedup\">");
+        const char *one = strstr(html, "<h3 id=\"scenario-single\">"), *two = one ? strstr(one + 1, "<h3 id=") : NULL;
+        size_t top = 0, in_single = 0;
+        for (const char *s = lat; s && ded && (s = strstr(s + 1, "data-chart=\"latency\"")) && s < ded;) top++;
+        for (const char *s = one; s && two && (s = strstr(s + 1, "data-chart=\"latency\"")) && s < two;) in_single++;
+        CHECKF(lat && ded && top == 3, "latency charts at the top: %zu, want one per scenario", top);
+        CHECKF(one && two && in_single >= 2, "latency charts in single's summary: %zu, want its size classes", in_single);
+        CHECK(strstr(html, "size classes</a>)</span></figcaption>") && strstr(html, "<a href=\"#scenario-single\">"));
+    }
     CHECK(marks(html, "scaling", &svgs) > 0 && svgs == 2);
     /* dedup: two registries x two phases with ops: bars and RSS dots */
     CHECK(marks(html, "dedup", &svgs) >= 4 * 3);
@@ -423,7 +435,10 @@ static void test_sections(void)
         "crane-memory (2.0x).</li>",
         "<li>Best throughput of &lt;script&gt;alert(1)&lt;&#47;script&gt; (mode=chunked): 20.0 MB&#47;s on dist-fs; "
         "worst: 10.0 MB&#47;s on crane-memory (2.0x).</li>",
-        "<td>push&#47;size=1MB</td><td class=\"n\">50.0 MB&#47;s · 8.00 ms</td><td class=\"n\">-</td>",
+        "<caption>single <span class=\"unit\">MB&#47;s · p99 ms</span></caption><tr><th>label</th><th>phase</th>"
+        "<th>crane-memory</th><th>dist-fs</th></tr>",
+        "<td>mode=monolithic</td><td>push&#47;size=1MB</td><td class=\"n\" title=\"crane-memory, push&#47;size=1MB "
+        "(mode=monolithic): 50.0 MB&#47;s, p99 8.00 ms\">50.0 · 8.00</td><td class=\"n\">-</td>",
         "<td>pull&#47;size=1MB</td></tr>",   /* the cut phase of the interrupted run */
     };
     for (size_t i = 0; i < sizeof in_html / sizeof in_html[0]; i++)
