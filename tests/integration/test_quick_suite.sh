@@ -154,12 +154,20 @@ def h_row(sec, *cells):
     return False
 summ, lat, checks, custom = section("summary"), section("latency"), section("checks"), section("custom")
 for s, regs in PAIRS.items():
-    part = summ.split("<h3>Scenario %s</h3>" % s, 1)
+    part = re.split(r"<h3[^>]*>Scenario %s</h3>" % re.escape(s), summ, maxsplit=1)
     want(len(part) == 2, "report.html: no summary table for scenario %s" % s)
-    body = part[-1].split("<h3>Scenario ", 1)[0]
+    body = re.split(r"<h3[^>]*>Scenario ", part[-1], maxsplit=1)[0]
     for g in regs:
         want(h_row(body, g), "report.html: summary of %s has no row for %s" % (s, g))
     want(any(c == s or c.startswith(s + " ·") for c in caps(lat)), "report.html: no latency chart for %s" % s)
+# the spectrum at the top: one chart per scenario, its largest size class; every class under Summary
+top = [re.sub(r"<[^>]+>", "", c) for c in caps(lat)]
+want(len(top) == len(PAIRS), "report.html: %d latency charts at the top, want one per scenario: %s" % (len(top), top))
+for s, cls, n in (("single", "size=5MB/level=6", 2), ("concurrent", "vus=8", 3), ("metadata", "repos=50", 2),
+                  ("range", "size=1MB", 3), ("referrers", "count=10", 2)):
+    want("%s · %s (largest of %d size classes)" % (s, cls, n) in top, "report.html: headline spectrum of %s" % s)
+for cls in ("repos=10", "repos=50"):
+    want("metadata · " + cls in caps(summ), "report.html: metadata · %s spectrum under Summary" % cls)
 want(any(c.startswith("metadata: operations per second") for c in caps(section("scaling"))), "report.html: metadata scaling chart")
 want(any(c.startswith("dedup:") for c in caps(section("dedup"))), "report.html: dedup chart")
 for g in MAIN:
