@@ -7,6 +7,7 @@
 --
 -- It reports (custom counters, and built-in counters in each phase):
 --   logical_bytes{phase}  bytes the images add up to, as if nothing were shared
+--                         (push-base too: the base image pushed in setup)
 --   sent_bytes{phase}     bytes regbench actually uploaded
 --   blobs_skipped / blobs_mounted / blobs_uploaded counters per phase
 -- and each phase's registry block in results.json has storage_bytes (disk
@@ -69,7 +70,10 @@ push_all("push-unique", unique)
 -- pushes can mount them from there
 if shared_n > 0 then
   rb.setup("push-base", function()
-    assert(reg:push("dedup/base", "v1", rb.image.generate{layers = shared_n, shared = base, seed = seed}))
+    local img = rb.image.generate{layers = shared_n, shared = base, seed = seed}
+    local r = assert(reg:push("dedup/base", "v1", img))
+    logical:add(img.total_size, {phase = "push-base"})
+    sent:add(r.bytes_sent, {phase = "push-base"})
   end)
 end
 push_all("push-shared", shared, shared_n > 0 and "dedup/base" or nil)
