@@ -45,6 +45,8 @@ typedef struct rb_trace_rec {
     rb_trace_kind kind;
     const char *ref;              /* tag or digest, upload id, or "" */
     const char *digest;           /* the query's digest= (an upload's PUT or POST), decoded, or "" */
+    const char *mount;            /* the query's mount= (a cross-repository mount's POST), decoded, or "" */
+    const char *from;             /* the query's from= (the repository a mount is from), decoded, or "" */
     int status;                   /* HTTP status */
     uint64_t bytes;               /* response bytes written */
     uint64_t duration_us;         /* as recorded by the registry */

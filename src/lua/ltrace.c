@@ -4,8 +4,8 @@
  * rb_trace) or nil, err; tr:records() is an iterator for a generic for,
  * tr:next() returns one record or nil (end) or nil, err, tr:stats() the
  * counters, tr:close() (also on __gc and __close) closes the file. A record
- * is a new table {time_us, method, repo, kind, ref, digest, status, bytes,
- * duration_us, client, line}. Reading is plain blocking file I/O on the loop
+ * is a new table {time_us, method, repo, kind, ref, digest, mount, from,
+ * status, bytes, duration_us, client, line}. Reading is plain blocking file I/O on the loop
  * thread, like rb.image.generate. */
 #include "ltrace.h"
 #include "replay/rb_trace.h"
@@ -27,7 +27,7 @@ static ltrace *check_open(lua_State *L, int idx)
 /* Pushes a record as a new table. */
 static void push_rec(lua_State *L, const rb_trace_rec *r)
 {
-    lua_createtable(L, 0, 11);
+    lua_createtable(L, 0, 13);
     lua_pushinteger(L, (lua_Integer)r->time_us);
     lua_setfield(L, -2, "time_us");
     lua_pushstring(L, r->method);
@@ -40,6 +40,10 @@ static void push_rec(lua_State *L, const rb_trace_rec *r)
     lua_setfield(L, -2, "ref");
     lua_pushstring(L, r->digest);
     lua_setfield(L, -2, "digest");
+    lua_pushstring(L, r->mount);
+    lua_setfield(L, -2, "mount");
+    lua_pushstring(L, r->from);
+    lua_setfield(L, -2, "from");
     lua_pushinteger(L, r->status);
     lua_setfield(L, -2, "status");
     lua_pushinteger(L, (lua_Integer)r->bytes);

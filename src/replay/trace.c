@@ -37,7 +37,7 @@ struct rb_trace {
     int eof;
     int failed;               /* an error was returned: every later call returns it again */
     char fail_msg[300];
-    char method[32], repo[1024], ref[1024], client[256], digest[256];
+    char method[32], repo[1024], ref[1024], client[256], digest[256], mount[256], from[1024];
 };
 
 /* ---- buffer ---------------------------------------------------------- */
@@ -206,28 +206,29 @@ static int parse_uri(rb_trace *t, const char *uri, rb_trace_kind *kind)
     return 0;
 }
 
-/* The value of the query's digest= parameter, percent-decoded, into t->digest
- * ("" when absent or too long). */
-static void parse_query_digest(rb_trace *t, const char *uri)
+/* The value of the query's NAME= parameter (name includes the '='),
+ * percent-decoded, into out ("" when absent or too long). */
+static void parse_query_param(const char *uri, const char *name, char *out, size_t cap)
 {
-    t->digest[0] = 0;
+    size_t nl = strlen(name);
+    out[0] = 0;
     const char *q = strchr(uri, '?');
     if (!q) return;
     for (const char *p = q + 1; *p;) {   /* each pass consumes one parameter */
         size_t n = strcspn(p, "&#");
-        if (n > 7 && strncmp(p, "digest=", 7) == 0) {
+        if (n > nl && strncmp(p, name, nl) == 0) {
             size_t o = 0;
-            for (size_t i = 7; i < n; i++) {   /* bounded by the parameter's length */
+            for (size_t i = nl; i < n; i++) {   /* bounded by the parameter's length */
                 char c = p[i];
                 if (c == '%' && i + 2 < n && isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2])) {
                     char hex[3] = {p[i + 1], p[i + 2], 0};
                     c = (char)strtol(hex, NULL, 16);
                     i += 2;
                 }
-                if (o + 1 >= sizeof t->digest) { t->digest[0] = 0; return; }
-                t->digest[o++] = c;
+                if (o + 1 >= cap) { out[0] = 0; return; }
+                out[o++] = c;
             }
-            t->digest[o] = 0;
+            out[o] = 0;
             return;
         }
         if (p[n] != '&') return;
@@ -436,7 +437,9 @@ static int fill_rec(rb_trace *t, json_t *o, rb_trace_rec *rec, const char **why)
     if (parse_time(ts, &rec->time_us) < 0) { *why = "bad time"; return -1; }
     if (copy_str(t->method, sizeof t->method, method, strlen(method)) < 0) { *why = "method too long"; return -1; }
     if (parse_uri(t, uri, &rec->kind) < 0) { *why = "uri too long"; return -1; }
-    parse_query_digest(t, uri);
+    parse_query_param(uri, "digest=", t->digest, sizeof t->digest);
+    parse_query_param(uri, "mount=", t->mount, sizeof t->mount);
+    parse_query_param(uri, "from=", t->from, sizeof t->from);
     long long v;
     if (int_of(o, "http.response.status", &v) < 0 || v < 0 || v > 999) { *why = "bad or missing status"; return -1; }
     rec->status = (int)v;
@@ -467,6 +470,8 @@ static int fill_rec(rb_trace *t, json_t *o, rb_trace_rec *rec, const char **why)
     rec->repo = t->repo;
     rec->ref = t->ref;
     rec->digest = t->digest;
+    rec->mount = t->mount;
+    rec->from = t->from;
     rec->client = t->client;
     return 1;
 }

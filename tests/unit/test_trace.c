@@ -246,6 +246,20 @@ static void test_kinds(void)
     }
     CHECK(rb_trace_next(t, &r, err, sizeof err) == 0);
     rb_trace_close(t);
+
+    /* a cross-repository mount: mount= and from= decoded; digest= absent */
+    t = rb_trace_open(write_file("mount.log",
+                                 "{\"msg\":\"response completed\",\"time\":\"2026-01-01T00:00:00Z\","
+                                 "\"http.request.method\":\"POST\",\"http.request.uri\":"
+                                 "\"/v2/a/b/blobs/uploads/?mount=sha256%3Aab&from=lib%2Fbase\",\"http.response.status\":201}\n",
+                                 0),
+                      NULL, err, sizeof err);
+    CHECKF(t != NULL, "%s", err);
+    if (!t) return;
+    CHECK(rb_trace_next(t, &r, err, sizeof err) == 1);
+    CHECKF(r.kind == RB_TRACE_UPLOAD && strcmp(r.mount, "sha256:ab") == 0 && strcmp(r.from, "lib/base") == 0 &&
+           r.digest[0] == 0, "mount '%s' from '%s' digest '%s'", r.mount, r.from, r.digest);
+    rb_trace_close(t);
 }
 
 /* 200,000 records, in both formats, gzip'd: all read, the buffer never past
