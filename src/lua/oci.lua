@@ -218,6 +218,11 @@ end
 
 local RETRYABLE = {[429] = true, [500] = true, [502] = true, [503] = true, [504] = true}
 
+-- The lists push_blob's `requests` option asks to fill, by the VU (coroutine)
+-- making the call: a call's requests all run in its VU, so _req appends
+-- each request it sends to its VU's list, when there is one.
+local request_lists = setmetatable({}, {__mode = "k"})
+
 -- One request with authentication and retries. args are rb.http.request's;
 -- scope is the token scope this request needs. A reader body is rewound
 -- to `args._offset` before a resend.
@@ -249,6 +254,8 @@ function Registry:_req(args, scope)
     end
     local sent_basic, sent_bearer = args.credentials ~= nil, args.bearer
     local r, e, cls = rb.http.request(args)
+    local list = request_lists[coroutine.running()]
+    if list then list[#list + 1] = {method = args.method or "GET", status = r and r.status or nil} end
     local retry = false
     if r and r.status == 401 and auth_tries < 2 then
       local ch, perr = C.parse_challenge(r.headers["www-authenticate"] or "")
@@ -518,11 +525,16 @@ end
 function Registry:push_blob(repo, blob, opts)
   check_repo(repo, 2)
   local o, mode, chunk = blob_opts(opts, "push_blob", 2)
-  check_options(o, {mode = true, chunk_size = true, skip_existing = true, from = true}, "push_blob", 2)
+  check_options(o, {mode = true, chunk_size = true, skip_existing = true, from = true, requests = true}, "push_blob", 2)
   local ok, e = pcall(C.blob_info, blob)
   if not ok then error("push_blob: " .. tostring(e), 2) end
   if o.from ~= nil then check_repo(o.from, 2) end
-  local how, sent = self:_push_one(repo, blob, mode, chunk, o.skip_existing, o.from, true)
+  if o.requests ~= nil and type(o.requests) ~= "table" then error("push_blob: requests must be a table", 2) end
+  local co = coroutine.running()
+  request_lists[co] = o.requests
+  local done, how, sent = pcall(self._push_one, self, repo, blob, mode, chunk, o.skip_existing, o.from, true)
+  request_lists[co] = nil
+  if not done then error(how, 0) end
   if not how then return nil, sent end
   return {digest = (C.blob_info(blob)), how = how, bytes_sent = sent}
 end
