@@ -9,43 +9,73 @@
 --  1. The log is streamed once (every shard does this, it sends nothing) to
 --     build a table of the objects it names: repositories, blobs (size: the
 --     largest 2xx GET of the digest; else drawn from the log's blob sizes),
---     manifests (the blobs their first pull or their push touched). Memory
---     grows with the distinct objects, never with the log's length. Each
---     object gets a generated counterpart; the map is written to
---     replay-map.json beside results.json.
+--     manifests (the blobs their first pull or their push touched), and the
+--     upload sessions (below). Memory grows with the distinct objects and
+--     uploads, never with the log's length. Each object gets a generated
+--     counterpart; the map is written to replay-map.json beside
+--     results.json.
 --  2. warmup (rb.setup: once for a sharded run) pushes what must exist
---     before the log starts: every blob and manifest whose first record reads
---     it successfully, and a small config blob for every manifest. The last
---     request of warmup is `GET /v2/_regbench/replay-start`, a marker that
---     splits the registry's own log into warmup and replay.
+--     before the log starts: every blob and manifest whose first record
+--     reads it successfully (a mount's source included), and a small config
+--     blob for every manifest. The last request of warmup is
+--     `GET /v2/_regbench/replay-start`, a marker that splits the registry's
+--     own log into warmup and replay.
 --  3. replay: the log is streamed again; each record starts at its recorded
 --     start (time minus duration) divided by `speed`, in its own VU (an open
 --     model: a slow registry does not slow the arrivals). Requests of one
 --     client go to one shard (a hash of the client mod the shard count); on a
 --     shard they are not serialised, except that a manifest PUT first waits
---     for the same client's blob uploads to that repository. Records out of
---     order by less than 10 s are sorted; later ones are counted
+--     for the same client's upload sessions to that repository. Records out
+--     of order by less than 10 s are sorted; later ones are counted
 --     (replay_late) and started at once. An arrival that finds `max_vus`
 --     requests in flight is dropped and counted (replay_dropped); with
 --     speed = 0 it waits for a free slot instead.
 --
 --     A read of an object the log creates (a GET or HEAD of a blob after its
---     upload, of a manifest after its PUT) first waits for the replayed
---     creation to end, so causality holds at any speed; the wait counts
---     against the on-time share.
+--     upload, of a manifest after its PUT; a mount of its source) first
+--     waits for the replayed creation to end, so causality holds at any
+--     speed; the wait counts against the on-time share.
 --
 -- Requests: manifest and blob GET/HEAD/DELETE, tags and catalog GETs and
--- GET /v2/ are sent as recorded, on the generated objects. An upload (POST,
--- PATCH..., PUT ?digest=) is replayed at its closing PUT as reg:push_blob
--- (POST + PUT) of a generated blob of the recorded size; its POST and PATCH
--- records are absorbed (counted in replay_absorbed). A manifest PUT pushes
--- the generated manifest. IBM traces are anonymised, so their manifests are
--- replayed as blobs of the recorded size (GET -> blob GET, PUT -> a blob
--- push), as the trace's authors did.
+-- GET /v2/ are sent as recorded, on the generated objects. A manifest PUT
+-- pushes the generated manifest. IBM traces are anonymised, so their
+-- manifests are replayed as blobs of the recorded size (GET -> blob GET,
+-- PUT -> a monolithic blob push), as the trace's authors did.
+--
+-- Uploads are replayed as the sessions they were (issue 16). Pass 1 groups
+-- an upload's records: its POST, then the PATCHes and the PUT ?digest= that
+-- name it by the id in their path (/v2/<name>/blobs/uploads/<id>). The
+-- POST's Location is not logged, so a 202 POST is paired with the first
+-- new id of the same client and repository, oldest POST first. The session
+-- is one reg:push_blob of the generated blob, in the mode that sends the
+-- same requests: no PATCH -> monolithic (POST, PUT; also for a POST
+-- ?digest= answered 202, distribution's answer to a single-request upload,
+-- after which the client PUTs); one PATCH -> stream (one PATCH with the
+-- whole body and no Content-Range, as docker sends it); n PATCHes ->
+-- chunked in chunks of ceil(size / n); a POST ?digest= answered 201 ->
+-- post; a POST ?mount=&from= answered 201 -> a mount from the generated
+-- source (an upload if the target declines); a 202 mount -> the mount
+-- tried again, then the upload. A POST never followed (or refused) is sent
+-- alone; a session without its PUT (the log ends) is uploaded whole; one
+-- whose POST is before the log starts at its first record.
+--
+-- When a session starts: at its POST's recorded start, since that is when
+-- the client began, so the target sees the upload start when the recorded
+-- registry did; its requests then follow each other as fast as the target
+-- answers (the client's own gaps between them, reading and compressing a
+-- layer, are not replayed). Starting at the closing PUT, as this scenario
+-- used to, sent the bytes after the recorded upload had already ended. The
+-- other records of the session are absorbed (replay_absorbed), and what
+-- the registry saw (push_blob's `requests`: a declined mount, a post
+-- fallback, a failed upload's partial requests) is what replay_replayed
+-- counts. The session's latency is op upload_session: measured from its
+-- start to its PUT's end, recorded from its first record's start to its
+-- last record's end.
 --
 -- Results (custom metrics, in results.json `metrics`):
 --   replay_on_time (rate)        started within `tolerance` of the intended time
---   replay_latency_corrected{op} ms from the intended start (queueing counts)
+--   replay_latency_corrected{op} ms from the intended start (queueing counts);
+--                                op = method_kind, or upload_session
 --   replay_latency{op}           ms from the actual start
 --   replay_latency_recorded{op}  ms the registry recorded in the log
 --   replay_logged{method,kind,status}, replay_replayed{method,kind,status}
@@ -270,6 +300,77 @@ end
 
 local building, pending = {}, {}      -- client .. " " .. repo -> manifest being pulled / blobs being pushed
 
+-- Upload sessions. A session is what one upload sent: a POST (a 202 opens
+-- it; a 201 is a whole upload, a mount taken or a single-request upload),
+-- PATCHes and a closing PUT, the later ones naming it by the id in their
+-- path (/v2/<name>/blobs/uploads/<id>). The POST's answer (Location) is not
+-- in the log, so a 202 POST is matched to the first new id of the same
+-- client and repository, oldest POST first: with parallel uploads a POST
+-- may be paired with a sibling's id, which changes neither the requests nor
+-- their count, only which blob starts a few ms early.
+local sessions = {}     -- upload id -> its session, until its PUT
+local session_at = {}   -- seq of a session's first record -> the session (its replay starts there)
+local opened = {}       -- client .. " " .. repo -> {first =, last =, sessions opened by a 202 POST and not yet matched}
+local n_sessions = 0
+
+-- The session's blob is known (its PUT's digest, or a taken mount's): it is made by the log.
+local function session_blob(s, ck)
+  blob_of(s.key)
+  repo_of(s.repo)
+  see_blob(s.repo, s.key, false)
+  pending[ck] = pending[ck] or {}
+  add_unique(pending[ck], s.key)
+end
+
+local function scan_upload(rec, ck)
+  local m = rec.method
+  if m == "POST" then
+    n_sessions = n_sessions + 1
+    local s = {repo = rec.repo, client = rec.client, patches = 0, t = rec.t}
+    session_at[rec.seq] = s
+    repo_of(rec.repo)
+    if rec.mount ~= "" and rec.from ~= "" then s.from = rec.from; repo_of(rec.from) end
+    if rec.status == 201 and (s.from or rec.digest ~= "") then
+      s.key, s.single, s.done_us = s.from and rec.mount or rec.digest, not s.from, rec.time_us
+      if s.from then see_blob(s.from, s.key, true) end   -- a mount's source has the blob, before the log if not by it
+      session_blob(s, ck)
+    elseif rec.status == 202 then
+      local q = opened[ck] or {first = 1, last = 0}
+      q.last = q.last + 1
+      q[q.last] = s
+      opened[ck] = q
+    else
+      s.bare = true   -- refused: replayed as a POST alone
+    end
+    return
+  end
+  if rec.ref == "" then return end
+  local s = sessions[rec.ref]
+  if not s then
+    local q = opened[ck]
+    if q and q.first <= q.last then
+      s = q[q.first]
+      q[q.first] = nil
+      q.first = q.first + 1
+    else   -- its POST is before the log: the session starts here
+      n_sessions = n_sessions + 1
+      s = {repo = rec.repo, client = rec.client, patches = 0, t = rec.t}
+      session_at[rec.seq] = s
+      repo_of(rec.repo)
+    end
+    s.id = rec.ref
+    sessions[rec.ref] = s
+  end
+  s.done_us = rec.time_us
+  if m == "PATCH" then
+    s.patches = s.patches + 1
+  elseif m == "PUT" then
+    s.key = rec.digest ~= "" and rec.digest or ("upload:" .. rec.client .. ":" .. rec.repo .. ":" .. rec.ref)
+    sessions[rec.ref] = nil
+    session_blob(s, ck)
+  end
+end
+
 local function scan_record(rec)
   span.first = span.first or rec.t
   span.last = rec.t
@@ -296,13 +397,8 @@ local function scan_record(rec)
       pending[ck] = pending[ck] or {}
       add_unique(pending[ck], rec.ref)
     end
-  elseif kind == "upload" and m == "PUT" then
-    local key = rec.digest ~= "" and rec.digest or ("upload:" .. rec.client .. ":" .. rec.repo .. ":" .. rec.ref)
-    blob_of(key)
-    repo_of(rec.repo)
-    see_blob(rec.repo, key, false)
-    pending[ck] = pending[ck] or {}
-    add_unique(pending[ck], key)
+  elseif kind == "upload" then
+    scan_upload(rec, ck)
   elseif kind == "manifest" then
     repo_of(rec.repo)
     local mk = rec.repo .. ":" .. rec.ref
@@ -341,7 +437,17 @@ do
   end
 end
 if span.records == 0 then rb.input_error(("%s: no requests to replay"):format(log)) end
-building, pending = nil, nil
+-- Sessions the log leaves open: a 202 POST never followed is replayed as a
+-- POST alone; one with PATCHes but no PUT (cut by the log's end or
+-- abandoned) as a whole upload of a blob of its own.
+for _, q in pairs(opened) do
+  for i = q.first, q.last do q[i].bare = true end
+end
+for id, s in pairs(sessions) do
+  s.key = "upload:" .. s.client .. ":" .. s.repo .. ":" .. id
+  session_blob(s, s.client .. " " .. s.repo)
+end
+building, pending, sessions, opened = nil, nil, nil, nil
 
 -- Sizes: recorded, else drawn from the recorded ones of its kind (4 KB if none).
 for _, b in ipairs(blob_list) do
@@ -428,8 +534,8 @@ do
   f:close()
 end
 collectgarbage()
-print(("replay: %d records over %.1f s of recorded time, %d repositories, %d blobs, %d manifests (read in %.1f s; Lua memory %.1f MB)"):format(
-  span.records, (span.last - span.first) / 1e6, n_repos, #blob_list, #manifest_list, rb.now() - t_scan,
+print(("replay: %d records over %.1f s of recorded time, %d repositories, %d blobs, %d manifests, %d upload sessions (read in %.1f s; Lua memory %.1f MB)"):format(
+  span.records, (span.last - span.first) / 1e6, n_repos, #blob_list, #manifest_list, n_sessions, rb.now() - t_scan,
   collectgarbage("count") / 1024))
 
 -- ---- warmup ----------------------------------------------------------------
@@ -469,6 +575,33 @@ end)
 -- ---- replay ----------------------------------------------------------------
 
 local function name(repo) return (reg.prefix or "") .. repos[repo] end
+local session_opts, push_session
+
+-- The push_blob options that send what session s sent: a taken mount is a
+-- mount (an upload when the target declines); a 201 POST with the digest a
+-- single-request upload (post); else POST, the session's PATCHes, PUT:
+-- none is monolithic, one is stream (one PATCH with the whole body, as
+-- docker sends it), n are chunked in n chunks of ceil(size / n) bytes (for
+-- a blob smaller than about n * n bytes that can make fewer chunks; what is
+-- sent is counted). A refused mount (202) is tried again before the upload.
+session_opts = function(s, b)
+  local o = {from = s.from and repos[s.from] or nil}
+  if s.single then o.mode = "post"
+  elseif s.patches == 0 then o.mode = "monolithic"
+  elseif s.patches == 1 then o.mode = "stream"
+  else o.mode, o.chunk_size = "chunked", math.max(1, (b.gen_size + s.patches - 1) // s.patches) end
+  return o
+end
+
+-- Pushes blob b to the generated repository as opts say; returns the
+-- requests the registry saw, as {method, "upload", status}.
+push_session = function(grepo, b, opts)
+  opts.requests = {}
+  reg:push_blob(grepo, blob_value(b), opts)
+  local sent = {}
+  for i, q in ipairs(opts.requests) do sent[i] = {q.method, "upload", q.status or "err"} end
+  return sent
+end
 
 -- Sends one record's request(s); returns a list of {method, kind, status} sent.
 local function send(rec)
@@ -486,13 +619,16 @@ local function send(rec)
       local r, err = reg:delete_blob(repos[repo], b.digest)
       return {{"DELETE", "blob", st(r, err, 202)}}
     elseif m == "PUT" then   -- an IBM manifest PUT: a blob push
-      local r, err = reg:push_blob(repos[repo], blob_value(b))
-      return {{"POST", "upload", r and 202 or "err"}, {"PUT", "upload", st(r, err, 201)}}
+      return push_session(repos[repo], b, {mode = "monolithic"})
     end
-  elseif kind == "upload" and m == "PUT" then
-    local key = rec.digest ~= "" and rec.digest or ("upload:" .. rec.client .. ":" .. repo .. ":" .. rec.ref)
-    local r, err = reg:push_blob(repos[repo], blob_value(blobs[key]))
-    return {{"POST", "upload", r and 202 or "err"}, {"PUT", "upload", st(r, err, 201)}}
+  elseif kind == "upload" then
+    local s = session_at[rec.seq]
+    if s.bare then
+      local r = rb.http.request{method = "POST", url = reg.url .. "/v2/" .. name(repo) .. "/blobs/uploads/",
+                                op = "blob_upload_open", discard_body = true}
+      return {{"POST", "upload", r and r.status or "err"}}
+    end
+    return push_session(repos[repo], blobs[s.key], session_opts(s, blobs[s.key]))
   elseif kind == "manifest" then
     local mf = manifests[repo .. ":" .. rec.ref]
     if m == "GET" then
@@ -522,10 +658,11 @@ local function send(rec)
   return nil
 end
 
--- Whether a record is sent (else it is absorbed: an upload's POST/PATCH, other methods).
+-- Whether a record is sent (else it is absorbed: the records of an upload
+-- session after its first, other methods).
 local function sendable(rec)
   local m, k = rec.method, rec.kind
-  if k == "upload" then return m == "PUT" end
+  if k == "upload" then return session_at[rec.seq] ~= nil end   -- a session's first record sends it
   if k == "blob" then return m == "GET" or m == "HEAD" or m == "DELETE" end
   if k == "manifest" then return m == "GET" or m == "HEAD" or m == "PUT" or m == "DELETE" end
   if k == "tags" or k == "catalog" then return m == "GET" end
@@ -534,6 +671,10 @@ end
 
 -- The object a record reads (blob or manifest GET/HEAD), and the one it creates (upload or manifest PUT).
 local function reads_key(rec)
+  if rec.kind == "upload" then   -- a mount reads its source
+    local s = session_at[rec.seq]
+    return s and s.from and s.key and (s.from .. "@" .. s.key) or nil
+  end
   if rec.method ~= "GET" and rec.method ~= "HEAD" then return nil end
   if rec.kind == "blob" then return rec.repo .. "@" .. rec.ref end
   if rec.kind == "manifest" then
@@ -541,10 +682,11 @@ local function reads_key(rec)
   end
 end
 local function creates_key(rec)
-  if rec.method ~= "PUT" then return nil end
   if rec.kind == "upload" then
-    return rec.repo .. "@" .. (rec.digest ~= "" and rec.digest or ("upload:" .. rec.client .. ":" .. rec.repo .. ":" .. rec.ref))
+    local s = session_at[rec.seq]
+    return s and s.key and (rec.repo .. "@" .. s.key) or nil
   end
+  if rec.method ~= "PUT" then return nil end
   if rec.kind == "manifest" then
     return rec.ibm and (rec.repo .. "@m:" .. rec.repo .. ":" .. rec.ref) or (rec.repo .. ":" .. rec.ref)
   end
@@ -565,7 +707,7 @@ local function run_one(rec, intended, waits)
   on_time:add(started - intended <= tolerance)
   tally.started = tally.started + 1
   if started - intended <= tolerance then tally.on_time = tally.on_time + 1 end
-  local op = rec.method:lower() .. "_" .. rec.kind
+  local op = rec.kind == "upload" and "upload_session" or (rec.method:lower() .. "_" .. rec.kind)
   local ok, sent = pcall(send, rec)
   local done = rb.now()
   if not ok then
@@ -595,6 +737,10 @@ local stats = rb.phase("replay", function()
       logged_mix:add(1, {method = rec.method, kind = rec.kind, status = status_class(rec.status)})
       bump(tally.logged, rec.method .. " " .. rec.kind)
       lat_recorded:add(rec.duration_us / 1000, {op = rec.method:lower() .. "_" .. rec.kind})
+      local session = rec.kind == "upload" and session_at[rec.seq]
+      if session and session.done_us then   -- from its first record's start to its last record's end
+        lat_recorded:add((session.done_us - session.t) / 1000, {op = "upload_session"})
+      end
       if rec.late then late_c:add(1); tally.late = tally.late + 1 end
       local intended = speed > 0 and t0 + (rec.t - span.first) / 1e6 / speed or rb.now()
       local wait = intended - rb.now()
