@@ -130,6 +130,7 @@ typedef struct rb_http_resp {
     uint64_t start_us;            /* rb_now_us at rb_http_start */
     uint64_t connect_us;          /* from start: connected (0 when reused) */
     uint64_t ttfb_us;             /* from start: first response byte */
+    uint64_t body_us;             /* from start: first byte of the (final) response's body; 0: no body */
     uint64_t total_us;            /* from start: done */
     char *effective_url;          /* last URL used (after redirects) */
     int verified;                 /* RB_BODY_VERIFY: 1 when the body matched its digest and size */

@@ -165,13 +165,17 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     lua_setfield(co, -2, "bytes_sent");
     lua_pushinteger(co, (lua_Integer)r->bytes_received);
     lua_setfield(co, -2, "bytes_received");
-    lua_createtable(co, 0, 5);
+    lua_createtable(co, 0, 6);
     lua_pushnumber(co, (double)r->start_us / 1e6);
     lua_setfield(co, -2, "start");
     lua_pushnumber(co, (double)r->connect_us / 1e6);
     lua_setfield(co, -2, "connect");
     lua_pushnumber(co, (double)r->ttfb_us / 1e6);
     lua_setfield(co, -2, "ttfb");
+    if (r->body_us) {
+        lua_pushnumber(co, (double)r->body_us / 1e6);
+        lua_setfield(co, -2, "first_body_byte");
+    }
     lua_pushnumber(co, (double)r->total_us / 1e6);
     lua_setfield(co, -2, "total");
     if (c->upload_done_us) {

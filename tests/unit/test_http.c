@@ -253,7 +253,7 @@ typedef struct result {
     char body[1024];
     size_t body_len;
     char headers[2048];
-    uint64_t bytes_sent, bytes_received, ttfb_us, total_us;
+    uint64_t bytes_sent, bytes_received, ttfb_us, body_us, total_us;
     char url[256];           /* effective URL */
     int verified;
 } result;
@@ -273,6 +273,7 @@ static void on_done(rb_xfer *x, rb_http_resp *r, void *ud)
     res->bytes_received = r->bytes_received;
     if (r->effective_url) snprintf(res->url, sizeof res->url, "%s", r->effective_url);
     res->ttfb_us = r->ttfb_us;
+    res->body_us = r->body_us;
     res->total_us = r->total_us;
     res->verified = r->verified;
 }
@@ -335,8 +336,13 @@ static void cases(rb_http_engine e)
            "%s /len headers: %s", en, r.headers);
     CHECKF(r.ttfb_us > 0 && r.ttfb_us <= r.total_us, "%s /len timings %llu %llu", en,
            (unsigned long long)r.ttfb_us, (unsigned long long)r.total_us);
+    CHECKF(r.body_us >= r.ttfb_us && r.body_us <= r.total_us, "%s /len first body byte %llu", en,
+           (unsigned long long)r.body_us);
     r = fetch(e, "GET", "/split", NULL, 5, 0, 0);
     CHECKF(r.status == 200 && strcmp(r.body, "hello world") == 0, "%s /split: %ld '%s' %s", en, r.status, r.body, r.error);
+    /* the head arrives in two pieces 20 ms apart, the body 20 ms after: the first body byte is the later */
+    CHECKF(r.body_us >= r.ttfb_us + 30000 && r.body_us <= r.total_us, "%s /split first byte %llu, first body byte %llu",
+           en, (unsigned long long)r.ttfb_us, (unsigned long long)r.body_us);
     r = fetch(e, "GET", "/chunked", NULL, 5, 0, 0);
     CHECKF(r.status == 200 && r.err == RB_ERR_NONE && strcmp(r.body, "hello world") == 0,
            "%s /chunked: %ld '%s' %s", en, r.status, r.body, r.error);
@@ -347,7 +353,8 @@ static void cases(rb_http_engine e)
     CHECKF(r.status == 201 && r.err == RB_ERR_NONE && strstr(r.headers, "Location: /x") && !strstr(r.headers, "100"),
            "%s /interim: %ld %s [%s]", en, r.status, r.error, r.headers);
     r = fetch(e, "HEAD", "/head", NULL, 5, 0, 0);
-    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && r.body_len == 0, "%s HEAD: %ld %s", en, r.status, r.error);
+    CHECKF(r.status == 200 && r.err == RB_ERR_NONE && r.body_len == 0 && r.body_us == 0, "%s HEAD: %ld %s", en, r.status,
+           r.error);
     r = fetch(e, "DELETE", "/nocontent", NULL, 5, 0, 0);
     CHECKF(r.status == 204 && r.err == RB_ERR_NONE && r.body_len == 0, "%s 204: %ld %s", en, r.status, r.error);
     r = fetch(e, "GET", "/missing", NULL, 5, 0, 0);
