@@ -25,9 +25,16 @@
 --   stampede_upstream_manifest_gets          GETs of the image's manifest
 --   stampede_upstream_heads                  HEADs of its blobs and manifest (the
 --                                            cache's existence checks)
---   stampede_first_response_ms               the first of the N pulls to get the
---                                            manifest (its time to first byte: the
---                                            manifest is small) through the cold cache
+--   stampede_first_layer_byte_ms             the first pull's time to first byte: of
+--                                            the N pulls, the first to get the first
+--                                            byte of the image's first layer's body,
+--                                            from its start (reg:pull's
+--                                            timings.first_layer_byte, timed by the
+--                                            client); what a user streaming the image
+--                                            waits for the cold cache to start
+--   stampede_layer_byte_ms                   trend: the same for each of the N pulls
+--   stampede_first_manifest_ms               the first of the N pulls to get the
+--                                            manifest (and index), from its start
 --   stampede_pull_ms                         trend: each of the N whole pulls
 --
 --   regbench run scenarios/cache.lua --registry distribution --pull-through
@@ -120,16 +127,21 @@ if stampede > 0 then
                                 seed = seed * 1000003 + images + 1}
   rb.setup("seed-stampede", function() assert(reg.upstream:push(repo, "v1", img)) end)
   local fetches = rb.metrics.gauge("stampede_upstream_fetches")
-  local first_ms = rb.metrics.gauge("stampede_first_response_ms")
+  local first_manifest_ms = rb.metrics.gauge("stampede_first_manifest_ms")
+  local first_byte_ms = rb.metrics.gauge("stampede_first_layer_byte_ms")
+  local byte_ms = rb.metrics.trend("stampede_layer_byte_ms")
   local pull_ms = rb.metrics.trend("stampede_pull_ms")
   local offset = assert(log_size(), "the upstream's log cannot be read")
-  local first, digests = math.huge, nil
+  local first, first_byte, digests = math.huge, math.huge, nil
   rb.phase("stampede", function()
     rb.parallel(stampede, function()
       local t0 = rb.now()
       local r = assert(reg:pull(repo, "v1"))
-      first = math.min(first, r.timings.manifest)
       pull_ms:add((rb.now() - t0) * 1000)
+      first = math.min(first, r.timings.manifest)
+      local fb = assert(r.timings.first_layer_byte, "the stampede image's first layer came without a body")
+      byte_ms:add(fb * 1000)
+      first_byte = math.min(first_byte, fb)
       digests = digests or r
     end)
   end)
@@ -157,9 +169,10 @@ if stampede > 0 then
   rb.metrics.gauge("stampede_upstream_fetches_max"):add(max)
   rb.metrics.gauge("stampede_upstream_manifest_gets"):add(manifests)
   rb.metrics.gauge("stampede_upstream_heads"):add(heads)
-  first_ms:add(first * 1000)
-  print(("cache stampede: manifest fetched %d times from the upstream; first response after %.1f ms"):format(
-    manifests, first * 1000))
+  first_manifest_ms:add(first * 1000)
+  first_byte_ms:add(first_byte * 1000)
+  print(("cache stampede: manifest fetched %d times from the upstream; first manifest after %.1f ms, "
+         .. "first byte of the first layer after %.1f ms"):format(manifests, first * 1000, first_byte * 1000))
 end
 
 for _, phase in ipairs{"cold", "warm"} do

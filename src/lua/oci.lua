@@ -742,8 +742,9 @@ function Registry:get_blob(repo, digest, opts)
   C.record("blob_pull", t0, rb.now(), n or 0, (not n and e or nil), true)
   if not n then return nil, e end
   local verified = opts.range == nil and opts.verify ~= false or (opts.range_digest ~= nil and e.verified == true)
+  local fb = e.timings.first_body_byte
   return {digest = digest, bytes = n, verified = verified, status = e.status,
-          content_range = e.headers["content-range"]}
+          content_range = e.headers["content-range"], first_byte = fb and e.timings.start + fb - t0}
 end
 
 -- The next page's URL from a Link header (`<URL>; rel="next"`), resolved
@@ -971,6 +972,7 @@ function Registry:pull(repo, ref, opts)
   end
   if not m and not err then err = e end
   local t1 = rb.now()
+  local first_layer_at
   if m then
     res.bytes = #m.bytes
     local descs = {m.manifest.config}
@@ -979,6 +981,8 @@ function Registry:pull(repo, ref, opts)
       local n, ge = self:_get_blob(repo, descs[i].digest, descs[i].size, verify)
       if not n then return ge end
       res.bytes = res.bytes + n
+      local fb = ge.timings.first_body_byte
+      if i == 2 and fb then first_layer_at = ge.timings.start + fb end   -- descs[2]: the first layer
     end)
     res.digest = m.digest
     res.media_type = m.media_type
@@ -989,7 +993,8 @@ function Registry:pull(repo, ref, opts)
   local t2 = rb.now()
   C.record("pull", t0, t2, res.bytes, (err), true)
   if err then return nil, err end
-  res.timings = {total = t2 - t0, manifest = t1 - t0, blobs = t2 - t1}
+  res.timings = {total = t2 - t0, manifest = t1 - t0, blobs = t2 - t1,
+                 first_layer_byte = first_layer_at and first_layer_at - t0}
   return res
 end
 

@@ -34,10 +34,17 @@ for kind in distribution distribution3; do
     "$(grep "HEAD /v2/cache/stampede/" "$log" | grep -vc " 404 " || true)"
   expect_eq "$kind: max" "$(json "$r" "int(r['metrics']['stampede_upstream_fetches_max']['value'])")" \
     "$(for p in $per_blob; do echo "${p#*=}"; done | sort -n | tail -n1)"
-  expect_eq "$kind: first response timed" \
-    "$(json "$r" "0 < r['metrics']['stampede_first_response_ms']['value'] < 60000")" True
+  expect_eq "$kind: first manifest timed" \
+    "$(json "$r" "0 < r['metrics']['stampede_first_manifest_ms']['value'] < 60000")" True
+  # the first pull's time to the first byte of its first layer: positive, after its manifest, within a
+  # pull (no longer than the quickest whole pull), and one figure per pull
+  expect_eq "$kind: first layer byte timed" "$(json "$r" "(lambda m: 0 < m['stampede_first_layer_byte_ms']['value'] \
+    and m['stampede_first_manifest_ms']['value'] <= m['stampede_first_layer_byte_ms']['value'] <= m['stampede_pull_ms']['min'])(r['metrics'])")" True
+  expect_eq "$kind: a first layer byte per pull" "$(json "$r" "(lambda m: (m['stampede_layer_byte_ms']['count'], \
+    abs(m['stampede_layer_byte_ms']['min'] - m['stampede_first_layer_byte_ms']['value']) < 0.01))(r['metrics'])")" "(8, True)"
   expect_grep "$WORK/out.txt" "^cache stampede: 8 concurrent first pulls, blob sha256:[0-9a-f]{64} fetched [0-9]+ times from the upstream$"
-  echo "$kind: 8 concurrent first pulls: upstream GETs per blob: $(for p in $per_blob; do echo -n "${p#*=} "; done)manifest GETs: $(json "$r" "int(r['metrics']['stampede_upstream_manifest_gets']['value'])"), first response $(json "$r" "r['metrics']['stampede_first_response_ms']['value']") ms"
+  expect_grep "$WORK/out.txt" "^cache stampede: manifest fetched [0-9]+ times from the upstream; first manifest after [0-9.]+ ms, first byte of the first layer after [0-9.]+ ms$"
+  echo "$kind: 8 concurrent first pulls: upstream GETs per blob: $(for p in $per_blob; do echo -n "${p#*=} "; done)manifest GETs: $(json "$r" "int(r['metrics']['stampede_upstream_manifest_gets']['value'])"), first manifest $(json "$r" "r['metrics']['stampede_first_manifest_ms']['value']") ms, first layer byte $(json "$r" "r['metrics']['stampede_first_layer_byte_ms']['value']") ms (p50 of 8: $(json "$r" "r['metrics']['stampede_layer_byte_ms']['p50']") ms)"
   registry_gone "$r"
 done
 
