@@ -46,7 +46,8 @@
 -- an upload's records: its POST, then the PATCHes and the PUT ?digest= that
 -- name it by the id in their path (/v2/<name>/blobs/uploads/<id>). The
 -- POST's Location is not logged, so a 202 POST is paired with the first
--- new id of the same client and repository, oldest POST first. The session
+-- new id of the same client and repository, oldest POST first (or, when
+-- the id sorts just before its POST, claimed by it: CLAIM_US). The session
 -- is one reg:push_blob of the generated blob, in the mode that sends the
 -- same requests: no PATCH -> monolithic (POST, PUT; also for a POST
 -- ?digest= answered 202, distribution's answer to a single-request upload,
@@ -308,9 +309,17 @@ local building, pending = {}, {}      -- client .. " " .. repo -> manifest being
 -- client and repository, oldest POST first: with parallel uploads a POST
 -- may be paired with a sibling's id, which changes neither the requests nor
 -- their count, only which blob starts a few ms early.
+-- Starts are recorded times less recorded durations: with an IBM trace's
+-- millisecond timestamps a PATCH that followed its POST within a
+-- millisecond can sort before it. So an id seen before any open POST waits
+-- CLAIM_US for a 202 POST of its client and repository to claim it (the
+-- session then starts at the id's record, and the POST is absorbed); past
+-- that, its POST is taken to be before the log.
+local CLAIM_US = 50 * 1000
 local sessions = {}     -- upload id -> its session, until its PUT
 local session_at = {}   -- seq of a session's first record -> the session (its replay starts there)
 local opened = {}       -- client .. " " .. repo -> {first =, last =, sessions opened by a 202 POST and not yet matched}
+local unclaimed = {}    -- client .. " " .. repo -> sessions seen by id first, no older than CLAIM_US
 local n_sessions = 0
 
 -- The session's blob is known (its PUT's digest, or a taken mount's): it is made by the log.
@@ -322,8 +331,27 @@ local function session_blob(s, ck)
   add_unique(pending[ck], s.key)
 end
 
+-- The sessions of list that started at most CLAIM_US before t (in order).
+local function recent(list, t)
+  local out = {}
+  for _, s in ipairs(list) do   -- at most MAX_LIST
+    if t - s.t <= CLAIM_US then out[#out + 1] = s end
+  end
+  return out
+end
+
 local function scan_upload(rec, ck)
   local m = rec.method
+  if m == "POST" and rec.status == 202 and unclaimed[ck] then
+    local u = recent(unclaimed[ck], rec.t)
+    unclaimed[ck] = #u > 0 and u or nil
+    if #u > 0 then   -- the oldest recent id is this POST's
+      local claimed = table.remove(u, 1)
+      if rec.mount ~= "" and rec.from ~= "" then claimed.from = rec.from; repo_of(rec.from) end
+      if #u == 0 then unclaimed[ck] = nil end
+      return
+    end
+  end
   if m == "POST" then
     n_sessions = n_sessions + 1
     local s = {repo = rec.repo, client = rec.client, patches = 0, t = rec.t}
@@ -352,11 +380,14 @@ local function scan_upload(rec, ck)
       s = q[q.first]
       q[q.first] = nil
       q.first = q.first + 1
-    else   -- its POST is before the log: the session starts here
+    else   -- its POST is before the log, or just after this record in the sorted log: the session starts here
       n_sessions = n_sessions + 1
       s = {repo = rec.repo, client = rec.client, patches = 0, t = rec.t}
       session_at[rec.seq] = s
       repo_of(rec.repo)
+      local u = recent(unclaimed[ck] or {}, rec.t)
+      if #u < MAX_LIST then u[#u + 1] = s end
+      unclaimed[ck] = u
     end
     s.id = rec.ref
     sessions[rec.ref] = s
@@ -447,7 +478,7 @@ for id, s in pairs(sessions) do
   s.key = "upload:" .. s.client .. ":" .. s.repo .. ":" .. id
   session_blob(s, s.client .. " " .. s.repo)
 end
-building, pending, sessions, opened = nil, nil, nil, nil
+building, pending, sessions, opened, unclaimed = nil, nil, nil, nil, nil
 
 -- Sizes: recorded, else drawn from the recorded ones of its kind (4 KB if none).
 for _, b in ipairs(blob_list) do

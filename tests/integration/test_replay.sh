@@ -199,6 +199,48 @@ RO="$WORK/replay-order/results.json"
 expect_eq "late records" "$(json "$RO" "r['metrics']['replay_late']['value']")" 1.0
 expect_eq "records replayed" "$(json "$RO" "r['metrics']['replay_logged{kind=other,method=GET,status=2xx}']['value']")" 6.0
 
+# ---- upload sessions the recording above does not have: a single-request POST taken whole
+# (201), a mount taken from a repository the log never wrote (warmup fills it), a POST never
+# followed, a refused POST, a session whose POST is before the log (PATCH and PUT only), and one
+# whose PATCH sorts before its POST (started 1 ms earlier by the recorded times: an IBM trace's
+# millisecond timestamps do this), which must still be one session
+python3 - >"$WORK/sessions.log" <<'EOF2'
+import json
+D1, D2, D3 = "sha256:" + "1" * 64, "sha256:" + "2" * 64, "sha256:" + "3" * 64
+recs = [("POST", "/v2/s/single/blobs/uploads/?digest=" + D1, 201),
+        ("POST", "/v2/s/mounted/blobs/uploads/?mount=%s&from=s/source" % D2, 201),
+        ("POST", "/v2/s/orphan/blobs/uploads/", 202),
+        ("POST", "/v2/s/refused/blobs/uploads/", 401),
+        ("PATCH", "/v2/s/late/blobs/uploads/0d6f3a52-1111-4222-8333-944455556666?_state=x", 202),
+        ("PUT", "/v2/s/late/blobs/uploads/0d6f3a52-1111-4222-8333-944455556666?_state=y&digest=" + D3, 201)]
+recs = [(m, u, st, "%d.002" % i, "1ms") for i, (m, u, st) in enumerate(recs)]
+SW = "/v2/s/swapped/blobs/uploads/"
+recs += [("POST", SW, 202, "6.002", "1ms"),                                   # starts at 6.001
+         ("PATCH", SW + "5e7a0c11-aaaa-4bbb-8ccc-ddddeeeeffff?_state=x", 202, "6.003", "3ms"),   # at 6.000
+         ("PUT", SW + "5e7a0c11-aaaa-4bbb-8ccc-ddddeeeeffff?_state=y&digest=sha256:" + "4" * 64, 201, "6.005", "1ms")]
+for m, uri, st, sec, dur in recs:
+    print(json.dumps({"msg": "response completed", "time": "2026-12-06T04:00:0%s000Z" % sec,
+                      "http.request.method": m, "http.request.uri": uri, "http.response.status": st,
+                      "http.response.written": 0, "http.response.duration": dur,
+                      "http.request.remoteaddr": "127.0.0.1:1000"}))
+EOF2
+start_crane crane4
+run_rb 0 replay "$WORK/sessions.log" --target "$crane4_URL" --set speed=0 --out "$WORK/replay-sessions" --quiet
+python3 "$WORK/mix.py" "$WORK/crane4.log" crane | grep -v ' other ' >"$WORK/replayed-sessions.txt"
+# single: POST; mount (crane declines it): POST ?mount=, PUT; orphan and refused: POST each;
+# the late session: POST (not in the log), PATCH, PUT; the swapped one: POST, PATCH, PUT
+printf 'PATCH upload 2\nPOST upload 6\nPUT upload 3\n' >"$WORK/want-sessions.txt"
+diff "$WORK/want-sessions.txt" "$WORK/replayed-sessions.txt" || fail "replayed upload sessions"
+expect_grep "$WORK/crane4.log" "POST /v2/s/single/blobs/uploads/\?digest=sha256:"
+expect_grep "$WORK/crane4.log" "POST /v2/s/mounted/blobs/uploads/\?mount=sha256:[0-9a-f]{64}&from=s/source"
+RS="$WORK/replay-sessions/results.json"
+expect_eq "sessions: replay_replayed agrees with crane" \
+  "$(json "$RS" "sorted((k.split('method=')[1].split(',')[0], int(v['value'])) for k, v in r['metrics'].items() if k.startswith('replay_replayed{kind=upload'))")" \
+  "[('PATCH', 2), ('POST', 6), ('PUT', 3)]"
+expect_eq "sessions: absorbed" "$(json "$RS" "sorted((k, int(v['value'])) for k, v in r['metrics'].items() if k.startswith('replay_absorbed{kind=upload'))")" \
+  "[('replay_absorbed{kind=upload,method=POST}', 1), ('replay_absorbed{kind=upload,method=PUT}', 2)]"
+expect_eq "sessions: errors" "$(json "$RS" "r['phases'][1]['errors']")" 0
+
 # ---- bad input exits 2 naming it
 run_rb 2 replay "$LOG" --set speed=-1 --out "$WORK/neg"
 expect_grep "$WORK/err.txt" "parameter 'speed': -1(\.0)? is not valid"
