@@ -169,8 +169,8 @@ $tab1
 
 **2. Peak RSS against the log's length**: \`regbench replay LOG --set speed=0\`
 against crane over logs of the same few objects (one repository, 4 blobs,
-8 uploads), where 999 records in 1,000 are upload PATCHes, which replay
-reads, sorts, counts and absorbs, and 1 in 1,000 is a blob GET it sends:
+8 upload sessions), where 999 records in 1,000 are upload status GETs, which
+replay reads, sorts, counts and absorbs, and 1 in 1,000 is a blob GET it sends:
 the whole log is streamed twice (the object table, then the replay) and
 every record is scheduled.
 
@@ -178,7 +178,7 @@ $tab2
 
 **3. Timing at speed 1**: a log of $records records over about $SPAN_S s
 (Poisson arrivals from 40 clients: GET/HEAD of 300 blobs of 1 kB..1 MB and
-30 manifests, a few monolithic uploads whose POST is absorbed) replayed
+30 manifests, a few monolithic uploads, each replayed as one session) replayed
 against crane at the recorded pace; on time = started within 10 ms of its
 intended time (\`replay_on_time\`, over the requests sent). Per op
 (measured on crane): $ops.

@@ -10,7 +10,7 @@ array, one object per line, as tests/tools/trace_to_ibm.py writes).
   wide    (default) ~MB megabytes: a pull-heavy mix over 2,000 repositories,
           20,000 blobs and 4,000 manifests (for the reader's speed)
   absorb  ~MB megabytes of the same few objects: 999 of 1,000 records are
-          upload PATCHes of 8 uploads (absorbed by replay, never sent), the
+          status GETs of 8 upload sessions (absorbed by replay, never sent), the
           rest GETs of 4 blobs: the log is long, its objects few, and a
           replay at speed 0 reads all of it but sends little
   timed   N requests spread over S seconds with exponential gaps (Poisson
@@ -150,7 +150,7 @@ def main():
                 w.write(rng, t, "GET", "/v2/%s/blobs/%s" % (r, d), 200, 4096, 0.001, "10.0.0.1", r, d)
             else:
                 u = ups[i % 8]
-                w.write(rng, t, "PATCH", "/v2/%s/blobs/uploads/%s" % (r, u), 202, 0, 0.001, "10.0.0.%d" % (i % 8 + 2), r)
+                w.write(rng, t, "GET", "/v2/%s/blobs/uploads/%s" % (r, u), 204, 0, 0.001, "10.0.0.%d" % (i % 8 + 2), r)
     else:   # timed
         repos = ["team/app%d" % i for i in range(10)]
         blobs = [(repos[i % 10], digest(rng), int(10 ** rng.uniform(3, 6))) for i in range(300)]

@@ -372,7 +372,7 @@ local function scan_upload(rec, ck)
     end
     return
   end
-  if rec.ref == "" then return end
+  if rec.ref == "" or (m ~= "PATCH" and m ~= "PUT") then return end   -- a status GET, a cancelling DELETE: absorbed
   local s = sessions[rec.ref]
   if not s then
     local q = opened[ck]
