@@ -79,9 +79,11 @@ start_crane() {
 # free_port: a free loopback TCP port.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_distribution NAME [ROOTDIR] [HTPASSWD]: starts Debian's docker-registry;
-# its output goes to $WORK/NAME.log. With DIST_ACCESS_LOG=1 in the environment,
-# that log is the JSON access log (one object per request, level info).
+# start_distribution NAME [ROOTDIR] [HTPASSWD]: starts Debian's docker-registry
+# (distribution 2.8; with DIST3=1 in the environment, distribution 3's
+# `registry` instead); its output goes to $WORK/NAME.log. With
+# DIST_ACCESS_LOG=1 in the environment, that log is the JSON access log (one
+# object per request, level info).
 start_distribution() {
   local name=$1 root=${2:-} htp=${3:-} port; port=$(free_port)
   local cfg="$WORK/$name.yml"
@@ -94,7 +96,12 @@ start_distribution() {
     echo "http: {addr: 127.0.0.1:$port}"
     [ -n "$htp" ] && echo "auth: {htpasswd: {realm: regbench-test, path: $htp}}"
   } >"$cfg"
-  env -u REGISTRY_HTTP_ADDR docker-registry serve "$cfg" >"$WORK/$name.log" 2>&1 &
+  local bin=docker-registry
+  if [ "${DIST3:-}" = 1 ]; then
+    bin=${REGBENCH_DISTRIBUTION3:-$(command -v registry || echo /usr/local/bin/registry)}
+    [ -x "$bin" ] || fail "distribution 3 'registry' not found (REGBENCH_DISTRIBUTION3, PATH, /usr/local/bin); run scripts/setup.sh"
+  fi
+  env -u REGISTRY_HTTP_ADDR "$bin" serve "$cfg" >"$WORK/$name.log" 2>&1 &
   _pids+=($!)
   for _ in $(seq 1 200); do
     curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null | grep -qE '200|401' && break

@@ -5,7 +5,7 @@
 # placeholders and missing programs exit 2 naming FILE:LINE:COL.
 source "$(dirname "$0")/lib.sh"
 
-command -v registry >/dev/null || [ -x /usr/local/bin/registry ] || { echo "SKIP: no distribution 3 registry"; exit 0; }
+command -v registry >/dev/null || [ -x /usr/local/bin/registry ] || fail "distribution 3 'registry' not found (PATH, /usr/local/bin); run scripts/setup.sh"
 command -v registry >/dev/null || export PATH="$PATH:/usr/local/bin"
 
 ex="$RB_SRC/docs/examples/distribution3-command.yaml"

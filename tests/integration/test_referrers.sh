@@ -108,12 +108,10 @@ scn rr-launched --registry crane-referrers
 common rr-launched api
 expect_eq "kind" "$(json "$WORK/rr-launched/results.json" "r['registry']['kind']")" crane-referrers
 registry_gone "$WORK/rr-launched/results.json"
-if [ -x "${REGBENCH_DISTRIBUTION3:-$(command -v registry || echo /usr/local/bin/registry)}" ]; then
-  scn d3-launched --registry distribution3
-  common d3-launched tag   # distribution 3.0.0 answers 404: no referrers API
-else
-  echo "test_referrers: distribution 3 not installed: its run skipped"
-fi
+[ -x "${REGBENCH_DISTRIBUTION3:-$(command -v registry || echo /usr/local/bin/registry)}" ] ||
+  fail "distribution 3 'registry' not found (REGBENCH_DISTRIBUTION3, PATH, /usr/local/bin); run scripts/setup.sh"
+scn d3-launched --registry distribution3
+common d3-launched tag   # distribution 3.0.0 answers 404: no referrers API
 
 # --- bad parameters
 for bad in counts=0 counts=abc counts=1001 counts=, lists=0; do

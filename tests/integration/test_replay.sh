@@ -1,6 +1,6 @@
 # regbench replay end to end on loopback: records mixed.lua's traffic and
 # uploads of every shape (chunked, streamed, single-request, a mount) in
-# distribution 2.8's JSON access log, replays that log against a fresh crane
+# distribution 3's JSON access log (log.formatter: json), replays that log against a fresh crane
 # registry and checks, from crane's own request log (not regbench's
 # counters), that the replayed requests are the logged ones count for count
 # by method x kind, PATCH included (crane declines the mount: one PUT more);
@@ -12,8 +12,8 @@
 # speed and files that are not traces exit 2 naming them.
 source "$(dirname "$0")/lib.sh"
 
-# ---- record: mixed.lua against distribution with a JSON access log
-DIST_ACCESS_LOG=1 start_distribution dist
+# ---- record: mixed.lua against distribution 3 with a JSON access log
+DIST3=1 DIST_ACCESS_LOG=1 start_distribution dist
 run_rb 0 run "$RB_SRC/scenarios/mixed.lua" --target "$dist_URL" --set rate=10 --set duration=5s \
   --set images=3 --set max_size=200KB --out "$WORK/mixed" --quiet
 # ... and uploads as clients send them, so the log has PATCHes: chunked (several PATCHes per
@@ -106,7 +106,7 @@ EOF2
 diff "$WORK/logged-crane.txt" "$WORK/replayed.txt" || fail "replayed mix differs from the logged mix"
 expect_eq "mounts replayed as mounts" "$(grep -c 'POST /v2/sessions/mounted/blobs/uploads/?mount=sha256' "$WORK/crane.log" || true)" "$n_mounts"
 # against a fresh distribution, which takes the mount, the replayed mix is the logged one exactly
-DIST_ACCESS_LOG=1 start_distribution dist2
+DIST3=1 DIST_ACCESS_LOG=1 start_distribution dist2
 run_rb 0 replay "$LOG" --target "$dist2_URL" --out "$WORK/replay-dist" --quiet
 sleep 0.2   # the last access lines
 python3 "$WORK/mix.py" "$WORK/dist2.log" dist-replay >"$WORK/replayed-dist.txt"
