@@ -169,7 +169,17 @@ rb_blob_reader *rb_blob_open(const rb_blob *b, char *err, size_t errlen);
 ssize_t rb_blob_read(rb_blob_reader *r, void *buf, size_t n);
 /* Back to byte 0 (for retried uploads); 0 or -1. */
 int rb_blob_rewind(rb_blob_reader *r);
-/* Why the last rb_blob_read returned -1 ("" if it did not). */
+/* Whether r can hand its bytes out with rb_blob_send: an unverified FILE
+ * blob (verify=true must read the bytes to hash them). */
+int rb_blob_can_send(const rb_blob_reader *r);
+/* Writes up to n bytes of the blob from position pos straight from its file
+ * to out_fd (sendfile(2): no copy through a buffer; out_fd a socket or a
+ * pipe, possibly non-blocking); the reader's position becomes pos + count.
+ * Returns the count (> 0); -1 with errno when out_fd refused (EAGAIN: it is
+ * full); 0 when the file failed or ended early (rb_blob_error says why), or
+ * r cannot send (see rb_blob_can_send) or pos is at or past the end. */
+ssize_t rb_blob_send(rb_blob_reader *r, int out_fd, uint64_t pos, size_t n);
+/* Why the last rb_blob_read returned -1, or rb_blob_send 0 ("" if not). */
 const char *rb_blob_error(const rb_blob_reader *r);
 /* Frees the reader (NULL ok). */
 void rb_blob_close(rb_blob_reader *r);

@@ -6,7 +6,9 @@
  * way to check its digest, or a seeded byte pattern any range of which can
  * be produced alone (range reads verify against it). Readers are pull-style
  * and never wait on the network, so libcurl's read callback can call
- * rb_blob_read directly. */
+ * rb_blob_read directly; an unverified FILE blob can also be written
+ * straight from its file to a socket (rb_blob_send, sendfile), which saves
+ * the copy out of the page cache that pread makes. */
 #include "gen_internal.h"
 #include "util/rb_digest.h"
 #include "util/rb_util.h"
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 struct rb_bytes {
@@ -262,6 +265,43 @@ int rb_blob_rewind(rb_blob_reader *r)
         rb_sha256_free(r->hash);
         r->hash = rb_sha256_new();
     }
+    return 0;
+}
+
+int rb_blob_can_send(const rb_blob_reader *r)
+{
+    return r && r->blob.kind == RB_BLOB_FILE && !r->blob.file->verify;
+}
+
+/* Whether a sendfile errno is the output's (a socket that is full or gone)
+ * rather than the file's. */
+static int output_errno(int e)
+{
+    return e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == EPIPE || e == ECONNRESET || e == ENOTCONN ||
+           e == ECONNABORTED || e == ETIMEDOUT || e == ENETDOWN || e == ENETUNREACH || e == EHOSTUNREACH ||
+           e == ENOBUFS;
+}
+
+ssize_t rb_blob_send(rb_blob_reader *r, int out_fd, uint64_t pos, size_t n)
+{
+    if (!rb_blob_can_send(r) || pos >= r->blob.size || n == 0)
+        return 0;
+    const rb_blob *b = &r->blob;
+    uint64_t left = b->size - pos;
+    size_t k = left < n ? (size_t)left : n;
+    off_t off = (off_t)(b->offset + pos);
+    ssize_t got = sendfile(out_fd, r->fd, &off, k);
+    if (got > 0) {
+        r->pos = pos + (uint64_t)got;
+        return got;
+    }
+    if (got < 0 && output_errno(errno))
+        return -1;
+    if (got < 0)
+        snprintf(r->err, sizeof r->err, "blob %s: reading %s: %s", b->digest, b->file->path, strerror(errno));
+    else
+        snprintf(r->err, sizeof r->err, "blob %s: %s ended after %llu of its %llu bytes (file changed or truncated)",
+                 b->digest, b->file->path, (unsigned long long)pos, (unsigned long long)b->size);
     return 0;
 }
 

@@ -5,13 +5,16 @@
  * newer one holding an OCI layout), and
  * bad files (truncated tar, not an archive, missing blob, corrupt blob with
  * and without verify). Checks digests, sizes, media types, that every FILE
- * blob's bytes hash to its digest, and that each error names the file. */
+ * blob's bytes hash to its digest, and that each error names the file;
+ * and rb_blob_send (a FILE blob's range written straight to another file,
+ * resent from an offset, and a file that ends early). */
 #include "image/rb_gen.h"
 #include "image/rb_open.h"
 #include "util/rb_digest.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,6 +442,70 @@ static void test_pax(void)
     free(t.p);
 }
 
+/* rb_blob_send: what an unverified FILE blob sends, and what it refuses. */
+static void test_send(void)
+{
+    enum { PRE = 1000, SIZE = 200000, TOTAL = PRE + SIZE + 500 };
+    unsigned char *d = malloc(TOTAL);
+    for (size_t i = 0; i < TOTAL; i++)
+        d[i] = (unsigned char)(i * 13 + (i >> 9));
+    char *src = tpath("send-src"), *dst = tpath("send-dst");
+    write_file(src, d, TOTAL);
+    char digest[72], hex[65], err[512];
+    rb_sha256_hex(d + PRE, SIZE, hex);
+    snprintf(digest, sizeof digest, "sha256:%s", hex);
+    rb_blob b, v, m;
+    rb_blob_from_file(&b, src, PRE, SIZE, digest, NULL, 0);
+    rb_blob_from_file(&v, src, PRE, SIZE, digest, NULL, 1);
+    rb_blob_from_bytes(&m, "abc", 3, NULL);
+    rb_blob_reader *r = rb_blob_open(&b, err, sizeof err), *rv = rb_blob_open(&v, err, sizeof err),
+                   *rm = rb_blob_open(&m, err, sizeof err);
+    CHECK(r && rv && rm);
+    CHECK(rb_blob_can_send(r) && !rb_blob_can_send(rv) && !rb_blob_can_send(rm));
+    CHECK(rb_blob_send(rv, 1, 0, 10) == 0 && rb_blob_send(rm, 1, 0, 3) == 0);
+
+    /* the whole range in pieces, then a piece again from an offset (a resend) */
+    FILE *out = fopen(dst, "w+");
+    CHECK(out != NULL);
+    int ofd = fileno(out);
+    uint64_t pos = 0;
+    ssize_t k = 0;
+    while (pos < SIZE && (k = rb_blob_send(r, ofd, pos, 70000)) > 0)
+        pos += (uint64_t)k;
+    CHECKF(pos == SIZE, "sent %llu of %d (%s)", (unsigned long long)pos, SIZE, rb_blob_error(r));
+    CHECK(rb_blob_send(r, ofd, SIZE, 10) == 0);   /* at the end: nothing */
+    CHECK(rb_blob_send(r, ofd, 50000, 10) == 10);
+    fflush(out);
+    buf got = read_whole(dst);
+    CHECKF(got.n == SIZE + 10 && memcmp(got.p, d + PRE, SIZE) == 0 && memcmp(got.p + SIZE, d + PRE + 50000, 10) == 0,
+           "rb_blob_send wrote %zu bytes, not the range", got.n);
+    free(got.p);
+    fclose(out);
+    rb_blob_close(r);
+
+    /* a file shorter than the blob: 0, and the error names the file and where it ended */
+    rb_blob short_b;
+    rb_blob_from_file(&short_b, src, PRE, TOTAL, digest, NULL, 0);
+    r = rb_blob_open(&short_b, err, sizeof err);
+    int nul = open("/dev/null", O_WRONLY);
+    pos = 0;
+    while ((k = rb_blob_send(r, nul, pos, 1 << 20)) > 0)
+        pos += (uint64_t)k;
+    CHECKF(k == 0 && pos == TOTAL - PRE && strstr(rb_blob_error(r), src) && strstr(rb_blob_error(r), "ended after 200500 of"),
+           "short file: %zd at %llu: %s", k, (unsigned long long)pos, rb_blob_error(r));
+    close(nul);
+    rb_blob_close(r);
+    rb_blob_close(rv);
+    rb_blob_close(rm);
+    rb_blob_release(&short_b);
+    rb_blob_release(&b);
+    rb_blob_release(&v);
+    rb_blob_release(&m);
+    free(src);
+    free(dst);
+    free(d);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/rb-test-open-XXXXXX");
@@ -452,6 +519,7 @@ int main(void)
     test_docker_save();
     test_docker_save_oci();
     test_pax();
+    test_send();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
