@@ -20,7 +20,9 @@ typedef struct rb_xfer rb_xfer;
 /* Which HTTP client runs a request. libcurl runs everything it is asked to
  * (TLS, redirects, streamed bodies, blobs); regbench's built-in HTTP/1.1
  * client runs the small plain-HTTP requests at a fraction of libcurl's
- * per-request cost (see http_priv.h for which requests qualify). */
+ * per-request cost, and plain-HTTP uploads whose body it can send straight
+ * from a file (rb_sendfile_fn); rb_h1_eligible in http_h1.c says which
+ * requests qualify. */
 typedef enum {
     RB_HTTP_AUTO = 0,     /* built-in client where it qualifies, else libcurl (default) */
     RB_HTTP_LIBCURL,      /* libcurl for every request */
@@ -76,6 +78,14 @@ typedef enum {
 /* Fills up to n bytes of request body into buf; returns the count, 0 at the
  * end, or -1 to abort the transfer. */
 typedef ssize_t (*rb_read_fn)(void *ud, char *buf, size_t n);
+/* Optional with rb_read_fn, for a body that is a byte range of a file:
+ * writes up to n body bytes, from offset off of the body, straight from the
+ * file to the socket sock (sendfile(2): no copy through a buffer). Returns
+ * the count (> 0); 0 when the body's source failed (the transfer aborts, as
+ * on read's -1); -1 with errno when the socket refused (EAGAIN: it is full).
+ * The built-in client calls it for plain-HTTP uploads; libcurl (and so TLS)
+ * calls read. A retried request starts again at off 0. */
+typedef ssize_t (*rb_sendfile_fn)(void *ud, int sock, uint64_t off, size_t n);
 /* A sink's answer: pause the transfer without taking the bytes. */
 #define RB_SINK_PAUSE 1
 /* Takes n bytes of response body; returns 0, or RB_SINK_PAUSE to take none
@@ -98,6 +108,7 @@ typedef struct rb_http_req {
     rb_read_fn read;              /* streaming body instead of `body` */
     void *read_ud;
     int64_t read_size;            /* its length, -1: unknown (chunked) */
+    rb_sendfile_fn send_file;     /* optional with read (same read_ud), see rb_sendfile_fn */
     rb_body_mode body_mode;
     size_t max_body;              /* RB_BODY_BUFFER limit; 0: 64 MiB */
     rb_sink_fn sink;

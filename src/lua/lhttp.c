@@ -3,7 +3,8 @@
  * yields; the completion handler records the operation in the VU's phase
  * and resumes the VU with a response table, or nil, "class: message" and
  * the class for a network failure or an integrity error. Request bodies are
- * strings or blob readers (streamed, never copied whole); response bodies
+ * strings or blob readers (streamed, never copied whole; an unverified file
+ * blob may go straight from its file to the socket, rb_sendfile_fn); response bodies
  * are kept, discarded, or verified against a digest by the HTTP core
  * (RB_BODY_VERIFY). Misuse (no URL, a header with a newline) raises. */
 #include "lrt.h"
@@ -25,6 +26,8 @@ typedef struct req_ctx {
     rbl_reader *reader;       /* streamed request body, or NULL */
     int reader_ref;           /* anchors the reader while the transfer runs */
     uint64_t remaining;       /* body bytes still to send from the reader */
+    uint64_t body_start;      /* the reader's offset when the request began */
+    uint64_t body_len;        /* bytes of the reader the body holds */
     uint64_t upload_done_us;  /* when the last body byte was handed over */
     char *auth_header;        /* wiped and freed when done */
     long expect[8];           /* statuses >= 400 that are not errors here (e.g. 404 for a HEAD probe) */
@@ -43,6 +46,22 @@ static ssize_t reader_read(void *ud, char *buf, size_t n)
     if (got <= 0) return -1;   /* the blob ended early or failed */
     c->remaining -= (uint64_t)got;
     c->reader->offset += (uint64_t)got;
+    if (c->remaining == 0) c->upload_done_us = rb_now_us();
+    return got;
+}
+
+/* rb_sendfile_fn over the reader: body offset off is the blob's body_start + off. */
+static ssize_t reader_send(void *ud, int sock, uint64_t off, size_t n)
+{
+    req_ctx *c = ud;
+    if (off >= c->body_len) return 0;
+    if (off == 0) c->upload_done_us = 0;   /* (a retried request starts over) */
+    if (n > c->body_len - off) n = (size_t)(c->body_len - off);
+    ssize_t got = rb_blob_send(c->reader->r, sock, c->body_start + off, n);
+    if (got <= 0) return got;
+    uint64_t done = off + (uint64_t)got;
+    c->reader->offset = c->body_start + done;
+    c->remaining = c->body_len - done;
     if (c->remaining == 0) c->upload_done_us = rb_now_us();
     return got;
 }
@@ -394,12 +413,15 @@ static int l_request(lua_State *L)
     if (reader) {
         c->reader = reader;
         c->remaining = body_len;
+        c->body_start = reader->offset;
+        c->body_len = body_len;
         lua_getfield(L, 1, "body");
         c->reader_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         reader->busy = 1;
         req.read = reader_read;
         req.read_ud = c;
         req.read_size = (int64_t)body_len;
+        if (rb_blob_can_send(reader->r)) req.send_file = reader_send;
     }
     if (vdigest && strcmp(req.method, "HEAD") != 0) {
         c->verify = 1;

@@ -4,8 +4,18 @@
  * response parsed in place (http_h1parse.c). Why it exists (libcurl's
  * per-request cost) is in docs/architecture.md.
  * - Scope (rb_h1_eligible): http:// to an IP literal, no proxy variables,
- *   request body in memory; any response body mode (a verified or sunk body
- *   is read straight into the buffer rb_xfer_body_buf offers).
+ *   request body in memory, or a streamed body of known length the caller
+ *   can send straight from a file (rb_sendfile_fn: a layer of a user's
+ *   image goes from the page cache to the socket with sendfile, where
+ *   libcurl's read callback needs a copy in a buffer); any response body
+ *   mode (a verified or sunk body is read straight into the buffer
+ *   rb_xfer_body_buf offers).
+ * - A file body follows the head once the head's write completes: sent
+ *   while the socket takes it, then on a uv_poll of a duplicate of the
+ *   socket's descriptor for room (libuv watches a descriptor once, and the
+ *   stream reads from this one). A response that ends before the body does
+ *   (a 401, a 307 or an error the server sends without reading on) ends the
+ *   transfer, and the connection is closed, not reused.
  * - Redirects of GET and HEAD: another built-in request, or the same
  *   transfer handed to libcurl where the Location leads elsewhere.
  * - Connections: kept alive per host:port, reused most recently used first;
@@ -18,15 +28,19 @@
 #include "util/rb_util.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define H1_RBUF (64 * 1024)         /* one receive buffer, shared: reads are handled at once */
 #define H1_SWEEP_MS 50              /* timeout check period */
 #define H1_MAX_REDIRS 10            /* as libcurl is set up in http.c */
+#define H1_SEND_TURN (16u << 20)    /* most file body bytes sent per turn of the loop */
 
 /* What a transfer that follows redirects keeps of its request. */
 struct h1_follow {
@@ -58,6 +72,8 @@ struct h1_conn {
     int state;
     unsigned nreq;                  /* responses completed on it */
     rb_h1_parser ps;                /* the response being read (http_h1parse.c) */
+    uv_poll_t *wpoll;               /* waits for room to send a file body, or NULL */
+    int wfd;                        /* the duplicate descriptor wpoll watches */
 };
 
 struct rb_h1 {
@@ -158,9 +174,10 @@ static int token_ok(const char *s)
 
 int rb_h1_eligible(const rb_loop *l, const rb_http_req *req)
 {
-    if (!l->no_proxy_env || req->read) return 0;
+    if (!l->no_proxy_env) return 0;
+    if (req->read && (!req->send_file || req->read_size < 0)) return 0;   /* a file body of known length only */
     if (req->method && !token_ok(req->method)) return 0;
-    if (req->follow_redirects && (req->body || (req->method && strcmp(req->method, "GET") != 0 &&
+    if (req->follow_redirects && (req->body || req->read || (req->method && strcmp(req->method, "GET") != 0 &&
                                                 strcmp(req->method, "HEAD") != 0)))
         return 0;
     if (req->headers)
@@ -215,10 +232,26 @@ static void idle_unlink(h1_conn *c)
     c->prev = c->next = NULL;
 }
 
+static void on_watch_closed(uv_handle_t *hd)
+{
+    free(hd);
+}
+
+/* Stops waiting for room to send a file body (it is out, or the connection
+ * ends); closing the poll takes the duplicate out of epoll at once. */
+static void body_watch_close(h1_conn *c)
+{
+    if (!c->wpoll) return;
+    uv_close((uv_handle_t *)c->wpoll, on_watch_closed);
+    close(c->wfd);
+    c->wpoll = NULL;
+}
+
 /* Closes a connection; its transfer (if any) is detached, not finished. */
 static void conn_close(h1_conn *c)
 {
     if (c->state == C_CLOSING) return;
+    body_watch_close(c);
     if (c->state == C_IDLE) idle_unlink(c);
     if (c->x) c->x->conn = NULL;
     c->x = NULL;
@@ -229,6 +262,7 @@ static void conn_close(h1_conn *c)
 static void finish_err(rb_xfer *x, rb_err_class cls, const char *fmt, ...)
 {
     if (x->conn) conn_close(x->conn);
+    if (x->send_file) x->resp.bytes_sent = x->file_sent;
     x->resp.err = cls;
     va_list ap;
     va_start(ap, fmt);
@@ -277,6 +311,90 @@ static void conn_failed(h1_conn *c, int code)
         finish_err(x, RB_ERR_CONNECT, "connection to %s failed: %s", x->pool_of->authority, uv_strerror(code));
 }
 
+static void on_room(uv_poll_t *p, int status, int events);
+
+/* Waits for room in the socket fd to send more of a file body. */
+static int body_watch(h1_conn *c, int fd)
+{
+    if (!c->wpoll) {
+        int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (d < 0) return uv_translate_sys_error(errno);
+        uv_poll_t *p = rb_malloc(sizeof *p);
+        int rc = uv_poll_init_socket(&c->h->l->uv, p, d);
+        if (rc < 0) {
+            free(p);
+            close(d);
+            return rc;
+        }
+        p->data = c;
+        c->wpoll = p;
+        c->wfd = d;
+    } else if (uv_is_active((const uv_handle_t *)c->wpoll)) {
+        return 0;   /* watching already (restarting would cost epoll_ctl calls) */
+    }
+    return uv_poll_start(c->wpoll, UV_WRITABLE, on_room);
+}
+
+/* Sends the transfer's file body (send_file) while the socket takes it, at
+ * most H1_SEND_TURN bytes per turn of the loop so that other transfers go
+ * on, then waits for room. A socket that fails stops the sending only: the
+ * read side ends the transfer (with the response the server sent first, or
+ * the connection's error). */
+static void send_body(h1_conn *c)
+{
+    rb_xfer *x = c->x;
+    if (!x || c->state != C_BUSY || !x->send_file || x->file_sent >= x->file_len) return;
+    uv_os_fd_t fd;
+    int rc = uv_fileno((const uv_handle_t *)&c->tcp, &fd);
+    if (rc < 0) {
+        conn_failed(c, rc);
+        return;
+    }
+    uint64_t turn = 0;
+    int eintr = 0;
+    while (x->file_sent < x->file_len && turn < H1_SEND_TURN) {
+        uint64_t left = x->file_len - x->file_sent;
+        size_t n = (size_t)(left < H1_SEND_TURN - turn ? left : H1_SEND_TURN - turn);
+        ssize_t k = x->send_file(x->read_ud, fd, x->file_sent, n);
+        if (k > 0) {
+            x->file_sent += (uint64_t)k;
+            turn += (uint64_t)k;
+            x->last_io_us = rb_now_us();
+            continue;
+        }
+        if (k == 0) {
+            finish_err(x, RB_ERR_OTHER, "request body source failed");
+            return;
+        }
+        int e = errno;
+        if (e == EINTR && ++eintr < 100) continue;
+        if (e == EAGAIN || e == EWOULDBLOCK) break;
+        body_watch_close(c);
+        if (e == EPIPE || e == ECONNRESET) return;   /* on_read hears the rest */
+        conn_failed(c, uv_translate_sys_error(e));
+        return;
+    }
+    if (x->file_sent == x->file_len) {
+        body_watch_close(c);
+        return;
+    }
+    rc = body_watch(c, fd);
+    if (rc < 0) conn_failed(c, rc);
+}
+
+static void on_room(uv_poll_t *p, int status, int events)
+{
+    h1_conn *c = p->data;
+    (void)events;
+    if (status < 0) {   /* the socket failed: on_read hears of it */
+        body_watch_close(c);
+        return;
+    }
+    send_body(c);
+}
+
+/* A write finished: with the head out, a file body follows (the write of
+ * the previous request on the connection may report first: the queue tells). */
 static void on_written(uv_write_t *w, int status)
 {
     h1_conn *c = w->data;
@@ -286,12 +404,18 @@ static void on_written(uv_write_t *w, int status)
         conn_failed(c, status);
         return;
     }
-    if (c->x) c->x->last_io_us = rb_now_us();
+    if (!c->x) return;
+    c->x->last_io_us = rb_now_us();
+    if (c->tcp.write_queue_size == 0) send_body(c);
 }
 
+/* Writes the request's head and in-memory body; a file body starts from the
+ * write's callback, never within the caller (rb_http_start must not end a
+ * transfer). */
 static void send_request(h1_conn *c)
 {
     rb_xfer *x = c->x;
+    x->file_sent = 0;   /* a retried request sends its body again */
     uv_buf_t b = uv_buf_init(x->wbuf, (unsigned)x->wlen);
     /* A request of its own: the callback of the previous write on this
      * connection may still be pending when the next request goes out. */
@@ -427,7 +551,7 @@ static void conn_complete(h1_conn *c, int leftover)
     c->nreq++;
     /* reusable when the whole request reached the kernel (its write
      * callback may still be pending: that is fine) */
-    if (c->ps.keepalive && !leftover && c->tcp.write_queue_size == 0) {
+    if (c->ps.keepalive && !leftover && c->tcp.write_queue_size == 0 && x->file_sent == x->file_len) {
         c->state = C_IDLE;
         c->next = c->pool->idle;
         c->prev = NULL;
@@ -441,7 +565,7 @@ static void conn_complete(h1_conn *c, int leftover)
         follow_redirect(x);
         return;
     }
-    x->resp.bytes_sent = x->body_len;   /* the server answered: the request went out */
+    x->resp.bytes_sent = x->send_file ? x->file_sent : x->body_len;   /* the server answered: the request went out */
     x->resp.total_us = rb_now_us() - x->resp.start_us;
     if (!x->resp.effective_url) x->resp.effective_url = rb_strdup(url_now(x));
     rb_xfer_finish(x);
@@ -570,11 +694,13 @@ static void w_add(char **w, size_t *len, size_t *cap, const char *s, size_t n)
 }
 #define W_LIT(s) w_add(&w, &wlen, &wcap, s, sizeof s - 1)
 
-/* The request's bytes: the head, then the body, for one write. */
+/* The request's bytes: the head, then the body in memory, for one write; a
+ * body sent from a file (file_len >= 0) only gets its Content-Length. */
 static char *build_request(const char *method, const h1_url *u, const char *const *headers,
-                           const char *user_agent, const char *body, size_t body_len, size_t *out_len)
+                           const char *user_agent, const char *body, size_t body_len, int64_t file_len,
+                           size_t *out_len)
 {
-    int send_len = body != NULL || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
+    int send_len = body != NULL || file_len >= 0 || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0 ||
                    strcmp(method, "PATCH") == 0;
     int own_host = 0, own_accept = 0, own_len = 0, own_ua = 0;
     if (headers)
@@ -624,7 +750,8 @@ static char *build_request(const char *method, const h1_url *u, const char *cons
         }
     if (send_len && !own_len) {
         char cl[48];
-        int k = snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", body_len);
+        int k = snprintf(cl, sizeof cl, "Content-Length: %llu\r\n",
+                         (unsigned long long)(file_len >= 0 ? (uint64_t)file_len : body_len));
         w_add(&w, &wlen, &wcap, cl, (size_t)k);
     }
     W_LIT("\r\n");
@@ -670,7 +797,13 @@ rb_xfer *rb_h1_start(rb_loop *l, const rb_http_req *req, rb_http_done_fn done, v
     x->head_only = strcmp(method, "HEAD") == 0;
     int has_body = req->body != NULL && !x->head_only;
     x->body_len = has_body ? req->body_len : 0;
-    x->wbuf = build_request(method, &u, req->headers, l->user_agent, has_body ? req->body : NULL, x->body_len, &x->wlen);
+    if (req->read && !x->head_only) {   /* eligible: with send_file and a known length */
+        x->send_file = req->send_file;
+        x->read_ud = req->read_ud;
+        x->file_len = (uint64_t)req->read_size;
+    }
+    x->wbuf = build_request(method, &u, req->headers, l->user_agent, has_body ? req->body : NULL, x->body_len,
+                            x->send_file ? (int64_t)x->file_len : -1, &x->wlen);
     if (req->follow_redirects) {
         struct h1_follow *f = rb_calloc(1, sizeof *f);
         f->method = rb_strdup(method);
@@ -783,7 +916,7 @@ static void follow_redirect(rb_xfer *x)
     h1_url u;
     if (parse_url(next, &u) == 0) {
         free(x->wbuf);
-        x->wbuf = build_request(f->method, &u, hdrs, x->loop->user_agent, NULL, 0, &x->wlen);
+        x->wbuf = build_request(f->method, &u, hdrs, x->loop->user_agent, NULL, 0, -1, &x->wlen);
         x->pool_of = pool_for(x->loop->h1, &u);
         free(hdrs);
         dispatch(x);

@@ -109,6 +109,9 @@ struct rb_xfer {
     struct h1_pool *pool_of;  /* the host:port it goes to */
     char *wbuf;               /* the request bytes (head and body), kept for one retry */
     size_t wlen;
+    rb_sendfile_fn send_file; /* the body goes out from a file after wbuf (the head), with read_ud */
+    uint64_t file_len;        /* that body's length */
+    uint64_t file_sent;       /* its bytes the socket took, on this attempt */
     int head_only;            /* HEAD: the response has no body */
     int retried;              /* already retried once on a fresh connection */
     int got_byte;             /* a response byte arrived */

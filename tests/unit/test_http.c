@@ -9,8 +9,10 @@
  * redirects (relative, to another origin without the credentials, to a
  * host name, which the built-in client hands to libcurl, and a loop), and
  * verified bodies (matching, wrong digest, wrong size either way, cut short,
- * an error response, hashed inline and on the worker thread). Every
- * case runs through both
+ * an error response, hashed inline and on the worker thread), and request
+ * bodies sent from a file (rb_sendfile_fn: counted by the server as they
+ * stream, a source that fails, a server that answers before the body is
+ * in, a retry on a new connection). Every case runs through both
  * clients, the built-in one (RB_HTTP_AUTO) and libcurl, and both must agree
  * on what the caller sees. Loopback only; every wait is bounded. */
 #include "net/rb_http.h"
@@ -18,9 +20,12 @@
 #include "util/rb_util.h"
 #include "rbtest.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 /* ---- the scripted server ---------------------------------------------------- */
 
@@ -83,6 +88,10 @@ typedef struct srv_conn {
     int requests;            /* requests answered on this connection */
     int drop_next;           /* the next request gets the connection closed instead */
     int closing;
+    uint64_t count_left;     /* /count: body bytes still to come */
+    uint64_t count_got;
+    uint32_t count_sum;      /* FNV-1a of the body so far */
+    int discarding;          /* /early: answered; the rest of the body is dropped */
     struct srv_conn *next;   /* all connections, for the final clean-up */
 } srv_conn;
 
@@ -153,22 +162,63 @@ static void srv_next_piece(uv_timer_t *t)
     c->rt = NULL;
 }
 
+static uint32_t fnv(uint32_t h, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+/* /count: takes the body bytes in c->in as they stream (the body may be
+ * larger than the buffer); at its end answers 201 with its length and hash. */
+static void srv_count(srv_conn *c)
+{
+    size_t k = c->in_len < c->count_left ? c->in_len : (size_t)c->count_left;
+    c->count_sum = fnv(c->count_sum, (const unsigned char *)c->in, k);
+    c->count_left -= k;
+    c->count_got += k;
+    memmove(c->in, c->in + k, c->in_len - k);
+    c->in_len -= k;
+    if (c->count_left) return;
+    char msg[64], head[128];
+    int m = snprintf(msg, sizeof msg, "got=%llu sum=%08x", (unsigned long long)c->count_got, c->count_sum);
+    int n = snprintf(head, sizeof head, "HTTP/1.1 201 Created\r\nContent-Length: %d\r\n\r\n", m);
+    srv_send(c, head, (size_t)n);
+    srv_send(c, msg, (size_t)m);
+    c->requests++;
+    c->count_got = 0;
+}
+
 /* Looks for a complete request in c->in and answers it. */
 static void srv_request(srv_conn *c)
 {
     char *end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
-    if (!end || c->rt) return;
+    if (!end || c->rt || c->count_left || c->discarding) return;
     size_t head = (size_t)(end - c->in) + 4;
     size_t body = 0;
     char *cl = memmem(c->in, head, "Content-Length: ", 16);
     if (cl) body = strtoul(cl + 16, NULL, 10);
-    if (c->in_len < head + body) return;
-    if (c->drop_next) {
+    if (c->drop_next && c->in_len >= head) {
         srv_close(c);
         return;
     }
     char path[256] = "";
     sscanf(c->in, "%*s %255s", path);
+    if (strcmp(path, "/early") == 0) {   /* answers at the head, then drops what follows */
+        static const char r401[] = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        srv_send(c, r401, sizeof r401 - 1);
+        c->discarding = 1;
+        c->in_len = 0;
+        return;
+    }
+    if (strcmp(path, "/count") == 0 && body) {   /* streams the body, however large */
+        memmove(c->in, c->in + head, c->in_len - head);
+        c->in_len -= head;
+        c->count_left = body;
+        c->count_sum = 2166136261u;
+        srv_count(c);
+        return;
+    }
+    if (c->in_len < head + body) return;
     const route *r = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (strcmp(routes[i].path, path) == 0) r = &routes[i];
@@ -223,6 +273,8 @@ static void srv_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
         return;
     }
     c->in_len += (size_t)n;
+    if (c->discarding) c->in_len = 0;
+    if (c->count_left) srv_count(c);
     srv_request(c);
 }
 
@@ -613,6 +665,109 @@ static void redirect_cases(rb_http_engine e)
     CHECKF(r.err != RB_ERR_NONE && strstr(r.error, "edirect"), "%s /redir-loop: %ld %d %s", en, r.status, r.err, r.error);
 }
 
+/* ---- request bodies sent from a file (rb_sendfile_fn) ---------------------------- */
+
+#define FILE_BODY (8u << 20)   /* more than the socket buffers: the built-in client waits for room */
+
+typedef struct tfile {
+    int fd;
+    uint64_t pos;            /* libcurl's read position */
+    uint64_t size;           /* the body's length */
+    int fail;                /* the source fails */
+    int sends;               /* send_file calls */
+} tfile;
+
+static ssize_t t_read(void *ud, char *buf, size_t n)
+{
+    tfile *f = ud;
+    if (f->fail) return -1;
+    if (n > f->size - f->pos) n = (size_t)(f->size - f->pos);
+    if (n == 0) return 0;
+    ssize_t k = pread(f->fd, buf, n, (off_t)f->pos);
+    if (k > 0) f->pos += (uint64_t)k;
+    return k;
+}
+
+static ssize_t t_send(void *ud, int sock, uint64_t off, size_t n)
+{
+    tfile *f = ud;
+    f->sends++;
+    if (f->fail) return 0;
+    off_t o = (off_t)off;
+    return sendfile(sock, f->fd, &o, n);   /* 0 at the file's end: the source failed */
+}
+
+/* A PUT of path whose body is the first size bytes of f. */
+static result put_file(rb_http_engine e, const char *path, tfile *f, uint64_t size)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    rb_http_req req;
+    memset(&req, 0, sizeof req);
+    req.method = "PUT";
+    req.url = url;
+    req.timeout_s = 10;
+    req.read = t_read;
+    req.send_file = t_send;
+    req.read_ud = f;
+    req.read_size = (int64_t)size;
+    f->pos = 0;
+    f->size = size;
+    f->sends = 0;
+    return run_req(e, &req);
+}
+
+static void file_body_cases(rb_http_engine e, int fd)
+{
+    const char *en = engine(e);
+    tfile f = {fd, 0, 0, 0, 0};
+    unsigned char *p = malloc(FILE_BODY);
+    for (size_t i = 0; i < FILE_BODY; i++) p[i] = pattern(i);
+    char want[64];
+    snprintf(want, sizeof want, "got=%u sum=%08x", FILE_BODY, fnv(2166136261u, p, FILE_BODY));
+    free(p);
+
+    /* the whole body arrives, counted as sent; the built-in client sends it from the file */
+    result r = put_file(e, "/count", &f, FILE_BODY);
+    CHECKF(r.status == 201 && r.err == RB_ERR_NONE && strcmp(r.body, want) == 0 && r.bytes_sent == FILE_BODY,
+           "%s file body: %ld %s '%s' sent %llu", en, r.status, r.error, r.body, (unsigned long long)r.bytes_sent);
+    CHECKF(e == RB_HTTP_AUTO ? f.sends > 1 : f.sends == 0, "%s file body: %d send_file calls", en, f.sends);
+    /* keep-alive after a file body; the head says its length */
+    int before = accepted;
+    r = put_file(e, "/echo", &f, 1000);
+    CHECKF(r.status == 200 && strstr(r.body, "PUT /echo HTTP/1.1\r\n") && strstr(r.body, "Content-Length: 1000\r\n") &&
+               !strstr(r.body, "Transfer-Encoding") && r.bytes_sent == 1000 && accepted == before,
+           "%s small file body: %ld %s sent %llu, %d new connections [%s]", en, r.status, r.error,
+           (unsigned long long)r.bytes_sent, accepted - before, r.body);
+
+    /* the source fails: the transfer ends with the message libcurl gives */
+    f.fail = 1;
+    r = put_file(e, "/count", &f, FILE_BODY);
+    f.fail = 0;
+    CHECKF(r.err == RB_ERR_OTHER && strstr(r.error, "request body source failed"), "%s failing source: %d %s", en,
+           r.err, r.error);
+    /* the file is shorter than the length given: the source fails */
+    r = put_file(e, "/count", &f, FILE_BODY + 4096);
+    CHECKF(r.err != RB_ERR_NONE && r.status != 201, "%s short file: %ld %d %s", en, r.status, r.err, r.error);
+
+    /* the server answers (401) at the head and drops the rest: the caller sees the 401 */
+    r = put_file(e, "/early", &f, FILE_BODY);
+    CHECKF(r.status == 401 && r.err == RB_ERR_NONE && r.bytes_sent < FILE_BODY, "%s early answer: %ld %d %s sent %llu",
+           en, r.status, r.err, r.error, (unsigned long long)r.bytes_sent);
+
+    /* a reused connection the server drops: the built-in client retries on a
+     * new one and sends the body again from its start */
+    if (e == RB_HTTP_AUTO) {
+        r = fetch(e, "GET", "/dropnext", NULL, 5, 0, 0);
+        CHECKF(r.status == 200, "%s /dropnext: %ld %s", en, r.status, r.error);
+        before = accepted;
+        r = put_file(e, "/count", &f, FILE_BODY);
+        CHECKF(r.status == 201 && strcmp(r.body, want) == 0 && accepted == before + 1,
+               "%s file body retried: %ld %s '%s', %d new connections", en, r.status, r.error, r.body,
+               accepted - before);
+    }
+}
+
 static int conc_done;
 /* ---- verified bodies (RB_BODY_VERIFY) ------------------------------------------ */
 
@@ -771,6 +926,19 @@ int main(void)
     redirect_cases(RB_HTTP_LIBCURL);
     verify_cases(RB_HTTP_AUTO);
     verify_cases(RB_HTTP_LIBCURL);
+    char tmpl[] = "/tmp/test_http_body.XXXXXX";
+    int fd = mkstemp(tmpl);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        unlink(tmpl);
+        unsigned char *p = malloc(FILE_BODY);
+        for (size_t i = 0; i < FILE_BODY; i++) p[i] = pattern(i);
+        CHECK(write(fd, p, FILE_BODY) == (ssize_t)FILE_BODY);
+        free(p);
+        file_body_cases(RB_HTTP_AUTO, fd);
+        file_body_cases(RB_HTTP_LIBCURL, fd);
+        close(fd);
+    }
     concurrent();
 
     uv_close((uv_handle_t *)&listener, NULL);
