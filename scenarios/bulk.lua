@@ -21,6 +21,7 @@ local level = rb.param("level", compression == "zstd" and 3 or 6,
 local seed = rb.param("seed", 2, {doc = "content seed"})
 local image = rb.param("image", "", {doc = "a real image pushed to every repository (OCI layout dir, OCI archive or docker save tar); \"\" = synthetic"})
 local image_ref = rb.param("image_ref", "", {doc = "with image: which image in it (ref name or RepoTag; \"\" = the only one)"})
+local image_verify = rb.param("image_verify", false, {doc = "with image: hash each layer as it is sent; a mismatch is bad input (exit 2)"})
 
 local list = {}
 for item in sizes:gmatch("[^,%s]+") do list[#list + 1] = rb.size(item) end
@@ -32,8 +33,8 @@ local imgs = {}
 local real
 if image ~= "" then
   local err
-  real, err = rb.image.open(image, {ref = image_ref ~= "" and image_ref or nil})
-  if not real then error(err, 0) end
+  real, err = rb.image.open(image, {ref = image_ref ~= "" and image_ref or nil, verify = image_verify})
+  if not real then rb.input_error(err) end   -- a bad file (push errors that blame it: exit 2 too)
 end
 for i in rb.share(images) do
   local total = list[(i - 1) % #list + 1]

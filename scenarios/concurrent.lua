@@ -24,6 +24,7 @@ local layer_concurrency = rb.param("layer_concurrency", 1, {doc = "parallel blob
 local seed = rb.param("seed", 3, {doc = "content seed"})
 local image = rb.param("image", "", {doc = "a real image every VU pushes (OCI layout dir, OCI archive or docker save tar); \"\" = synthetic"})
 local image_ref = rb.param("image_ref", "", {doc = "with image: which image in it (ref name or RepoTag; \"\" = the only one)"})
+local image_verify = rb.param("image_verify", false, {doc = "with image: hash each layer as it is sent; a mismatch is bad input (exit 2)"})
 
 local ns = {1}
 for item in levels:gmatch("[^,%s]+") do
@@ -45,8 +46,8 @@ end
 local real
 if image ~= "" then
   local err
-  real, err = rb.image.open(image, {ref = image_ref ~= "" and image_ref or nil})
-  if not real then error(err, 0) end
+  real, err = rb.image.open(image, {ref = image_ref ~= "" and image_ref or nil, verify = image_verify})
+  if not real then rb.input_error(err) end   -- a bad file (push errors that blame it: exit 2 too)
 end
 
 local base = {}

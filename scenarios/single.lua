@@ -30,6 +30,7 @@ local mode = rb.param("mode", "monolithic", {doc = "upload mode: monolithic, pos
 local seed = rb.param("seed", 1, {doc = "content seed; change it to push content the registry has not seen"})
 local image = rb.param("image", "", {doc = "a real image to push instead (OCI layout dir, OCI archive or docker save tar); \"\" = synthetic"})
 local image_ref = rb.param("image_ref", "", {doc = "with image: which image in it (ref name or RepoTag; \"\" = the only one)"})
+local image_verify = rb.param("image_verify", false, {doc = "with image: hash each layer as it is sent; a mismatch is bad input (exit 2)"})
 
 local function list(s)
   local out = {}
@@ -44,8 +45,8 @@ local n = 0
 
 -- A real image: opened once (its blobs stream from the files when pushed).
 if image ~= "" then
-  local img, err = rb.image.open(image, {ref = image_ref ~= "" and image_ref or nil})
-  if not img then error(err, 0) end
+  local img, err = rb.image.open(image, {ref = image_ref ~= "" and image_ref or nil, verify = image_verify})
+  if not img then rb.input_error(err) end   -- a bad file (push errors that blame it: exit 2 too)
   for r = 1, reps do
     local mine = (r - 1) % rb.shard().count == rb.shard().index
     local t0 = rb.now()

@@ -116,6 +116,14 @@ static void vu_resume(rb_rt *rt, rb_vu *vu)
         vu->results_ref = luaL_ref(rt->L, LUA_REGISTRYINDEX);
         vu->state = VU_DONE;
     } else {
+        /* a registry error object that blames the input (a user's image file:
+         * oci.lua's reader_error) ends the run as bad input */
+        if (lua_type(co, -1) == LUA_TTABLE) {
+            lua_pushliteral(co, "input");
+            lua_rawget(co, -2);
+            if (lua_toboolean(co, -1)) rt->input_error = 1;
+            lua_pop(co, 1);
+        }
         /* error objects (tables with __tostring, e.g. registry errors) print as text */
         const char *msg = lua_type(co, -1) == LUA_TSTRING ? lua_tostring(co, -1) : luaL_tolstring(co, -1, NULL);
         if (rt->input_error) {

@@ -9,7 +9,7 @@
 -- Every method returns its result, or nil and an error object for failures
 -- the registry or network cause; misuse (bad repository name, wrong argument
 -- types) raises. Error objects: {class=connect|timeout|http|integrity|auth,
--- status=, code=, message=, op=}, printable with tostring.
+-- status=, code=, message=, op=, input=}, printable with tostring.
 local core, rb = ...
 local C = core.oci
 
@@ -282,7 +282,8 @@ function Registry:_req(args, scope)
       end
       auth_tries = auth_tries + 1
       retry = true
-    elseif attempt < self.retries and ((not r and cls ~= "integrity") or (r and RETRYABLE[r.status])) then
+    elseif attempt < self.retries and ((not r and cls ~= "integrity") or (r and RETRYABLE[r.status]))
+        and not (args.body and type(args.body) ~= "string" and args.body.error) then   -- a bad file stays bad
       attempt = attempt + 1
       C.count("retries")
       if attempt == 1 then C.count("retried_requests") end
@@ -385,10 +386,11 @@ end
 
 -- When a request failed because its body reader did (a user's image file
 -- ended early, or verify=true found a digest mismatch), that is the error:
--- an integrity error naming the blob and the file.
+-- an integrity error naming the blob and the file, marked as the input's
+-- fault (input = true: uncaught, it ends the run as bad input, exit 2).
 local function reader_error(rd, e, op, cls)
   local re = rd.error
-  if re then return new_error("integrity", {message = re, op = op}) end
+  if re then return new_error("integrity", {message = re, op = op, input = true}) end
   return net_error(e, op, cls)
 end
 

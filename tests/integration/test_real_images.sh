@@ -15,7 +15,9 @@
 #   dedup: later repositories skip the blobs on crane);
 # - bad files exit non-zero with a message naming the file: a layout with a
 #   blob deleted, a truncated oci-archive, a non-archive, an unknown ref, and
-#   verify=true on a corrupted blob.
+#   verify=true on a corrupted blob; given as image=PATH to the bundled
+#   scenarios (single, bulk, concurrent) they are bad input, exit 2, while a
+#   registry that refuses the push is a failed run, exit 1.
 source "$(dirname "$0")/lib.sh"
 
 start_crane c1
@@ -163,8 +165,20 @@ run_rb 1 run "$SCN/real_image.lua" --target "$c2_URL" --out "$WORK/bad4" --quiet
   --set ref=other:2
 expect_grep "$WORK/err.txt" "$WORK/docker.tar: no image tagged other:2; the tags are: .*example/app:1"
 
-run_rb 1 run "$RB_SRC/scenarios/single.lua" --target "$c2_URL" --out "$WORK/bad5" --quiet --set image="$WORK/nope"
+# the bundled scenarios: a bad image= file is bad input (exit 2), the file named
+run_rb 2 run "$RB_SRC/scenarios/single.lua" --target "$c2_URL" --out "$WORK/bad5" --quiet --set image="$WORK/nope"
 expect_grep "$WORK/err.txt" "$WORK/nope: No such file"
+run_rb 2 run "$RB_SRC/scenarios/single.lua" --target "$c2_URL" --out "$WORK/bad7" --quiet --set image="$WORK/cut.tar"
+expect_grep "$WORK/err.txt" "$WORK/cut.tar: truncated tar"
+run_rb 2 run "$RB_SRC/scenarios/bulk.lua" --target "$c2_URL" --out "$WORK/bad8" --quiet --set image="$WORK/holey" \
+  --set images=2
+expect_grep "$WORK/err.txt" "$WORK/holey/blobs/sha256/$layer: missing"
+run_rb 2 run "$RB_SRC/scenarios/concurrent.lua" --target "$c2_URL" --out "$WORK/bad9" --quiet \
+  --set image="$WORK/notes.txt" --set levels=1
+expect_grep "$WORK/err.txt" "$WORK/notes.txt: not an OCI layout directory, OCI archive or docker save tarball"
+run_rb 2 run "$RB_SRC/scenarios/bulk.lua" --target "$c2_URL" --out "$WORK/bad10" --quiet \
+  --set image="$WORK/docker.tar" --set image_ref=other:2 --set images=1
+expect_grep "$WORK/err.txt" "$WORK/docker.tar: no image tagged other:2"
 
 # verify=true: a corrupted layer (same size) fails the push naming blob and file;
 # pushed to a fresh registry, so the blob is really uploaded.
@@ -176,5 +190,20 @@ python3 -c 'import sys; p=sys.argv[1]; d=bytearray(open(p,"rb").read()); d[len(d
 run_rb 1 run "$SCN/real_image.lua" --target "$c3_URL" --out "$WORK/bad6" --quiet --set path="$WORK/corrupt" \
   --set verify=true
 expect_grep "$WORK/err.txt" "integrity: blob sha256:$layer: the bytes in $WORK/corrupt/blobs/sha256/$layer .* hash to sha256:[0-9a-f]{64} \(verify=true\)"
+# the same file to the bundled scenarios with image_verify=true: bad input, exit
+# 2, from the main VU (single) and from the VUs of rb.parallel (concurrent);
+# not retried (one upload per try would resend the whole layer)
+run_rb 2 run "$RB_SRC/scenarios/single.lua" --target "$c3_URL" --out "$WORK/bad11" --quiet \
+  --set image="$WORK/corrupt" --set image_verify=true
+expect_grep "$WORK/err.txt" "integrity: blob sha256:$layer: the bytes in $WORK/corrupt/blobs/sha256/$layer .* \(verify=true\)"
+expect_eq "bad file not retried" "$(json "$WORK/bad11/results.json" "r['phases'][0]['counters'].get('retries', 0)")" 0
+expect_eq "bad file exit recorded" "$(json "$WORK/bad11/results.json" "r['exit_code']")" 2
+run_rb 2 run "$RB_SRC/scenarios/concurrent.lua" --target "$c3_URL" --out "$WORK/bad12" --quiet \
+  --set image="$WORK/corrupt" --set image_verify=true --set levels=2
+expect_grep "$WORK/err.txt" "the bytes in $WORK/corrupt/blobs/sha256/$layer .* \(verify=true\)"
+# without image_verify the corrupt layer goes out as it is and the registry
+# refuses it: that is the registry's answer, a failed run (exit 1)
+run_rb 1 run "$RB_SRC/scenarios/single.lua" --target "$c3_URL" --out "$WORK/bad13" --quiet --set image="$WORK/corrupt"
+expect_grep "$WORK/err.txt" "DIGEST_INVALID|digest"
 echo "bad files: rejected with the file named"
 echo "test_real_images: ok"
