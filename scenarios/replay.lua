@@ -314,9 +314,12 @@ local building, pending = {}, {}      -- client .. " " .. repo -> manifest being
 -- millisecond can sort before it. So an id seen before any open POST waits
 -- CLAIM_US for a 202 POST of its client and repository to claim it (the
 -- session then starts at the id's record, and the POST is absorbed); past
--- that, its POST is taken to be before the log.
+-- that, its POST is taken to be before the log. Likewise the session's last
+-- PATCH can sort just after its PUT (same millisecond): a PATCH of a closed
+-- id within CLAIM_US of its PUT still counts in that session.
 local CLAIM_US = 50 * 1000
 local sessions = {}     -- upload id -> its session, until its PUT
+local closed = {}       -- upload id -> its session, after its PUT (a PATCH may sort after the PUT)
 local session_at = {}   -- seq of a session's first record -> the session (its replay starts there)
 local opened = {}       -- client .. " " .. repo -> {first =, last =, sessions opened by a 202 POST and not yet matched}
 local unclaimed = {}    -- client .. " " .. repo -> sessions seen by id first, no older than CLAIM_US
@@ -374,6 +377,12 @@ local function scan_upload(rec, ck)
   end
   if rec.ref == "" or (m ~= "PATCH" and m ~= "PUT") then return end   -- a status GET, a cancelling DELETE: absorbed
   local s = sessions[rec.ref]
+  local c = closed[rec.ref]
+  if not s and c and m == "PATCH" and rec.t - c.put_t <= CLAIM_US then   -- its PUT sorted first: still that session
+    c.patches = c.patches + 1
+    if rec.time_us > c.done_us then c.done_us = rec.time_us end
+    return
+  end
   if not s then
     local q = opened[ck]
     if q and q.first <= q.last then
@@ -398,6 +407,8 @@ local function scan_upload(rec, ck)
   elseif m == "PUT" then
     s.key = rec.digest ~= "" and rec.digest or ("upload:" .. rec.client .. ":" .. rec.repo .. ":" .. rec.ref)
     sessions[rec.ref] = nil
+    s.put_t = rec.t
+    closed[rec.ref] = s
     session_blob(s, ck)
   end
 end
@@ -478,7 +489,7 @@ for id, s in pairs(sessions) do
   s.key = "upload:" .. s.client .. ":" .. s.repo .. ":" .. id
   session_blob(s, s.client .. " " .. s.repo)
 end
-building, pending, sessions, opened, unclaimed = nil, nil, nil, nil, nil
+building, pending, sessions, closed, opened, unclaimed = nil, nil, nil, nil, nil, nil
 
 -- Sizes: recorded, else drawn from the recorded ones of its kind (4 KB if none).
 for _, b in ipairs(blob_list) do

@@ -216,7 +216,8 @@ expect_eq "records replayed" "$(json "$RO" "r['metrics']['replay_logged{kind=oth
 # (201), a mount taken from a repository the log never wrote (warmup fills it), a POST never
 # followed, a refused POST, a session whose POST is before the log (PATCH and PUT only), and one
 # whose PATCH sorts before its POST (started 1 ms earlier by the recorded times: an IBM trace's
-# millisecond timestamps do this), which must still be one session
+# millisecond timestamps do this), and one whose PUT sorts before its last PATCH, which must
+# each still be one session
 python3 - >"$WORK/sessions.log" <<'EOF2'
 import json
 D1, D2, D3 = "sha256:" + "1" * 64, "sha256:" + "2" * 64, "sha256:" + "3" * 64
@@ -231,6 +232,10 @@ SW = "/v2/s/swapped/blobs/uploads/"
 recs += [("POST", SW, 202, "6.002", "1ms"),                                   # starts at 6.001
          ("PATCH", SW + "5e7a0c11-aaaa-4bbb-8ccc-ddddeeeeffff?_state=x", 202, "6.003", "3ms"),   # at 6.000
          ("PUT", SW + "5e7a0c11-aaaa-4bbb-8ccc-ddddeeeeffff?_state=y&digest=sha256:" + "4" * 64, 201, "6.005", "1ms")]
+PF = "/v2/s/putfirst/blobs/uploads/"
+recs += [("POST", PF, 202, "7.002", "1ms"),                                   # starts at 7.001
+         ("PATCH", PF + "6f8b1d22-aaaa-4bbb-8ccc-ddddeeeeffff?_state=x", 202, "7.006", "2ms"),   # at 7.004
+         ("PUT", PF + "6f8b1d22-aaaa-4bbb-8ccc-ddddeeeeffff?_state=y&digest=sha256:" + "5" * 64, 201, "7.004", "1ms")]  # at 7.003
 for m, uri, st, sec, dur in recs:
     print(json.dumps({"msg": "response completed", "time": "2026-12-06T04:00:0%s000Z" % sec,
                       "http.request.method": m, "http.request.uri": uri, "http.response.status": st,
@@ -241,17 +246,18 @@ start_crane crane4
 run_rb 0 replay "$WORK/sessions.log" --target "$crane4_URL" --set speed=0 --out "$WORK/replay-sessions" --quiet
 python3 "$WORK/mix.py" "$WORK/crane4.log" crane | grep -v ' other ' >"$WORK/replayed-sessions.txt"
 # single: POST; mount (crane declines it): POST ?mount=, PUT; orphan and refused: POST each;
-# the late session: POST (not in the log), PATCH, PUT; the swapped one: POST, PATCH, PUT
-printf 'PATCH upload 2\nPOST upload 6\nPUT upload 3\n' >"$WORK/want-sessions.txt"
+# the late session: POST (not in the log), PATCH, PUT; the swapped one and the one whose PUT
+# sorts before its PATCH: POST, PATCH, PUT each
+printf 'PATCH upload 3\nPOST upload 7\nPUT upload 4\n' >"$WORK/want-sessions.txt"
 diff "$WORK/want-sessions.txt" "$WORK/replayed-sessions.txt" || fail "replayed upload sessions"
 expect_grep "$WORK/crane4.log" "POST /v2/s/single/blobs/uploads/\?digest=sha256:"
 expect_grep "$WORK/crane4.log" "POST /v2/s/mounted/blobs/uploads/\?mount=sha256:[0-9a-f]{64}&from=s/source"
 RS="$WORK/replay-sessions/results.json"
 expect_eq "sessions: replay_replayed agrees with crane" \
   "$(json "$RS" "sorted((k.split('method=')[1].split(',')[0], int(v['value'])) for k, v in r['metrics'].items() if k.startswith('replay_replayed{kind=upload'))")" \
-  "[('PATCH', 2), ('POST', 6), ('PUT', 3)]"
+  "[('PATCH', 3), ('POST', 7), ('PUT', 4)]"
 expect_eq "sessions: absorbed" "$(json "$RS" "sorted((k, int(v['value'])) for k, v in r['metrics'].items() if k.startswith('replay_absorbed{kind=upload'))")" \
-  "[('replay_absorbed{kind=upload,method=POST}', 1), ('replay_absorbed{kind=upload,method=PUT}', 2)]"
+  "[('replay_absorbed{kind=upload,method=PATCH}', 1), ('replay_absorbed{kind=upload,method=POST}', 1), ('replay_absorbed{kind=upload,method=PUT}', 3)]"
 expect_eq "sessions: errors" "$(json "$RS" "r['phases'][1]['errors']")" 0
 
 # ---- bad input exits 2 naming it
