@@ -1,6 +1,7 @@
 /* rb_sampler: measures the registry process from outside while a benchmark
  * runs. A background thread reads /proc/PID/{stat,status,io} every
- * interval_ms and (less often, every RB_SAMPLER_STORAGE_MS) walks the storage
+ * interval_ms and (less often, every RB_SAMPLER_STORAGE_MS, or 20 times as
+ * long as the last walk took if that is longer) walks the storage
  * directory. Callers bracket benchmark phases with phase_begin/phase_end to
  * get per-phase CPU, peak/end RSS, disk I/O deltas and storage size, and can
  * copy out a bounded time series of all samples.
@@ -18,7 +19,8 @@
 #include <sys/types.h>
 
 #define RB_SAMPLER_MAX_POINTS 20000   /* default series bound; halves resolution when full */
-#define RB_SAMPLER_STORAGE_MS 1000    /* storage directory walk period */
+#define RB_SAMPLER_STORAGE_MS 1000    /* storage directory walk period (shortest) */
+#define RB_SAMPLER_STORAGE_DUTY 20    /* ... and at least this many times the last walk's time */
 
 typedef struct rb_sampler rb_sampler;
 
