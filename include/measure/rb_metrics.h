@@ -97,6 +97,7 @@ typedef struct rb_phase {
     uint32_t step_s;
     double planned_s;         /* how long the phase is planned to last (rb.rate's duration), 0: unknown */
     double cpu_start_s, cpu_s;          /* client CPU (user+sys) at start, and spent in the phase */
+    double walk_start_s, walk_s;        /* CPU of the sampler's storage walks (not in cpu_s): at start, in the phase */
     uint64_t rss_peak_bytes;            /* client peak RSS during the phase */
     rb_counter *counters;     /* built-in event counters, in first-use order */
     size_t n_counters;
@@ -171,8 +172,16 @@ int rb_metrics_add(rb_metrics *m, rb_phase *p, const char *name, const char *tag
 /* Name of a metric type ("trend", "counter", "gauge", "rate"). */
 const char *rb_metric_type_name(rb_metric_type t);
 
-/* This process's CPU seconds (user + system) so far. */
+/* This process's CPU seconds (user + system) so far, less what
+ * rb_self_cpu_exclude set aside: the client's own work, not its measuring. */
 double rb_self_cpu_s(void);
+
+/* Sets ns CPU nanoseconds aside from rb_self_cpu_s (the sampler's walks of
+ * the registry's storage); thread-safe. */
+void rb_self_cpu_exclude(uint64_t ns);
+
+/* The CPU seconds set aside so far by rb_self_cpu_exclude. */
+double rb_self_cpu_excluded_s(void);
 /* This process's peak RSS in bytes since start or the last reset. */
 uint64_t rb_self_rss_peak(void);
 /* This process's current RSS in bytes. */

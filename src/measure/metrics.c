@@ -106,6 +106,7 @@ rb_phase *rb_metrics_phase_begin(rb_metrics *m, const char *name)
     rb_hist_init(&p->total.latency_us);
     rb_self_rss_peak_reset();
     p->cpu_start_s = rb_self_cpu_s();
+    p->walk_start_s = rb_self_cpu_excluded_s();
     p->start_us = rb_now_us();
     m->phases = rb_realloc(m->phases, (m->n_phases + 1) * sizeof *m->phases);
     m->phases[m->n_phases++] = p;
@@ -119,6 +120,7 @@ void rb_metrics_phase_end(rb_metrics *m, rb_phase *p)
     p->open = 0;
     p->end_us = rb_now_us();
     p->cpu_s = rb_self_cpu_s() - p->cpu_start_s;
+    p->walk_s = rb_self_cpu_excluded_s() - p->walk_start_s;
     p->rss_peak_bytes = rb_self_rss_peak();
 }
 
@@ -287,12 +289,27 @@ void rb_metric_add(rb_metric *mt, double value)
     }
 }
 
+/* CPU nanoseconds of measuring the registry (rb_self_cpu_exclude), any thread. */
+static _Atomic uint64_t excluded_ns;
+
+void rb_self_cpu_exclude(uint64_t ns)
+{
+    excluded_ns += ns;
+}
+
+double rb_self_cpu_excluded_s(void)
+{
+    return (double)excluded_ns / 1e9;
+}
+
 double rb_self_cpu_s(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    double all = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    double c = all - rb_self_cpu_excluded_s();
+    return c > 0 ? c : 0;
 }
 
 /* Reads a "Key:   N kB" line of /proc/self/status; 0 if missing. */

@@ -310,6 +310,8 @@ static json_t *phase_json(const rb_phase *p, uint64_t run_start_us, const rb_run
     json_object_set_new(client, "cpu_s", jreal(cpu, 3));
     json_object_set_new(client, "cpu_pct", jreal(safe_div(cpu, dur) * 100.0, 3));
     json_object_set_new(client, "rss_peak_bytes", jint(phase_rss_peak(p)));
+    double walk = p->open ? rb_self_cpu_excluded_s() - p->walk_start_s : p->walk_s;
+    if (walk > 0) json_object_set_new(client, "storage_walk_cpu_s", jreal(walk, 3));
     json_object_set_new(o, "client", client);
 
     if (p->registry.valid)

@@ -4,6 +4,7 @@
  * disk), the bounded time series, and that a vanished process is noticed. */
 #include "registry/rb_launch.h"
 #include "registry/rb_sampler.h"
+#include "measure/rb_metrics.h"
 #include "util/rb_util.h"
 #include "rbtest.h"
 
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -290,6 +292,33 @@ static void test_retarget(void)
     rb_sampler_stop(s);
 }
 
+/* A walk of a storage directory of many files is set aside from the
+ * client's CPU (rb_self_cpu_s) and counted in rb_self_cpu_excluded_s. */
+static void test_walk_cpu_excluded(void)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/walk", tmproot);
+    CHECK(mkdir(dir, 0755) == 0);
+    for (int i = 0; i < 3000; i++) {
+        char f[700];
+        snprintf(f, sizeof f, "%s/f%d", dir, i);
+        FILE *fp = fopen(f, "w");
+        if (fp) { fputs("x", fp); fclose(fp); }
+    }
+    double ex0 = rb_self_cpu_excluded_s();
+    int64_t total = 0;
+    for (int i = 0; i < 20; i++) total += rb_sampler_storage_bytes(dir);
+    double ex = rb_self_cpu_excluded_s() - ex0;
+    CHECKF(total == 20 * 3000, "walked %lld bytes", (long long)total);
+    CHECKF(ex > 0, "excluded %.6f s", ex);
+    /* set-aside time comes off the client's CPU: 1 s more set aside, 1 s less
+     * reported (or 0, the floor, if the process has used less than that) */
+    double a = rb_self_cpu_s();
+    rb_self_cpu_exclude(1000000000u);
+    double b = rb_self_cpu_s();
+    CHECKF(b <= a - 0.99 || b == 0, "cpu %.3f then %.3f", a, b);
+}
+
 int main(void)
 {
     snprintf(tmproot, sizeof tmproot, "/tmp/rb-test-sampler-XXXXXX");
@@ -298,6 +327,7 @@ int main(void)
     unsigned char *blob = random_blob(BLOB_SIZE, 42);
     test_errors();
     test_retarget();
+    test_walk_cpu_excluded();
     test_crane_load(RB_STORAGE_DISK, blob);
     test_crane_load(RB_STORAGE_MEMORY, blob);
     free(blob);
