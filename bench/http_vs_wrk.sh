@@ -32,12 +32,8 @@ for tool in nginx wrk jq curl timeout; do
 done
 
 # ---- regbench binary -----------------------------------------------------
-if [ -z "${REGBENCH:-}" ]; then
-    REGBENCH="$repo/build-bench/regbench"
-    source "$here/lib_build.sh"
-    bench_build "$repo" regbench
-fi
-[ -x "$REGBENCH" ] || die "no regbench binary at $REGBENCH"
+source "$here/lib_build.sh"
+bench_regbench "$repo"
 if [ -n "${REGBENCH_B:-}" ]; then
     [ -x "$REGBENCH_B" ] || die "no regbench binary at $REGBENCH_B"
     WRITE_DOCS=0

@@ -6,3 +6,12 @@ bench_build() {
     timeout 600 cmake -S "$repo" -B "$repo/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
     timeout 600 cmake --build "$repo/build-bench" -j"$(nproc)" --target "$@" >/dev/null
 }
+
+#   bench_regbench REPO          # sets REGBENCH: as given, else the Release build (bench_build); fails without one
+bench_regbench() {
+    if [ -z "${REGBENCH:-}" ]; then
+        REGBENCH="$1/build-bench/regbench"
+        bench_build "$1" regbench
+    fi
+    [ -x "$REGBENCH" ] || { echo "$(basename "$0"): no regbench binary at $REGBENCH" >&2; exit 1; }
+}

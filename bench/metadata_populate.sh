@@ -37,12 +37,8 @@ die() { echo "metadata_populate: $*" >&2; exit 1; }
 for tool in jq timeout crane registry; do
     command -v "$tool" >/dev/null || die "$tool is missing (scripts/setup.sh installs them)"
 done
-if [ -z "${REGBENCH:-}" ]; then
-    REGBENCH="$repo/build-bench/regbench"
-    source "$here/lib_build.sh"
-    bench_build "$repo" regbench
-fi
-[ -x "$REGBENCH" ] || die "no regbench binary at $REGBENCH"
+source "$here/lib_build.sh"
+bench_regbench "$repo"
 
 work=$(mktemp -d /tmp/regbench-mdpop.XXXXXX)
 trap 'rm -rf "$work"' EXIT

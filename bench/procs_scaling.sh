@@ -33,12 +33,8 @@ die() { echo "procs_scaling: $*" >&2; exit 1; }
 for tool in nginx wrk jq curl crane openssl timeout; do
     command -v "$tool" >/dev/null || die "$tool is missing (scripts/setup.sh installs them)"
 done
-if [ -z "${REGBENCH:-}" ]; then
-    REGBENCH="$repo/build-bench/regbench"
-    source "$here/lib_build.sh"
-    bench_build "$repo" regbench
-fi
-[ -x "$REGBENCH" ] || die "no regbench binary at $REGBENCH"
+source "$here/lib_build.sh"
+bench_regbench "$repo"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -gt $((CONNS * 2 + 100)) ] || die "open-file limit $(ulimit -n) is too low for $CONNS connections"
 
