@@ -60,7 +60,8 @@ end
 -- distribution's proxy counters, from its debug server
 local function proxy_stats()
   if not reg.debug_url then return nil end
-  local r = rb.http.request{url = reg.debug_url .. "/debug/vars", op = "debug_vars", nested = true}
+  -- read between phases, so unmeasured: it is not the workload
+  local r = rb.unmeasured(rb.http.request, {url = reg.debug_url .. "/debug/vars"})
   local j = r and r.status == 200 and rb.json.decode(r.body)
   local p = type(j) == "table" and j.registry and j.registry.proxy
   if type(p) ~= "table" or type(p.blobs) ~= "table" then return nil end

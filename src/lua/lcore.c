@@ -152,13 +152,16 @@ static int l_shard(lua_State *L)
     return 1;
 }
 
-/* core.silent(on): while on, the calling VU's operations and counts are not
- * recorded (the requests of a barrier between shards are not the workload). */
+/* core.silent(on) -> was: while on, the calling VU's operations and counts
+ * are not recorded (a barrier between shards, rb.unmeasured); returns the
+ * previous setting, so that calls can nest. */
 static int l_silent(lua_State *L)
 {
     rb_rt *rt = rbl_rt(L);
+    int was = rt->current ? rt->current->silent : 0;
     if (rt->current) rt->current->silent = lua_toboolean(L, 1);
-    return 0;
+    lua_pushboolean(L, was);
+    return 1;
 }
 
 /* core.top_level() -> true when the calling VU is the main one and has no

@@ -1009,7 +1009,7 @@ end
 -- repository `repo` (one per barrier), then lists the repository's tags
 -- until s0 .. s<N-1> are all there. The manifest's config and layer are
 -- OCI's empty descriptor (the 2-byte blob "{}"). The caller keeps these
--- requests out of the measurements (core.silent). Returns the wall-clock
+-- requests out of the measurements (rb.unmeasured). Returns the wall-clock
 -- times (microseconds) of arrival and release, or nil and a message naming
 -- the shards that did not arrive in time.
 local EMPTY_DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"

@@ -337,6 +337,16 @@ function rb.phase(name, fn, ...)
   return fn(...)
 end
 
+-- Runs fn(...) unmeasured: the calling VU's operations and built-in counts
+-- are not recorded (reading a registry's own metrics between phases, say),
+-- in any phase or outside all; returns what fn returns. Calls nest.
+function rb.unmeasured(fn, ...)
+  if type(fn) ~= "function" then error("rb.unmeasured: fn must be a function", 2) end
+  local was = core.silent(true)
+  local restore <close> = setmetatable({}, {__close = function() core.silent(was) end})
+  return fn(...)
+end
+
 -- A setup phase: fn(...) runs once for the whole run, on shard 0; the other
 -- shards wait until it has finished (their copy of the phase is marked as
 -- waited, not run). What it makes must be known to every shard without
@@ -454,10 +464,9 @@ meet = function(what)
     opts.repo_prefix = nil
     barrier_reg = oci.wrap_target(core.registry_target(), core.target_credentials(), opts)
   end
-  core.silent(true)
-  local ok, arrived, released = pcall(oci.barrier, barrier_reg, ("regbench-barrier/%s/b%d"):format(rb.run_id(), n_barriers),
+  local ok, arrived, released = pcall(rb.unmeasured, oci.barrier, barrier_reg,
+                                      ("regbench-barrier/%s/b%d"):format(rb.run_id(), n_barriers),
                                       shard.index, shard.count, shard.barrier_timeout, "barrier before " .. what)
-  core.silent(false)
   if not ok then error(arrived, 0) end
   if not arrived then error(released, 0) end
   core.barrier_passed(what, arrived, released)

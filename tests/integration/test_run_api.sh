@@ -19,7 +19,8 @@ expect_eq "rate" "$(json "$r" "r['metrics']['r']['rate'] == 0.4")" True
 expect_eq "params recorded as typed" "$(json "$r" "(r['params']['size'], r['param_values']['size'])")" "('1MB', 1000000)"
 registry_gone "$r"
 
-# a phase whose function raises is closed and cut; later operations go elsewhere
+# a phase whose function raises is closed and cut; later operations go elsewhere;
+# rb.unmeasured's requests are in no phase
 run_rb 0 run "$SCN/edge.lua" --out "$WORK/edge" --quiet
 r="$WORK/edge/results.json"
 expect_eq "raising phase" "$(json "$r" "[(p['name'], p['ops'], p['complete']) for p in r['phases']]")" "[('raises', 1, False), ('after', 2, True)]"

@@ -8,9 +8,20 @@ local ok = pcall(rb.phase, "raises", function()
   error("inside a phase")
 end)
 assert(not ok)
+-- rb.unmeasured: its requests are in no phase (no "default" phase appears)
+-- and not in "after"; calls nest, and an error inside one still restores
+-- measuring. "after" records exactly its two measured requests.
+local function ping() assert(rb.http.request{url = reg.url .. "/v2/"}) end
+assert(rb.unmeasured(rb.http.request, {url = reg.url .. "/v2/"}).status == 200)
 rb.phase("after", function()
-  assert(rb.http.request{url = reg.url .. "/v2/"})
-  assert(rb.http.request{url = reg.url .. "/v2/"})
+  ping()
+  rb.unmeasured(function()
+    ping()
+    rb.unmeasured(ping)
+    ping()            -- still unmeasured after the inner call ended
+  end)
+  assert(not pcall(rb.unmeasured, function() ping(); error("inside rb.unmeasured") end))
+  ping()
 end)
 -- busy Lua work, then a sleep: it must last at least what was asked
 local x = 0
