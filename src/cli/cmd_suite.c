@@ -36,6 +36,9 @@ static void usage(FILE *out)
           "                        change is a regression (default: only when every sample is worse)\n"
           "  --repetitions N       override every repetition count\n"
           "  --only NAME[,NAME]    run only these scenarios\n"
+          "  --conformance all|NAME[,NAME]\n"
+          "                        run the OCI conformance suite on these registries too\n"
+          "                        (all: every registry), as their conformance: true does\n"
           "  --quiet, -q           only the verdict and where the results are\n"
           "  -h, --help            this text\n"
           "Options take --name VALUE or --name=VALUE.\n"
@@ -45,7 +48,7 @@ static void usage(FILE *out)
 
 static const rb_opt SUITE_OPTS[] = {
     {"--out", 1, NULL}, {"--baseline", 1, NULL}, {"--repetitions", 1, NULL}, {"--only", 1, NULL},
-    {"--quiet", 0, "-q"}, {"--max-change", 1, NULL}, {"--strict", 0, NULL}, {NULL, 0, NULL},
+    {"--conformance", 1, NULL}, {"--quiet", 0, "-q"}, {"--max-change", 1, NULL}, {"--strict", 0, NULL}, {NULL, 0, NULL},
 };
 
 /* Replaces "{time}" in pattern with stamp. */
@@ -117,6 +120,31 @@ static int only_has(const char *only, const char *name)
     return 0;
 }
 
+/* Turns the conformance step on for the registries the comma-separated
+ * list names ("all": every registry), as `conformance: true` on each would;
+ * returns -1 naming a name the suite has no registry for. */
+static int conformance_on(rb_suite *s, const char *list, const char *file, char *err, size_t errlen)
+{
+    if (strcmp(list, "all") == 0) {
+        for (size_t i = 0; i < s->n_registries; i++) s->registries[i].conformance = 1;
+        return 0;
+    }
+    for (const char *p = list; p;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        size_t i = 0;
+        while (i < s->n_registries && !(strlen(s->registries[i].name) == len &&
+                                         strncmp(s->registries[i].name, p, len) == 0))
+            i++;
+        if (i == s->n_registries)
+            return rb_err(err, errlen, "--conformance: no registry '%.*s' in %s (all, or names of its registries)",
+                          (int)len, p, file);
+        s->registries[i].conformance = 1;
+        p = c ? c + 1 : NULL;
+    }
+    return 0;
+}
+
 /* Checks that every external registry a selected scenario runs on answers,
  * before any run starts, as `regbench run --target` does: one that refuses
  * the connection or does not resolve is "FILE:LINE: registry 'NAME': cannot
@@ -149,7 +177,7 @@ static int probe_external(const rb_suite *s, const char *file, const char *only,
 
 int rb_cmd_suite(int argc, char **argv)
 {
-    const char *file = NULL, *out = NULL, *baseline = NULL, *only = NULL;
+    const char *file = NULL, *out = NULL, *baseline = NULL, *only = NULL, *conformance = NULL;
     int quiet = 0, reps_override = 0, strict = 0;
     double max_change = -1;
     rb_args args;
@@ -181,6 +209,8 @@ int rb_cmd_suite(int argc, char **argv)
             }
         } else if (rb_opt_is(opt, "--only")) {
             only = v;
+        } else if (rb_opt_is(opt, "--conformance")) {
+            conformance = v;
         } else if (rb_opt_is(opt, "--repetitions")) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -229,6 +259,10 @@ int rb_cmd_suite(int argc, char **argv)
             goto out;
         }
         p = c ? c + 1 : NULL;
+    }
+    if (conformance && conformance_on(s, conformance, file, err, sizeof err) < 0) {
+        fprintf(stderr, "regbench: %s\n", err);
+        goto out;
     }
     if (check_scenarios(s, err, sizeof err) < 0) {
         fprintf(stderr, "regbench: %s\n", err);

@@ -4,7 +4,8 @@
 # tools/conformance) and records its counts in conformance.json; a suite with
 # `conformance: true` on crane records them in results.json, summary.md and
 # report.html, and its thresholds see them (conformance.fail == 0 fails on
-# crane: exit 99); a relative --out works; credentials reach the suite and
+# crane: exit 99); suites/quick.yaml with `--conformance crane-memory,dist3-disk`
+# records both registries' counts beside its speed runs; a relative --out works; credentials reach the suite and
 # are written nowhere. "unavailable" fails this test: a missing suite binary is
 # an error here, not a skip. Only the deliberate case below (a program that
 # does not exist) must come out unavailable, with the reason.
@@ -69,6 +70,27 @@ expect_grep "$WORK/suite/summary.md" "^## Conformance$"
 expect_grep "$WORK/suite/summary.md" "^\| crane \| $pass \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| .*sha256 blobs \([0-9]+/[0-9]+\)"
 expect_grep "$WORK/suite/report.html" "<section id=\"conformance\">"
 expect_grep "$WORK/suite/report.html" "<td>crane</td><td class=\"n\">$pass</td>"
+
+# the quick suite as shipped, with the step turned on for crane and distribution 3 from the command
+# line: both ran, with counts, in results.json and summary.md; the others did not run it
+run_rb 0 suite "$RB_SRC/suites/quick.yaml" --only single --conformance crane-memory,dist3-disk --out "$WORK/quick" --quiet
+r="$WORK/quick/results.json"
+for reg in crane-memory:1000 dist3-disk:800; do
+  name=${reg%:*}
+  check_ran "$WORK/quick/conformance/$name/conformance.json" "${reg#*:}"
+  sel="[g for g in r['registries'] if g['name'] == '$name'][0]['conformance']"
+  expect_eq "quick: $name conformance ran" "$(json "$r" "$sel['status']")" ran
+  counts=$(json "$r" "'%d | %d | %d | %d | %d' % tuple($sel[k] for k in ('pass', 'fail', 'skip', 'disabled', 'total'))")
+  expect_eq "quick: $name counts as in its conformance.json" "$counts" \
+    "$(json "$WORK/quick/conformance/$name/conformance.json" "'%d | %d | %d | %d | %d' % tuple(r[k] for k in ('pass', 'fail', 'skip', 'disabled', 'total'))")"
+  expect_grep "$WORK/quick/summary.md" "^\| $name \| $counts \|"
+done
+expect_eq "quick: only those two ran it" "$(json "$r" "sorted(g['name'] for g in r['registries'] if g['conformance'])")" \
+  "['crane-memory', 'dist3-disk']"
+expect_eq "quick: speed runs ok" "$(json "$r" "[(x['registry'], x['status']) for x in r['runs']]")" \
+  "[('crane-memory', 'ok'), ('dist3-disk', 'ok')]"
+run_rb 2 suite "$RB_SRC/suites/quick.yaml" --conformance crane-memory,nope --out "$WORK/quick-bad" --quiet
+expect_grep "$WORK/err.txt" "^regbench: --conformance: no registry 'nope' in .*quick.yaml"
 
 # a relative --out: the suite runs in its results directory, so it must get absolute paths
 (cd "$WORK" && run_rb 0 conformance --registry crane --out rel/crane --quiet)
