@@ -264,10 +264,6 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     rb_xfer *x = ud;
     size_t n = size * nmemb;
-    if (!x->resp.body_us && n) {   /* libcurl hands over the final response's body only */
-        uint64_t now = rb_now_us();
-        x->resp.body_us = now > x->resp.start_us ? now - x->resp.start_us : 1;
-    }
     int rc = rb_xfer_take_body(x, ptr, n);
     if (rc == RB_SINK_PAUSE) {   /* libcurl keeps the bytes and offers them again on resume */
         x->paused = 1;

@@ -614,7 +614,6 @@ static void conn_feed(h1_conn *c, const char *p, size_t n)
         }
         case RB_H1_BODY: {
             if (x->redirecting) break;   /* a redirect's body is dropped */
-            if (!x->resp.body_us && c->ps.data_len) x->resp.body_us = now > x->resp.start_us ? now - x->resp.start_us : 1;
             int rc = rb_xfer_take_body(x, c->ps.data, c->ps.data_len);
             if (rc == RB_SINK_PAUSE) {
                 hold(c, c->ps.data, c->ps.data_len, p, n);

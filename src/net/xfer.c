@@ -217,6 +217,10 @@ static int verify_take(rb_xfer *x, const char *p, size_t n)
 int rb_xfer_take_body(rb_xfer *x, const char *p, size_t n)
 {
     if (x->aborted) return -1;   /* the sink failed on bytes rb_http_resume handed over */
+    if (!x->resp.body_us && n) {   /* the first body byte (both clients hand over the final response's only) */
+        uint64_t now = rb_now_us();
+        x->resp.body_us = now > x->resp.start_us ? now - x->resp.start_us : 1;
+    }
     if (x->body_mode == RB_BODY_SINK || x->body_mode == RB_BODY_VERIFY) {
         int rc = x->body_mode == RB_BODY_SINK ? x->sink(x->sink_ud, p, n) : verify_take(x, p, n);
         if (rc == RB_SINK_PAUSE) return RB_SINK_PAUSE;   /* nothing taken */

@@ -141,7 +141,8 @@ void rb_xfer_finish(rb_xfer *x);
 /* Unlinks and frees a transfer without calling its owner (it did not start,
  * or was cancelled). */
 void rb_xfer_drop(rb_xfer *x);
-/* Takes n response body bytes by the transfer's body mode; returns 0,
+/* Takes n response body bytes by the transfer's body mode (the first of
+ * them sets resp.body_us); returns 0,
  * RB_SINK_PAUSE (a sink that cannot take them yet: nothing was taken), or -1
  * with x->aborted and x->abort_msg set. */
 int rb_xfer_take_body(rb_xfer *x, const char *p, size_t n);
