@@ -8,6 +8,7 @@
  * dense (html_grid_open), its charts narrower, their percentile ticks
  * without the "p" so that p90 and p95 do not run into each other. */
 #include "html.h"
+#include "util/rb_util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -150,28 +151,29 @@ static size_t scenario_classes(const html_ctx *c, const char *scn, char classes[
     return ncls;
 }
 
-/* The multiplier of a size unit at u ("kB" 1e3, "MiB" 2^20, "" 1). */
-static double size_unit(const char *u)
-{
-    static const char pfx[] = "KMGT";
-    char c = *u == 'k' ? 'K' : *u;
-    const char *p = c ? strchr(pfx, c) : NULL;
-    if (!p) return 1;
-    return pow(u[1] == 'i' ? 1024 : 1000, (double)(p - pfx + 1));
-}
-
-/* How large a size class is: the largest of its "=VALUE" numbers, sizes
- * with their units ("size=5MB/level=6" 5e6, "vus=8" 8); -1 for a class
- * without one, -2 for the empty class. */
+/* How large a size class is: the largest of its "=VALUE" values, sizes
+ * with their units as rb_parse_size reads them ("size=5MB/level=6" 5e6,
+ * "vus=8" 8), other numbers as they are; -1 for a class without one, -2
+ * for the empty class. */
 static double class_weight(const char *cls)
 {
     if (!cls[0]) return -2;
     double best = -1;
     for (const char *s = strchr(cls, '='); s; s = strchr(s + 1, '=')) {
-        char *end;
-        double v = strtod(s + 1, &end);
-        if (end == s + 1 || !isfinite(v)) continue;
-        v *= size_unit(end);
+        char tok[64];
+        size_t n = strcspn(s + 1, "/, ");
+        if (n == 0 || n >= sizeof tok) continue;
+        memcpy(tok, s + 1, n);
+        tok[n] = '\0';
+        uint64_t bytes;
+        double v;
+        if (rb_parse_size(tok, &bytes, NULL, 0) == 0) {
+            v = (double)bytes;
+        } else {   /* not a byte count: a fraction, say */
+            char *end;
+            v = strtod(tok, &end);
+            if (end == tok || *end || !isfinite(v)) continue;
+        }
         if (v > best) best = v;
     }
     return best;
