@@ -334,6 +334,15 @@ local function session_blob(s, ck)
   add_unique(pending[ck], s.key)
 end
 
+-- A new session whose replay starts at record rec.
+local function new_session(rec)
+  n_sessions = n_sessions + 1
+  local s = {repo = rec.repo, client = rec.client, patches = 0, t = rec.t}
+  session_at[rec.seq] = s
+  repo_of(rec.repo)
+  return s
+end
+
 -- The sessions of list that started at most CLAIM_US before t (in order).
 local function recent(list, t)
   local out = {}
@@ -356,10 +365,7 @@ local function scan_upload(rec, ck)
     end
   end
   if m == "POST" then
-    n_sessions = n_sessions + 1
-    local s = {repo = rec.repo, client = rec.client, patches = 0, t = rec.t}
-    session_at[rec.seq] = s
-    repo_of(rec.repo)
+    local s = new_session(rec)
     if rec.mount ~= "" and rec.from ~= "" then s.from = rec.from; repo_of(rec.from) end
     if rec.status == 201 and (s.from or rec.digest ~= "") then
       s.key, s.single, s.done_us = s.from and rec.mount or rec.digest, not s.from, rec.time_us
@@ -390,10 +396,7 @@ local function scan_upload(rec, ck)
       q[q.first] = nil
       q.first = q.first + 1
     else   -- its POST is before the log, or just after this record in the sorted log: the session starts here
-      n_sessions = n_sessions + 1
-      s = {repo = rec.repo, client = rec.client, patches = 0, t = rec.t}
-      session_at[rec.seq] = s
-      repo_of(rec.repo)
+      s = new_session(rec)
       local u = recent(unclaimed[ck] or {}, rec.t)
       if #u < MAX_LIST then u[#u + 1] = s end
       unclaimed[ck] = u
@@ -617,8 +620,6 @@ end)
 -- ---- replay ----------------------------------------------------------------
 
 local function name(repo) return (reg.prefix or "") .. repos[repo] end
-local session_opts, push_session
-
 -- The push_blob options that send what session s sent: a taken mount is a
 -- mount (an upload when the target declines); a 201 POST with the digest a
 -- single-request upload (post); else POST, the session's PATCHes, PUT:
@@ -626,7 +627,7 @@ local session_opts, push_session
 -- docker sends it), n are chunked in n chunks of ceil(size / n) bytes (for
 -- a blob smaller than about n * n bytes that can make fewer chunks; what is
 -- sent is counted). A refused mount (202) is tried again before the upload.
-session_opts = function(s, b)
+local function session_opts(s, b)
   local o = {from = s.from and repos[s.from] or nil}
   if s.single then o.mode = "post"
   elseif s.patches == 0 then o.mode = "monolithic"
@@ -637,7 +638,7 @@ end
 
 -- Pushes blob b to the generated repository as opts say; returns the
 -- requests the registry saw, as {method, "upload", status}.
-push_session = function(grepo, b, opts)
+local function push_session(grepo, b, opts)
   opts.requests = {}
   reg:push_blob(grepo, blob_value(b), opts)
   local sent = {}

@@ -534,9 +534,8 @@ function Registry:push_blob(repo, blob, opts)
   if o.requests ~= nil and type(o.requests) ~= "table" then error("push_blob: requests must be a table", 2) end
   local co = coroutine.running()
   request_lists[co] = o.requests
-  local done, how, sent = pcall(self._push_one, self, repo, blob, mode, chunk, o.skip_existing, o.from, true)
-  request_lists[co] = nil
-  if not done then error(how, 0) end
+  local unlist <close> = setmetatable({}, {__close = function() request_lists[co] = nil end})
+  local how, sent = self:_push_one(repo, blob, mode, chunk, o.skip_existing, o.from, true)
   if not how then return nil, sent end
   return {digest = (C.blob_info(blob)), how = how, bytes_sent = sent}
 end
